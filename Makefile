@@ -1,0 +1,66 @@
+# precinct: `make run` serves the demo city; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PRECINCT_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test check install dev-install browser lint format clean messages
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing python3-venv (Debian)"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+dev-install: $(VENV)/.dev-installed
+
+## run: install, migrate the SQLite database under var/, load the demo city if empty, serve :$(PORT)
+run: install
+	$(BIN)/precinct db upgrade
+	$(BIN)/precinct demo load --if-empty
+	@echo "Demo logins (password Hegang-Demo-2026!): leader political legal command chief officer sysadmin auditor"
+	$(BIN)/precinct serve --host 127.0.0.1 --port $(PORT)
+
+## browser: Debian's Chromium for the Playwright tests (installed with apt when missing)
+browser:
+	@command -v chromium >/dev/null || { echo "installing chromium (Debian)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
+
+## test: the whole suite on SQLite, then on PostgreSQL when PRECINCT_TEST_DATABASE_URL is set
+test: dev-install browser
+	PRECINCT_ENV=test $(BIN)/pytest -n 2 --dist loadgroup
+	@if [ -n "$$PRECINCT_TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL: $$PRECINCT_TEST_DATABASE_URL"; \
+	  PRECINCT_ENV=test PRECINCT_DATABASE_URL="$$PRECINCT_TEST_DATABASE_URL" $(BIN)/pytest -n 2 --dist loadgroup; \
+	fi
+
+## check: lint, format, types, import contracts
+check: dev-install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	cd src && ../$(BIN)/lint-imports --config ../pyproject.toml
+
+format: dev-install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+## messages: refresh and compile the translation catalogs (needs GNU gettext)
+messages: dev-install
+	cd src/precinct && ../../$(BIN)/precinct makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete
+	cd src/precinct && ../../$(BIN)/precinct compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,40 @@
+"""The `precinct` console script: one command over Django management commands."""
+
+import os
+import sys
+
+COMMANDS = {
+    "db": "database schema: upgrade, status",
+    "serve": "serve the web app and API (uvicorn): --host --port --workers",
+    "demo": "demo city: load [--seed N] [--if-empty]",
+    "token": "API tokens: create USERNAME, revoke ID",
+    "audit": "audit log: verify",
+}
+
+USAGE = "usage: precinct COMMAND [ARGS]...\n\nCommands:\n" + "\n".join(
+    f"  {name:<8} {text}" for name, text in COMMANDS.items()
+) + (
+    "\n\n`precinct COMMAND --help` tells more. Django's own commands (migrate, shell, …) work too.\n"
+    "Configuration: PRECINCT_DATABASE_URL, PRECINCT_SECRET_KEY, PRECINCT_TZ, PRECINCT_ENV, "
+    "PRECINCT_VAR_DIR (see README)."
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return
+    if args[0] in {"--version", "version"}:
+        from precinct import __version__
+
+        print(f"precinct {__version__}")
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "precinct.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["precinct", *args])
+
+
+if __name__ == "__main__":
+    main()

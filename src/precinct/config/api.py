@@ -1,0 +1,51 @@
+"""The JSON API: /api/v1/, OpenAPI at /api/v1/openapi.json. Authentication and role checks happen in
+the access middleware (bearer token or session); here each operation only needs a signed-in user."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import APIKeyHeader, SessionAuth
+
+from precinct.core.errors import NotFound, PermissionDenied, ValidationFailed
+from precinct.identity.api import router as identity_router
+from precinct.org.api import router as org_router
+
+
+class BearerToken(APIKeyHeader):
+    """Documents the bearer scheme; the middleware has already resolved the token to a user."""
+
+    param_name = "Authorization"
+    openapi_scheme = "bearer"  # type: ignore[assignment]
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if key and key.startswith("Bearer ") and request.user.is_authenticated:
+            return request.user
+        return None
+
+
+api = NinjaAPI(
+    title="precinct API",
+    version="1",
+    urls_namespace="api",
+    auth=[BearerToken(), SessionAuth()],
+    docs_url="/docs",
+)
+api.add_router("/", identity_router)
+api.add_router("/", org_router)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request: HttpRequest, exc: NotFound) -> Any:
+    return api.create_response(request, {"detail": "not found"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request: HttpRequest, exc: PermissionDenied) -> Any:
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(ValidationFailed)
+def _invalid(request: HttpRequest, exc: ValidationFailed) -> Any:
+    errors = [{"field": e.field, "row": e.row, "message": e.message} for e in exc.errors]
+    return api.create_response(request, {"detail": "invalid input", "errors": errors}, status=422)

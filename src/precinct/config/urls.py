@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+admin.site.site_header = "precinct"
+admin.site.site_title = "precinct"
+
+urlpatterns = [
+    path("", include("precinct.web.urls")),
+    path("org/", include("precinct.org.urls")),
+    path("audit/", include("precinct.identity.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,64 @@
+"""Who can see what: the caller's scope, computed once per request, used by every service.
+
+A :class:`Scope` is pure data. Each app's services turn it into a query filter in one helper
+(e.g. ``org.services.scope_officers``); templates and views never filter by role themselves.
+"""
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    LEADERSHIP = "leadership"
+    POLITICAL_DEPT = "political_dept"
+    LEGAL_SUPERVISION = "legal_supervision"
+    COMMAND_CENTRE = "command_centre"
+    UNIT_CHIEF = "unit_chief"
+    OFFICER = "officer"
+    SYSADMIN = "sysadmin"
+    AUDITOR = "auditor"
+
+
+BUREAU_WIDE = frozenset(
+    {Role.LEADERSHIP, Role.POLITICAL_DEPT, Role.LEGAL_SUPERVISION, Role.COMMAND_CENTRE}
+)
+BUSINESS_ROLES = BUREAU_WIDE | {Role.UNIT_CHIEF, Role.OFFICER}
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The caller as the services see them."""
+
+    user_id: uuid.UUID | None
+    role: Role
+    bureau_id: uuid.UUID | None
+    unit_id: uuid.UUID | None = None
+    unit_path: str | None = None
+    officer_id: uuid.UUID | None = None
+
+    @property
+    def reads_business_data(self) -> bool:
+        return self.role in BUSINESS_ROLES
+
+    @property
+    def whole_bureau(self) -> bool:
+        return self.role in BUREAU_WIDE
+
+    @property
+    def unit_subtree(self) -> str | None:
+        """Materialised path prefix of the unit subtree a unit chief sees."""
+        return self.unit_path if self.role == Role.UNIT_CHIEF else None
+
+    @property
+    def self_only(self) -> bool:
+        return self.role == Role.OFFICER
+
+    @property
+    def can_edit_people(self) -> bool:
+        return self.role in {Role.POLITICAL_DEPT, Role.UNIT_CHIEF}
+
+
+SYSTEM = Scope(user_id=None, role=Role.LEADERSHIP, bureau_id=None)
+"""Scope of trusted internal jobs (CLI, demo loader) within one bureau: set bureau_id with replace()."""

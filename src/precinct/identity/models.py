@@ -1,0 +1,115 @@
+"""Users (linked to officers), API tokens, and the hash-chained audit log."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from precinct.core.ids import uuid7
+from precinct.core.scoping import Role
+
+ROLE_LABELS = {
+    Role.LEADERSHIP: _("Bureau leadership"),
+    Role.POLITICAL_DEPT: _("Political department"),
+    Role.LEGAL_SUPERVISION: _("Legal / supervision"),
+    Role.COMMAND_CENTRE: _("Command centre"),
+    Role.UNIT_CHIEF: _("Unit chief"),
+    Role.OFFICER: _("Officer"),
+    Role.SYSADMIN: _("System administrator"),
+    Role.AUDITOR: _("Auditor"),
+}
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    role = models.CharField(
+        _("role"), max_length=20, choices=[(r.value, ROLE_LABELS[r]) for r in Role],
+        default=Role.OFFICER.value,
+    )
+    bureau = models.ForeignKey(
+        "org.Bureau", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("bureau"),
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("unit"), help_text=_("The unit whose subtree a unit chief sees."),
+    )
+    officer = models.OneToOneField(
+        "org.Officer", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("officer"),
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only the sha256 digest is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user.username})"
+
+
+class AuditEntry(models.Model):
+    """One link of the append-only audit chain. Never updated or deleted by the application."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150, blank=True)
+    actor_id = models.CharField(max_length=36, blank=True)
+    role = models.CharField(max_length=20, blank=True)
+    bureau_id = models.CharField(max_length=36, blank=True, db_index=True)
+    action = models.CharField(max_length=40, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    ip = models.CharField(max_length=45, blank=True)
+    detail = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def chain_fields(self) -> dict[str, object]:
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "actor_id": self.actor_id,
+            "role": self.role,
+            "bureau_id": self.bureau_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "ip": self.ip,
+            "detail": self.detail,
+        }
+
+
+class AuditHead(models.Model):
+    """The chain's head, one row, locked (SELECT … FOR UPDATE) by every writer: one chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)

@@ -1,0 +1,171 @@
+"""Identity rules: the role × route policy (deny by default), token hashing, the audit hash chain.
+
+Pure: no Django, no clock.
+"""
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from precinct.core.scoping import ALL_ROLES, BUREAU_WIDE, BUSINESS_ROLES, Role
+
+R = Role
+READ = "GET"
+WRITE = ("POST", "PUT", "PATCH", "DELETE")
+
+PEOPLE_READERS = BUSINESS_ROLES
+PEOPLE_EDITORS = frozenset({R.POLITICAL_DEPT, R.UNIT_CHIEF})
+ROSTER_READERS = BUREAU_WIDE | {R.UNIT_CHIEF}
+ROSTER_IMPORTERS = frozenset({R.POLITICAL_DEPT})
+ADMIN_SITE = frozenset({R.SYSADMIN, R.POLITICAL_DEPT})
+AUDIT_READERS = frozenset({R.AUDITOR})
+PUBLIC = frozenset({"web:login", "set_language", "web:health"})
+
+
+def _rule(get: frozenset[Role] | None = None, write: frozenset[Role] | None = None) -> dict[str, frozenset[Role]]:
+    out: dict[str, frozenset[Role]] = {}
+    if get is not None:
+        out["GET"] = get
+        out["HEAD"] = get
+    if write is not None:
+        for m in WRITE:
+            out[m] = write
+    return out
+
+
+# Route name → HTTP method → roles allowed. A route that is not here is denied to everyone.
+POLICY: dict[str, dict[str, frozenset[Role]]] = {
+    "web:home": _rule(ALL_ROLES),
+    "web:logout": _rule(write=ALL_ROLES),
+    "web:profile": _rule(ALL_ROLES),
+    "org:unit_tree": _rule(PEOPLE_READERS - {R.OFFICER}),
+    "org:officer_list": _rule(PEOPLE_READERS),
+    "org:officer_detail": _rule(PEOPLE_READERS),
+    "org:officer_create": _rule(PEOPLE_EDITORS, PEOPLE_EDITORS),
+    "org:officer_edit": _rule(PEOPLE_EDITORS, PEOPLE_EDITORS),
+    "org:assignment_add": _rule(PEOPLE_EDITORS, PEOPLE_EDITORS),
+    "org:roster_export": _rule(ROSTER_READERS),
+    "org:roster_import": _rule(ROSTER_IMPORTERS, ROSTER_IMPORTERS),
+    "org:roster_template": _rule(ROSTER_IMPORTERS),
+    "identity:audit_log": _rule(AUDIT_READERS),
+    "identity:audit_verify": _rule(write=AUDIT_READERS),
+    # JSON API (django-ninja, namespace "api")
+    "api:api-root": _rule(ALL_ROLES),
+    "api:openapi-json": _rule(ALL_ROLES),
+    "api:openapi-view": _rule(ALL_ROLES),
+    "api:me": _rule(ALL_ROLES),
+    "api:unit_list": _rule(PEOPLE_READERS - {R.OFFICER}),
+    "api:officer_list": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
+    "api:officer_detail": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
+    "api:officer_assignments": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
+    "api:audit_list": _rule(AUDIT_READERS),
+    "api:audit_verify": _rule(AUDIT_READERS),
+}
+
+# Namespaces whose every route is governed by one rule, with finer checks inside (the Django admin
+# checks each model against the same roles in its ModelAdmin permission methods).
+NAMESPACE_POLICY: dict[str, dict[str, frozenset[Role]]] = {
+    "admin": _rule(ADMIN_SITE, ADMIN_SITE),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def decide(route: str | None, method: str, role: Role | None) -> Decision:
+    """The one access decision. Unknown routes, unknown methods and anonymous callers are denied."""
+    if route in PUBLIC:
+        return Decision(True, "public")
+    if route is None:
+        return Decision(False, "no route rule")
+    rule = POLICY.get(route)
+    if rule is None and ":" in route:
+        rule = NAMESPACE_POLICY.get(route.split(":", 1)[0])
+    if rule is None:
+        return Decision(False, "no route rule")
+    if role is None:
+        return Decision(False, "not signed in")
+    allowed = rule.get(method.upper(), frozenset())
+    if role in allowed:
+        return Decision(True, "role allowed")
+    return Decision(False, f"role {role} may not {method} {route}")
+
+
+def has_rule(route: str) -> bool:
+    return route in PUBLIC or route in POLICY or route.split(":", 1)[0] in NAMESPACE_POLICY
+
+
+# --- API tokens ---------------------------------------------------------------------------
+TOKEN_PREFIX = "pct_"
+
+
+def new_token() -> tuple[str, str, str]:
+    """A new bearer token: (plaintext shown once, lookup prefix, sha256 digest stored)."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return secret, secret[:12], token_digest(secret)
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_matches(secret: str, digest: str) -> bool:
+    return hmac.compare_digest(token_digest(secret), digest)
+
+
+# --- audit chain --------------------------------------------------------------------------
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def entry_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
+    """Hash of one audit entry: sha256(previous hash + canonical JSON of its fields)."""
+    return hashlib.sha256((prev_hash + canonical(dict(fields))).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    seq: int
+    prev_hash: str
+    hash: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"entry #{self.seq}: {self.problem}"
+
+
+def verify_chain(rows: Iterable[ChainRow], start_seq: int = 1, start_hash: str = GENESIS) -> ChainBreak | None:
+    """First broken link, or None. Catches edited rows (hash), deleted rows (gap in seq, or the
+    successor's prev_hash) and reordered rows (prev_hash no longer the predecessor's hash)."""
+    expected_seq, prev = start_seq, start_hash
+    for row in rows:
+        if row.seq != expected_seq:
+            return ChainBreak(expected_seq, f"missing (next entry found is #{row.seq}): deleted?")
+        if row.prev_hash != prev:
+            return ChainBreak(row.seq, "does not link to the entry before it: reordered or a predecessor deleted")
+        if entry_hash(row.prev_hash, row.fields) != row.hash:
+            return ChainBreak(row.seq, "content does not match its hash: edited")
+        expected_seq, prev = row.seq + 1, row.hash
+    return None
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    """Changed fields as {field: [before, after]}."""
+    b, a = dict(before or {}), dict(after or {})
+    return {k: [b.get(k), a.get(k)] for k in sorted(set(b) | set(a)) if b.get(k) != a.get(k)}

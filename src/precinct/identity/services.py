@@ -1,0 +1,261 @@
+"""Identity use cases: the caller's scope, API tokens, and the audit chain.
+
+Services never open transactions of their own except the audit writer's savepoint, which makes
+an audit entry commit or roll back together with the write it records.
+"""
+
+import contextlib
+import contextvars
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+
+from precinct.core import clock
+from precinct.core.errors import NotFound, ValidationFailed, FieldError
+from precinct.core.scoping import Role, Scope
+from precinct.org import services as org_services
+
+from . import rules
+from .models import ApiToken, AuditEntry, AuditHead, User
+
+
+# --- who is acting ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Actor:
+    username: str = ""
+    user_id: str = ""
+    role: str = ""
+    bureau_id: str = ""
+    ip: str = ""
+
+
+SYSTEM_ACTOR = Actor(username="system", role="system")
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("precinct_actor", default=SYSTEM_ACTOR)
+
+
+def actor_for(user: Any, ip: str = "") -> Actor:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Actor(username="anonymous", ip=ip)
+    return Actor(
+        username=user.username,
+        user_id=str(user.pk),
+        role=user.role,
+        bureau_id=str(user.bureau_id or ""),
+        ip=ip,
+    )
+
+
+@contextlib.contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor() -> Actor:
+    return _actor.get()
+
+
+def scope_for(user: User) -> Scope:
+    role = Role(user.role)
+    path = org_services.unit_path(user.unit_id) if user.unit_id else None
+    if role == Role.UNIT_CHIEF and path is None:
+        # A unit chief without a unit sees nothing rather than everything.
+        path = "\x00nothing/"
+    return Scope(
+        user_id=user.pk,
+        role=role,
+        bureau_id=user.bureau_id,
+        unit_id=user.unit_id,
+        unit_path=path,
+        officer_id=user.officer_id,
+    )
+
+
+# --- audit --------------------------------------------------------------------------------
+REDACTED_FIELDS = {"password", "digest"}
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """JSON-safe values of a row's concrete fields; secrets replaced by a marker."""
+    out: dict[str, Any] = {}
+    for f in instance._meta.concrete_fields:
+        value = f.value_from_object(instance)
+        if f.name in REDACTED_FIELDS:
+            value = "<redacted>" if value else ""
+        elif isinstance(value, models.fields.files.FieldFile):
+            value = value.name or ""
+        out[f.attname] = value
+    return json.loads(json.dumps(out, cls=DjangoJSONEncoder))
+
+
+def record(
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: str = "",
+    detail: dict[str, Any] | None = None,
+    bureau_id: str = "",
+    actor: Actor | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain (inside the caller's transaction, or its own)."""
+    who = actor or current_actor()
+    payload = json.loads(json.dumps(detail or {}, cls=DjangoJSONEncoder))
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditHead.objects.create(pk=1, seq=0, hash=rules.GENESIS)
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            at=clock.now(),
+            actor=who.username,
+            actor_id=who.user_id,
+            role=who.role,
+            bureau_id=bureau_id or who.bureau_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            ip=who.ip,
+            detail=payload,
+            prev_hash=head.hash,
+        )
+        entry.hash = rules.entry_hash(entry.prev_hash, entry.chain_fields())
+        entry.save(force_insert=True)
+        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    return entry
+
+
+def record_write(
+    action: str, instance: models.Model, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> None:
+    changes = rules.diff(before, after)
+    changes.pop("updated_at", None)  # bookkeeping, not a change of substance
+    if action == "update" and not changes:
+        return
+    bureau = (after or before or {}).get("bureau_id") or ""
+    record(
+        f"{action}",
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        detail={"changes": changes} if action == "update" else {"row": after or before},
+        bureau_id=str(bureau),
+    )
+
+
+def verify_audit_chain(batch: int = 5000) -> tuple[int, rules.ChainBreak | None]:
+    """Walk the whole chain in order; return (entries checked, first break or None)."""
+    checked, seq, prev = 0, 1, rules.GENESIS
+    last = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        if not rows:
+            break
+        chain = [rules.ChainRow(r.seq, r.prev_hash, r.hash, r.chain_fields()) for r in rows]
+        broken = rules.verify_chain(chain, start_seq=seq, start_hash=prev)
+        if broken is not None:
+            return checked + (broken.seq - seq), broken
+        checked += len(rows)
+        last = rows[-1].seq
+        seq, prev = last + 1, rows[-1].hash
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and head.seq != last:
+        return checked, rules.ChainBreak(last + 1 if head.seq > last else head.seq,
+                                         f"chain head says #{head.seq} but the log ends at #{last}: "
+                                         "entries removed from the end?")
+    return checked, None
+
+
+def audit_entries(
+    *, object_id: str = "", actor: str = "", action: str = "", limit: int = 100, before_seq: int | None = None
+) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.order_by("-seq")
+    if object_id:
+        qs = qs.filter(Q(object_id=object_id) | Q(detail__icontains=object_id))
+    if actor:
+        qs = qs.filter(actor=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if before_seq is not None:
+        qs = qs.filter(seq__lt=before_seq)
+    return qs[:limit]
+
+
+# --- API tokens ---------------------------------------------------------------------------
+def create_token(*, username: str, name: str = "") -> tuple[ApiToken, str]:
+    """Issue a token; the plaintext is returned once and never stored."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationFailed([FieldError("username", f"no active user {username!r}")])
+    secret, prefix, digest = rules.new_token()
+    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=digest)
+    return token, secret
+
+
+def revoke_token(*, token_id: uuid.UUID) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("token")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def user_for_token(secret: str) -> User | None:
+    if not secret.startswith(rules.TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=rules.token_digest(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    return token.user
+
+
+# --- accounts -----------------------------------------------------------------------------
+def create_user(
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    bureau_id: uuid.UUID | None,
+    unit_id: uuid.UUID | None = None,
+    officer_id: uuid.UUID | None = None,
+    display_name: str = "",
+) -> User:
+    user = User(
+        username=username, role=role.value, bureau_id=bureau_id, unit_id=unit_id,
+        officer_id=officer_id, first_name=display_name, is_staff=role in {Role.SYSADMIN, Role.POLITICAL_DEPT},
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed([FieldError("password", m) for m in exc.messages]) from exc
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username).first()
+
+
+def users_for_officer_ids(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    return dict(User.objects.filter(officer_id__in=ids).values_list("officer_id", "username"))
+
+
+def with_bureau(scope: Scope, bureau_id: uuid.UUID) -> Scope:
+    return replace(scope, bureau_id=bureau_id)

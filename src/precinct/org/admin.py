@@ -1,0 +1,51 @@
+"""Back-office editing of units and officers for the political department, scoped by bureau."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from precinct.common.admin import RoleScopedAdmin
+from precinct.core.scoping import Role
+
+from . import services
+from .models import Assignment, Officer, Unit
+
+PEOPLE_ADMINS = frozenset({Role.POLITICAL_DEPT})
+
+
+@admin.register(Unit)
+class UnitAdmin(RoleScopedAdmin):
+    roles = PEOPLE_ADMINS
+    read_only = True  # the unit tree changes through the services (paths are derived)
+    list_display = ("name", "kind", "code", "parent", "area_km2")
+    list_filter = ("kind",)
+    search_fields = ("name", "code")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Unit]:
+        return services.scope_units(request.scope)  # type: ignore[attr-defined]
+
+
+@admin.register(Officer)
+class OfficerAdmin(RoleScopedAdmin):
+    roles = PEOPLE_ADMINS
+    read_only = True  # edits go through the officer pages, where the business rules are checked
+    list_display = ("police_number", "name", "gender", "rank", "post_type", "status", "current_unit")
+    list_filter = ("post_type", "status", "gender")
+    search_fields = ("police_number", "name")
+    readonly_fields = ("bureau", "current_unit", "current_position")
+    exclude = ("photo",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Officer]:
+        return services.scope_officers(request.scope).select_related("current_unit")  # type: ignore[attr-defined]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(RoleScopedAdmin):
+    roles = PEOPLE_ADMINS
+    read_only = True  # postings are effective-dated history; add them from the officer page
+    list_display = ("officer", "unit", "position", "start", "end")
+    date_hierarchy = "start"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        officers = services.scope_officers(request.scope)  # type: ignore[attr-defined]
+        return Assignment.objects.filter(officer__in=officers).select_related("officer", "unit")

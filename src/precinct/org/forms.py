@@ -1,0 +1,66 @@
+"""Page forms. They parse input; the services decide what is valid for the business."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from precinct.core.errors import ValidationFailed
+
+from . import rules
+from .models import GENDER_LABELS, PARTY_LABELS, POST_TYPE_LABELS, STATUS_LABELS
+
+
+def _opts(labels: dict[str, Any]) -> list[tuple[str, Any]]:
+    return list(labels.items())
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class OfficerForm(forms.Form):
+    police_number = forms.CharField(label=_("police number"), max_length=16)
+    name = forms.CharField(label=_("name"), max_length=40)
+    gender = forms.ChoiceField(label=_("gender"), choices=_opts(GENDER_LABELS))
+    birth_date = forms.DateField(label=_("birth date"), widget=DateInput)
+    hire_date = forms.DateField(label=_("hire date"), widget=DateInput)
+    rank = forms.ChoiceField(label=_("rank"), choices=[(r, r) for r in rules.RANKS])
+    post_type = forms.ChoiceField(label=_("post type"), choices=_opts(POST_TYPE_LABELS))
+    status = forms.ChoiceField(label=_("status"), choices=_opts(STATUS_LABELS))
+    party = forms.ChoiceField(label=_("party membership"), choices=_opts(PARTY_LABELS))
+
+    def officer_data(self) -> rules.OfficerData:
+        d = self.cleaned_data
+        return rules.OfficerData(
+            police_number=d["police_number"].strip(), name=d["name"], gender=rules.Gender(d["gender"]),
+            birth_date=d["birth_date"], hire_date=d["hire_date"], rank=d["rank"],
+            post_type=rules.PostType(d["post_type"]), status=rules.OfficerStatus(d["status"]),
+            party=rules.Party(d["party"]),
+        )
+
+    def add_domain_errors(self, exc: ValidationFailed) -> None:
+        for e in exc.errors:
+            self.add_error(e.field if e.field in self.fields else None, e.message)
+
+
+class PostingForm(forms.Form):
+    unit = forms.ChoiceField(label=_("unit"))
+    position = forms.CharField(label=_("position"), max_length=40)
+    start = forms.DateField(label=_("from"), widget=DateInput)
+
+    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+
+    def add_domain_errors(self, exc: ValidationFailed) -> None:
+        for e in exc.errors:
+            self.add_error(e.field if e.field in self.fields else None, e.message)
+
+
+class OfficerCreateForm(OfficerForm, PostingForm):
+    pass
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(label=_("Roster workbook (.xlsx)"))

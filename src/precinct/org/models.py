@@ -1,0 +1,150 @@
+"""Organisation: bureaus (tenants), the unit tree, officers and their effective-dated postings."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from precinct.common.models import BureauOwned, Entity
+
+from . import rules
+
+
+def _choices(enum: type, labels: dict[str, object]) -> list[tuple[str, object]]:
+    return [(m.value, labels[m.value]) for m in enum]  # type: ignore[attr-defined]
+
+
+UNIT_KIND_LABELS = {
+    "bureau": _("Bureau"),
+    "department": _("Headquarters department"),
+    "sub_bureau": _("Sub-bureau"),
+    "station": _("Police station"),
+    "brigade": _("Brigade"),
+}
+POST_TYPE_LABELS = {
+    "community": _("Community police"),
+    "criminal": _("Criminal police"),
+    "public_order": _("Public-order police"),
+    "cyber": _("Cyber police"),
+    "traffic": _("Traffic police"),
+    "patrol": _("Patrol police"),
+    "legal": _("Legal affairs"),
+    "command": _("Command centre"),
+    "political": _("Political work"),
+    "other": _("Other"),
+}
+STATUS_LABELS = {
+    "active": _("Active"),
+    "second_line": _("Second line"),
+    "retired": _("Retired"),
+}
+GENDER_LABELS = {"M": _("Male"), "F": _("Female")}
+PARTY_LABELS = {
+    "cpc_member": _("CPC member"),
+    "cpc_probationary": _("CPC probationary member"),
+    "league": _("Youth League member"),
+    "none": _("None"),
+}
+
+
+class Bureau(Entity):
+    """A city public security bureau: the tenant."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+
+    class Meta:
+        verbose_name = _("bureau")
+        verbose_name_plural = _("bureaus")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(BureauOwned):
+    kind = models.CharField(_("kind"), max_length=16, choices=_choices(rules.UnitKind, UNIT_KIND_LABELS))
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent unit"),
+    )
+    path = models.CharField(max_length=512, editable=False, db_index=True)
+    area_km2 = models.DecimalField(
+        _("area (km²)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "code"], name="unit_code_unique_per_bureau"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+
+class Officer(BureauOwned):
+    police_number = models.CharField(_("police number"), max_length=16)
+    name = models.CharField(_("name"), max_length=40, db_index=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=_choices(rules.Gender, GENDER_LABELS))
+    birth_date = models.DateField(_("birth date"))
+    hire_date = models.DateField(_("hire date"))
+    rank = models.CharField(_("rank"), max_length=16, choices=[(r, r) for r in rules.RANKS])
+    post_type = models.CharField(
+        _("post type"), max_length=16, choices=_choices(rules.PostType, POST_TYPE_LABELS), db_index=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=_choices(rules.OfficerStatus, STATUS_LABELS),
+        default="active",
+    )
+    party = models.CharField(
+        _("party membership"), max_length=20, choices=_choices(rules.Party, PARTY_LABELS),
+        default="none",
+    )
+    photo = models.FileField(_("photo"), upload_to="photos/", blank=True)
+    # Derived from the assignment history by the services; kept for fast scoped lists.
+    current_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("current unit"),
+    )
+    current_position = models.CharField(_("position"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+        ordering = ["police_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "police_number"], name="police_number_unique_per_bureau"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.police_number})"
+
+
+class Assignment(BureauOwned):
+    """An effective-dated posting: [start, end) in a unit and position."""
+
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    position = models.CharField(_("position"), max_length=40)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["officer", "-start"]
+        indexes = [models.Index(fields=["officer", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} @ {self.unit_id} {self.start}–{self.end or ''}"

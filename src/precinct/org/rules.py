@@ -1,0 +1,328 @@
+"""Organisation rules: pure functions, no ORM, no clock (``today`` is always an argument)."""
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from precinct.core.errors import FieldError
+
+
+class UnitKind(StrEnum):
+    BUREAU = "bureau"
+    DEPARTMENT = "department"
+    SUB_BUREAU = "sub_bureau"
+    STATION = "station"
+    BRIGADE = "brigade"
+
+
+# Which kinds may sit under which: bureau → departments, sub-bureaus, brigades; sub-bureau → stations.
+ALLOWED_PARENTS: dict[UnitKind, frozenset[UnitKind]] = {
+    UnitKind.BUREAU: frozenset(),
+    UnitKind.DEPARTMENT: frozenset({UnitKind.BUREAU, UnitKind.DEPARTMENT}),
+    UnitKind.SUB_BUREAU: frozenset({UnitKind.BUREAU}),
+    UnitKind.STATION: frozenset({UnitKind.SUB_BUREAU, UnitKind.BUREAU}),
+    UnitKind.BRIGADE: frozenset({UnitKind.BUREAU, UnitKind.DEPARTMENT, UnitKind.SUB_BUREAU}),
+}
+
+
+class PostType(StrEnum):
+    COMMUNITY = "community"
+    CRIMINAL = "criminal"
+    PUBLIC_ORDER = "public_order"
+    CYBER = "cyber"
+    TRAFFIC = "traffic"
+    PATROL = "patrol"
+    LEGAL = "legal"
+    COMMAND = "command"
+    POLITICAL = "political"
+    OTHER = "other"
+
+
+class OfficerStatus(StrEnum):
+    ACTIVE = "active"
+    SECOND_LINE = "second_line"
+    RETIRED = "retired"
+
+
+class Gender(StrEnum):
+    MALE = "M"
+    FEMALE = "F"
+
+
+class Party(StrEnum):
+    CPC_MEMBER = "cpc_member"
+    CPC_PROBATIONARY = "cpc_probationary"
+    LEAGUE = "league"
+    NONE = "none"
+
+
+# Police ranks (警銜) of the People's Police, highest first.
+RANKS: tuple[str, ...] = (
+    "总警监",
+    "副总警监",
+    "一级警监",
+    "二级警监",
+    "三级警监",
+    "一级警督",
+    "二级警督",
+    "三级警督",
+    "一级警司",
+    "二级警司",
+    "三级警司",
+    "一级警员",
+    "二级警员",
+)
+
+
+class AgeBand(StrEnum):
+    UNDER_30 = "u30"
+    FROM_30 = "30-39"
+    FROM_40 = "40-49"
+    FROM_50 = "50-54"
+    FROM_55 = "55+"
+
+
+AGE_BAND_LIMITS: dict[AgeBand, tuple[int, int | None]] = {
+    AgeBand.UNDER_30: (0, 29),
+    AgeBand.FROM_30: (30, 39),
+    AgeBand.FROM_40: (40, 49),
+    AgeBand.FROM_50: (50, 54),
+    AgeBand.FROM_55: (55, None),
+}
+
+POLICE_NUMBER = re.compile(r"^[0-9]{6}$")
+UNIT_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def age_on(birth: dt.date, today: dt.date) -> int:
+    """Completed years of age on ``today`` (a 29 February birthday counts on 1 March)."""
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def age_band(birth: dt.date, today: dt.date) -> AgeBand:
+    age = age_on(birth, today)
+    for band, (low, high) in AGE_BAND_LIMITS.items():
+        if age >= low and (high is None or age <= high):
+            return band
+    raise AssertionError("age bands cover every age")  # pragma: no cover
+
+
+def birth_range(band: AgeBand, today: dt.date) -> tuple[dt.date | None, dt.date]:
+    """Birth dates (exclusive lower, inclusive upper) of people in ``band`` on ``today``."""
+    low, high = AGE_BAND_LIMITS[band]
+    latest = _years_before(today, low)  # born on or before this date: at least `low`
+    earliest = None if high is None else _years_before(today, high + 1)  # born after: ≤ high
+    return earliest, latest
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def child_path(parent_path: str, code: str) -> str:
+    """Materialised path of a unit: the codes from the root, each closed by '/'."""
+    return f"{parent_path}{code}/"
+
+
+def check_unit_parent(kind: UnitKind, parent_kind: UnitKind | None) -> list[FieldError]:
+    if parent_kind is None:
+        if kind != UnitKind.BUREAU:
+            return [FieldError("parent", "only the bureau itself has no parent unit")]
+        return []
+    if parent_kind not in ALLOWED_PARENTS[kind]:
+        return [FieldError("parent", f"a {kind} cannot be placed under a {parent_kind}")]
+    return []
+
+
+@dataclass(frozen=True)
+class OfficerData:
+    """An officer's editable fields after cleaning."""
+
+    police_number: str
+    name: str
+    gender: Gender
+    birth_date: dt.date
+    hire_date: dt.date
+    rank: str
+    post_type: PostType
+    status: OfficerStatus
+    party: Party
+
+
+def check_officer(data: OfficerData, today: dt.date) -> list[FieldError]:
+    """Business checks beyond types: plausible dates, known rank, a police number's shape."""
+    errors: list[FieldError] = []
+    if not POLICE_NUMBER.match(data.police_number):
+        errors.append(FieldError("police_number", "must be exactly 6 digits"))
+    if not data.name.strip() or len(data.name) > 40:
+        errors.append(FieldError("name", "is required (at most 40 characters)"))
+    if data.rank not in RANKS:
+        errors.append(FieldError("rank", f"unknown rank {data.rank!r}"))
+    birth_ok = data.birth_date <= today and 16 <= age_on(data.birth_date, today) <= 80
+    if data.birth_date > today:
+        errors.append(FieldError("birth_date", "is in the future"))
+    elif not birth_ok:
+        errors.append(FieldError("birth_date", "gives an age outside 16–80"))
+    if data.hire_date > today:
+        errors.append(FieldError("hire_date", "is in the future"))
+    elif birth_ok and age_on(data.birth_date, data.hire_date) < 16:
+        errors.append(FieldError("hire_date", "is before the officer turned 16"))
+    return errors
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date | None  # exclusive; None = open
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+    def overlaps(self, other: "Period") -> bool:
+        a_end = self.end or dt.date.max
+        b_end = other.end or dt.date.max
+        return self.start < b_end and other.start < a_end
+
+
+def check_assignment(new: Period, existing: Iterable[Period]) -> list[FieldError]:
+    """A new posting may not start inside a closed earlier one; an open one is closed at its start."""
+    errors: list[FieldError] = []
+    if new.end is not None and new.end <= new.start:
+        errors.append(FieldError("end", "must be after the start"))
+    for old in existing:
+        if old.end is None:
+            if new.start <= old.start:
+                errors.append(FieldError("start", f"must be after the current posting's start {old.start}"))
+        elif new.overlaps(old):
+            errors.append(FieldError("start", f"overlaps the posting {old.start} – {old.end}"))
+    return errors
+
+
+def current_period(periods: Mapping[str, Period], today: dt.date) -> str | None:
+    """Key of the posting in force on ``today`` (the latest-starting one if several)."""
+    live = [(p.start, k) for k, p in periods.items() if p.contains(today)]
+    return max(live)[1] if live else None
+
+
+# --- roster (Excel) -----------------------------------------------------------------------
+# Column headers of the roster workbook, in order: (field, header). Headers are fixed Chinese
+# labels so that a workbook exported in any UI language imports again.
+ROSTER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("police_number", "警号"),
+    ("name", "姓名"),
+    ("gender", "性别"),
+    ("birth_date", "出生日期"),
+    ("hire_date", "参加工作日期"),
+    ("rank", "警衔"),
+    ("post_type", "警种"),
+    ("status", "状态"),
+    ("party", "政治面貌"),
+    ("unit_code", "单位代码"),
+    ("position", "职务"),
+    ("start", "任职日期"),
+)
+ROSTER_OPTIONAL = frozenset({"start", "party", "status"})
+
+ROSTER_VALUES: dict[str, dict[str, str]] = {
+    "gender": {"男": "M", "女": "F"},
+    "post_type": {
+        "社区民警": "community",
+        "刑警": "criminal",
+        "治安警": "public_order",
+        "网警": "cyber",
+        "交警": "traffic",
+        "巡警": "patrol",
+        "法制": "legal",
+        "指挥": "command",
+        "政工": "political",
+        "其他": "other",
+    },
+    "status": {"在职": "active", "退居二线": "second_line", "退休": "retired"},
+    "party": {"中共党员": "cpc_member", "中共预备党员": "cpc_probationary", "共青团员": "league", "群众": "none"},
+}
+ROSTER_LABELS: dict[str, dict[str, str]] = {
+    field: {code: label for label, code in values.items()} for field, values in ROSTER_VALUES.items()
+}
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    row: int
+    officer: OfficerData
+    unit_code: str
+    position: str
+    start: dt.date | None
+
+
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    return dt.date.fromisoformat(text)
+
+
+def parse_roster_row(
+    row_no: int, raw: Mapping[str, object], today: dt.date
+) -> tuple[RosterRow | None, list[FieldError]]:
+    """Clean one roster row (header field → cell value); errors name the row and the column."""
+    errors: list[FieldError] = []
+    header = dict(ROSTER_COLUMNS)
+
+    def err(field: str, message: str) -> None:
+        errors.append(FieldError(header.get(field, field), message, row=row_no))
+
+    cells: dict[str, str] = {}
+    dates: dict[str, dt.date] = {}
+    for field, _label in ROSTER_COLUMNS:
+        value = raw.get(field)
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        if empty:
+            if field not in ROSTER_OPTIONAL:
+                err(field, "is required")
+            continue
+        if field in {"birth_date", "hire_date", "start"}:
+            try:
+                dates[field] = _as_date(value)
+            except ValueError:
+                err(field, f"{value!r} is not a date (YYYY-MM-DD)")
+            continue
+        text = str(value).strip()
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        if field in ROSTER_VALUES:
+            mapping = ROSTER_VALUES[field]
+            if text in mapping:
+                text = mapping[text]
+            elif text not in mapping.values():
+                err(field, f"{text!r} is not one of {', '.join(mapping)}")
+                continue
+        cells[field] = text
+    if errors:
+        return None, errors
+    data = OfficerData(
+        police_number=cells["police_number"].zfill(6) if cells["police_number"].isdigit() else cells["police_number"],
+        name=cells["name"],
+        gender=Gender(cells["gender"]),
+        birth_date=dates["birth_date"],
+        hire_date=dates["hire_date"],
+        rank=cells["rank"],
+        post_type=PostType(cells["post_type"]),
+        status=OfficerStatus(cells.get("status", "active")),
+        party=Party(cells.get("party", "none")),
+    )
+    for e in check_officer(data, today):
+        err(e.field, e.message)
+    if not UNIT_CODE.match(cells["unit_code"]):
+        err("unit_code", "is not a unit code")
+    if len(cells["position"]) > 40:
+        err("position", "is longer than 40 characters")
+    if errors:
+        return None, errors
+    return RosterRow(row_no, data, cells["unit_code"], cells["position"], dates.get("start")), []

@@ -1,0 +1,489 @@
+"""Organisation use cases. Every query goes through ``scope_officers`` / ``scope_units``: the one
+place where the caller's role, bureau and unit decide what is visible."""
+
+import datetime as dt
+import io
+import uuid
+from typing import Any
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.scoping import Role, Scope
+
+from . import rules
+from .models import Assignment, Bureau, Officer, Unit
+
+
+# --- scoping: the one helper ------------------------------------------------------------
+def scope_units(scope: Scope) -> QuerySet[Unit]:
+    if not scope.reads_business_data or scope.bureau_id is None:
+        return Unit.objects.none()
+    qs = Unit.objects.filter(bureau_id=scope.bureau_id)
+    if scope.whole_bureau:
+        return qs
+    if scope.unit_subtree is not None:
+        return qs.filter(path__startswith=scope.unit_subtree)
+    return qs.none()
+
+
+def scope_officers(scope: Scope) -> QuerySet[Officer]:
+    if not scope.reads_business_data or scope.bureau_id is None:
+        return Officer.objects.none()
+    qs = Officer.objects.filter(bureau_id=scope.bureau_id)
+    if scope.whole_bureau:
+        return qs
+    if scope.unit_subtree is not None:
+        return qs.filter(current_unit__path__startswith=scope.unit_subtree)
+    if scope.self_only and scope.officer_id is not None:
+        return qs.filter(pk=scope.officer_id)
+    return qs.none()
+
+
+def _require_editor(scope: Scope) -> None:
+    if not scope.can_edit_people:
+        raise PermissionDenied("this role may not change officers' records")
+
+
+def _editable_unit(scope: Scope, unit_id: uuid.UUID) -> Unit:
+    unit = scope_units(scope).filter(pk=unit_id).first()
+    if unit is None:
+        raise ValidationFailed([FieldError("unit", "unknown unit, or outside your scope")])
+    return unit
+
+
+# --- units ------------------------------------------------------------------------------
+def unit_path(unit_id: uuid.UUID) -> str | None:
+    return Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
+
+
+def bureau_time_zone(bureau_id: uuid.UUID) -> str:
+    return Bureau.objects.filter(pk=bureau_id).values_list("time_zone", flat=True).first() or "Asia/Shanghai"
+
+
+@dataclass
+class UnitNode:
+    unit: Unit
+    officers: int
+    children: list["UnitNode"] = field(default_factory=list)
+
+    @property
+    def total_officers(self) -> int:
+        return self.officers + sum(c.total_officers for c in self.children)
+
+
+def unit_tree(scope: Scope) -> list[UnitNode]:
+    """The visible units as a forest (roots: the topmost visible units), with officer counts."""
+    units = list(scope_units(scope).order_by("path", "sort_order"))
+    counts = dict(
+        scope_officers(scope)
+        .exclude(status=rules.OfficerStatus.RETIRED)
+        .values_list("current_unit")
+        .annotate(n=Count("id"))
+        .values_list("current_unit", "n")
+    )
+    nodes = {u.pk: UnitNode(u, counts.get(u.pk, 0)) for u in units}
+    roots: list[UnitNode] = []
+    for u in units:
+        parent = nodes.get(u.parent_id) if u.parent_id else None
+        (parent.children if parent else roots).append(nodes[u.pk])
+    for node in nodes.values():
+        node.children.sort(key=lambda n: (n.unit.sort_order, n.unit.code))
+    return roots
+
+
+def list_units(scope: Scope) -> QuerySet[Unit]:
+    return scope_units(scope).order_by("path")
+
+
+def create_unit(
+    *, bureau_id: uuid.UUID, kind: rules.UnitKind, code: str, name: str, parent_id: uuid.UUID | None,
+    area_km2: float | None = None, sort_order: int = 0,
+) -> Unit:
+    parent = Unit.objects.filter(pk=parent_id, bureau_id=bureau_id).first() if parent_id else None
+    errors = rules.check_unit_parent(kind, rules.UnitKind(parent.kind) if parent else None)
+    if not rules.UNIT_CODE.match(code):
+        errors.append(FieldError("code", "letters, digits, '-' and '_' only (1–32)"))
+    if Unit.objects.filter(bureau_id=bureau_id, code=code).exists():
+        errors.append(FieldError("code", f"unit code {code} is taken"))
+    if errors:
+        raise ValidationFailed(errors)
+    return Unit.objects.create(
+        bureau_id=bureau_id, kind=kind.value, code=code, name=name, parent=parent,
+        path=rules.child_path(parent.path if parent else "/", code), area_km2=area_km2,
+        sort_order=sort_order,
+    )
+
+
+def create_bureau(*, code: str, name: str, time_zone: str = "Asia/Shanghai") -> Bureau:
+    return Bureau.objects.create(code=code, name=name, time_zone=time_zone)
+
+
+def first_bureau() -> Bureau | None:
+    return Bureau.objects.order_by("created_at").first()
+
+
+def units_by_code(bureau_id: uuid.UUID) -> dict[str, Unit]:
+    return {u.code: u for u in Unit.objects.filter(bureau_id=bureau_id)}
+
+
+# --- officers ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfficerFilter:
+    q: str = ""
+    unit_id: uuid.UUID | None = None
+    post_type: str = ""
+    age_band: str = ""
+    status: str = ""
+
+
+def search_officers(scope: Scope, flt: OfficerFilter, *, today: dt.date) -> QuerySet[Officer]:
+    qs = scope_officers(scope).select_related("current_unit")
+    q = flt.q.strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(police_number__startswith=q))
+    if flt.unit_id:
+        path = scope_units(scope).filter(pk=flt.unit_id).values_list("path", flat=True).first()
+        qs = qs.filter(current_unit__path__startswith=path) if path else qs.none()
+    if flt.post_type:
+        qs = qs.filter(post_type=flt.post_type)
+    if flt.status:
+        qs = qs.filter(status=flt.status)
+    if flt.age_band:
+        earliest, latest = rules.birth_range(rules.AgeBand(flt.age_band), today)
+        qs = qs.filter(birth_date__lte=latest)
+        if earliest is not None:
+            qs = qs.filter(birth_date__gt=earliest)
+    return qs.order_by("police_number")
+
+
+def get_officer(scope: Scope, officer_id: uuid.UUID) -> Officer:
+    officer = scope_officers(scope).select_related("current_unit").filter(pk=officer_id).first()
+    if officer is None:
+        raise NotFound("officer")
+    return officer
+
+
+def officer_history(scope: Scope, officer_id: uuid.UUID) -> list[Assignment]:
+    officer = get_officer(scope, officer_id)
+    return list(Assignment.objects.filter(officer=officer).select_related("unit").order_by("-start"))
+
+
+def _check_number_free(bureau_id: uuid.UUID, number: str, exclude: uuid.UUID | None = None) -> list[FieldError]:
+    qs = Officer.objects.filter(bureau_id=bureau_id, police_number=number)
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    return [FieldError("police_number", f"police number {number} is already in use")] if qs.exists() else []
+
+
+def _apply(officer: Officer, data: rules.OfficerData) -> None:
+    officer.police_number = data.police_number
+    officer.name = data.name.strip()
+    officer.gender = data.gender.value
+    officer.birth_date = data.birth_date
+    officer.hire_date = data.hire_date
+    officer.rank = data.rank
+    officer.post_type = data.post_type.value
+    officer.status = data.status.value
+    officer.party = data.party.value
+
+
+def _fields(officer: Officer) -> tuple[object, ...]:
+    return tuple(getattr(officer, f) for f in rules.OfficerData.__dataclass_fields__)
+
+
+def create_officer(
+    scope: Scope, *, data: rules.OfficerData, unit_id: uuid.UUID, position: str,
+    start: dt.date | None, today: dt.date,
+) -> Officer:
+    _require_editor(scope)
+    assert scope.bureau_id is not None
+    unit = _editable_unit(scope, unit_id)
+    errors = rules.check_officer(data, today) + _check_number_free(scope.bureau_id, data.police_number)
+    if not position.strip():
+        errors.append(FieldError("position", "is required"))
+    if errors:
+        raise ValidationFailed(errors)
+    officer = Officer(bureau_id=scope.bureau_id)
+    _apply(officer, data)
+    officer.save()
+    Assignment.objects.create(
+        bureau_id=scope.bureau_id, officer=officer, unit=unit, position=position.strip(),
+        start=start or today,
+    )
+    refresh_current_unit(officer, today)
+    return officer
+
+
+def update_officer(scope: Scope, officer_id: uuid.UUID, *, data: rules.OfficerData, today: dt.date) -> Officer:
+    _require_editor(scope)
+    officer = get_officer(scope, officer_id)
+    errors = rules.check_officer(data, today) + _check_number_free(
+        officer.bureau_id, data.police_number, exclude=officer.pk
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    _apply(officer, data)
+    officer.save()
+    return officer
+
+
+def add_assignment(
+    scope: Scope, officer_id: uuid.UUID, *, unit_id: uuid.UUID, position: str, start: dt.date,
+    note: str = "", today: dt.date,
+) -> Assignment:
+    """Post an officer to a unit from ``start``; the posting in force then is closed at ``start``."""
+    _require_editor(scope)
+    officer = get_officer(scope, officer_id)
+    unit = _editable_unit(scope, unit_id)
+    history = list(Assignment.objects.filter(officer=officer).select_for_update())
+    new = rules.Period(start, None)
+    errors = rules.check_assignment(new, [rules.Period(a.start, a.end) for a in history])
+    if not position.strip():
+        errors.append(FieldError("position", "is required"))
+    if errors:
+        raise ValidationFailed(errors)
+    for a in history:
+        if a.end is None:
+            a.end = start
+            a.save(update_fields=["end", "updated_at"])
+    assignment = Assignment.objects.create(
+        bureau_id=officer.bureau_id, officer=officer, unit=unit, position=position.strip(),
+        start=start, note=note,
+    )
+    refresh_current_unit(officer, today)
+    return assignment
+
+
+def refresh_current_unit(officer: Officer, today: dt.date) -> None:
+    """Derive the officer's current unit and position from the assignment history."""
+    history = {str(a.pk): a for a in Assignment.objects.filter(officer=officer)}
+    key = rules.current_period({k: rules.Period(a.start, a.end) for k, a in history.items()}, today)
+    current = history.get(key) if key else None
+    unit_id = current.unit_id if current else None
+    position = current.position if current else ""
+    if officer.current_unit_id != unit_id or officer.current_position != position:
+        officer.current_unit_id = unit_id
+        officer.current_position = position
+        officer.save(update_fields=["current_unit", "current_position", "updated_at"])
+
+
+def bulk_load(
+    *, bureau_id: uuid.UUID, officers: list[dict[str, Any]], assignments: list[dict[str, Any]],
+    today: dt.date, batch_size: int = 1000,
+) -> None:
+    """Trusted bulk insert for the demo loader (the caller records one audit entry for it).
+    ``officers`` are Officer field dicts with an ``id``; ``assignments`` reference them by
+    ``officer_id``. Current unit and position are derived here from the postings."""
+    rows = [Officer(bureau_id=bureau_id, **o) for o in officers]
+    posts = [Assignment(bureau_id=bureau_id, **a) for a in assignments]
+    by_officer: dict[uuid.UUID, dict[str, Assignment]] = {}
+    for a in posts:
+        by_officer.setdefault(a.officer_id, {})[str(a.pk)] = a
+    for o in rows:
+        history = by_officer.get(o.pk, {})
+        key = rules.current_period({k: rules.Period(a.start, a.end) for k, a in history.items()}, today)
+        if key is not None:
+            o.current_unit_id = history[key].unit_id
+            o.current_position = history[key].position
+    Officer.objects.bulk_create(rows, batch_size=batch_size)
+    Assignment.objects.bulk_create(posts, batch_size=batch_size)
+
+
+def officer_count(bureau_id: uuid.UUID | None = None) -> int:
+    qs = Officer.objects.all()
+    return qs.filter(bureau_id=bureau_id).count() if bureau_id else qs.count()
+
+
+def officer_ids_by_number(bureau_id: uuid.UUID, numbers: list[str]) -> dict[str, uuid.UUID]:
+    return dict(
+        Officer.objects.filter(bureau_id=bureau_id, police_number__in=numbers).values_list(
+            "police_number", "id"
+        )
+    )
+
+
+# --- roster workbook --------------------------------------------------------------------
+def export_roster(scope: Scope, *, today: dt.date) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "花名册"
+    ws.append([label for _f, label in rules.ROSTER_COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    qs = scope_officers(scope).select_related("current_unit").order_by("police_number")
+    starts = dict(
+        Assignment.objects.filter(officer__in=qs, end__isnull=True).values_list("officer_id", "start")
+    )
+    for o in qs.iterator(chunk_size=2000):
+        ws.append([
+            o.police_number, o.name, rules.ROSTER_LABELS["gender"][o.gender], o.birth_date,
+            o.hire_date, o.rank, rules.ROSTER_LABELS["post_type"][o.post_type],
+            rules.ROSTER_LABELS["status"][o.status], rules.ROSTER_LABELS["party"][o.party],
+            o.current_unit.code if o.current_unit else "", o.current_position, starts.get(o.pk),
+        ])
+    for col, width in zip("ABCDEFGHIJKL", (10, 10, 6, 12, 14, 10, 10, 10, 14, 12, 12, 12), strict=True):
+        ws.column_dimensions[col].width = width
+        for cell in ws[col][1:]:
+            if col in "DEL":
+                cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def roster_template() -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "花名册"
+    ws.append([label for _f, label in rules.ROSTER_COLUMNS])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    moved: int
+
+
+MAX_ROSTER_ROWS = 20000
+
+
+def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResult:
+    """Create or update officers from a roster workbook. All rows are checked first; if any row is
+    bad, nothing is written and every error is reported with its row and column."""
+    from openpyxl import load_workbook
+
+    if scope.role != Role.POLITICAL_DEPT:
+        raise PermissionDenied("only the political department imports the roster")
+    assert scope.bureau_id is not None
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
+        raise ValidationFailed([FieldError("file", f"not an Excel workbook (.xlsx): {exc}")]) from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise ValidationFailed([FieldError("file", "the workbook is empty")])
+    by_label = {label: f for f, label in rules.ROSTER_COLUMNS}
+    by_field = {f: f for f, _label in rules.ROSTER_COLUMNS}
+    columns = [by_label.get(str(h).strip(), by_field.get(str(h).strip())) if h else None for h in header]
+    missing = [
+        label for f, label in rules.ROSTER_COLUMNS
+        if f not in columns and f not in rules.ROSTER_OPTIONAL
+    ]
+    if missing:
+        raise ValidationFailed([FieldError(m, "column is missing from the header row", row=1) for m in missing])
+
+    units = units_by_code(scope.bureau_id)
+    errors: list[FieldError] = []
+    parsed: list[rules.RosterRow] = []
+    seen: dict[str, int] = {}
+    for row_no, values in enumerate(rows, start=2):
+        if row_no - 1 > MAX_ROSTER_ROWS:
+            raise ValidationFailed([FieldError("file", f"more than {MAX_ROSTER_ROWS} rows")])
+        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        raw = {f: v for f, v in zip(columns, values, strict=False) if f}
+        row, row_errors = rules.parse_roster_row(row_no, raw, today)
+        errors.extend(row_errors)
+        if row is None:
+            continue
+        if row.unit_code not in units:
+            errors.append(FieldError("单位代码", f"unknown unit code {row.unit_code!r}", row=row_no))
+        number = row.officer.police_number
+        if number in seen:
+            errors.append(FieldError("警号", f"duplicate of row {seen[number]}", row=row_no))
+        seen[number] = row_no
+        parsed.append(row)
+    if errors:
+        raise ValidationFailed(errors)
+    if not parsed:
+        raise ValidationFailed([FieldError("file", "no data rows")])
+
+    existing = {o.police_number: o for o in Officer.objects.filter(
+        bureau_id=scope.bureau_id, police_number__in=list(seen))}
+    created = updated = moved = 0
+    for row in parsed:
+        unit = units[row.unit_code]
+        officer = existing.get(row.officer.police_number)
+        if officer is None:
+            officer = Officer(bureau_id=scope.bureau_id)
+            _apply(officer, row.officer)
+            officer.save()
+            Assignment.objects.create(
+                bureau_id=scope.bureau_id, officer=officer, unit=unit, position=row.position,
+                start=row.start or today,
+            )
+            refresh_current_unit(officer, today)
+            created += 1
+            continue
+        before = _fields(officer)
+        _apply(officer, row.officer)
+        if _fields(officer) != before:
+            officer.save()
+            updated += 1
+        if officer.current_unit_id != unit.pk or officer.current_position != row.position:
+            try:
+                add_assignment(
+                    scope, officer.pk, unit_id=unit.pk, position=row.position,
+                    start=row.start or today, note="roster import", today=today,
+                )
+            except ValidationFailed as exc:
+                raise ValidationFailed([
+                    FieldError("任职日期", e.message, row=row.row) for e in exc.errors
+                ]) from exc
+            moved += 1
+    return ImportResult(created, updated, moved)
+
+
+# --- summaries --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkforceSummary:
+    officers: int
+    units: int
+    over_50: int
+    average_age: float
+    second_line: int
+    by_post_type: list[tuple[str, int]]
+    by_age_band: list[tuple[str, int]]
+
+    @property
+    def over_50_share(self) -> float:
+        return self.over_50 / self.officers if self.officers else 0.0
+
+
+def workforce_summary(scope: Scope, *, today: dt.date) -> WorkforceSummary:
+    rows = list(
+        scope_officers(scope).exclude(status=rules.OfficerStatus.RETIRED).values_list(
+            "birth_date", "post_type", "status"
+        )
+    )
+    ages = [rules.age_on(b, today) for b, _p, _s in rows]
+    posts: dict[str, int] = {}
+    bands: dict[str, int] = {b.value: 0 for b in rules.AgeBand}
+    for (birth, post, _s) in rows:
+        posts[post] = posts.get(post, 0) + 1
+        bands[rules.age_band(birth, today).value] += 1
+    return WorkforceSummary(
+        officers=len(rows),
+        units=scope_units(scope).count(),
+        over_50=sum(1 for a in ages if a >= 50),
+        average_age=round(sum(ages) / len(ages), 1) if ages else 0.0,
+        second_line=sum(1 for *_x, s in rows if s == rules.OfficerStatus.SECOND_LINE),
+        by_post_type=sorted(posts.items(), key=lambda kv: -kv[1]),
+        by_age_band=list(bands.items()),
+    )

@@ -1,0 +1,32 @@
+"""Navigation: only the modules that exist, and only those the caller's role may open."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from precinct.core.scoping import Role
+from precinct.identity import rules as access
+
+NAV: list[tuple[str, Any]] = [
+    ("web:home", _("Home")),
+    ("org:unit_tree", _("Units")),
+    ("org:officer_list", _("Officers")),
+    ("org:roster_import", _("Roster import")),
+    ("identity:audit_log", _("Audit log")),
+    ("admin:index", _("Administration")),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav": []}
+    role = Role(user.role)  # type: ignore[union-attr]
+    items = []
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    for route, label in NAV:
+        if access.decide(route, "GET", role).allowed:
+            items.append({"url": reverse(route), "label": label, "active": route == current})
+    return {"nav": items, "role_label": user.get_role_display()}  # type: ignore[union-attr]

@@ -1,0 +1,32 @@
+"""`precinct serve`: the ASGI app under uvicorn."""
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from django_typer.management import TyperCommand
+
+from precinct.config.checks import pending_migrations
+
+
+class Command(TyperCommand):
+    help = "Serve the web app and API with uvicorn."
+
+    def handle(
+        self,
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.", envvar="PORT")] = 8000,
+        workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    ) -> None:
+        pending = pending_migrations()
+        if pending:
+            self.stderr.write(
+                f"The database has {len(pending)} unapplied migration(s). "
+                "Run `precinct db upgrade` first."
+            )
+            raise SystemExit(2)
+        self.stdout.write(f"precinct serving on http://{host}:{port}/ ({workers} worker(s))")
+        uvicorn.run(
+            "precinct.config.asgi:application", host=host, port=port, workers=workers,
+            log_level="info", proxy_headers=False, server_header=False,
+        )

@@ -1,0 +1,46 @@
+"""Shell pages: sign in and out, the home page per role, the caller's own profile."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from precinct.core import clock
+from precinct.core.scoping import Role
+from precinct.org import services as org
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    scope = request.scope  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"role": scope.role}
+    if scope.reads_business_data:
+        context["summary"] = org.workforce_summary(scope, today=clock.today(settings.TIME_ZONE))
+    if scope.role == Role.OFFICER and scope.officer_id:
+        context["own_officer_id"] = scope.officer_id
+    return render(request, "web/home.html", context)
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    scope = request.scope  # type: ignore[attr-defined]
+    if scope.officer_id and scope.reads_business_data:
+        return redirect("org:officer_detail", officer_id=scope.officer_id)
+    return render(request, "web/profile.html", {})

@@ -1,0 +1,167 @@
+"""Deny by default, proven: every route has a rule, and every role gets exactly what its rule says."""
+
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from precinct.config.api import api
+from precinct.core.scoping import Role
+from precinct.identity import rules
+from precinct.org.models import Officer
+
+USERS = {
+    Role.LEADERSHIP: "leader", Role.POLITICAL_DEPT: "political", Role.LEGAL_SUPERVISION: "legal",
+    Role.COMMAND_CENTRE: "command", Role.UNIT_CHIEF: "chief", Role.OFFICER: "officer",
+    Role.SYSADMIN: "sysadmin", Role.AUDITOR: "auditor",
+}
+
+
+def _walk(resolvers, prefix="", ns=""):
+    for p in resolvers:
+        if isinstance(p, URLResolver):
+            sub_ns = ns
+            if p.namespace:
+                sub_ns = f"{ns}:{p.namespace}" if ns else p.namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), sub_ns)
+        elif isinstance(p, URLPattern):
+            name = f"{ns}:{p.name or p.lookup_str}" if ns else p.name
+            yield prefix + str(p.pattern), name
+
+
+def test_every_url_pattern_has_an_explicit_rule() -> None:
+    missing = []
+    for route, name in _walk(get_resolver().url_patterns):
+        if route.startswith("^static") or route.startswith("static"):
+            continue
+        if name is None or not rules.has_rule(name):
+            missing.append((route, name))
+    assert missing == []
+
+
+def test_every_api_operation_has_a_rule_for_its_method() -> None:
+    missing = []
+    for _prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for op in view.operations:
+                name = f"api:{op.url_name}"
+                for method in op.methods:
+                    if name not in rules.POLICY or method not in rules.POLICY[name]:
+                        missing.append((path, method, name))
+    assert missing == []
+
+
+# Routes without path parameters, as (name, path): asked of every role.
+PAGES = {
+    "web:home": "/", "web:profile": "/me/", "org:unit_tree": "/org/units/",
+    "org:officer_list": "/org/officers/", "org:officer_create": "/org/officers/new/",
+    "org:roster_export": "/org/roster/export.xlsx", "org:roster_import": "/org/roster/import/",
+    "org:roster_template": "/org/roster/template.xlsx", "identity:audit_log": "/audit/",
+    "api:me": "/api/v1/me", "api:unit_list": "/api/v1/units", "api:officer_list": "/api/v1/officers",
+    "api:audit_list": "/api/v1/audit", "api:audit_verify": "/api/v1/audit/verify",
+    "admin:index": "/admin/",
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_role_by_route_matrix(city, role: Role) -> None:
+    client = city.client(USERS[role])
+    wrong = []
+    for name, path in PAGES.items():
+        expected = rules.decide(name, "GET", role).allowed
+        r = client.get(path)
+        status = r.status_code
+        allowed = status == 200 or (status == 302 and not r["Location"].startswith("/login/"))
+        if allowed != expected or (not expected and status not in (403, 404)):
+            wrong.append((name, status, expected))
+    assert wrong == []
+
+
+def test_object_paths_are_scoped_to_the_callers_unit(city) -> None:
+    chief = city.user("chief")
+    other = Officer.objects.exclude(current_unit_id=chief.unit_id).first()
+    own = Officer.objects.filter(current_unit_id=chief.unit_id).first()
+    client = city.client("chief")
+    for path in ("/org/officers/{}/", "/org/officers/{}/edit/", "/org/officers/{}/assign/",
+                 "/api/v1/officers/{}", "/api/v1/officers/{}/assignments"):
+        assert client.get(path.format(other.pk)).status_code == 404, path
+        assert client.get(path.format(own.pk)).status_code == 200, path
+    assert client.get(f"/api/v1/officers/{uuid.uuid4()}").status_code == 404
+
+
+def test_anonymous_pages_redirect_to_login_and_api_says_401(db) -> None:
+    c = Client()
+    r = c.get("/org/officers/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+    assert c.get("/api/v1/officers").status_code == 401
+    assert c.get("/login/").status_code == 200
+
+
+def test_bearer_tokens_authenticate_and_can_be_revoked(city) -> None:
+    from precinct.identity import services
+
+    token, secret = services.create_token(username="legal")
+    c = Client()
+    r = c.get("/api/v1/officers?page_size=5", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert r.status_code == 200 and len(r.json()["items"]) == 5
+    assert c.get("/api/v1/audit", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 403
+    services.revoke_token(token_id=token.pk)
+    assert c.get("/api/v1/officers", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    assert c.get("/api/v1/officers", HTTP_AUTHORIZATION="Bearer pct_forged").status_code == 401
+
+
+def test_token_writes_need_no_csrf_but_session_writes_do(city) -> None:
+    from precinct.identity import services
+
+    _token, secret = services.create_token(username="political")
+    unit = city.scope("political")
+    body = {"police_number": "199300", "name": "接口新警", "gender": "M", "birth_date": "1996-01-01",
+            "hire_date": "2019-07-01", "rank": "一级警员", "post_type": "cyber",
+            "unit_id": str(city.user("chief").unit_id), "position": "民警"}
+    c = Client(enforce_csrf_checks=True)
+    r = c.post("/api/v1/officers", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert r.status_code == 201, r.content
+    assert r.json()["current_unit_id"] == str(city.user("chief").unit_id)
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(city.user("political"))
+    body["police_number"] = "199301"
+    assert session.post("/api/v1/officers", body, content_type="application/json").status_code == 403
+    assert unit.role == Role.POLITICAL_DEPT
+
+
+def test_api_validation_errors_name_the_field(city) -> None:
+    c = city.client("political")
+    body = {"police_number": "12", "name": "短号", "gender": "M", "birth_date": "1996-01-01",
+            "hire_date": "2019-07-01", "rank": "一级警员", "post_type": "cyber",
+            "unit_id": str(city.user("chief").unit_id), "position": "民警"}
+    r = c.post("/api/v1/officers", body, content_type="application/json")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "police_number"
+    body["gender"] = "X"
+    r = c.post("/api/v1/officers", body, content_type="application/json")
+    assert r.status_code == 422 and "gender" in r.content.decode()
+
+
+def test_sysadmin_admin_shows_accounts_but_no_people(city) -> None:
+    c = city.client("sysadmin")
+    assert c.get("/admin/identity/user/").status_code == 200
+    assert c.get("/admin/org/officer/").status_code == 403
+    assert c.get("/admin/identity/auditentry/").status_code == 404
+    p = city.client("political")
+    assert p.get("/admin/org/officer/").status_code == 200
+    assert p.get("/admin/identity/user/").status_code == 403
+
+
+def test_no_served_page_refers_to_an_external_url(city) -> None:
+    pattern = re.compile(r"""(?:src|href|action)\s*=\s*["'](?:https?:)?//""", re.I)
+    for username in ("leader", "political", "chief", "officer", "auditor"):
+        c = city.client(username)
+        for name, path in PAGES.items():
+            if not rules.decide(name, "GET", city.scope(username).role).allowed or name.startswith(("api:", "org:roster_e", "org:roster_t")):
+                continue
+            html = c.get(path).content.decode()
+            assert not pattern.search(html), (username, path, pattern.search(html))
+    anon = Client().get("/login/").content.decode()
+    assert not pattern.search(anon)
