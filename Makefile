@@ -51,7 +51,7 @@ check: dev-install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	cd src && ../$(BIN)/lint-imports --config ../pyproject.toml
+	cd src && ../$(BIN)/lint-imports ../pyproject.toml
 
 format: dev-install
 	$(BIN)/ruff format src tests bench

@@ -11,12 +11,14 @@ COMMANDS = {
     "audit": "audit log: verify",
 }
 
-USAGE = "usage: precinct COMMAND [ARGS]...\n\nCommands:\n" + "\n".join(
-    f"  {name:<8} {text}" for name, text in COMMANDS.items()
-) + (
-    "\n\n`precinct COMMAND --help` tells more. Django's own commands (migrate, shell, …) work too.\n"
-    "Configuration: PRECINCT_DATABASE_URL, PRECINCT_SECRET_KEY, PRECINCT_TZ, PRECINCT_ENV, "
-    "PRECINCT_VAR_DIR (see README)."
+USAGE = (
+    "usage: precinct COMMAND [ARGS]...\n\nCommands:\n"
+    + "\n".join(f"  {name:<8} {text}" for name, text in COMMANDS.items())
+    + (
+        "\n\n`precinct COMMAND --help` tells more. Django's own commands (migrate, shell, …) work too.\n"
+        "Configuration: PRECINCT_DATABASE_URL, PRECINCT_SECRET_KEY, PRECINCT_TZ, PRECINCT_ENV, "
+        "PRECINCT_VAR_DIR (see README)."
+    )
 )
 
 

@@ -13,9 +13,14 @@ from precinct.identity import rules
 from precinct.org.models import Officer
 
 USERS = {
-    Role.LEADERSHIP: "leader", Role.POLITICAL_DEPT: "political", Role.LEGAL_SUPERVISION: "legal",
-    Role.COMMAND_CENTRE: "command", Role.UNIT_CHIEF: "chief", Role.OFFICER: "officer",
-    Role.SYSADMIN: "sysadmin", Role.AUDITOR: "auditor",
+    Role.LEADERSHIP: "leader",
+    Role.POLITICAL_DEPT: "political",
+    Role.LEGAL_SUPERVISION: "legal",
+    Role.COMMAND_CENTRE: "command",
+    Role.UNIT_CHIEF: "chief",
+    Role.OFFICER: "officer",
+    Role.SYSADMIN: "sysadmin",
+    Role.AUDITOR: "auditor",
 }
 
 
@@ -55,12 +60,20 @@ def test_every_api_operation_has_a_rule_for_its_method() -> None:
 
 # Routes without path parameters, as (name, path): asked of every role.
 PAGES = {
-    "web:home": "/", "web:profile": "/me/", "org:unit_tree": "/org/units/",
-    "org:officer_list": "/org/officers/", "org:officer_create": "/org/officers/new/",
-    "org:roster_export": "/org/roster/export.xlsx", "org:roster_import": "/org/roster/import/",
-    "org:roster_template": "/org/roster/template.xlsx", "identity:audit_log": "/audit/",
-    "api:me": "/api/v1/me", "api:unit_list": "/api/v1/units", "api:officer_list": "/api/v1/officers",
-    "api:audit_list": "/api/v1/audit", "api:audit_verify": "/api/v1/audit/verify",
+    "web:home": "/",
+    "web:profile": "/me/",
+    "org:unit_tree": "/org/units/",
+    "org:officer_list": "/org/officers/",
+    "org:officer_create": "/org/officers/new/",
+    "org:roster_export": "/org/roster/export.xlsx",
+    "org:roster_import": "/org/roster/import/",
+    "org:roster_template": "/org/roster/template.xlsx",
+    "identity:audit_log": "/audit/",
+    "api:me": "/api/v1/me",
+    "api:unit_list": "/api/v1/units",
+    "api:officer_list": "/api/v1/officers",
+    "api:audit_list": "/api/v1/audit",
+    "api:audit_verify": "/api/v1/audit/verify",
     "admin:index": "/admin/",
 }
 
@@ -84,8 +97,13 @@ def test_object_paths_are_scoped_to_the_callers_unit(city) -> None:
     other = Officer.objects.exclude(current_unit_id=chief.unit_id).first()
     own = Officer.objects.filter(current_unit_id=chief.unit_id).first()
     client = city.client("chief")
-    for path in ("/org/officers/{}/", "/org/officers/{}/edit/", "/org/officers/{}/assign/",
-                 "/api/v1/officers/{}", "/api/v1/officers/{}/assignments"):
+    for path in (
+        "/org/officers/{}/",
+        "/org/officers/{}/edit/",
+        "/org/officers/{}/assign/",
+        "/api/v1/officers/{}",
+        "/api/v1/officers/{}/assignments",
+    ):
         assert client.get(path.format(other.pk)).status_code == 404, path
         assert client.get(path.format(own.pk)).status_code == 200, path
     assert client.get(f"/api/v1/officers/{uuid.uuid4()}").status_code == 404
@@ -117,25 +135,48 @@ def test_token_writes_need_no_csrf_but_session_writes_do(city) -> None:
 
     _token, secret = services.create_token(username="political")
     unit = city.scope("political")
-    body = {"police_number": "199300", "name": "接口新警", "gender": "M", "birth_date": "1996-01-01",
-            "hire_date": "2019-07-01", "rank": "一级警员", "post_type": "cyber",
-            "unit_id": str(city.user("chief").unit_id), "position": "民警"}
+    body = {
+        "police_number": "199300",
+        "name": "接口新警",
+        "gender": "M",
+        "birth_date": "1996-01-01",
+        "hire_date": "2019-07-01",
+        "rank": "一级警员",
+        "post_type": "cyber",
+        "unit_id": str(city.user("chief").unit_id),
+        "position": "民警",
+    }
     c = Client(enforce_csrf_checks=True)
-    r = c.post("/api/v1/officers", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    r = c.post(
+        "/api/v1/officers",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
     assert r.status_code == 201, r.content
     assert r.json()["current_unit_id"] == str(city.user("chief").unit_id)
     session = Client(enforce_csrf_checks=True)
     session.force_login(city.user("political"))
     body["police_number"] = "199301"
-    assert session.post("/api/v1/officers", body, content_type="application/json").status_code == 403
+    assert (
+        session.post("/api/v1/officers", body, content_type="application/json").status_code == 403
+    )
     assert unit.role == Role.POLITICAL_DEPT
 
 
 def test_api_validation_errors_name_the_field(city) -> None:
     c = city.client("political")
-    body = {"police_number": "12", "name": "短号", "gender": "M", "birth_date": "1996-01-01",
-            "hire_date": "2019-07-01", "rank": "一级警员", "post_type": "cyber",
-            "unit_id": str(city.user("chief").unit_id), "position": "民警"}
+    body = {
+        "police_number": "12",
+        "name": "短号",
+        "gender": "M",
+        "birth_date": "1996-01-01",
+        "hire_date": "2019-07-01",
+        "rank": "一级警员",
+        "post_type": "cyber",
+        "unit_id": str(city.user("chief").unit_id),
+        "position": "民警",
+    }
     r = c.post("/api/v1/officers", body, content_type="application/json")
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "police_number"
@@ -159,7 +200,9 @@ def test_no_served_page_refers_to_an_external_url(city) -> None:
     for username in ("leader", "political", "chief", "officer", "auditor"):
         c = city.client(username)
         for name, path in PAGES.items():
-            if not rules.decide(name, "GET", city.scope(username).role).allowed or name.startswith(("api:", "org:roster_e", "org:roster_t")):
+            if not rules.decide(name, "GET", city.scope(username).role).allowed or name.startswith(
+                ("api:", "org:roster_e", "org:roster_t")
+            ):
                 continue
             html = c.get(path).content.decode()
             assert not pattern.search(html), (username, path, pattern.search(html))

@@ -10,7 +10,9 @@ from precinct.org.models import Officer
 
 
 def _verify() -> tuple[int, object]:
-    return services.verify_audit_chain(batch=7)  # small batches exercise the hand-over between pages
+    return services.verify_audit_chain(
+        batch=7
+    )  # small batches exercise the hand-over between pages
 
 
 def test_the_loaded_chain_verifies(city) -> None:
@@ -25,7 +27,11 @@ def test_a_write_records_who_what_and_before_after(city) -> None:
         officer.name = "改名字"
         officer.save()
     entry = AuditEntry.objects.order_by("-seq").first()
-    assert (entry.action, entry.object_type, entry.object_id) == ("update", "org.officer", str(officer.pk))
+    assert (entry.action, entry.object_type, entry.object_id) == (
+        "update",
+        "org.officer",
+        str(officer.pk),
+    )
     assert entry.actor == "political" and entry.ip == "10.0.0.9" and entry.role == "political_dept"
     assert entry.detail["changes"]["name"][1] == "改名字"
     assert entry.bureau_id == str(officer.bureau_id)
@@ -55,8 +61,20 @@ def test_a_truncated_tail_is_named(city) -> None:
 def test_reordered_rows_are_named(city) -> None:
     a, b = AuditEntry.objects.order_by("seq")[3:5]
     # swap the content of two neighbouring rows, each keeping its own sequence number
-    fields = ["at", "actor", "actor_id", "role", "bureau_id", "action", "object_type", "object_id",
-              "ip", "detail", "prev_hash", "hash"]
+    fields = [
+        "at",
+        "actor",
+        "actor_id",
+        "role",
+        "bureau_id",
+        "action",
+        "object_type",
+        "object_id",
+        "ip",
+        "detail",
+        "prev_hash",
+        "hash",
+    ]
     va, vb = ({f: getattr(x, f) for f in fields} for x in (a, b))
     AuditEntry.objects.filter(seq=a.seq).update(hash="x" * 64)
     AuditEntry.objects.filter(seq=b.seq).update(**va)
@@ -99,7 +117,7 @@ def test_concurrent_writers_produce_one_chain() -> None:
             for i in range(per_writer):
                 with transaction.atomic():
                     services.record("test_write", object_id=f"{n}-{i}")
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()

@@ -18,7 +18,13 @@ def test_the_demo_city_has_the_shape_of_the_source(city) -> None:
     assert {p for p, _n in summary.by_post_type} == {p.value for p in rules.PostType}
     assert Unit.objects.filter(kind="station").count() == 25
     assert set(Unit.objects.filter(kind="sub_bureau").values_list("name", flat=True)) == {
-        "向阳分局", "工农分局", "南山分局", "兴安分局", "东山分局", "兴山分局"}
+        "向阳分局",
+        "工农分局",
+        "南山分局",
+        "兴安分局",
+        "东山分局",
+        "兴山分局",
+    }
     patrol = Officer.objects.filter(current_unit__code="XFDD")
     ages = [rules.age_on(o.birth_date, city.today) for o in patrol]
     assert len(ages) == 120 and sum(ages) / len(ages) > 57
@@ -61,24 +67,37 @@ def test_another_units_officer_is_not_found_for_a_chief(city) -> None:
 def test_search_by_name_number_unit_post_and_age(city) -> None:
     scope = city.scope("leader")
     one = Officer.objects.order_by("police_number")[10]
-    by_number = services.search_officers(scope, services.OfficerFilter(q=one.police_number), today=city.today)
+    by_number = services.search_officers(
+        scope, services.OfficerFilter(q=one.police_number), today=city.today
+    )
     assert list(by_number) == [one]
     by_name = services.search_officers(scope, services.OfficerFilter(q=one.name), today=city.today)
     assert one in by_name
     sub = Unit.objects.get(code="XY")
-    in_sub = services.search_officers(scope, services.OfficerFilter(unit_id=sub.pk), today=city.today)
+    in_sub = services.search_officers(
+        scope, services.OfficerFilter(unit_id=sub.pk), today=city.today
+    )
     assert in_sub.count() > 100
     assert all(o.current_unit.path.startswith(sub.path) for o in in_sub)
-    old = services.search_officers(scope, services.OfficerFilter(age_band="55+", post_type="patrol"), today=city.today)
+    old = services.search_officers(
+        scope, services.OfficerFilter(age_band="55+", post_type="patrol"), today=city.today
+    )
     assert old.count() == 120
     assert all(rules.age_on(o.birth_date, city.today) >= 55 for o in old)
 
 
 def _data(**over) -> rules.OfficerData:
-    base = dict(police_number="199001", name="测试民警", gender=rules.Gender.MALE,
-                birth_date=dt.date(1990, 1, 1), hire_date=dt.date(2012, 7, 1), rank="二级警司",
-                post_type=rules.PostType.COMMUNITY, status=rules.OfficerStatus.ACTIVE,
-                party=rules.Party.CPC_MEMBER)
+    base = dict(
+        police_number="199001",
+        name="测试民警",
+        gender=rules.Gender.MALE,
+        birth_date=dt.date(1990, 1, 1),
+        hire_date=dt.date(2012, 7, 1),
+        rank="二级警司",
+        post_type=rules.PostType.COMMUNITY,
+        status=rules.OfficerStatus.ACTIVE,
+        party=rules.Party.CPC_MEMBER,
+    )
     base.update(over)
     return rules.OfficerData(**base)
 
@@ -87,8 +106,9 @@ def test_create_and_post_an_officer_is_audited(city) -> None:
     scope = city.scope("political")
     station = Unit.objects.get(code="GN02")
     before = AuditEntry.objects.count()
-    officer = services.create_officer(scope, data=_data(), unit_id=station.pk, position="民警",
-                                      start=None, today=city.today)
+    officer = services.create_officer(
+        scope, data=_data(), unit_id=station.pk, position="民警", start=None, today=city.today
+    )
     officer.refresh_from_db()
     assert officer.current_unit_id == station.pk
     assert officer.bureau_id == city.bureau_id and officer.pk.version == 7
@@ -96,8 +116,14 @@ def test_create_and_post_an_officer_is_audited(city) -> None:
     assert ("create", "org.officer") in actions and ("create", "org.assignment") in actions
 
     other = Unit.objects.get(code="NS01")
-    services.add_assignment(scope, officer.pk, unit_id=other.pk, position="副所长",
-                            start=city.today + dt.timedelta(days=1), today=city.today + dt.timedelta(days=1))
+    services.add_assignment(
+        scope,
+        officer.pk,
+        unit_id=other.pk,
+        position="副所长",
+        start=city.today + dt.timedelta(days=1),
+        today=city.today + dt.timedelta(days=1),
+    )
     officer.refresh_from_db()
     assert officer.current_unit_id == other.pk and officer.current_position == "副所长"
     history = services.officer_history(scope, officer.pk)
@@ -108,8 +134,14 @@ def test_duplicate_police_number_is_refused(city) -> None:
     scope = city.scope("political")
     taken = Officer.objects.first().police_number
     with pytest.raises(ValidationFailed) as exc:
-        services.create_officer(scope, data=_data(police_number=taken), unit_id=Unit.objects.first().pk,
-                                position="民警", start=None, today=city.today)
+        services.create_officer(
+            scope,
+            data=_data(police_number=taken),
+            unit_id=Unit.objects.first().pk,
+            position="民警",
+            start=None,
+            today=city.today,
+        )
     assert exc.value.errors[0].field == "police_number"
 
 
@@ -124,8 +156,9 @@ def test_a_chief_cannot_post_someone_outside_the_station(city) -> None:
     own = services.scope_officers(scope).first()
     elsewhere = Unit.objects.get(code="XS01")
     with pytest.raises(ValidationFailed):
-        services.add_assignment(scope, own.pk, unit_id=elsewhere.pk, position="民警",
-                                start=city.today, today=city.today)
+        services.add_assignment(
+            scope, own.pk, unit_id=elsewhere.pk, position="民警", start=city.today, today=city.today
+        )
 
 
 def test_roster_export_then_import_changes_nothing(city) -> None:
@@ -151,7 +184,20 @@ def _workbook(rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
-GOOD = ["199100", "赵新", "男", "1995-05-05", "2018-07-01", "一级警员", "社区民警", "在职", "中共党员", "XY01", "民警", None]
+GOOD = [
+    "199100",
+    "赵新",
+    "男",
+    "1995-05-05",
+    "2018-07-01",
+    "一级警员",
+    "社区民警",
+    "在职",
+    "中共党员",
+    "XY01",
+    "民警",
+    None,
+]
 
 
 def test_import_creates_new_officers(city) -> None:
@@ -165,7 +211,24 @@ def test_import_creates_new_officers(city) -> None:
 def test_a_bad_row_imports_nothing_and_every_error_is_named(city) -> None:
     scope = city.scope("political")
     count = Officer.objects.count()
-    rows = [GOOD, list(GOOD), ["199102", "钱多", "男", "not a date", "2018-07-01", "一级警员", "刑警", "在职", "群众", "NOPE", "民警", None]]
+    rows = [
+        GOOD,
+        list(GOOD),
+        [
+            "199102",
+            "钱多",
+            "男",
+            "not a date",
+            "2018-07-01",
+            "一级警员",
+            "刑警",
+            "在职",
+            "群众",
+            "NOPE",
+            "民警",
+            None,
+        ],
+    ]
     rows[1][0] = "199101"
     rows[1][6] = "飞行员"
     with pytest.raises(ValidationFailed) as exc:

@@ -13,7 +13,7 @@ def _role(request: HttpRequest) -> Role | None:
     return Role(user.role) if user.is_authenticated and user.is_active else None
 
 
-class RoleScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleScopedAdmin(admin.ModelAdmin):
     """Deny by default: only ``roles`` see the model; nobody deletes unless ``can_delete``."""
 
     roles: frozenset[Role] = frozenset()

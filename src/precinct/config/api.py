@@ -16,7 +16,7 @@ class BearerToken(APIKeyHeader):
     """Documents the bearer scheme; the middleware has already resolved the token to a user."""
 
     param_name = "Authorization"
-    openapi_scheme = "bearer"  # type: ignore[assignment]
+    openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if key and key.startswith("Bearer ") and request.user.is_authenticated:

@@ -63,7 +63,11 @@ INSECURE_KEYS = {"", "change-me", "changeme", "secret", "django-insecure"}
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("PRECINCT_DEBUG must be off in production.")
-    if SECRET_KEY in INSECURE_KEYS or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 32:
+    if (
+        SECRET_KEY in INSECURE_KEYS
+        or SECRET_KEY.startswith("django-insecure")
+        or len(SECRET_KEY) < 32
+    ):
         raise ImproperlyConfigured(
             "PRECINCT_SECRET_KEY is a default or too short (32+ random characters needed)."
         )
@@ -226,4 +230,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"precinct": {"level": "INFO"}},
 }
-

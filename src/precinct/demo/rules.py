@@ -50,11 +50,17 @@ POSITIONS_LEAD = {
     UnitKind.BRIGADE: ("大队长", "副大队长", "教导员"),
 }
 STATION_POSTS: list[tuple[PostType, float]] = [
-    (PostType.COMMUNITY, 0.5), (PostType.PUBLIC_ORDER, 0.25), (PostType.CRIMINAL, 0.2), (PostType.OTHER, 0.05),
+    (PostType.COMMUNITY, 0.5),
+    (PostType.PUBLIC_ORDER, 0.25),
+    (PostType.CRIMINAL, 0.2),
+    (PostType.OTHER, 0.05),
 ]
 SUB_BUREAU_POSTS: list[tuple[PostType, float]] = [
-    (PostType.CRIMINAL, 0.45), (PostType.PUBLIC_ORDER, 0.25), (PostType.LEGAL, 0.1),
-    (PostType.COMMAND, 0.1), (PostType.OTHER, 0.1),
+    (PostType.CRIMINAL, 0.45),
+    (PostType.PUBLIC_ORDER, 0.25),
+    (PostType.LEGAL, 0.1),
+    (PostType.COMMAND, 0.1),
+    (PostType.OTHER, 0.1),
 ]
 # Ages of officers outside the patrol brigade: (low, high, weight). The patrol brigade is 53–60.
 AGE_BANDS = [(23, 29, 0.15), (30, 39, 0.26), (40, 49, 0.35), (50, 59, 0.24)]
@@ -93,7 +99,9 @@ def rank_for(age: int, years: int, lead: bool, rng: random.Random) -> str:
     return RANKS[7 - (years >= 25 and rng.random() < 0.5)]
 
 
-def make_person(rng: random.Random, today: dt.date, *, age_range: tuple[int, int] | None, lead: bool) -> Person:
+def make_person(
+    rng: random.Random, today: dt.date, *, age_range: tuple[int, int] | None, lead: bool
+) -> Person:
     if age_range is None:
         low, high, _w = rng.choices(AGE_BANDS, weights=[b[2] for b in AGE_BANDS])[0]
     else:
@@ -111,4 +119,6 @@ def make_person(rng: random.Random, today: dt.date, *, age_range: tuple[int, int
     years = (today - hire).days // 365
     party_roll = rng.random()
     party = "cpc_member" if party_roll < 0.72 or lead else ("league" if age < 28 else "none")
-    return Person(pick_name(rng, gender), gender, birth, hire, rank_for(age, years, lead, rng), party)
+    return Person(
+        pick_name(rng, gender), gender, birth, hire, rank_for(age, years, lead, rng), party
+    )

@@ -15,7 +15,7 @@ from precinct.org.rules import PostType, UnitKind
 
 from . import rules
 
-DEMO_PASSWORD = "Hegang-Demo-2026!"  # documented demo credential, refused in production
+DEMO_PASSWORD = "Hegang-Demo-2026!"  # noqa: S105 - documented demo credential; no demo in production
 LOGINS: list[tuple[str, Role, str]] = [
     ("leader", Role.LEADERSHIP, "局长"),
     ("political", Role.POLITICAL_DEPT, "政治部"),
@@ -61,37 +61,81 @@ def load(*, seed: int, today: dt.date, progress: Progress | None = None) -> Demo
     ids = Ids(random.Random(seed ^ 0x5EED), base_ms=1_600_000_000_000)
 
     bureau = org.create_bureau(code=rules.BUREAU[0], name=rules.BUREAU[1])
-    root = org.create_unit(bureau_id=bureau.pk, kind=UnitKind.BUREAU, code=rules.BUREAU[0],
-                           name=rules.BUREAU[1], parent_id=None)
-    # (unit, kind, headcount, post-type chooser, age range or None)
-    plan: list[tuple[Any, UnitKind, int, Callable[[], PostType], tuple[int, int] | None]] = []
+    root = org.create_unit(
+        bureau_id=bureau.pk,
+        kind=UnitKind.BUREAU,
+        code=rules.BUREAU[0],
+        name=rules.BUREAU[1],
+        parent_id=None,
+    )
+    # (unit, kind, headcount, post-type weights, age range or None)
+    plan: list[tuple[Any, UnitKind, int, list[tuple[PostType, float]], tuple[int, int] | None]] = []
     order = 0
     total_units = 1 + len(rules.DEPARTMENTS) + 1 + sum(1 + len(s[2]) for s in rules.SUB_BUREAUS)
     for code, name, post, headcount in rules.DEPARTMENTS:
         order += 1
-        unit = org.create_unit(bureau_id=bureau.pk, kind=UnitKind.DEPARTMENT, code=code, name=name,
-                               parent_id=root.pk, sort_order=order)
-        plan.append((unit, UnitKind.DEPARTMENT, headcount, lambda p=post: p, None))
+        unit = org.create_unit(
+            bureau_id=bureau.pk,
+            kind=UnitKind.DEPARTMENT,
+            code=code,
+            name=name,
+            parent_id=root.pk,
+            sort_order=order,
+        )
+        plan.append((unit, UnitKind.DEPARTMENT, headcount, [(post, 1.0)], None))
         report("units", order + 1, total_units)
     for code, name, stations in rules.SUB_BUREAUS:
         order += 1
-        sub = org.create_unit(bureau_id=bureau.pk, kind=UnitKind.SUB_BUREAU, code=code, name=name,
-                              parent_id=root.pk, sort_order=order, area_km2=round(rng.uniform(60, 900), 1))
-        plan.append((sub, UnitKind.SUB_BUREAU, rules.SUB_BUREAU_HQ_STAFF,
-                     lambda: _weighted(rng, rules.SUB_BUREAU_POSTS), None))
+        sub = org.create_unit(
+            bureau_id=bureau.pk,
+            kind=UnitKind.SUB_BUREAU,
+            code=code,
+            name=name,
+            parent_id=root.pk,
+            sort_order=order,
+            area_km2=round(rng.uniform(60, 900), 1),
+        )
+        plan.append(
+            (
+                sub,
+                UnitKind.SUB_BUREAU,
+                rules.SUB_BUREAU_HQ_STAFF,
+                rules.SUB_BUREAU_POSTS,
+                None,
+            )
+        )
         for i, station_name in enumerate(stations, start=1):
             order += 1
-            st = org.create_unit(bureau_id=bureau.pk, kind=UnitKind.STATION, code=f"{code}{i:02d}",
-                                 name=station_name, parent_id=sub.pk, sort_order=i,
-                                 area_km2=round(rng.uniform(4, 120), 1))
-            plan.append((st, UnitKind.STATION, rng.randint(*rules.STATION_STAFF),
-                         lambda: _weighted(rng, rules.STATION_POSTS), None))
+            st = org.create_unit(
+                bureau_id=bureau.pk,
+                kind=UnitKind.STATION,
+                code=f"{code}{i:02d}",
+                name=station_name,
+                parent_id=sub.pk,
+                sort_order=i,
+                area_km2=round(rng.uniform(4, 120), 1),
+            )
+            plan.append(
+                (
+                    st,
+                    UnitKind.STATION,
+                    rng.randint(*rules.STATION_STAFF),
+                    rules.STATION_POSTS,
+                    None,
+                )
+            )
             report("units", order + 1, total_units)
     order += 1
     code, name, headcount = rules.PATROL_BRIGADE
-    brigade = org.create_unit(bureau_id=bureau.pk, kind=UnitKind.BRIGADE, code=code, name=name,
-                              parent_id=root.pk, sort_order=order)
-    plan.append((brigade, UnitKind.BRIGADE, headcount, lambda: PostType.PATROL, (55, 60)))
+    brigade = org.create_unit(
+        bureau_id=bureau.pk,
+        kind=UnitKind.BRIGADE,
+        code=code,
+        name=name,
+        parent_id=root.pk,
+        sort_order=order,
+    )
+    plan.append((brigade, UnitKind.BRIGADE, headcount, [(PostType.PATROL, 1.0)], (55, 60)))
     report("units", total_units, total_units)
 
     officers: list[dict[str, Any]] = []
@@ -101,45 +145,77 @@ def load(*, seed: int, today: dt.date, progress: Progress | None = None) -> Demo
     all_units = [p[0] for p in plan]
     leads: dict[str, uuid.UUID] = {}
     total = sum(p[2] for p in plan)
-    for unit, kind, headcount, post_of, ages in plan:
+    for unit, kind, headcount, post_table, ages in plan:
         lead_titles = rules.POSITIONS_LEAD[kind]
         for i in range(headcount):
             lead = i < len(lead_titles)
             person = rules.make_person(rng, today, age_range=ages, lead=lead)
-            post = post_of()
+            post = _weighted(rng, post_table)
             oid = ids()
             status = "active"
-            if not lead and ages is None and (today - person.birth_date).days >= 56 * 365 and rng.random() < 0.35:
+            if (
+                not lead
+                and ages is None
+                and (today - person.birth_date).days >= 56 * 365
+                and rng.random() < 0.35
+            ):
                 status = "second_line"
-            officers.append({
-                "id": oid, "police_number": str(numbers.pop()), "name": person.name,
-                "gender": person.gender, "birth_date": person.birth_date, "hire_date": person.hire_date,
-                "rank": person.rank, "post_type": post.value, "status": status, "party": person.party,
-            })
+            officers.append(
+                {
+                    "id": oid,
+                    "police_number": str(numbers.pop()),
+                    "name": person.name,
+                    "gender": person.gender,
+                    "birth_date": person.birth_date,
+                    "hire_date": person.hire_date,
+                    "rank": person.rank,
+                    "post_type": post.value,
+                    "status": status,
+                    "party": person.party,
+                }
+            )
             position = lead_titles[i] if lead else "民警"
             if i == 0:
                 leads[unit.code] = oid
             # Three years of history: about a third moved during it (from another unit).
-            current_start = max(person.hire_date, three_years_ago - dt.timedelta(days=rng.randint(0, 2000)))
+            current_start = max(
+                person.hire_date, three_years_ago - dt.timedelta(days=rng.randint(0, 2000))
+            )
             if rng.random() < 0.35 and person.hire_date < three_years_ago:
                 moved_on = three_years_ago + dt.timedelta(days=rng.randint(30, 3 * 365 - 30))
                 before = rng.choice(all_units)
-                assignments.append({
-                    "id": ids(), "officer_id": oid, "unit_id": before.pk, "position": "民警",
-                    "start": current_start, "end": moved_on, "note": "",
-                })
+                assignments.append(
+                    {
+                        "id": ids(),
+                        "officer_id": oid,
+                        "unit_id": before.pk,
+                        "position": "民警",
+                        "start": current_start,
+                        "end": moved_on,
+                        "note": "",
+                    }
+                )
                 current_start = moved_on
-            assignments.append({
-                "id": ids(), "officer_id": oid, "unit_id": unit.pk, "position": position,
-                "start": current_start, "end": None, "note": "",
-            })
+            assignments.append(
+                {
+                    "id": ids(),
+                    "officer_id": oid,
+                    "unit_id": unit.pk,
+                    "position": position,
+                    "start": current_start,
+                    "end": None,
+                    "note": "",
+                }
+            )
             if len(officers) % 100 == 0:
                 report("officers", len(officers), total)
     org.bulk_load(bureau_id=bureau.pk, officers=officers, assignments=assignments, today=today)
     report("officers", total, total)
 
     station = next(p[0] for p in plan if p[1] == UnitKind.STATION)
-    station_staff = [o["id"] for o, a in _current(officers, assignments) if a["unit_id"] == station.pk]
+    station_staff = [
+        o["id"] for o, a in _current(officers, assignments) if a["unit_id"] == station.pk
+    ]
     links: dict[str, tuple[uuid.UUID | None, uuid.UUID | None]] = {
         "leader": (root.pk, None),
         "political": (root.pk, leads["ZZB"]),
@@ -154,18 +230,34 @@ def load(*, seed: int, today: dt.date, progress: Progress | None = None) -> Demo
     for i, (username, role, title) in enumerate(LOGINS, start=1):
         unit_id, officer_id = links[username]
         identity.create_user(
-            username=username, password=DEMO_PASSWORD, role=role, bureau_id=bureau.pk,
-            unit_id=unit_id, officer_id=officer_id, display_name=title,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            bureau_id=bureau.pk,
+            unit_id=unit_id,
+            officer_id=officer_id,
+            display_name=title,
         )
         logins.append((username, role.value))
         report("logins", i, len(LOGINS))
-    identity.record("demo_loaded", object_type="org.bureau", object_id=str(bureau.pk), bureau_id=str(bureau.pk),
-                    detail={"seed": seed, "units": len(all_units) + 1, "officers": len(officers),
-                            "assignments": len(assignments)})
+    identity.record(
+        "demo_loaded",
+        object_type="org.bureau",
+        object_id=str(bureau.pk),
+        bureau_id=str(bureau.pk),
+        detail={
+            "seed": seed,
+            "units": len(all_units) + 1,
+            "officers": len(officers),
+            "assignments": len(assignments),
+        },
+    )
     return DemoResult(bureau.pk, len(all_units) + 1, len(officers), len(assignments), logins)
 
 
-def _current(officers: list[dict[str, Any]], assignments: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def _current(
+    officers: list[dict[str, Any]], assignments: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     open_by_officer = {a["officer_id"]: a for a in assignments if a["end"] is None}
     return [(o, open_by_officer[o["id"]]) for o in officers]
 

@@ -28,7 +28,7 @@ for model in (AccessAttempt, AccessLog, AccessFailureLog):
 
 
 @admin.register(User)
-class UserAdmin(RoleScopedAdmin, BaseUserAdmin):  # type: ignore[misc]
+class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
     roles = ACCOUNT_ADMINS
     list_display = ("username", "first_name", "role", "unit", "is_active", "last_login")
     list_filter = ("role", "is_active")
@@ -41,7 +41,13 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):  # type: ignore[misc]
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "role", "bureau", "unit")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "password1", "password2", "role", "bureau", "unit"),
+            },
+        ),
     )
     readonly_fields = ("last_login", "date_joined")
     raw_id_fields = ("officer",)
@@ -56,8 +62,12 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):  # type: ignore[misc]
     def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             reset(username=user.username)
-            services.record("account_unlocked", object_type="identity.user", object_id=str(user.pk),
-                            detail={"username": user.username})
+            services.record(
+                "account_unlocked",
+                object_type="identity.user",
+                object_id=str(user.pk),
+                detail={"username": user.username},
+            )
         messages.success(request, _("Unlocked."))
 
 

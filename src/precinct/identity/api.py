@@ -50,19 +50,33 @@ class VerifyOut(Schema):
 @router.get("/me", response=MeOut, url_name="me")
 def me(request: HttpRequest) -> Any:
     u: Any = request.user
-    return {"username": u.username, "role": u.role, "bureau_id": u.bureau_id, "unit_id": u.unit_id,
-            "officer_id": u.officer_id}
+    return {
+        "username": u.username,
+        "role": u.role,
+        "bureau_id": u.bureau_id,
+        "unit_id": u.unit_id,
+        "officer_id": u.officer_id,
+    }
 
 
 @router.get("/audit", response=list[AuditOut], url_name="audit_list")
 def audit_list(request: HttpRequest, query: Query[AuditQuery]) -> Any:
-    return list(services.audit_entries(
-        object_id=query.object_id, actor=query.actor, action=query.action, limit=query.limit,
-        before_seq=query.before_seq,
-    ))
+    return list(
+        services.audit_entries(
+            object_id=query.object_id,
+            actor=query.actor,
+            action=query.action,
+            limit=query.limit,
+            before_seq=query.before_seq,
+        )
+    )
 
 
 @router.get("/audit/verify", response=VerifyOut, url_name="audit_verify")
 def audit_verify(request: HttpRequest) -> Any:
     checked, broken = services.verify_audit_chain()
-    return {"ok": broken is None, "checked": checked, "first_break": str(broken) if broken else None}
+    return {
+        "ok": broken is None,
+        "checked": checked,
+        "first_break": str(broken) if broken else None,
+    }

@@ -33,17 +33,21 @@ class AccessMiddleware:
             return self.get_response(request)
 
     def process_view(
-        self, request: HttpRequest, view_func: Callable[..., HttpResponse], args: object, kwargs: object
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        args: object,
+        kwargs: object,
     ) -> HttpResponse | None:
         match = request.resolver_match
         route = match.view_name if match else None
         user = request.user
-        role = Role(user.role) if user.is_authenticated else None  # type: ignore[union-attr]
+        role = Role(user.role) if user.is_authenticated else None
         decision = rules.decide(route, request.method or "GET", role)
         is_api = request.path.startswith(API_PREFIX)
         if decision.allowed:
             if user.is_authenticated:
-                request.scope = services.scope_for(user)  # type: ignore[attr-defined,arg-type]
+                request.caller = services.scope_for(user)  # type: ignore[attr-defined]
             return None
         if role is None:
             if is_api:
@@ -51,5 +55,7 @@ class AccessMiddleware:
             return redirect_to_login(request.get_full_path())
         if is_api:
             return JsonResponse({"detail": "forbidden for this role"}, status=403)
-        response = TemplateResponse(request, "web/forbidden.html", {"reason": decision.reason}, status=403)
+        response = TemplateResponse(
+            request, "web/forbidden.html", {"reason": decision.reason}, status=403
+        )
         return response.render()

@@ -1,6 +1,6 @@
 """Users (linked to officers), API tokens, and the hash-chained audit log."""
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,23 +22,36 @@ ROLE_LABELS = {
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     role = models.CharField(
-        _("role"), max_length=20, choices=[(r.value, ROLE_LABELS[r]) for r in Role],
+        _("role"),
+        max_length=20,
+        choices=[(r.value, ROLE_LABELS[r]) for r in Role],
         default=Role.OFFICER.value,
     )
     bureau = models.ForeignKey(
-        "org.Bureau", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "org.Bureau",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("bureau"),
     )
     unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("unit"), help_text=_("The unit whose subtree a unit chief sees."),
+        "org.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+        help_text=_("The unit whose subtree a unit chief sees."),
     )
     officer = models.OneToOneField(
-        "org.Officer", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "org.Officer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("officer"),
     )
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -54,7 +67,7 @@ class ApiToken(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=80, blank=True)
+    name = models.CharField(_("label"), max_length=80, blank=True)
     prefix = models.CharField(max_length=12, db_index=True, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,6 +104,9 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}"
+
     def chain_fields(self) -> dict[str, object]:
         return {
             "seq": self.seq,
@@ -113,3 +129,6 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"

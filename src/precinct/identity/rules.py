@@ -26,7 +26,9 @@ AUDIT_READERS = frozenset({R.AUDITOR})
 PUBLIC = frozenset({"web:login", "set_language", "web:health"})
 
 
-def _rule(get: frozenset[Role] | None = None, write: frozenset[Role] | None = None) -> dict[str, frozenset[Role]]:
+def _rule(
+    get: frozenset[Role] | None = None, write: frozenset[Role] | None = None
+) -> dict[str, frozenset[Role]]:
     out: dict[str, frozenset[Role]] = {}
     if get is not None:
         out["GET"] = get
@@ -103,7 +105,7 @@ def has_rule(route: str) -> bool:
 
 
 # --- API tokens ---------------------------------------------------------------------------
-TOKEN_PREFIX = "pct_"
+TOKEN_PREFIX = "pct_"  # noqa: S105 - a public marker, not a secret
 
 
 def new_token() -> tuple[str, str, str]:
@@ -150,7 +152,9 @@ class ChainBreak:
         return f"entry #{self.seq}: {self.problem}"
 
 
-def verify_chain(rows: Iterable[ChainRow], start_seq: int = 1, start_hash: str = GENESIS) -> ChainBreak | None:
+def verify_chain(
+    rows: Iterable[ChainRow], start_seq: int = 1, start_hash: str = GENESIS
+) -> ChainBreak | None:
     """First broken link, or None. Catches edited rows (hash), deleted rows (gap in seq, or the
     successor's prev_hash) and reordered rows (prev_hash no longer the predecessor's hash)."""
     expected_seq, prev = start_seq, start_hash
@@ -158,7 +162,9 @@ def verify_chain(rows: Iterable[ChainRow], start_seq: int = 1, start_hash: str =
         if row.seq != expected_seq:
             return ChainBreak(expected_seq, f"missing (next entry found is #{row.seq}): deleted?")
         if row.prev_hash != prev:
-            return ChainBreak(row.seq, "does not link to the entry before it: reordered or a predecessor deleted")
+            return ChainBreak(
+                row.seq, "does not link to the entry before it: reordered or a predecessor deleted"
+            )
         if entry_hash(row.prev_hash, row.fields) != row.hash:
             return ChainBreak(row.seq, "content does not match its hash: edited")
         expected_seq, prev = row.seq + 1, row.hash

@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 
 from precinct.core import clock
-from precinct.core.errors import NotFound, ValidationFailed, FieldError
+from precinct.core.errors import FieldError, NotFound, ValidationFailed
 from precinct.core.scoping import Role, Scope
 from precinct.org import services as org_services
 
@@ -38,7 +38,9 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor(username="system", role="system")
-_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("precinct_actor", default=SYSTEM_ACTOR)
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar(
+    "precinct_actor", default=SYSTEM_ACTOR
+)
 
 
 def actor_for(user: Any, ip: str = "") -> Actor:
@@ -169,14 +171,21 @@ def verify_audit_chain(batch: int = 5000) -> tuple[int, rules.ChainBreak | None]
         seq, prev = last + 1, rows[-1].hash
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and head.seq != last:
-        return checked, rules.ChainBreak(last + 1 if head.seq > last else head.seq,
-                                         f"chain head says #{head.seq} but the log ends at #{last}: "
-                                         "entries removed from the end?")
+        return checked, rules.ChainBreak(
+            last + 1 if head.seq > last else head.seq,
+            f"chain head says #{head.seq} but the log ends at #{last}: "
+            "entries removed from the end?",
+        )
     return checked, None
 
 
 def audit_entries(
-    *, object_id: str = "", actor: str = "", action: str = "", limit: int = 100, before_seq: int | None = None
+    *,
+    object_id: str = "",
+    actor: str = "",
+    action: str = "",
+    limit: int = 100,
+    before_seq: int | None = None,
 ) -> QuerySet[AuditEntry]:
     qs = AuditEntry.objects.order_by("-seq")
     if object_id:
@@ -237,8 +246,13 @@ def create_user(
     display_name: str = "",
 ) -> User:
     user = User(
-        username=username, role=role.value, bureau_id=bureau_id, unit_id=unit_id,
-        officer_id=officer_id, first_name=display_name, is_staff=role in {Role.SYSADMIN, Role.POLITICAL_DEPT},
+        username=username,
+        role=role.value,
+        bureau_id=bureau_id,
+        unit_id=unit_id,
+        officer_id=officer_id,
+        first_name=display_name,
+        is_staff=role in {Role.SYSADMIN, Role.POLITICAL_DEPT},
     )
     try:
         validate_password(password, user)
@@ -259,3 +273,13 @@ def users_for_officer_ids(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
 
 def with_bureau(scope: Scope, bureau_id: uuid.UUID) -> Scope:
     return replace(scope, bureau_id=bureau_id)
+
+
+def caller(request: Any) -> Scope:
+    """The signed-in caller's scope, set by the access middleware before any view runs."""
+    scope = getattr(request, "caller", None)
+    if not isinstance(scope, Scope):
+        raise PermissionError(
+            "no caller scope on this request: is the access middleware installed?"
+        )
+    return scope

@@ -34,14 +34,18 @@ def _remember_before(sender: type[models.Model], instance: models.Model, **kwarg
 
 
 @receiver(post_save)
-def _record_save(sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any) -> None:
+def _record_save(
+    sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any
+) -> None:
     if not _audited(sender) or kwargs.get("raw"):
         return
     fields = kwargs.get("update_fields")
     if fields and frozenset(fields) in QUIET_UPDATES:
         return
     before = getattr(instance, "_audit_before", None)
-    services.record_write("create" if created else "update", instance, before, services.snapshot(instance))
+    services.record_write(
+        "create" if created else "update", instance, before, services.snapshot(instance)
+    )
 
 
 @receiver(post_delete)
@@ -56,25 +60,45 @@ def _ip(request: HttpRequest | None) -> str:
 
 @receiver(user_logged_in)
 def _login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    services.record("login", object_type="identity.user", object_id=str(user.pk),
-                    actor=services.actor_for(user, _ip(request)))
+    services.record(
+        "login",
+        object_type="identity.user",
+        object_id=str(user.pk),
+        actor=services.actor_for(user, _ip(request)),
+    )
 
 
 @receiver(user_logged_out)
 def _logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        services.record("logout", object_type="identity.user", object_id=str(user.pk),
-                        actor=services.actor_for(user, _ip(request)))
+        services.record(
+            "logout",
+            object_type="identity.user",
+            object_id=str(user.pk),
+            actor=services.actor_for(user, _ip(request)),
+        )
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     username = str(credentials.get("username", ""))[:150]
-    services.record("login_failed", object_type="identity.user", detail={"username": username},
-                    actor=services.Actor(username=username or "anonymous", ip=_ip(request)))
+    services.record(
+        "login_failed",
+        object_type="identity.user",
+        detail={"username": username},
+        actor=services.Actor(username=username or "anonymous", ip=_ip(request)),
+    )
 
 
 @receiver(user_locked_out)
-def _locked_out(sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any) -> None:
-    services.record("account_locked", object_type="identity.user", detail={"username": username or ""},
-                    actor=services.Actor(username=username or "anonymous", ip=_ip(request)))
+def _locked_out(
+    sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any
+) -> None:
+    services.record(
+        "account_locked",
+        object_type="identity.user",
+        detail={"username": username or ""},
+        actor=services.Actor(username=username or "anonymous", ip=_ip(request)),
+    )

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from precinct.common.admin import RoleScopedAdmin
 from precinct.core.scoping import Role
+from precinct.identity.services import caller
 
 from . import services
 from .models import Assignment, Officer, Unit
@@ -22,21 +23,29 @@ class UnitAdmin(RoleScopedAdmin):
     search_fields = ("name", "code")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Unit]:
-        return services.scope_units(request.scope)  # type: ignore[attr-defined]
+        return services.scope_units(caller(request))
 
 
 @admin.register(Officer)
 class OfficerAdmin(RoleScopedAdmin):
     roles = PEOPLE_ADMINS
     read_only = True  # edits go through the officer pages, where the business rules are checked
-    list_display = ("police_number", "name", "gender", "rank", "post_type", "status", "current_unit")
+    list_display = (
+        "police_number",
+        "name",
+        "gender",
+        "rank",
+        "post_type",
+        "status",
+        "current_unit",
+    )
     list_filter = ("post_type", "status", "gender")
     search_fields = ("police_number", "name")
     readonly_fields = ("bureau", "current_unit", "current_position")
     exclude = ("photo",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Officer]:
-        return services.scope_officers(request.scope).select_related("current_unit")  # type: ignore[attr-defined]
+        return services.scope_officers(caller(request)).select_related("current_unit")
 
 
 @admin.register(Assignment)
@@ -47,5 +56,5 @@ class AssignmentAdmin(RoleScopedAdmin):
     date_hierarchy = "start"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
-        officers = services.scope_officers(request.scope)  # type: ignore[attr-defined]
+        officers = services.scope_officers(caller(request))
         return Assignment.objects.filter(officer__in=officers).select_related("officer", "unit")

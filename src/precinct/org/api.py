@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from precinct.core import clock
 from precinct.core.errors import FieldError, ValidationFailed
+from precinct.identity.services import caller
 
 from . import rules, services
 
@@ -102,9 +103,17 @@ class OfficerFilterIn(Schema):
 
 def officer_out(o: Any, today: dt.date) -> dict[str, Any]:
     return {
-        "id": o.id, "police_number": o.police_number, "name": o.name, "gender": o.gender,
-        "birth_date": o.birth_date, "hire_date": o.hire_date, "age": rules.age_on(o.birth_date, today),
-        "rank": o.rank, "post_type": o.post_type, "status": o.status, "party": o.party,
+        "id": o.id,
+        "police_number": o.police_number,
+        "name": o.name,
+        "gender": o.gender,
+        "birth_date": o.birth_date,
+        "hire_date": o.hire_date,
+        "age": rules.age_on(o.birth_date, today),
+        "rank": o.rank,
+        "post_type": o.post_type,
+        "status": o.status,
+        "party": o.party,
         "current_unit_id": o.current_unit_id,
         "current_unit_name": o.current_unit.name if o.current_unit else None,
         "current_position": o.current_position,
@@ -113,18 +122,31 @@ def officer_out(o: Any, today: dt.date) -> dict[str, Any]:
 
 def _data(payload: OfficerIn) -> rules.OfficerData:
     return rules.OfficerData(
-        police_number=payload.police_number, name=payload.name, gender=payload.gender,
-        birth_date=payload.birth_date, hire_date=payload.hire_date, rank=payload.rank,
-        post_type=payload.post_type, status=payload.status, party=payload.party,
+        police_number=payload.police_number,
+        name=payload.name,
+        gender=payload.gender,
+        birth_date=payload.birth_date,
+        hire_date=payload.hire_date,
+        rank=payload.rank,
+        post_type=payload.post_type,
+        status=payload.status,
+        party=payload.party,
     )
 
 
 @router.get("/units", response=list[UnitOut], url_name="unit_list")
 def list_units(request: HttpRequest) -> Any:
     return [
-        {"id": u.id, "kind": u.kind, "code": u.code, "name": u.name, "parent_id": u.parent_id,
-         "path": u.path, "area_km2": float(u.area_km2) if u.area_km2 is not None else None}
-        for u in services.list_units(request.scope)  # type: ignore[attr-defined]
+        {
+            "id": u.id,
+            "kind": u.kind,
+            "code": u.code,
+            "name": u.name,
+            "parent_id": u.parent_id,
+            "path": u.path,
+            "area_km2": float(u.area_km2) if u.area_km2 is not None else None,
+        }
+        for u in services.list_units(caller(request))
     ]
 
 
@@ -132,12 +154,13 @@ def list_units(request: HttpRequest) -> Any:
 def list_officers(request: HttpRequest, filters: Query[OfficerFilterIn]) -> Any:
     today = _today()
     flt = services.OfficerFilter(
-        q=filters.q, unit_id=filters.unit_id,
+        q=filters.q,
+        unit_id=filters.unit_id,
         post_type=filters.post_type.value if filters.post_type else "",
         age_band=filters.age_band.value if filters.age_band else "",
         status=filters.status.value if filters.status else "",
     )
-    qs = services.search_officers(request.scope, flt, today=today)  # type: ignore[attr-defined]
+    qs = services.search_officers(caller(request), flt, today=today)
     total = qs.count()
     start = (filters.page - 1) * filters.page_size
     items = [officer_out(o, today) for o in qs[start : start + filters.page_size]]
@@ -149,44 +172,78 @@ def create_officer(request: HttpRequest, payload: OfficerCreate) -> Any:
     today = _today()
     with transaction.atomic():
         officer = services.create_officer(
-            request.scope, data=_data(payload), unit_id=payload.unit_id,  # type: ignore[attr-defined]
-            position=payload.position, start=payload.start, today=today,
+            caller(request),
+            data=_data(payload),
+            unit_id=payload.unit_id,
+            position=payload.position,
+            start=payload.start,
+            today=today,
         )
-    officer = services.get_officer(request.scope, officer.pk)  # type: ignore[attr-defined]
+    officer = services.get_officer(caller(request), officer.pk)
     return Status(201, officer_out(officer, today))
 
 
 @router.get("/officers/{officer_id}", response=OfficerOut, url_name="officer_detail")
 def get_officer(request: HttpRequest, officer_id: uuid.UUID) -> Any:
-    return officer_out(services.get_officer(request.scope, officer_id), _today())  # type: ignore[attr-defined]
+    return officer_out(services.get_officer(caller(request), officer_id), _today())
 
 
 @router.put("/officers/{officer_id}", response=OfficerOut, url_name="officer_detail")
 def update_officer(request: HttpRequest, officer_id: uuid.UUID, payload: OfficerIn) -> Any:
     today = _today()
     with transaction.atomic():
-        services.update_officer(request.scope, officer_id, data=_data(payload), today=today)  # type: ignore[attr-defined]
-    return officer_out(services.get_officer(request.scope, officer_id), today)  # type: ignore[attr-defined]
+        services.update_officer(caller(request), officer_id, data=_data(payload), today=today)
+    return officer_out(services.get_officer(caller(request), officer_id), today)
 
 
-@router.get("/officers/{officer_id}/assignments", response=list[AssignmentOut], url_name="officer_assignments")
+@router.get(
+    "/officers/{officer_id}/assignments",
+    response=list[AssignmentOut],
+    url_name="officer_assignments",
+)
 def list_assignments(request: HttpRequest, officer_id: uuid.UUID) -> Any:
     return [
-        {"id": a.id, "unit_id": a.unit_id, "unit_name": a.unit.name, "position": a.position,
-         "start": a.start, "end": a.end, "note": a.note}
-        for a in services.officer_history(request.scope, officer_id)  # type: ignore[attr-defined]
+        {
+            "id": a.id,
+            "unit_id": a.unit_id,
+            "unit_name": a.unit.name,
+            "position": a.position,
+            "start": a.start,
+            "end": a.end,
+            "note": a.note,
+        }
+        for a in services.officer_history(caller(request), officer_id)
     ]
 
 
-@router.post("/officers/{officer_id}/assignments", response={201: AssignmentOut}, url_name="officer_assignments")
+@router.post(
+    "/officers/{officer_id}/assignments",
+    response={201: AssignmentOut},
+    url_name="officer_assignments",
+)
 def add_assignment(request: HttpRequest, officer_id: uuid.UUID, payload: AssignmentIn) -> Any:
     today = _today()
     if payload.start > today.replace(year=today.year + 1):
         raise ValidationFailed([FieldError("start", "is more than a year ahead")])
     with transaction.atomic():
         a = services.add_assignment(
-            request.scope, officer_id, unit_id=payload.unit_id,  # type: ignore[attr-defined]
-            position=payload.position, start=payload.start, note=payload.note, today=today,
+            caller(request),
+            officer_id,
+            unit_id=payload.unit_id,
+            position=payload.position,
+            start=payload.start,
+            note=payload.note,
+            today=today,
         )
-    return Status(201, {"id": a.id, "unit_id": a.unit_id, "unit_name": a.unit.name,
-                        "position": a.position, "start": a.start, "end": a.end, "note": a.note})
+    return Status(
+        201,
+        {
+            "id": a.id,
+            "unit_id": a.unit_id,
+            "unit_name": a.unit.name,
+            "position": a.position,
+            "start": a.start,
+            "end": a.end,
+            "note": a.note,
+        },
+    )

@@ -33,9 +33,14 @@ class OfficerForm(forms.Form):
     def officer_data(self) -> rules.OfficerData:
         d = self.cleaned_data
         return rules.OfficerData(
-            police_number=d["police_number"].strip(), name=d["name"], gender=rules.Gender(d["gender"]),
-            birth_date=d["birth_date"], hire_date=d["hire_date"], rank=d["rank"],
-            post_type=rules.PostType(d["post_type"]), status=rules.OfficerStatus(d["status"]),
+            police_number=d["police_number"].strip(),
+            name=d["name"],
+            gender=rules.Gender(d["gender"]),
+            birth_date=d["birth_date"],
+            hire_date=d["hire_date"],
+            rank=d["rank"],
+            post_type=rules.PostType(d["post_type"]),
+            status=rules.OfficerStatus(d["status"]),
             party=rules.Party(d["party"]),
         )
 

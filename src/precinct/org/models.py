@@ -1,5 +1,7 @@
 """Organisation: bureaus (tenants), the unit tree, officers and their effective-dated postings."""
 
+from collections.abc import Mapping
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +10,7 @@ from precinct.common.models import BureauOwned, Entity
 from . import rules
 
 
-def _choices(enum: type, labels: dict[str, object]) -> list[tuple[str, object]]:
+def _choices(enum: type, labels: Mapping[str, object]) -> list[tuple[str, object]]:
     return [(m.value, labels[m.value]) for m in enum]  # type: ignore[attr-defined]
 
 
@@ -49,7 +51,7 @@ class Bureau(Entity):
     """A city public security bureau: the tenant."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("bureau name"), max_length=100)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
 
     class Meta:
@@ -61,11 +63,17 @@ class Bureau(Entity):
 
 
 class Unit(BureauOwned):
-    kind = models.CharField(_("kind"), max_length=16, choices=_choices(rules.UnitKind, UNIT_KIND_LABELS))
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=_choices(rules.UnitKind, UNIT_KIND_LABELS)
+    )
     code = models.CharField(_("code"), max_length=32)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("unit name"), max_length=100)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent unit"),
     )
     path = models.CharField(max_length=512, editable=False, db_index=True)
@@ -93,25 +101,38 @@ class Unit(BureauOwned):
 class Officer(BureauOwned):
     police_number = models.CharField(_("police number"), max_length=16)
     name = models.CharField(_("name"), max_length=40, db_index=True)
-    gender = models.CharField(_("gender"), max_length=1, choices=_choices(rules.Gender, GENDER_LABELS))
+    gender = models.CharField(
+        _("gender"), max_length=1, choices=_choices(rules.Gender, GENDER_LABELS)
+    )
     birth_date = models.DateField(_("birth date"))
     hire_date = models.DateField(_("hire date"))
     rank = models.CharField(_("rank"), max_length=16, choices=[(r, r) for r in rules.RANKS])
     post_type = models.CharField(
-        _("post type"), max_length=16, choices=_choices(rules.PostType, POST_TYPE_LABELS), db_index=True
+        _("post type"),
+        max_length=16,
+        choices=_choices(rules.PostType, POST_TYPE_LABELS),
+        db_index=True,
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=_choices(rules.OfficerStatus, STATUS_LABELS),
+        _("status"),
+        max_length=16,
+        choices=_choices(rules.OfficerStatus, STATUS_LABELS),
         default="active",
     )
     party = models.CharField(
-        _("party membership"), max_length=20, choices=_choices(rules.Party, PARTY_LABELS),
+        _("party membership"),
+        max_length=20,
+        choices=_choices(rules.Party, PARTY_LABELS),
         default="none",
     )
     photo = models.FileField(_("photo"), upload_to="photos/", blank=True)
     # Derived from the assignment history by the services; kept for fast scoped lists.
     current_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("current unit"),
     )
     current_position = models.CharField(_("position"), max_length=40, blank=True)
@@ -134,7 +155,9 @@ class Assignment(BureauOwned):
     """An effective-dated posting: [start, end) in a unit and position."""
 
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="assignments")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
     position = models.CharField(_("position"), max_length=40)
     start = models.DateField(_("from"))
     end = models.DateField(_("to"), null=True, blank=True)

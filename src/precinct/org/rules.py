@@ -197,7 +197,9 @@ def check_assignment(new: Period, existing: Iterable[Period]) -> list[FieldError
     for old in existing:
         if old.end is None:
             if new.start <= old.start:
-                errors.append(FieldError("start", f"must be after the current posting's start {old.start}"))
+                errors.append(
+                    FieldError("start", f"must be after the current posting's start {old.start}")
+                )
         elif new.overlaps(old):
             errors.append(FieldError("start", f"overlaps the posting {old.start} – {old.end}"))
     return errors
@@ -243,10 +245,16 @@ ROSTER_VALUES: dict[str, dict[str, str]] = {
         "其他": "other",
     },
     "status": {"在职": "active", "退居二线": "second_line", "退休": "retired"},
-    "party": {"中共党员": "cpc_member", "中共预备党员": "cpc_probationary", "共青团员": "league", "群众": "none"},
+    "party": {
+        "中共党员": "cpc_member",
+        "中共预备党员": "cpc_probationary",
+        "共青团员": "league",
+        "群众": "none",
+    },
 }
 ROSTER_LABELS: dict[str, dict[str, str]] = {
-    field: {code: label for label, code in values.items()} for field, values in ROSTER_VALUES.items()
+    field: {code: label for label, code in values.items()}
+    for field, values in ROSTER_VALUES.items()
 }
 
 
@@ -307,7 +315,9 @@ def parse_roster_row(
     if errors:
         return None, errors
     data = OfficerData(
-        police_number=cells["police_number"].zfill(6) if cells["police_number"].isdigit() else cells["police_number"],
+        police_number=cells["police_number"].zfill(6)
+        if cells["police_number"].isdigit()
+        else cells["police_number"],
         name=cells["name"],
         gender=Gender(cells["gender"]),
         birth_date=dates["birth_date"],

@@ -4,8 +4,8 @@ place where the caller's role, bureau and unit decide what is visible."""
 import datetime as dt
 import io
 import uuid
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -59,7 +59,10 @@ def unit_path(unit_id: uuid.UUID) -> str | None:
 
 
 def bureau_time_zone(bureau_id: uuid.UUID) -> str:
-    return Bureau.objects.filter(pk=bureau_id).values_list("time_zone", flat=True).first() or "Asia/Shanghai"
+    return (
+        Bureau.objects.filter(pk=bureau_id).values_list("time_zone", flat=True).first()
+        or "Asia/Shanghai"
+    )
 
 
 @dataclass
@@ -98,8 +101,14 @@ def list_units(scope: Scope) -> QuerySet[Unit]:
 
 
 def create_unit(
-    *, bureau_id: uuid.UUID, kind: rules.UnitKind, code: str, name: str, parent_id: uuid.UUID | None,
-    area_km2: float | None = None, sort_order: int = 0,
+    *,
+    bureau_id: uuid.UUID,
+    kind: rules.UnitKind,
+    code: str,
+    name: str,
+    parent_id: uuid.UUID | None,
+    area_km2: float | None = None,
+    sort_order: int = 0,
 ) -> Unit:
     parent = Unit.objects.filter(pk=parent_id, bureau_id=bureau_id).first() if parent_id else None
     errors = rules.check_unit_parent(kind, rules.UnitKind(parent.kind) if parent else None)
@@ -110,8 +119,13 @@ def create_unit(
     if errors:
         raise ValidationFailed(errors)
     return Unit.objects.create(
-        bureau_id=bureau_id, kind=kind.value, code=code, name=name, parent=parent,
-        path=rules.child_path(parent.path if parent else "/", code), area_km2=area_km2,
+        bureau_id=bureau_id,
+        kind=kind.value,
+        code=code,
+        name=name,
+        parent=parent,
+        path=rules.child_path(parent.path if parent else "/", code),
+        area_km2=area_km2,
         sort_order=sort_order,
     )
 
@@ -167,14 +181,22 @@ def get_officer(scope: Scope, officer_id: uuid.UUID) -> Officer:
 
 def officer_history(scope: Scope, officer_id: uuid.UUID) -> list[Assignment]:
     officer = get_officer(scope, officer_id)
-    return list(Assignment.objects.filter(officer=officer).select_related("unit").order_by("-start"))
+    return list(
+        Assignment.objects.filter(officer=officer).select_related("unit").order_by("-start")
+    )
 
 
-def _check_number_free(bureau_id: uuid.UUID, number: str, exclude: uuid.UUID | None = None) -> list[FieldError]:
+def _check_number_free(
+    bureau_id: uuid.UUID, number: str, exclude: uuid.UUID | None = None
+) -> list[FieldError]:
     qs = Officer.objects.filter(bureau_id=bureau_id, police_number=number)
     if exclude:
         qs = qs.exclude(pk=exclude)
-    return [FieldError("police_number", f"police number {number} is already in use")] if qs.exists() else []
+    return (
+        [FieldError("police_number", f"police number {number} is already in use")]
+        if qs.exists()
+        else []
+    )
 
 
 def _apply(officer: Officer, data: rules.OfficerData) -> None:
@@ -194,13 +216,20 @@ def _fields(officer: Officer) -> tuple[object, ...]:
 
 
 def create_officer(
-    scope: Scope, *, data: rules.OfficerData, unit_id: uuid.UUID, position: str,
-    start: dt.date | None, today: dt.date,
+    scope: Scope,
+    *,
+    data: rules.OfficerData,
+    unit_id: uuid.UUID,
+    position: str,
+    start: dt.date | None,
+    today: dt.date,
 ) -> Officer:
     _require_editor(scope)
     assert scope.bureau_id is not None
     unit = _editable_unit(scope, unit_id)
-    errors = rules.check_officer(data, today) + _check_number_free(scope.bureau_id, data.police_number)
+    errors = rules.check_officer(data, today) + _check_number_free(
+        scope.bureau_id, data.police_number
+    )
     if not position.strip():
         errors.append(FieldError("position", "is required"))
     if errors:
@@ -209,14 +238,19 @@ def create_officer(
     _apply(officer, data)
     officer.save()
     Assignment.objects.create(
-        bureau_id=scope.bureau_id, officer=officer, unit=unit, position=position.strip(),
+        bureau_id=scope.bureau_id,
+        officer=officer,
+        unit=unit,
+        position=position.strip(),
         start=start or today,
     )
     refresh_current_unit(officer, today)
     return officer
 
 
-def update_officer(scope: Scope, officer_id: uuid.UUID, *, data: rules.OfficerData, today: dt.date) -> Officer:
+def update_officer(
+    scope: Scope, officer_id: uuid.UUID, *, data: rules.OfficerData, today: dt.date
+) -> Officer:
     _require_editor(scope)
     officer = get_officer(scope, officer_id)
     errors = rules.check_officer(data, today) + _check_number_free(
@@ -230,8 +264,14 @@ def update_officer(scope: Scope, officer_id: uuid.UUID, *, data: rules.OfficerDa
 
 
 def add_assignment(
-    scope: Scope, officer_id: uuid.UUID, *, unit_id: uuid.UUID, position: str, start: dt.date,
-    note: str = "", today: dt.date,
+    scope: Scope,
+    officer_id: uuid.UUID,
+    *,
+    unit_id: uuid.UUID,
+    position: str,
+    start: dt.date,
+    note: str = "",
+    today: dt.date,
 ) -> Assignment:
     """Post an officer to a unit from ``start``; the posting in force then is closed at ``start``."""
     _require_editor(scope)
@@ -249,8 +289,12 @@ def add_assignment(
             a.end = start
             a.save(update_fields=["end", "updated_at"])
     assignment = Assignment.objects.create(
-        bureau_id=officer.bureau_id, officer=officer, unit=unit, position=position.strip(),
-        start=start, note=note,
+        bureau_id=officer.bureau_id,
+        officer=officer,
+        unit=unit,
+        position=position.strip(),
+        start=start,
+        note=note,
     )
     refresh_current_unit(officer, today)
     return assignment
@@ -270,8 +314,12 @@ def refresh_current_unit(officer: Officer, today: dt.date) -> None:
 
 
 def bulk_load(
-    *, bureau_id: uuid.UUID, officers: list[dict[str, Any]], assignments: list[dict[str, Any]],
-    today: dt.date, batch_size: int = 1000,
+    *,
+    bureau_id: uuid.UUID,
+    officers: list[dict[str, Any]],
+    assignments: list[dict[str, Any]],
+    today: dt.date,
+    batch_size: int = 1000,
 ) -> None:
     """Trusted bulk insert for the demo loader (the caller records one audit entry for it).
     ``officers`` are Officer field dicts with an ``id``; ``assignments`` reference them by
@@ -283,7 +331,9 @@ def bulk_load(
         by_officer.setdefault(a.officer_id, {})[str(a.pk)] = a
     for o in rows:
         history = by_officer.get(o.pk, {})
-        key = rules.current_period({k: rules.Period(a.start, a.end) for k, a in history.items()}, today)
+        key = rules.current_period(
+            {k: rules.Period(a.start, a.end) for k, a in history.items()}, today
+        )
         if key is not None:
             o.current_unit_id = history[key].unit_id
             o.current_position = history[key].position
@@ -318,16 +368,30 @@ def export_roster(scope: Scope, *, today: dt.date) -> bytes:
         cell.font = Font(bold=True)
     qs = scope_officers(scope).select_related("current_unit").order_by("police_number")
     starts = dict(
-        Assignment.objects.filter(officer__in=qs, end__isnull=True).values_list("officer_id", "start")
+        Assignment.objects.filter(officer__in=qs, end__isnull=True).values_list(
+            "officer_id", "start"
+        )
     )
     for o in qs.iterator(chunk_size=2000):
-        ws.append([
-            o.police_number, o.name, rules.ROSTER_LABELS["gender"][o.gender], o.birth_date,
-            o.hire_date, o.rank, rules.ROSTER_LABELS["post_type"][o.post_type],
-            rules.ROSTER_LABELS["status"][o.status], rules.ROSTER_LABELS["party"][o.party],
-            o.current_unit.code if o.current_unit else "", o.current_position, starts.get(o.pk),
-        ])
-    for col, width in zip("ABCDEFGHIJKL", (10, 10, 6, 12, 14, 10, 10, 10, 14, 12, 12, 12), strict=True):
+        ws.append(
+            [
+                o.police_number,
+                o.name,
+                rules.ROSTER_LABELS["gender"][o.gender],
+                o.birth_date,
+                o.hire_date,
+                o.rank,
+                rules.ROSTER_LABELS["post_type"][o.post_type],
+                rules.ROSTER_LABELS["status"][o.status],
+                rules.ROSTER_LABELS["party"][o.party],
+                o.current_unit.code if o.current_unit else "",
+                o.current_position,
+                starts.get(o.pk),
+            ]
+        )
+    for col, width in zip(
+        "ABCDEFGHIJKL", (10, 10, 6, 12, 14, 10, 10, 10, 14, 12, 12, 12), strict=True
+    ):
         ws.column_dimensions[col].width = width
         for cell in ws[col][1:]:
             if col in "DEL":
@@ -371,8 +435,10 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
     assert scope.bureau_id is not None
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
-        raise ValidationFailed([FieldError("file", f"not an Excel workbook (.xlsx): {exc}")]) from exc
+    except Exception as exc:
+        raise ValidationFailed(
+            [FieldError("file", f"not an Excel workbook (.xlsx): {exc}")]
+        ) from exc
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
@@ -380,13 +446,18 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
         raise ValidationFailed([FieldError("file", "the workbook is empty")])
     by_label = {label: f for f, label in rules.ROSTER_COLUMNS}
     by_field = {f: f for f, _label in rules.ROSTER_COLUMNS}
-    columns = [by_label.get(str(h).strip(), by_field.get(str(h).strip())) if h else None for h in header]
+    columns = [
+        by_label.get(str(h).strip(), by_field.get(str(h).strip())) if h else None for h in header
+    ]
     missing = [
-        label for f, label in rules.ROSTER_COLUMNS
+        label
+        for f, label in rules.ROSTER_COLUMNS
         if f not in columns and f not in rules.ROSTER_OPTIONAL
     ]
     if missing:
-        raise ValidationFailed([FieldError(m, "column is missing from the header row", row=1) for m in missing])
+        raise ValidationFailed(
+            [FieldError(m, "column is missing from the header row", row=1) for m in missing]
+        )
 
     units = units_by_code(scope.bureau_id)
     errors: list[FieldError] = []
@@ -395,7 +466,9 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
     for row_no, values in enumerate(rows, start=2):
         if row_no - 1 > MAX_ROSTER_ROWS:
             raise ValidationFailed([FieldError("file", f"more than {MAX_ROSTER_ROWS} rows")])
-        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+        if values is None or all(
+            v is None or (isinstance(v, str) and not v.strip()) for v in values
+        ):
             continue
         raw = {f: v for f, v in zip(columns, values, strict=False) if f}
         row, row_errors = rules.parse_roster_row(row_no, raw, today)
@@ -403,7 +476,9 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
         if row is None:
             continue
         if row.unit_code not in units:
-            errors.append(FieldError("单位代码", f"unknown unit code {row.unit_code!r}", row=row_no))
+            errors.append(
+                FieldError("单位代码", f"unknown unit code {row.unit_code!r}", row=row_no)
+            )
         number = row.officer.police_number
         if number in seen:
             errors.append(FieldError("警号", f"duplicate of row {seen[number]}", row=row_no))
@@ -414,8 +489,10 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
     if not parsed:
         raise ValidationFailed([FieldError("file", "no data rows")])
 
-    existing = {o.police_number: o for o in Officer.objects.filter(
-        bureau_id=scope.bureau_id, police_number__in=list(seen))}
+    existing = {
+        o.police_number: o
+        for o in Officer.objects.filter(bureau_id=scope.bureau_id, police_number__in=list(seen))
+    }
     created = updated = moved = 0
     for row in parsed:
         unit = units[row.unit_code]
@@ -425,7 +502,10 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
             _apply(officer, row.officer)
             officer.save()
             Assignment.objects.create(
-                bureau_id=scope.bureau_id, officer=officer, unit=unit, position=row.position,
+                bureau_id=scope.bureau_id,
+                officer=officer,
+                unit=unit,
+                position=row.position,
                 start=row.start or today,
             )
             refresh_current_unit(officer, today)
@@ -439,13 +519,18 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
         if officer.current_unit_id != unit.pk or officer.current_position != row.position:
             try:
                 add_assignment(
-                    scope, officer.pk, unit_id=unit.pk, position=row.position,
-                    start=row.start or today, note="roster import", today=today,
+                    scope,
+                    officer.pk,
+                    unit_id=unit.pk,
+                    position=row.position,
+                    start=row.start or today,
+                    note="roster import",
+                    today=today,
                 )
             except ValidationFailed as exc:
-                raise ValidationFailed([
-                    FieldError("任职日期", e.message, row=row.row) for e in exc.errors
-                ]) from exc
+                raise ValidationFailed(
+                    [FieldError("任职日期", e.message, row=row.row) for e in exc.errors]
+                ) from exc
             moved += 1
     return ImportResult(created, updated, moved)
 
@@ -468,14 +553,14 @@ class WorkforceSummary:
 
 def workforce_summary(scope: Scope, *, today: dt.date) -> WorkforceSummary:
     rows = list(
-        scope_officers(scope).exclude(status=rules.OfficerStatus.RETIRED).values_list(
-            "birth_date", "post_type", "status"
-        )
+        scope_officers(scope)
+        .exclude(status=rules.OfficerStatus.RETIRED)
+        .values_list("birth_date", "post_type", "status")
     )
     ages = [rules.age_on(b, today) for b, _p, _s in rows]
     posts: dict[str, int] = {}
     bands: dict[str, int] = {b.value: 0 for b in rules.AgeBand}
-    for (birth, post, _s) in rows:
+    for birth, post, _s in rows:
         posts[post] = posts.get(post, 0) + 1
         bands[rules.age_band(birth, today).value] += 1
     return WorkforceSummary(

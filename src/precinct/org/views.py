@@ -16,6 +16,7 @@ from precinct.core import clock
 from precinct.core.errors import NotFound, ValidationFailed
 from precinct.core.scoping import Scope
 from precinct.identity import services as identity
+from precinct.identity.services import caller
 
 from . import rules, services
 from .forms import OfficerCreateForm, OfficerForm, PostingForm, RosterImportForm
@@ -30,7 +31,7 @@ def _today() -> dt.date:
 
 
 def _scope(request: HttpRequest) -> Scope:
-    return request.scope  # type: ignore[attr-defined,no-any-return]
+    return caller(request)
 
 
 def _unit_choices(scope: Scope) -> list[tuple[str, str]]:
@@ -52,7 +53,8 @@ def officer_list(request: HttpRequest) -> HttpResponse:
     post = g.get("post_type", "")
     status = g.get("status", "")
     flt = services.OfficerFilter(
-        q=g.get("q", "")[:40], unit_id=unit_id,
+        q=g.get("q", "")[:40],
+        unit_id=unit_id,
         post_type=post if post in rules.PostType._value2member_map_ else "",
         age_band=band if band in rules.AgeBand._value2member_map_ else "",
         status=status if status in rules.OfficerStatus._value2member_map_ else "",
@@ -63,16 +65,25 @@ def officer_list(request: HttpRequest) -> HttpResponse:
     rows = [(o, rules.age_on(o.birth_date, today)) for o in page.object_list]
     query = {k: v for k, v in g.items() if k != "page" and v}
     context = {
-        "page": page, "rows": rows, "filters": flt, "query": urlencode(query),
+        "page": page,
+        "rows": rows,
+        "filters": flt,
+        "query": urlencode(query),
         "units": _unit_choices(scope) if not scope.self_only else [],
-        "post_types": POST_TYPE_LABELS.items(), "statuses": STATUS_LABELS.items(),
-        "age_bands": [b.value for b in rules.AgeBand], "can_edit": scope.can_edit_people,
+        "post_types": POST_TYPE_LABELS.items(),
+        "statuses": STATUS_LABELS.items(),
+        "age_bands": [b.value for b in rules.AgeBand],
+        "can_edit": scope.can_edit_people,
     }
-    template = "org/officer_list.html#results" if request.htmx else "org/officer_list.html"  # type: ignore[attr-defined]
+    template = (
+        "org/officer_list.html#results"
+        if getattr(request, "htmx", False)
+        else "org/officer_list.html"
+    )
     return render(request, template, context)
 
 
-def _officer_or_404(scope: Scope, officer_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def _officer_or_404(scope: Scope, officer_id: uuid.UUID):
     try:
         return services.get_officer(scope, officer_id)
     except NotFound as exc:
@@ -83,12 +94,22 @@ def officer_detail(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     scope = _scope(request)
     officer = _officer_or_404(scope, officer_id)
     history = services.officer_history(scope, officer_id)
-    identity.record("view", object_type="org.officer", object_id=str(officer.pk),
-                    bureau_id=str(officer.bureau_id))
-    return render(request, "org/officer_detail.html", {
-        "officer": officer, "history": history, "age": rules.age_on(officer.birth_date, _today()),
-        "can_edit": scope.can_edit_people,
-    })
+    identity.record(
+        "view",
+        object_type="org.officer",
+        object_id=str(officer.pk),
+        bureau_id=str(officer.bureau_id),
+    )
+    return render(
+        request,
+        "org/officer_detail.html",
+        {
+            "officer": officer,
+            "history": history,
+            "age": rules.age_on(officer.birth_date, _today()),
+            "can_edit": scope.can_edit_people,
+        },
+    )
 
 
 def officer_create(request: HttpRequest) -> HttpResponse:
@@ -99,8 +120,11 @@ def officer_create(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 officer = services.create_officer(
-                    scope, data=form.officer_data(), unit_id=uuid.UUID(form.cleaned_data["unit"]),
-                    position=form.cleaned_data["position"], start=form.cleaned_data["start"],
+                    scope,
+                    data=form.officer_data(),
+                    unit_id=uuid.UUID(form.cleaned_data["unit"]),
+                    position=form.cleaned_data["position"],
+                    start=form.cleaned_data["start"],
                     today=_today(),
                 )
         except ValidationFailed as exc:
@@ -131,13 +155,18 @@ def officer_edit(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
 def assignment_add(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     scope = _scope(request)
     officer = _officer_or_404(scope, officer_id)
-    form = PostingForm(request.POST or None, units=_unit_choices(scope), initial={"start": _today()})
+    form = PostingForm(
+        request.POST or None, units=_unit_choices(scope), initial={"start": _today()}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 services.add_assignment(
-                    scope, officer_id, unit_id=uuid.UUID(form.cleaned_data["unit"]),
-                    position=form.cleaned_data["position"], start=form.cleaned_data["start"],
+                    scope,
+                    officer_id,
+                    unit_id=uuid.UUID(form.cleaned_data["unit"]),
+                    position=form.cleaned_data["position"],
+                    start=form.cleaned_data["start"],
                     today=_today(),
                 )
         except ValidationFailed as exc:
@@ -173,8 +202,10 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             errors = exc.errors
         else:
-            messages.success(request, _(
-                "Roster imported: %(created)d new, %(updated)d updated, %(moved)d moved."
-            ) % {"created": result.created, "updated": result.updated, "moved": result.moved})
+            messages.success(
+                request,
+                _("Roster imported: %(created)d new, %(updated)d updated, %(moved)d moved.")
+                % {"created": result.created, "updated": result.updated, "moved": result.moved},
+            )
             return redirect("org:roster_import")
     return render(request, "org/roster_import.html", {"form": form, "errors": errors})

@@ -23,10 +23,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav": []}
-    role = Role(user.role)  # type: ignore[union-attr]
+    role = Role(user.role)
     items = []
     current = request.resolver_match.view_name if request.resolver_match else ""
     for route, label in NAV:
         if access.decide(route, "GET", role).allowed:
             items.append({"url": reverse(route), "label": label, "active": route == current})
-    return {"nav": items, "role_label": user.get_role_display()}  # type: ignore[union-attr]
+    return {"nav": items, "role_label": user.get_role_display()}

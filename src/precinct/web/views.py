@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from precinct.core import clock
 from precinct.core.scoping import Role
+from precinct.identity.services import caller
 from precinct.org import services as org
 
 
@@ -30,7 +31,7 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+    scope = caller(request)
     context: dict[str, Any] = {"role": scope.role}
     if scope.reads_business_data:
         context["summary"] = org.workforce_summary(scope, today=clock.today(settings.TIME_ZONE))
@@ -40,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+    scope = caller(request)
     if scope.officer_id and scope.reads_business_data:
         return redirect("org:officer_detail", officer_id=scope.officer_id)
     return render(request, "web/profile.html", {})

@@ -21,7 +21,9 @@ def test_methods_not_in_the_rule_are_denied() -> None:
     assert not rules.decide("org:officer_list", "DELETE", Role.POLITICAL_DEPT).allowed
 
 
-@pytest.mark.parametrize("route", ["org:officer_list", "org:officer_detail", "org:unit_tree", "api:officer_list"])
+@pytest.mark.parametrize(
+    "route", ["org:officer_list", "org:officer_detail", "org:unit_tree", "api:officer_list"]
+)
 def test_sysadmin_and_auditor_read_no_business_data(route: str) -> None:
     assert not rules.decide(route, "GET", Role.SYSADMIN).allowed
     assert not rules.decide(route, "GET", Role.AUDITOR).allowed

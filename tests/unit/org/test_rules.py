@@ -25,15 +25,25 @@ def test_it_counts_completed_years(birth: dt.date, today: dt.date, age: int) -> 
 
 @pytest.mark.parametrize(
     ("age", "band"),
-    [(22, AgeBand.UNDER_30), (29, AgeBand.UNDER_30), (30, AgeBand.FROM_30), (49, AgeBand.FROM_40),
-     (50, AgeBand.FROM_50), (54, AgeBand.FROM_50), (55, AgeBand.FROM_55), (61, AgeBand.FROM_55)],
+    [
+        (22, AgeBand.UNDER_30),
+        (29, AgeBand.UNDER_30),
+        (30, AgeBand.FROM_30),
+        (49, AgeBand.FROM_40),
+        (50, AgeBand.FROM_50),
+        (54, AgeBand.FROM_50),
+        (55, AgeBand.FROM_55),
+        (61, AgeBand.FROM_55),
+    ],
 )
 def test_it_puts_ages_in_bands(age: int, band: AgeBand) -> None:
     today = D(2026, 11, 26)
     assert rules.age_band(D(2026 - age, 6, 1), today) == band
 
 
-@given(birth=st.dates(D(1950, 1, 1), D(2005, 12, 31)), today=st.dates(D(2024, 1, 1), D(2030, 12, 31)))
+@given(
+    birth=st.dates(D(1950, 1, 1), D(2005, 12, 31)), today=st.dates(D(2024, 1, 1), D(2030, 12, 31))
+)
 def test_birth_range_agrees_with_age_band(birth: dt.date, today: dt.date) -> None:
     band = rules.age_band(birth, today)
     for other in AgeBand:
@@ -44,9 +54,15 @@ def test_birth_range_agrees_with_age_band(birth: dt.date, today: dt.date) -> Non
 
 def _officer(**over: object) -> OfficerData:
     base: dict[str, object] = dict(
-        police_number="230001", name="王伟", gender=rules.Gender.MALE, birth_date=D(1980, 1, 1),
-        hire_date=D(2002, 7, 1), rank="一级警司", post_type=rules.PostType.CRIMINAL,
-        status=rules.OfficerStatus.ACTIVE, party=rules.Party.CPC_MEMBER,
+        police_number="230001",
+        name="王伟",
+        gender=rules.Gender.MALE,
+        birth_date=D(1980, 1, 1),
+        hire_date=D(2002, 7, 1),
+        rank="一级警司",
+        post_type=rules.PostType.CRIMINAL,
+        status=rules.OfficerStatus.ACTIVE,
+        party=rules.Party.CPC_MEMBER,
     )
     base.update(over)
     return OfficerData(**base)  # type: ignore[arg-type]
@@ -103,9 +119,18 @@ def test_unit_parents_follow_the_tree() -> None:
 
 
 GOOD_ROW = {
-    "police_number": "230099", "name": "李娜", "gender": "女", "birth_date": "1990-03-04",
-    "hire_date": dt.datetime(2012, 7, 1), "rank": "二级警司", "post_type": "社区民警",
-    "status": "在职", "party": "中共党员", "unit_code": "XY01", "position": "民警", "start": None,
+    "police_number": "230099",
+    "name": "李娜",
+    "gender": "女",
+    "birth_date": "1990-03-04",
+    "hire_date": dt.datetime(2012, 7, 1),
+    "rank": "二级警司",
+    "post_type": "社区民警",
+    "status": "在职",
+    "party": "中共党员",
+    "unit_code": "XY01",
+    "position": "民警",
+    "start": None,
 }
 
 

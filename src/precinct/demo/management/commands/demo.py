@@ -8,7 +8,14 @@ from django.conf import settings
 from django.db import transaction
 from django_typer.management import TyperCommand, command, initialize
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from precinct.core import clock
 from precinct.identity import services as identity
@@ -20,19 +27,25 @@ class Command(TyperCommand):
     help = "Demo city: load."
 
     @initialize()
-    def group(self) -> None:
+    def init(self) -> None:
         """Sub-commands follow (a group even with one, so more can be added)."""
 
     @command()
     def load(
         self,
-        seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same city.")] = 2021,
-        if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if a bureau exists.")] = False,
+        seed: Annotated[
+            int, typer.Option(help="Random seed: the same seed gives the same city.")
+        ] = 2021,
+        if_empty: Annotated[
+            bool, typer.Option("--if-empty", help="Do nothing if a bureau exists.")
+        ] = False,
     ) -> None:
         """Create the demo bureau, its units, officers and one login per role."""
         console = Console(stderr=True)
         if settings.PRODUCTION:
-            console.print("[red]The demo city is not loaded in production (PRECINCT_ENV=production).")
+            console.print(
+                "[red]The demo city is not loaded in production (PRECINCT_ENV=production)."
+            )
             raise SystemExit(2)
         if not services.is_empty():
             if if_empty:
@@ -41,17 +54,27 @@ class Command(TyperCommand):
             console.print("[red]demo: the database already has a bureau; use an empty database.")
             raise SystemExit(2)
         started = time.perf_counter()
-        with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console) as bar:
-            tasks: dict[str, int] = {}
+        with Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
 
             def report(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            with identity.acting_as(identity.Actor(username="demo", role="system")), transaction.atomic():
-                result = services.load(seed=seed, today=clock.today(settings.TIME_ZONE), progress=report)
+            with (
+                identity.acting_as(identity.Actor(username="demo", role="system")),
+                transaction.atomic(),
+            ):
+                result = services.load(
+                    seed=seed, today=clock.today(settings.TIME_ZONE), progress=report
+                )
         elapsed = time.perf_counter() - started
         console.print(
             f"demo city loaded in {elapsed:.1f} s: {result.units} units, {result.officers} officers, "

@@ -10,7 +10,7 @@ class Command(TyperCommand):
     help = "The tamper-evident audit log: verify."
 
     @initialize()
-    def group(self) -> None:
+    def init(self) -> None:
         """Sub-commands follow (a group even with one, so more can be added)."""
 
     @command()

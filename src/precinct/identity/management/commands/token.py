@@ -23,7 +23,10 @@ class Command(TyperCommand):
     ) -> None:
         """Issue a token. It is printed once and stored only as a hash."""
         try:
-            with services.acting_as(services.Actor(username="cli", role="system")), transaction.atomic():
+            with (
+                services.acting_as(services.Actor(username="cli", role="system")),
+                transaction.atomic(),
+            ):
                 token, secret = services.create_token(username=username, name=name)
         except DomainError as exc:
             self.stderr.write(str(exc))
@@ -35,7 +38,10 @@ class Command(TyperCommand):
     def revoke(self, token_id: Annotated[str, typer.Argument(help="Token id.")]) -> None:
         """Revoke a token so that it no longer authenticates."""
         try:
-            with services.acting_as(services.Actor(username="cli", role="system")), transaction.atomic():
+            with (
+                services.acting_as(services.Actor(username="cli", role="system")),
+                transaction.atomic(),
+            ):
                 services.revoke_token(token_id=uuid.UUID(token_id))
         except (DomainError, ValueError) as exc:
             self.stderr.write(f"no such token: {token_id}")

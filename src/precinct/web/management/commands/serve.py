@@ -27,6 +27,11 @@ class Command(TyperCommand):
             raise SystemExit(2)
         self.stdout.write(f"precinct serving on http://{host}:{port}/ ({workers} worker(s))")
         uvicorn.run(
-            "precinct.config.asgi:application", host=host, port=port, workers=workers,
-            log_level="info", proxy_headers=False, server_header=False,
+            "precinct.config.asgi:application",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            proxy_headers=False,
+            server_header=False,
         )

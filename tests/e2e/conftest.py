@@ -1,0 +1,122 @@
+"""The real app for browser tests: `precinct db upgrade`, `demo load` and `serve` (uvicorn) in a
+subprocess, on a database of the same engine as the suite (a scratch SQLite file or PostgreSQL DB)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _scratch_database(tmp: Path) -> tuple[str, Any]:
+    url = os.environ.get("PRECINCT_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp / 'e2e.sqlite3'}", None
+    import psycopg
+
+    name = f"precinct_e2e_{os.getpid()}"
+    base, _slash, _db = url.rpartition("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{base}/{name}", drop
+
+
+class AppServer:
+    def __init__(self, url: str, process: subprocess.Popen[bytes]) -> None:
+        self.url, self.process = url, process
+
+    def rss_kib(self) -> int:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(
+            next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
+        )
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    tmp = tmp_path_factory.mktemp("app")
+    db_url, drop = _scratch_database(tmp)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECINCT_")}
+    env.update(PRECINCT_VAR_DIR=str(tmp), PRECINCT_DATABASE_URL=db_url, PRECINCT_ENV="development")
+    cli = [sys.executable, "-m", "precinct.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "demo", "load", "--seed", "7"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = open(tmp / "server.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp / "server.log").read_text()) from None
+            time.sleep(0.2)
+    try:
+        yield AppServer(url, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+        if drop:
+            drop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, app_server: AppServer) -> Iterator[Any]:
+    context = browser.new_context(base_url=app_server.url, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    external: list[str] = []
+    pg.on("request", lambda r: None if r.url.startswith(app_server.url) else external.append(r.url))
+    yield pg
+    context.close()
+    assert external == [], f"requests left the machine: {external}"

@@ -1,0 +1,82 @@
+"""Journeys in a real browser (Debian's Chromium via Playwright) against `precinct serve`."""
+
+import re
+
+import pytest
+
+from precinct.demo.services import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def _sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit].primary")
+
+
+def test_search_open_switch_language_and_sign_out(page) -> None:
+    _sign_in(page, "political")
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "民警" in page.inner_text("nav")
+
+    page.click("nav >> text=民警")
+    page.wait_for_url(re.compile(r"/org/officers/"))
+    first_name = page.locator("#results tbody tr td:nth-child(2) a").first.inner_text()
+    page.fill("#q", first_name)  # htmx searches as you type
+    page.wait_for_function(
+        "name => [...document.querySelectorAll('#results tbody tr td:nth-child(2) a')]"
+        ".every(a => a.textContent.includes(name))",
+        arg=first_name,
+    )
+    assert "q=" in page.url  # the search is in the address bar: shareable, back-button safe
+
+    page.locator("#results tbody tr td:nth-child(2) a").first.click()
+    page.wait_for_url(re.compile(r"/org/officers/[0-9a-f-]{36}/$"))
+    assert first_name in page.inner_text("h1")
+    assert page.locator("table tbody tr").count() >= 1  # posting history
+
+    with page.expect_navigation():
+        page.select_option("#language", "en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Postings" in page.inner_text("main")
+    with page.expect_navigation():
+        page.select_option("#language", "zh-hant")
+    assert page.locator("html").get_attribute("lang") == "zh-hant"
+
+    page.click("header form button[type=submit].link")
+    page.wait_for_url(re.compile(r"/login/"))
+    page.goto("/org/officers/")
+    assert "/login/" in page.url
+
+
+def test_a_locked_out_login(page) -> None:
+    for _ in range(5):
+        with page.expect_navigation():
+            _sign_in(page, "legal", "definitely-wrong-pw")
+    with page.expect_navigation():
+        _sign_in(page, "legal")  # the right password no longer works
+    assert "/login/" in page.url
+    assert page.locator("[role=alert]").count() == 1
+    assert "锁定" in page.inner_text("main") or "locked" in page.inner_text("main").lower()
+
+
+def test_a_chief_sees_only_the_station(page) -> None:
+    _sign_in(page, "chief")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/org/units/")
+    names = page.locator(".tree a").all_inner_texts()
+    assert len(names) == 1 and names[0].endswith("派出所")
+
+
+def test_the_phone_layout_keeps_the_list_usable(page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, "officer")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/org/officers/")
+    rows = page.locator("#results tbody tr")
+    assert rows.count() == 1  # an officer sees their own record only
+    box = page.locator("header form button").last.bounding_box()
+    assert box is not None and box["height"] >= 20

@@ -1,0 +1,244 @@
+"""Pages through the real Django stack: sign in and out, lockout, CSRF, language, forms, roster."""
+
+import io
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from openpyxl import Workbook
+
+from precinct.demo.services import DEMO_PASSWORD
+from precinct.identity.models import AuditEntry
+from precinct.org import rules
+from precinct.org.models import Officer, Unit
+
+
+def _login(client: Client, username: str, password: str = DEMO_PASSWORD):
+    return client.post("/login/", {"username": username, "password": password})
+
+
+def test_sign_in_creates_a_new_session_and_is_audited(city) -> None:
+    c = Client()
+    c.get("/login/")
+    before = c.cookies.get(settings.SESSION_COOKIE_NAME)
+    r = _login(c, "leader")
+    assert r.status_code == 302 and r["Location"] == "/"
+    after = c.cookies[settings.SESSION_COOKIE_NAME].value
+    assert before is None or before.value != after
+    entry = AuditEntry.objects.filter(action="login").order_by("-seq").first()
+    assert entry.actor == "leader" and entry.ip == "127.0.0.1"
+    assert c.get("/").status_code == 200
+
+
+def test_passwords_are_hashed_with_argon2(city) -> None:
+    assert city.user("leader").password.startswith("argon2")
+
+
+def test_a_failed_sign_in_is_audited_and_explained(city) -> None:
+    c = Client()
+    r = _login(c, "legal", "wrong-password-123")
+    assert r.status_code == 200
+    assert (
+        "login_failed" in AuditEntry.objects.order_by("-seq").values_list("action", flat=True)[:3]
+    )
+
+
+def test_five_failures_lock_the_account_until_unlocked(city) -> None:
+    c = Client()
+    for _ in range(5):
+        _login(c, "command", "not-the-password-1")
+    r = _login(c, "command")  # even the right password is refused now
+    assert r.status_code in (403, 429)
+    assert AuditEntry.objects.filter(action="account_locked").exists()
+    from axes.utils import reset
+
+    reset(username="command")
+    assert _login(Client(), "command").status_code == 302
+
+
+def test_sign_out_needs_a_post_and_ends_the_session(city) -> None:
+    c = Client()
+    _login(c, "leader")
+    assert c.get("/logout/").status_code in (403, 405)
+    r = c.post("/logout/")
+    assert r.status_code == 302
+    assert c.get("/").status_code == 302
+    assert AuditEntry.objects.filter(action="logout", actor="leader").exists()
+
+
+def test_sessions_expire_after_30_idle_minutes() -> None:
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_forms_without_csrf_token_are_refused(city) -> None:
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(city.user("political"))
+    officer = Officer.objects.first()
+    r = c.post(f"/org/officers/{officer.pk}/edit/", {"name": "x"})
+    assert r.status_code == 403
+
+
+def test_chinese_by_default_and_switchable(city) -> None:
+    c = city.client("leader")
+    assert '<html lang="zh-hans">' in c.get("/org/officers/").content.decode()
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = c.get("/org/officers/").content.decode()
+    assert '<html lang="en">' in html and "Officers" in html
+    c.post("/i18n/setlang/", {"language": "zh-hant", "next": "/"})
+    assert '<html lang="zh-hant">' in c.get("/").content.decode()
+
+
+def test_officer_list_filters_and_htmx_partial(city) -> None:
+    c = city.client("leader")
+    one = Officer.objects.order_by("police_number")[3]
+    full = c.get("/org/officers/", {"q": one.police_number}).content.decode()
+    assert one.name in full and "<html" in full
+    part = c.get(
+        "/org/officers/", {"q": one.police_number}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert one.name in part and "<html" not in part
+    row_link = re.compile(r'href="/org/officers/[0-9a-f-]{36}/"')
+    patrol_young = c.get(
+        "/org/officers/", {"post_type": "patrol", "age_band": "u30"}
+    ).content.decode()
+    assert row_link.findall(patrol_young) == []  # the patrol brigade is 55+
+    patrol_old = c.get(
+        "/org/officers/", {"post_type": "patrol", "age_band": "55+"}
+    ).content.decode()
+    assert len(row_link.findall(patrol_old)) == 50  # first page of 120
+
+
+def _officer_form(**over):
+    data = {
+        "police_number": "199500",
+        "name": "页面新警",
+        "gender": "F",
+        "birth_date": "1997-02-03",
+        "hire_date": "2020-07-01",
+        "rank": "一级警员",
+        "post_type": "community",
+        "status": "active",
+        "party": "league",
+        "position": "民警",
+        "start": "2024-01-01",
+    }
+    data.update(over)
+    return data
+
+
+def test_create_officer_page_validates_and_saves(city) -> None:
+    c = city.client("political")
+    unit = Unit.objects.get(code="DS02")
+    bad = c.post("/org/officers/new/", _officer_form(unit=str(unit.pk), police_number="12"))
+    assert bad.status_code == 200 and "6 digits" in bad.content.decode()
+    assert not Officer.objects.filter(name="页面新警").exists()
+    r = c.post("/org/officers/new/", _officer_form(unit=str(unit.pk)))
+    assert r.status_code == 302
+    officer = Officer.objects.get(police_number="199500")
+    assert officer.current_unit == unit
+
+
+def test_edit_officer_page(city) -> None:
+    c = city.client("chief")
+    officer = Officer.objects.filter(current_unit_id=city.user("chief").unit_id).last()
+    data = {
+        f: getattr(officer, f)
+        for f in (
+            "police_number",
+            "name",
+            "gender",
+            "birth_date",
+            "hire_date",
+            "rank",
+            "post_type",
+            "party",
+        )
+    }
+    data["status"] = "second_line"
+    r = c.post(f"/org/officers/{officer.pk}/edit/", data)
+    assert r.status_code == 302
+    officer.refresh_from_db()
+    assert officer.status == "second_line"
+
+
+def test_roster_import_page_lists_bad_rows_and_writes_nothing(city) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append([label for _f, label in rules.ROSTER_COLUMNS])
+    ws.append(
+        [
+            "199600",
+            "好行",
+            "男",
+            "1990-01-01",
+            "2012-01-01",
+            "一级警司",
+            "刑警",
+            "在职",
+            "群众",
+            "XY01",
+            "民警",
+            None,
+        ]
+    )
+    ws.append(
+        [
+            "199601",
+            "坏行",
+            "男",
+            "1990-01-01",
+            "2012-01-01",
+            "上将",
+            "刑警",
+            "在职",
+            "群众",
+            "XY01",
+            "民警",
+            None,
+        ]
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    buf.name = "roster.xlsx"
+    c = city.client("political")
+    html = c.post("/org/roster/import/", {"file": buf}).content.decode()
+    assert 'id="import-errors"' in html and "<td>3</td><td>警衔</td>" in html
+    assert not Officer.objects.filter(police_number__in=["199600", "199601"]).exists()
+
+
+def test_roster_export_is_a_real_workbook(city) -> None:
+    r = city.client("chief").get("/org/roster/export.xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert (
+        ws.max_row - 1 == Officer.objects.filter(current_unit_id=city.user("chief").unit_id).count()
+    )
+
+
+def test_officer_detail_view_is_audited(city) -> None:
+    c = city.client("legal")
+    officer = Officer.objects.first()
+    assert c.get(f"/org/officers/{officer.pk}/").status_code == 200
+    assert AuditEntry.objects.filter(
+        action="view", object_id=str(officer.pk), actor="legal"
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["leader", "political", "legal", "command", "chief", "officer", "sysadmin", "auditor"],
+)
+def test_every_role_has_a_home_page(city, username) -> None:
+    r = city.client(username).get("/")
+    assert r.status_code == 200
+
+
+def test_auditor_verifies_the_chain_from_the_page(city) -> None:
+    c = city.client("auditor")
+    html = c.post("/audit/verify/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="verify-result"' in html and "<html" not in html
+    assert c.get("/audit/", {"actor": "test"}).status_code == 200
