@@ -242,3 +242,62 @@ def test_auditor_verifies_the_chain_from_the_page(city) -> None:
     html = c.post("/audit/verify/", HTTP_HX_REQUEST="true").content.decode()
     assert 'id="verify-result"' in html and "<html" not in html
     assert c.get("/audit/", {"actor": "test"}).status_code == 200
+
+
+def _age_failures(username: str, minutes: int) -> None:
+    """Move an account's recorded failures back in time, as if minutes had passed."""
+    import datetime as dt
+
+    from axes.models import AccessAttempt, AccessAttemptExpiration
+    from django.utils import timezone
+
+    delta = dt.timedelta(minutes=minutes)
+    AccessAttempt.objects.filter(username=username).update(attempt_time=timezone.now() - delta)
+    for exp in AccessAttemptExpiration.objects.filter(access_attempt__username=username):
+        exp.expires_at -= delta
+        exp.save()
+
+
+def test_failures_spread_over_more_than_15_minutes_do_not_lock(city) -> None:
+    for _ in range(4):
+        _login(Client(), "command", "not-the-password-1")
+    _age_failures("command", 16)
+    _login(Client(), "command", "not-the-password-1")  # a fifth failure, but outside the window
+    assert _login(Client(), "command").status_code == 302
+
+
+def test_a_lock_outlasts_the_window_until_unlocked(city) -> None:
+    for _ in range(5):
+        _login(Client(), "legal", "not-the-password-1")
+    _age_failures("legal", 60 * 24)
+    assert _login(Client(), "legal").status_code in (403, 429)
+
+
+def test_sysadmin_unlocks_an_account_from_the_admin(city) -> None:
+    for _ in range(5):
+        _login(Client(), "political", "not-the-password-1")
+    assert _login(Client(), "political").status_code in (403, 429)
+    admin = city.client("sysadmin")
+    user = city.user("political")
+    r = admin.post(
+        "/admin/identity/user/", {"action": "unlock", "_selected_action": [str(user.pk)]}
+    )
+    assert r.status_code == 302
+    assert AuditEntry.objects.filter(action="account_unlocked", object_id=str(user.pk)).exists()
+    assert _login(Client(), "political").status_code == 302
+
+
+def test_catalogs_are_compiled_and_complete() -> None:
+    import gettext
+    from pathlib import Path
+
+    import precinct
+
+    base = Path(precinct.__file__).parent / "locale"
+    for lang in ("zh_Hans", "zh_Hant"):
+        po = (base / lang / "LC_MESSAGES" / "django.po").read_text()
+        entries = po.count('\nmsgid "') - 1  # minus the header
+        assert '\nmsgstr ""\n\n' not in po.split("\n\n", 1)[1], f"{lang}: untranslated entries"
+        with open(base / lang / "LC_MESSAGES" / "django.mo", "rb") as fh:
+            mo = gettext.GNUTranslations(fh)
+        assert len(mo._catalog) - 1 >= entries, f"{lang}: django.mo is stale, run `make messages`"

@@ -188,9 +188,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# django-axes: 5 failures lock the account (by username) until an administrator unlocks it.
+# django-axes: 5 failures within 15 minutes lock the account (by username) until an administrator
+# unlocks it (see precinct.identity.lockout).
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = None
+AXES_COOLOFF_TIME = "precinct.identity.lockout.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
