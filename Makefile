@@ -30,6 +30,7 @@ dev-install: $(VENV)/.dev-installed
 run: install
 	$(BIN)/precinct db upgrade
 	$(BIN)/precinct demo load --if-empty
+	$(BIN)/precinct org refresh
 	@echo "Demo logins (password Hegang-Demo-2026!): leader political legal command chief officer sysadmin auditor"
 	$(BIN)/precinct serve --host 127.0.0.1 --port $(PORT)
 

@@ -7,6 +7,7 @@ COMMANDS = {
     "db": "database schema: upgrade, status",
     "serve": "serve the web app and API (uvicorn): --host --port --workers",
     "demo": "demo city: load [--seed N] [--if-empty]",
+    "org": "organisation: refresh (current units from postings now in force)",
     "token": "API tokens: create USERNAME, revoke ID",
     "audit": "audit log: verify",
 }

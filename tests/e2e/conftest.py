@@ -112,7 +112,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, app_server: AppServer) -> Iterator[Any]:
-    context = browser.new_context(base_url=app_server.url, locale="zh-CN")
+    context = browser.new_context(base_url=app_server.url, locale="en-US")  # Chinese anyway
     pg = context.new_page()
     pg.set_default_timeout(15000)
     external: list[str] = []

@@ -81,7 +81,9 @@ def test_forms_without_csrf_token_are_refused(city) -> None:
 
 def test_chinese_by_default_and_switchable(city) -> None:
     c = city.client("leader")
-    assert '<html lang="zh-hans">' in c.get("/org/officers/").content.decode()
+    # Chinese even when the workstation's browser asks for English
+    html = c.get("/org/officers/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in html and "民警" in html
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = c.get("/org/officers/").content.decode()
     assert '<html lang="en">' in html and "Officers" in html

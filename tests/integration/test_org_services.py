@@ -265,3 +265,19 @@ def test_the_unit_tree_counts_officers(city) -> None:
     assert len(roots) == 1
     assert roots[0].total_officers == Officer.objects.exclude(status="retired").count()
     assert {c.unit.kind for c in roots[0].children} == {"department", "sub_bureau", "brigade"}
+
+
+def test_a_posting_dated_ahead_comes_into_force_on_refresh(city) -> None:
+    scope = city.scope("political")
+    officer = services.scope_officers(scope).filter(current_unit__code="XZ").first()
+    target = Unit.objects.get(code="WA")
+    start = city.today + dt.timedelta(days=10)
+    services.add_assignment(
+        scope, officer.pk, unit_id=target.pk, position="民警", start=start, today=city.today
+    )
+    officer.refresh_from_db()
+    assert officer.current_unit.code == "XZ"  # not yet
+    assert services.refresh_current_units(today=city.today) == 0
+    assert services.refresh_current_units(today=start) == 1
+    officer.refresh_from_db()
+    assert officer.current_unit_id == target.pk

@@ -572,3 +572,31 @@ def workforce_summary(scope: Scope, *, today: dt.date) -> WorkforceSummary:
         by_post_type=sorted(posts.items(), key=lambda kv: -kv[1]),
         by_age_band=list(bands.items()),
     )
+
+
+def refresh_current_units(*, bureau_id: uuid.UUID | None = None, today: dt.date) -> int:
+    """Re-derive every officer's current unit from the postings (for postings dated ahead that have
+    since come into force). Returns how many officers changed."""
+    officers = Officer.objects.all()
+    postings = Assignment.objects.all()
+    if bureau_id is not None:
+        officers, postings = (
+            officers.filter(bureau_id=bureau_id),
+            postings.filter(bureau_id=bureau_id),
+        )
+    history: dict[uuid.UUID, dict[str, Assignment]] = {}
+    for a in postings.only("id", "officer_id", "unit_id", "position", "start", "end"):
+        history.setdefault(a.officer_id, {})[str(a.pk)] = a
+    changed = 0
+    for officer in officers.only("id", "current_unit_id", "current_position"):
+        mine = history.get(officer.pk, {})
+        key = rules.current_period(
+            {k: rules.Period(a.start, a.end) for k, a in mine.items()}, today
+        )
+        unit_id = mine[key].unit_id if key else None
+        position = mine[key].position if key else ""
+        if (officer.current_unit_id, officer.current_position) != (unit_id, position):
+            officer.current_unit_id, officer.current_position = unit_id, position
+            officer.save(update_fields=["current_unit", "current_position", "updated_at"])
+            changed += 1
+    return changed

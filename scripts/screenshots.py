@@ -1,0 +1,48 @@
+"""Take the README's screenshots from a running demo (`make run`): python scripts/screenshots.py URL"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PASSWORD = "Hegang-Demo-2026!"
+SHOTS = [
+    ("political", "/", "home-political.png"),
+    ("political", "/org/officers/?age_band=55%2B", "officers.png"),
+    ("leader", "/org/units/", "units.png"),
+    ("auditor", "/audit/", "audit.png"),
+]
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for username, path, name in SHOTS:
+            ctx = browser.new_context(base_url=BASE, viewport={"width": 1280, "height": 800})
+            page = ctx.new_page()
+            page.goto("/login/")
+            if name == "home-political.png":
+                page.screenshot(path=str(OUT / "login.png"))
+            page.fill("#id_username", username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit].primary")
+            page.wait_for_url(f"{BASE}/")
+            page.goto(path)
+            if name == "officers.png":
+                page.locator("#results tbody a").first.click()
+                page.wait_for_load_state()
+                page.screenshot(path=str(OUT / "officer.png"))
+                page.goto(path)
+            page.screenshot(path=str(OUT / name))
+            ctx.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

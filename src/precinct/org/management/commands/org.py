@@ -1,0 +1,28 @@
+"""`precinct org refresh`: bring officers' current units up to date with postings now in force."""
+
+from django.conf import settings
+from django.db import transaction
+from django_typer.management import TyperCommand, command, initialize
+
+from precinct.core import clock
+from precinct.identity import services as identity
+
+from ... import services
+
+
+class Command(TyperCommand):
+    help = "Organisation: refresh."
+
+    @initialize()
+    def init(self) -> None:
+        """Sub-commands follow."""
+
+    @command()
+    def refresh(self) -> None:
+        """Re-derive current units from postings (run daily, and at start-up by `make run`)."""
+        with (
+            identity.acting_as(identity.Actor(username="scheduler", role="system")),
+            transaction.atomic(),
+        ):
+            changed = services.refresh_current_units(today=clock.today(settings.TIME_ZONE))
+        self.stdout.write(f"{changed} officer(s) moved to postings now in force")
