@@ -60,7 +60,7 @@ format: dev-install
 
 ## messages: refresh and compile the translation catalogs (needs GNU gettext)
 messages: dev-install
-	cd src/precinct && ../../$(BIN)/precinct makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete
+	cd src/precinct && ../../$(BIN)/precinct makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete --ignore "migrations/*"
 	cd src/precinct && ../../$(BIN)/precinct compilemessages
 
 clean:

@@ -133,7 +133,7 @@ def test_create_officer_page_validates_and_saves(city) -> None:
     c = city.client("political")
     unit = Unit.objects.get(code="DS02")
     bad = c.post("/org/officers/new/", _officer_form(unit=str(unit.pk), police_number="12"))
-    assert bad.status_code == 200 and "6 digits" in bad.content.decode()
+    assert bad.status_code == 200 and "必须是 6 位数字" in bad.content.decode()  # translated
     assert not Officer.objects.filter(name="页面新警").exists()
     r = c.post("/org/officers/new/", _officer_form(unit=str(unit.pk)))
     assert r.status_code == 302
@@ -303,3 +303,55 @@ def test_catalogs_are_compiled_and_complete() -> None:
         with open(base / lang / "LC_MESSAGES" / "django.mo", "rb") as fh:
             mo = gettext.GNUTranslations(fh)
         assert len(mo._catalog) - 1 >= entries, f"{lang}: django.mo is stale, run `make messages`"
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
+    b"\x00IEND\xaeB`\x82"
+)
+
+
+def _edit_with_photo(client: Client, officer, content: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {
+        f: getattr(officer, f)
+        for f in (
+            "police_number",
+            "name",
+            "gender",
+            "birth_date",
+            "hire_date",
+            "rank",
+            "post_type",
+            "status",
+            "party",
+        )
+    }
+    data["photo"] = SimpleUploadedFile(name, content)
+    return client.post(f"/org/officers/{officer.pk}/edit/", data)
+
+
+def test_a_photo_is_uploaded_and_served_only_within_scope(city, tmp_path, settings) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    chief = city.client("chief")
+    officer = Officer.objects.filter(current_unit_id=city.user("chief").unit_id).first()
+    assert _edit_with_photo(chief, officer, PNG, "me.png").status_code == 302
+    r = chief.get(f"/org/officers/{officer.pk}/photo")
+    assert r.status_code == 200 and r["Content-Type"] == "image/png" and r.content == PNG
+    officer.refresh_from_db()
+    assert officer.photo.name.endswith(".png") and "me" not in officer.photo.name
+    other_chief_view = city.client("officer").get(f"/org/officers/{officer.pk}/photo")
+    assert other_chief_view.status_code == 404 or officer.pk == city.user("officer").officer_id
+    assert city.client("sysadmin").get(f"/org/officers/{officer.pk}/photo").status_code == 403
+
+
+def test_a_file_that_is_not_an_image_is_refused(city, tmp_path, settings) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    officer = Officer.objects.filter(current_unit_id=city.user("chief").unit_id).first()
+    r = _edit_with_photo(city.client("chief"), officer, b"<script>alert(1)</script>", "x.png")
+    assert r.status_code == 200 and "JPEG" in r.content.decode()
+    officer.refresh_from_db()
+    assert not officer.photo
+    assert list(tmp_path.iterdir()) == []

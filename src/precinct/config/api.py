@@ -47,5 +47,5 @@ def _denied(request: HttpRequest, exc: PermissionDenied) -> Any:
 
 @api.exception_handler(ValidationFailed)
 def _invalid(request: HttpRequest, exc: ValidationFailed) -> Any:
-    errors = [{"field": e.field, "row": e.row, "message": e.message} for e in exc.errors]
+    errors = [{"field": e.field, "row": e.row, "message": e.text} for e in exc.errors]
     return api.create_response(request, {"detail": "invalid input", "errors": errors}, status=422)

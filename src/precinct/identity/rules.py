@@ -49,6 +49,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "org:officer_detail": _rule(PEOPLE_READERS),
     "org:officer_create": _rule(PEOPLE_EDITORS, PEOPLE_EDITORS),
     "org:officer_edit": _rule(PEOPLE_EDITORS, PEOPLE_EDITORS),
+    "org:officer_photo": _rule(PEOPLE_READERS),
     "org:assignment_add": _rule(PEOPLE_EDITORS, PEOPLE_EDITORS),
     "org:roster_export": _rule(ROSTER_READERS),
     "org:roster_import": _rule(ROSTER_IMPORTERS, ROSTER_IMPORTERS),

@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
+from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Role, Scope
 from precinct.org import services as org_services
 
@@ -204,7 +205,13 @@ def create_token(*, username: str, name: str = "") -> tuple[ApiToken, str]:
     """Issue a token; the plaintext is returned once and never stored."""
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise ValidationFailed([FieldError("username", f"no active user {username!r}")])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "username", _("no active user %(username)s"), params={"username": username}
+                )
+            ]
+        )
     secret, prefix, digest = rules.new_token()
     token = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=digest)
     return token, secret

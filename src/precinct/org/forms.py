@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from precinct.common.i18n import explain
 from precinct.core.errors import ValidationFailed
 
 from . import rules
@@ -19,7 +20,15 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class OfficerForm(forms.Form):
+class DomainErrorsForm(forms.Form):
+    """Puts a service's field errors on the form, translated; unknown fields go on top."""
+
+    def add_domain_errors(self, exc: ValidationFailed) -> None:
+        for e in exc.errors:
+            self.add_error(e.field if e.field in self.fields else None, explain(e))
+
+
+class OfficerForm(DomainErrorsForm):
     police_number = forms.CharField(label=_("police number"), max_length=16)
     name = forms.CharField(label=_("name"), max_length=40)
     gender = forms.ChoiceField(label=_("gender"), choices=_opts(GENDER_LABELS))
@@ -44,12 +53,8 @@ class OfficerForm(forms.Form):
             party=rules.Party(d["party"]),
         )
 
-    def add_domain_errors(self, exc: ValidationFailed) -> None:
-        for e in exc.errors:
-            self.add_error(e.field if e.field in self.fields else None, e.message)
 
-
-class PostingForm(forms.Form):
+class PostingForm(DomainErrorsForm):
     unit = forms.ChoiceField(label=_("unit"))
     position = forms.CharField(label=_("position"), max_length=40)
     start = forms.DateField(label=_("from"), widget=DateInput)
@@ -58,9 +63,11 @@ class PostingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
 
-    def add_domain_errors(self, exc: ValidationFailed) -> None:
-        for e in exc.errors:
-            self.add_error(e.field if e.field in self.fields else None, e.message)
+
+class OfficerEditForm(OfficerForm):
+    photo = forms.FileField(
+        label=_("photo"), required=False, help_text=_("JPEG or PNG, at most 2 MB")
+    )
 
 
 class OfficerCreateForm(OfficerForm, PostingForm):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from precinct.core.errors import FieldError
+from precinct.core.errors import gettext_noop as _
 
 
 class UnitKind(StrEnum):
@@ -132,10 +133,16 @@ def child_path(parent_path: str, code: str) -> str:
 def check_unit_parent(kind: UnitKind, parent_kind: UnitKind | None) -> list[FieldError]:
     if parent_kind is None:
         if kind != UnitKind.BUREAU:
-            return [FieldError("parent", "only the bureau itself has no parent unit")]
+            return [FieldError("parent", _("only the bureau itself has no parent unit"))]
         return []
     if parent_kind not in ALLOWED_PARENTS[kind]:
-        return [FieldError("parent", f"a {kind} cannot be placed under a {parent_kind}")]
+        return [
+            FieldError(
+                "parent",
+                _("a %(kind)s cannot be placed under a %(parent)s"),
+                params={"kind": str(kind), "parent": str(parent_kind)},
+            )
+        ]
     return []
 
 
@@ -158,20 +165,20 @@ def check_officer(data: OfficerData, today: dt.date) -> list[FieldError]:
     """Business checks beyond types: plausible dates, known rank, a police number's shape."""
     errors: list[FieldError] = []
     if not POLICE_NUMBER.match(data.police_number):
-        errors.append(FieldError("police_number", "must be exactly 6 digits"))
+        errors.append(FieldError("police_number", _("must be exactly 6 digits")))
     if not data.name.strip() or len(data.name) > 40:
-        errors.append(FieldError("name", "is required (at most 40 characters)"))
+        errors.append(FieldError("name", _("is required (at most 40 characters)")))
     if data.rank not in RANKS:
-        errors.append(FieldError("rank", f"unknown rank {data.rank!r}"))
+        errors.append(FieldError("rank", _("unknown rank %(rank)s"), params={"rank": data.rank}))
     birth_ok = data.birth_date <= today and 16 <= age_on(data.birth_date, today) <= 80
     if data.birth_date > today:
-        errors.append(FieldError("birth_date", "is in the future"))
+        errors.append(FieldError("birth_date", _("is in the future")))
     elif not birth_ok:
-        errors.append(FieldError("birth_date", "gives an age outside 16–80"))
+        errors.append(FieldError("birth_date", _("gives an age outside 16–80")))
     if data.hire_date > today:
-        errors.append(FieldError("hire_date", "is in the future"))
+        errors.append(FieldError("hire_date", _("is in the future")))
     elif birth_ok and age_on(data.birth_date, data.hire_date) < 16:
-        errors.append(FieldError("hire_date", "is before the officer turned 16"))
+        errors.append(FieldError("hire_date", _("is before the officer turned 16")))
     return errors
 
 
@@ -193,15 +200,25 @@ def check_assignment(new: Period, existing: Iterable[Period]) -> list[FieldError
     """A new posting may not start inside a closed earlier one; an open one is closed at its start."""
     errors: list[FieldError] = []
     if new.end is not None and new.end <= new.start:
-        errors.append(FieldError("end", "must be after the start"))
+        errors.append(FieldError("end", _("must be after the start")))
     for old in existing:
         if old.end is None:
             if new.start <= old.start:
                 errors.append(
-                    FieldError("start", f"must be after the current posting's start {old.start}")
+                    FieldError(
+                        "start",
+                        _("must be after the current posting's start %(start)s"),
+                        params={"start": old.start.isoformat()},
+                    )
                 )
         elif new.overlaps(old):
-            errors.append(FieldError("start", f"overlaps the posting {old.start} – {old.end}"))
+            errors.append(
+                FieldError(
+                    "start",
+                    _("overlaps the posting %(start)s – %(end)s"),
+                    params={"start": old.start.isoformat(), "end": old.end.isoformat()},
+                )
+            )
     return errors
 
 
@@ -283,8 +300,8 @@ def parse_roster_row(
     errors: list[FieldError] = []
     header = dict(ROSTER_COLUMNS)
 
-    def err(field: str, message: str) -> None:
-        errors.append(FieldError(header.get(field, field), message, row=row_no))
+    def err(field: str, message: str, **params: object) -> None:
+        errors.append(FieldError(header.get(field, field), message, row=row_no, params=params))
 
     cells: dict[str, str] = {}
     dates: dict[str, dt.date] = {}
@@ -293,13 +310,13 @@ def parse_roster_row(
         empty = value is None or (isinstance(value, str) and not value.strip())
         if empty:
             if field not in ROSTER_OPTIONAL:
-                err(field, "is required")
+                err(field, _("is required"))
             continue
         if field in {"birth_date", "hire_date", "start"}:
             try:
                 dates[field] = _as_date(value)
             except ValueError:
-                err(field, f"{value!r} is not a date (YYYY-MM-DD)")
+                err(field, _("%(value)s is not a date (YYYY-MM-DD)"), value=str(value))
             continue
         text = str(value).strip()
         if isinstance(value, float) and value.is_integer():
@@ -309,7 +326,12 @@ def parse_roster_row(
             if text in mapping:
                 text = mapping[text]
             elif text not in mapping.values():
-                err(field, f"{text!r} is not one of {', '.join(mapping)}")
+                err(
+                    field,
+                    _("%(value)s is not one of %(allowed)s"),
+                    value=text,
+                    allowed="、".join(mapping),
+                )
                 continue
         cells[field] = text
     if errors:
@@ -328,11 +350,32 @@ def parse_roster_row(
         party=Party(cells.get("party", "none")),
     )
     for e in check_officer(data, today):
-        err(e.field, e.message)
+        err(e.field, e.message, **e.params)
     if not UNIT_CODE.match(cells["unit_code"]):
-        err("unit_code", "is not a unit code")
+        err("unit_code", _("is not a unit code"))
     if len(cells["position"]) > 40:
-        err("position", "is longer than 40 characters")
+        err("position", _("is longer than 40 characters"))
     if errors:
         return None, errors
     return RosterRow(row_no, data, cells["unit_code"], cells["position"], dates.get("start")), []
+
+
+# --- photos -------------------------------------------------------------------------------
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": ("jpg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": ("png", "image/png")}
+
+
+def photo_type(content: bytes) -> tuple[str, str] | None:
+    """(extension, content type) of a JPEG or PNG judged by its first bytes, else None."""
+    for magic, kind in PHOTO_TYPES.items():
+        if content.startswith(magic):
+            return kind
+    return None
+
+
+def check_photo(content: bytes) -> list[FieldError]:
+    if len(content) > MAX_PHOTO_BYTES:
+        return [FieldError("photo", _("is larger than 2 MB"))]
+    if photo_type(content) is None:
+        return [FieldError("photo", _("must be a JPEG or PNG image"))]
+    return []

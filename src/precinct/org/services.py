@@ -7,9 +7,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Role, Scope
 
 from . import rules
@@ -49,7 +52,7 @@ def _require_editor(scope: Scope) -> None:
 def _editable_unit(scope: Scope, unit_id: uuid.UUID) -> Unit:
     unit = scope_units(scope).filter(pk=unit_id).first()
     if unit is None:
-        raise ValidationFailed([FieldError("unit", "unknown unit, or outside your scope")])
+        raise ValidationFailed([FieldError("unit", _("unknown unit, or outside your scope"))])
     return unit
 
 
@@ -113,9 +116,9 @@ def create_unit(
     parent = Unit.objects.filter(pk=parent_id, bureau_id=bureau_id).first() if parent_id else None
     errors = rules.check_unit_parent(kind, rules.UnitKind(parent.kind) if parent else None)
     if not rules.UNIT_CODE.match(code):
-        errors.append(FieldError("code", "letters, digits, '-' and '_' only (1–32)"))
+        errors.append(FieldError("code", _("letters, digits, '-' and '_' only (1–32)")))
     if Unit.objects.filter(bureau_id=bureau_id, code=code).exists():
-        errors.append(FieldError("code", f"unit code {code} is taken"))
+        errors.append(FieldError("code", _("unit code %(code)s is taken"), params={"code": code}))
     if errors:
         raise ValidationFailed(errors)
     return Unit.objects.create(
@@ -193,7 +196,13 @@ def _check_number_free(
     if exclude:
         qs = qs.exclude(pk=exclude)
     return (
-        [FieldError("police_number", f"police number {number} is already in use")]
+        [
+            FieldError(
+                "police_number",
+                _("police number %(number)s is already in use"),
+                params={"number": number},
+            )
+        ]
         if qs.exists()
         else []
     )
@@ -231,7 +240,7 @@ def create_officer(
         scope.bureau_id, data.police_number
     )
     if not position.strip():
-        errors.append(FieldError("position", "is required"))
+        errors.append(FieldError("position", _("is required")))
     if errors:
         raise ValidationFailed(errors)
     officer = Officer(bureau_id=scope.bureau_id)
@@ -263,6 +272,34 @@ def update_officer(
     return officer
 
 
+def set_photo(scope: Scope, officer_id: uuid.UUID, *, content: bytes) -> Officer:
+    """Store an officer's photo (JPEG or PNG, at most 2 MB) under a name nobody can guess."""
+    _require_editor(scope)
+    officer = get_officer(scope, officer_id)
+    errors = rules.check_photo(content)
+    if errors:
+        raise ValidationFailed(errors)
+    kind = rules.photo_type(content)
+    assert kind is not None
+    old = officer.photo.name if officer.photo else ""
+    officer.photo.save(f"{uuid.uuid4().hex}.{kind[0]}", ContentFile(content), save=False)
+    officer.save(update_fields=["photo", "updated_at"])
+    if old:
+        transaction.on_commit(lambda: officer.photo.storage.delete(old))
+    return officer
+
+
+def photo(scope: Scope, officer_id: uuid.UUID) -> tuple[bytes, str]:
+    """An officer's photo bytes and content type, for callers who may see the officer."""
+    officer = get_officer(scope, officer_id)
+    if not officer.photo:
+        raise NotFound("photo")
+    with officer.photo.open("rb") as fh:
+        content = fh.read()
+    kind = rules.photo_type(content)
+    return content, kind[1] if kind else "application/octet-stream"
+
+
 def add_assignment(
     scope: Scope,
     officer_id: uuid.UUID,
@@ -281,7 +318,7 @@ def add_assignment(
     new = rules.Period(start, None)
     errors = rules.check_assignment(new, [rules.Period(a.start, a.end) for a in history])
     if not position.strip():
-        errors.append(FieldError("position", "is required"))
+        errors.append(FieldError("position", _("is required")))
     if errors:
         raise ValidationFailed(errors)
     for a in history:
@@ -436,14 +473,12 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
-        raise ValidationFailed(
-            [FieldError("file", f"not an Excel workbook (.xlsx): {exc}")]
-        ) from exc
+        raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
-        raise ValidationFailed([FieldError("file", "the workbook is empty")])
+        raise ValidationFailed([FieldError("file", _("the workbook is empty"))])
     by_label = {label: f for f, label in rules.ROSTER_COLUMNS}
     by_field = {f: f for f, _label in rules.ROSTER_COLUMNS}
     columns = [
@@ -456,7 +491,7 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
     ]
     if missing:
         raise ValidationFailed(
-            [FieldError(m, "column is missing from the header row", row=1) for m in missing]
+            [FieldError(m, _("column is missing from the header row"), row=1) for m in missing]
         )
 
     units = units_by_code(scope.bureau_id)
@@ -465,7 +500,9 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
     seen: dict[str, int] = {}
     for row_no, values in enumerate(rows, start=2):
         if row_no - 1 > MAX_ROSTER_ROWS:
-            raise ValidationFailed([FieldError("file", f"more than {MAX_ROSTER_ROWS} rows")])
+            raise ValidationFailed(
+                [FieldError("file", _("more than %(n)s rows"), params={"n": MAX_ROSTER_ROWS})]
+            )
         if values is None or all(
             v is None or (isinstance(v, str) and not v.strip()) for v in values
         ):
@@ -477,17 +514,26 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
             continue
         if row.unit_code not in units:
             errors.append(
-                FieldError("单位代码", f"unknown unit code {row.unit_code!r}", row=row_no)
+                FieldError(
+                    "单位代码",
+                    _("unknown unit code %(code)s"),
+                    row=row_no,
+                    params={"code": row.unit_code},
+                )
             )
         number = row.officer.police_number
         if number in seen:
-            errors.append(FieldError("警号", f"duplicate of row {seen[number]}", row=row_no))
+            errors.append(
+                FieldError(
+                    "警号", _("duplicate of row %(row)s"), row=row_no, params={"row": seen[number]}
+                )
+            )
         seen[number] = row_no
         parsed.append(row)
     if errors:
         raise ValidationFailed(errors)
     if not parsed:
-        raise ValidationFailed([FieldError("file", "no data rows")])
+        raise ValidationFailed([FieldError("file", _("no data rows"))])
 
     existing = {
         o.police_number: o
@@ -529,7 +575,10 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
                 )
             except ValidationFailed as exc:
                 raise ValidationFailed(
-                    [FieldError("任职日期", e.message, row=row.row) for e in exc.errors]
+                    [
+                        FieldError("任职日期", e.message, row=row.row, params=e.params)
+                        for e in exc.errors
+                    ]
                 ) from exc
             moved += 1
     return ImportResult(created, updated, moved)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("officers/new/", views.officer_create, name="officer_create"),
     path("officers/<uuid:officer_id>/", views.officer_detail, name="officer_detail"),
     path("officers/<uuid:officer_id>/edit/", views.officer_edit, name="officer_edit"),
+    path("officers/<uuid:officer_id>/photo", views.officer_photo, name="officer_photo"),
     path("officers/<uuid:officer_id>/assign/", views.assignment_add, name="assignment_add"),
     path("roster/export.xlsx", views.roster_export, name="roster_export"),
     path("roster/template.xlsx", views.roster_template, name="roster_template"),

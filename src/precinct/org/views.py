@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from precinct.common.i18n import explain
 from precinct.core import clock
 from precinct.core.errors import NotFound, ValidationFailed
 from precinct.core.scoping import Scope
@@ -19,7 +20,7 @@ from precinct.identity import services as identity
 from precinct.identity.services import caller
 
 from . import rules, services
-from .forms import OfficerCreateForm, OfficerForm, PostingForm, RosterImportForm
+from .forms import OfficerCreateForm, OfficerEditForm, OfficerForm, PostingForm, RosterImportForm
 from .models import POST_TYPE_LABELS, STATUS_LABELS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,17 +140,31 @@ def officer_edit(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     scope = _scope(request)
     officer = _officer_or_404(scope, officer_id)
     initial = {f: getattr(officer, f) for f in OfficerForm.base_fields}
-    form = OfficerForm(request.POST or None, initial=initial)
+    form = OfficerEditForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 services.update_officer(scope, officer_id, data=form.officer_data(), today=_today())
+                upload = form.cleaned_data.get("photo")
+                if upload:
+                    services.set_photo(scope, officer_id, content=upload.read())
         except ValidationFailed as exc:
             form.add_domain_errors(exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("org:officer_detail", officer_id=officer_id)
     return render(request, "org/officer_form.html", {"form": form, "officer": officer})
+
+
+def officer_photo(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
+    try:
+        content, content_type = services.photo(_scope(request), officer_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def assignment_add(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
@@ -200,7 +215,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 result = services.import_roster(_scope(request), upload.read(), today=_today())
         except ValidationFailed as exc:
-            errors = exc.errors
+            errors = [(e.row, e.field, explain(e)) for e in exc.errors]
         else:
             messages.success(
                 request,
