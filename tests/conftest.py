@@ -74,3 +74,12 @@ def city(db: Any) -> City:
         bureau = org.first_bureau()
     assert bureau is not None
     return City(bureau_id=bureau.pk, today=clock.today(settings.TIME_ZONE))
+
+
+@pytest.fixture
+def city_committed(transactional_db: Any) -> None:
+    """The demo city, committed, for tests that use several connections (threads)."""
+    from precinct.org import services as org
+
+    if org.first_bureau() is None:
+        _load_demo()

@@ -26,7 +26,7 @@ def test_sign_in_creates_a_new_session_and_is_audited(city) -> None:
     assert r.status_code == 302 and r["Location"] == "/"
     after = c.cookies[settings.SESSION_COOKIE_NAME].value
     assert before is None or before.value != after
-    entry = AuditEntry.objects.filter(action="login").order_by("-seq").first()
+    entry = AuditEntry.objects.filter(action="login").order_by("-at", "-id").first()
     assert entry.actor == "leader" and entry.ip == "127.0.0.1"
     assert c.get("/").status_code == 200
 
@@ -40,7 +40,8 @@ def test_a_failed_sign_in_is_audited_and_explained(city) -> None:
     r = _login(c, "legal", "wrong-password-123")
     assert r.status_code == 200
     assert (
-        "login_failed" in AuditEntry.objects.order_by("-seq").values_list("action", flat=True)[:3]
+        "login_failed"
+        in AuditEntry.objects.order_by("-at", "-id").values_list("action", flat=True)[:3]
     )
 
 

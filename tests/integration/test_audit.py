@@ -1,18 +1,39 @@
+import contextlib
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from precinct.identity import services
 from precinct.identity.models import AuditEntry, AuditHead
 from precinct.org.models import Officer
 
 
+@contextlib.contextmanager
+def tampering():
+    """Act as someone with write access to the database (PostgreSQL's append-only trigger off)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+        try:
+            yield
+        finally:
+            cur.execute("SET session_replication_role = DEFAULT")
+
+
 def _verify() -> tuple[int, object]:
     return services.verify_audit_chain(
         batch=7
     )  # small batches exercise the hand-over between pages
+
+
+def _linked(n: int) -> AuditEntry:
+    services.link_pending()
+    return AuditEntry.objects.filter(seq__isnull=False).order_by("seq")[n]
 
 
 def test_the_loaded_chain_verifies(city) -> None:
@@ -26,7 +47,7 @@ def test_a_write_records_who_what_and_before_after(city) -> None:
     with services.acting_as(actor):
         officer.name = "改名字"
         officer.save()
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = AuditEntry.objects.order_by("-at", "-id").first()
     assert (entry.action, entry.object_type, entry.object_id) == (
         "update",
         "org.officer",
@@ -37,30 +58,52 @@ def test_a_write_records_who_what_and_before_after(city) -> None:
     assert entry.bureau_id == str(officer.bureau_id)
 
 
+def test_a_password_change_is_recorded_without_revealing_it(city) -> None:
+    user = city.user("leader")
+    user.set_password("Another-long-passphrase-9")
+    user.save()
+    entry = AuditEntry.objects.filter(object_id=str(user.pk), action="update").latest("at")
+    before, after = entry.detail["changes"]["password"]
+    assert before != after and before.startswith("<redacted:") and "argon2" not in after
+
+
 def test_an_edited_row_is_named(city) -> None:
-    target = AuditEntry.objects.order_by("seq")[5]
-    AuditEntry.objects.filter(seq=target.seq).update(actor="someone-else")
+    target = _linked(5)
+    with tampering():
+        AuditEntry.objects.filter(pk=target.pk).update(actor="someone-else")
     _checked, broken = _verify()
     assert broken is not None and broken.seq == target.seq and "edited" in broken.problem
 
 
 def test_a_deleted_row_is_named(city) -> None:
-    target = AuditEntry.objects.order_by("seq")[8]
-    AuditEntry.objects.filter(seq=target.seq).delete()
+    target = _linked(8)
+    with tampering():
+        AuditEntry.objects.filter(pk=target.pk).delete()
     _checked, broken = _verify()
     assert broken is not None and broken.seq == target.seq
 
 
 def test_a_truncated_tail_is_named(city) -> None:
+    services.link_pending()
     last = AuditEntry.objects.order_by("-seq").first()
-    AuditEntry.objects.filter(seq=last.seq).delete()
+    with tampering():
+        AuditEntry.objects.filter(pk=last.pk).delete()
     _checked, broken = _verify()
     assert broken is not None and "head" in broken.problem
 
 
+def test_a_truncated_tail_with_the_head_deleted_is_named(city) -> None:
+    services.link_pending()
+    with tampering():
+        for entry in AuditEntry.objects.order_by("-seq")[:3]:
+            entry.delete()
+        AuditHead.objects.all().delete()
+    _checked, broken = _verify()
+    assert broken is not None
+
+
 def test_reordered_rows_are_named(city) -> None:
-    a, b = AuditEntry.objects.order_by("seq")[3:5]
-    # swap the content of two neighbouring rows, each keeping its own sequence number
+    a, b = _linked(3), _linked(4)
     fields = [
         "at",
         "actor",
@@ -76,9 +119,10 @@ def test_reordered_rows_are_named(city) -> None:
         "hash",
     ]
     va, vb = ({f: getattr(x, f) for f in fields} for x in (a, b))
-    AuditEntry.objects.filter(seq=a.seq).update(hash="x" * 64)
-    AuditEntry.objects.filter(seq=b.seq).update(**va)
-    AuditEntry.objects.filter(seq=a.seq).update(**vb)
+    with tampering():
+        AuditEntry.objects.filter(pk=a.pk).update(hash="x" * 64)
+        AuditEntry.objects.filter(pk=b.pk).update(**va)
+        AuditEntry.objects.filter(pk=a.pk).update(**vb)
     _checked, broken = _verify()
     assert broken is not None and broken.seq == a.seq
 
@@ -86,7 +130,8 @@ def test_reordered_rows_are_named(city) -> None:
 def test_audit_verify_command_exits_non_zero_when_broken(city, capsys) -> None:
     call_command("audit", "verify")
     assert "OK" in capsys.readouterr().out
-    AuditEntry.objects.filter(seq=3).update(detail={"forged": True})
+    with tampering():
+        AuditEntry.objects.filter(seq=3).update(detail={"forged": True})
     with pytest.raises(SystemExit) as exc:
         call_command("audit", "verify")
     assert exc.value.code == 1
@@ -101,6 +146,17 @@ def test_a_rolled_back_write_leaves_no_audit_entry(city) -> None:
         officer.save()
         raise RuntimeError
     assert AuditEntry.objects.count() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_postgresql_refuses_to_change_or_delete_a_linked_entry(city) -> None:
+    entry = _linked(2)
+    for attempt in (
+        lambda: AuditEntry.objects.filter(pk=entry.pk).update(actor="x"),
+        lambda: AuditEntry.objects.filter(pk=entry.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            attempt()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -130,7 +186,56 @@ def test_concurrent_writers_produce_one_chain() -> None:
         t.join()
     assert errors == []
     assert AuditEntry.objects.count() == start + writers * per_writer
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()  # linked as each committed
     seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
     checked, broken = services.verify_audit_chain()
     assert broken is None and checked == len(seqs)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
+@pytest.mark.django_db(transaction=True)
+def test_audited_writes_in_opposite_order_do_not_deadlock(city_committed) -> None:
+    """T1 changes A then B; T2 changes B while T1 holds A. The audit log must add no lock that
+    makes this a deadlock (it used to: T1 held the chain head, T2 waited for it holding B)."""
+    a, b = Officer.objects.order_by("police_number")[:2]
+    t2_has_b = threading.Event()
+    errors: list[BaseException] = []
+
+    def t1() -> None:
+        try:
+            with transaction.atomic():
+                officer_a = Officer.objects.get(pk=a.pk)
+                officer_a.name += "一"
+                officer_a.save()  # audited: this used to take the chain head's lock
+                t2_has_b.wait(5)
+                officer_b = Officer.objects.select_for_update().get(pk=b.pk)
+                officer_b.name += "一"
+                officer_b.save()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def t2() -> None:
+        try:
+            with transaction.atomic():
+                officer_b = Officer.objects.select_for_update().get(pk=b.pk)
+                officer_b.name += "二"
+                officer_b.save()
+                t2_has_b.set()
+                time.sleep(0.5)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=t1), threading.Thread(target=t2)]
+    threads[0].start()
+    time.sleep(0.2)
+    threads[1].start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    _checked, broken = services.verify_audit_chain()
+    assert broken is None

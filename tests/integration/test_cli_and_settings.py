@@ -34,6 +34,15 @@ def test_production_refuses_a_default_secret_or_debug(tmp_path: Path) -> None:
     )
     assert r.returncode != 0 and "PRECINCT_DEBUG" in r.stderr
     r = _run(check, tmp_path, PRECINCT_ENV="production", PRECINCT_SECRET_KEY=strong)
+    assert r.returncode != 0 and "PRECINCT_AUDIT_KEY" in r.stderr
+    audit = "a" * 16 + "Yp3#" * 6
+    r = _run(
+        check,
+        tmp_path,
+        PRECINCT_ENV="production",
+        PRECINCT_SECRET_KEY=strong,
+        PRECINCT_AUDIT_KEY=audit,
+    )
     assert r.returncode == 0, r.stderr
 
 

@@ -72,6 +72,25 @@ if PRODUCTION:
             "PRECINCT_SECRET_KEY is a default or too short (32+ random characters needed)."
         )
 
+
+def _audit_key() -> bytes:
+    """The audit chain's MAC key: PRECINCT_AUDIT_KEY (required in production), else derived from
+    the secret key. Kept outside the database so that whoever can edit rows cannot re-forge MACs."""
+    key = env("AUDIT_KEY")
+    if key:
+        if len(key) < 32:
+            raise ImproperlyConfigured("PRECINCT_AUDIT_KEY must be 32+ random characters.")
+        return key.encode()
+    if PRODUCTION:
+        raise ImproperlyConfigured("PRECINCT_AUDIT_KEY must be set in production.")
+    import hashlib
+    import hmac
+
+    return hmac.new(SECRET_KEY.encode(), b"precinct audit chain v1", hashlib.sha256).digest()
+
+
+AUDIT_KEY = _audit_key()
+
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 if ENVIRONMENT == "test":
     ALLOWED_HOSTS += ["testserver"]

@@ -21,7 +21,7 @@ class MeOut(Schema):
 
 
 class AuditOut(Schema):
-    seq: int
+    seq: int | None
     at: dt.datetime
     actor: str
     role: str

@@ -83,10 +83,13 @@ class ApiToken(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One link of the append-only audit chain. Never updated or deleted by the application."""
+    """One entry of the append-only audit log. It is written (without ``seq`` and ``hash``) in the
+    same transaction as the change it records, and linked into the chain right after that commits.
+    Once linked it is never updated or deleted (a PostgreSQL trigger refuses both)."""
 
-    seq = models.BigIntegerField(primary_key=True)
-    at = models.DateTimeField()
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=150, blank=True)
     actor_id = models.CharField(max_length=36, blank=True)
     role = models.CharField(max_length=20, blank=True)
@@ -96,11 +99,11 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     ip = models.CharField(max_length=45, blank=True)
     detail = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["at", "id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
@@ -109,6 +112,7 @@ class AuditEntry(models.Model):
 
     def chain_fields(self) -> dict[str, object]:
         return {
+            "id": str(self.id),
             "seq": self.seq,
             "at": self.at.isoformat(),
             "actor": self.actor,
@@ -124,7 +128,7 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The chain's head, one row, locked (SELECT … FOR UPDATE) by every writer: one chain."""
+    """The chain's head, one row, locked (SELECT … FOR UPDATE) by the linker only: one chain."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)

@@ -131,9 +131,12 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def entry_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
-    """Hash of one audit entry: sha256(previous hash + canonical JSON of its fields)."""
-    return hashlib.sha256((prev_hash + canonical(dict(fields))).encode()).hexdigest()
+def entry_hash(key: bytes, prev_hash: str, fields: Mapping[str, Any]) -> str:
+    """MAC of one audit entry: HMAC-SHA256 under a key kept outside the database, over the previous
+    entry's MAC and the canonical JSON of this entry. Without the key nobody can re-forge a chain
+    after editing it."""
+    message = (prev_hash + canonical(dict(fields))).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ class ChainBreak:
 
 
 def verify_chain(
-    rows: Iterable[ChainRow], start_seq: int = 1, start_hash: str = GENESIS
+    rows: Iterable[ChainRow], key: bytes, start_seq: int = 1, start_hash: str = GENESIS
 ) -> ChainBreak | None:
     """First broken link, or None. Catches edited rows (hash), deleted rows (gap in seq, or the
     successor's prev_hash) and reordered rows (prev_hash no longer the predecessor's hash)."""
@@ -166,7 +169,7 @@ def verify_chain(
             return ChainBreak(
                 row.seq, "does not link to the entry before it: reordered or a predecessor deleted"
             )
-        if entry_hash(row.prev_hash, row.fields) != row.hash:
+        if not hmac.compare_digest(entry_hash(key, row.prev_hash, row.fields), row.hash):
             return ChainBreak(row.seq, "content does not match its hash: edited")
         expected_seq, prev = row.seq + 1, row.hash
     return None

@@ -6,12 +6,14 @@ an audit entry commit or roll back together with the write it records.
 
 import contextlib
 import contextvars
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -89,17 +91,27 @@ def scope_for(user: User) -> Scope:
 REDACTED_FIELDS = {"password", "digest"}
 
 
+def _fingerprint(value: object) -> str:
+    """A secret's stand-in in the log: shows that it changed, reveals nothing of it."""
+    return "<redacted:" + hashlib.sha256(str(value).encode()).hexdigest()[:12] + ">"
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """JSON-safe values of a row's concrete fields; secrets replaced by a marker."""
     out: dict[str, Any] = {}
     for f in instance._meta.concrete_fields:
         value = f.value_from_object(instance)
         if f.name in REDACTED_FIELDS:
-            value = "<redacted>" if value else ""
+            value = _fingerprint(value) if value else ""
         elif isinstance(value, models.fields.files.FieldFile):
             value = value.name or ""
         out[f.attname] = value
     return json.loads(json.dumps(out, cls=DjangoJSONEncoder))
+
+
+def audit_key() -> bytes:
+    """The chain's MAC key. It lives outside the database (environment or var/), never in it."""
+    return settings.AUDIT_KEY
 
 
 def record(
@@ -111,31 +123,55 @@ def record(
     bureau_id: str = "",
     actor: Actor | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain (inside the caller's transaction, or its own)."""
+    """Write one audit entry in the caller's transaction (so it commits or rolls back with the
+    change it records) and link it into the chain once that transaction commits. No lock is taken
+    here: business transactions never wait on the audit chain, and cannot deadlock on it."""
     who = actor or current_actor()
     payload = json.loads(json.dumps(detail or {}, cls=DjangoJSONEncoder))
-    with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditHead.objects.create(pk=1, seq=0, hash=rules.GENESIS)
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            at=clock.now(),
-            actor=who.username,
-            actor_id=who.user_id,
-            role=who.role,
-            bureau_id=bureau_id or who.bureau_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            ip=who.ip,
-            detail=payload,
-            prev_hash=head.hash,
-        )
-        entry.hash = rules.entry_hash(entry.prev_hash, entry.chain_fields())
-        entry.save(force_insert=True)
-        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    entry = AuditEntry.objects.create(
+        at=clock.now(),
+        actor=who.username,
+        actor_id=who.user_id,
+        role=who.role,
+        bureau_id=bureau_id or who.bureau_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        ip=who.ip,
+        detail=payload,
+    )
+    transaction.on_commit(link_pending, robust=True)
     return entry
+
+
+class AuditChainBroken(Exception):
+    """The chain cannot be extended because its head is gone."""
+
+
+def link_pending(batch: int = 2000) -> int:
+    """Link every committed, unlinked entry into the chain, in the order they were written.
+    Serialised by the head row lock; safe to run from any process at any time."""
+    key, linked = audit_key(), 0
+    while True:
+        with transaction.atomic():
+            head = AuditHead.objects.select_for_update().filter(pk=1).first()
+            if head is None:
+                if AuditEntry.objects.filter(seq__isnull=False).exists():
+                    raise AuditChainBroken("the chain head is missing: deleted?")
+                head = AuditHead.objects.create(pk=1, seq=0, hash=rules.GENESIS)
+            pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("at", "id")[:batch])
+            seq, prev = head.seq, head.hash
+            for entry in pending:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev
+                entry.hash = rules.entry_hash(key, prev, entry.chain_fields())
+                entry.save(update_fields=["seq", "prev_hash", "hash"])
+                prev = entry.hash
+            if pending:
+                AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+        linked += len(pending)
+        if len(pending) < batch:
+            return linked
 
 
 def record_write(
@@ -156,26 +192,31 @@ def record_write(
 
 
 def verify_audit_chain(batch: int = 5000) -> tuple[int, rules.ChainBreak | None]:
-    """Walk the whole chain in order; return (entries checked, first break or None)."""
-    checked, seq, prev = 0, 1, rules.GENESIS
-    last = 0
-    while True:
-        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch])
+    """Link what is pending, then walk the chain up to the head read at the start; return (entries
+    checked, first break or None). Entries written while it runs are left for the next run."""
+    try:
+        link_pending()
+    except AuditChainBroken as exc:
+        return 0, rules.ChainBreak(1, str(exc))
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is None:
+        return 0, rules.ChainBreak(1, "the chain head is missing: deleted?")
+    key, checked, seq, prev = audit_key(), 0, 1, rules.GENESIS
+    while seq <= head.seq:
+        rows = list(
+            AuditEntry.objects.filter(seq__gte=seq, seq__lte=head.seq).order_by("seq")[:batch]
+        )
         if not rows:
             break
-        chain = [rules.ChainRow(r.seq, r.prev_hash, r.hash, r.chain_fields()) for r in rows]
-        broken = rules.verify_chain(chain, start_seq=seq, start_hash=prev)
+        chain = [rules.ChainRow(r.seq or 0, r.prev_hash, r.hash, r.chain_fields()) for r in rows]
+        broken = rules.verify_chain(chain, key, start_seq=seq, start_hash=prev)
         if broken is not None:
             return checked + (broken.seq - seq), broken
         checked += len(rows)
-        last = rows[-1].seq
-        seq, prev = last + 1, rows[-1].hash
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and head.seq != last:
+        seq, prev = (rows[-1].seq or 0) + 1, rows[-1].hash
+    if seq <= head.seq or prev != head.hash:
         return checked, rules.ChainBreak(
-            last + 1 if head.seq > last else head.seq,
-            f"chain head says #{head.seq} but the log ends at #{last}: "
-            "entries removed from the end?",
+            seq, f"the chain head says #{head.seq} but the log ends at #{seq - 1}: entries removed"
         )
     return checked, None
 
@@ -188,7 +229,7 @@ def audit_entries(
     limit: int = 100,
     before_seq: int | None = None,
 ) -> QuerySet[AuditEntry]:
-    qs = AuditEntry.objects.order_by("-seq")
+    qs = AuditEntry.objects.order_by("-at", "-id")
     if object_id:
         qs = qs.filter(Q(object_id=object_id) | Q(detail__icontains=object_id))
     if actor:

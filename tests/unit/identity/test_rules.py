@@ -42,31 +42,40 @@ def test_tokens_are_stored_as_digests() -> None:
     assert not rules.token_matches(secret + "x", digest)
 
 
-def _chain(n: int) -> list[ChainRow]:
+KEY = b"k" * 32
+
+
+def _chain(n: int, key: bytes = KEY) -> list[ChainRow]:
     rows, prev = [], rules.GENESIS
     for seq in range(1, n + 1):
         fields = {"seq": seq, "action": "update", "detail": {"x": seq}}
-        h = entry_hash(prev, fields)
+        h = entry_hash(key, prev, fields)
         rows.append(ChainRow(seq, prev, h, fields))
         prev = h
     return rows
 
 
 def test_an_intact_chain_verifies() -> None:
-    assert verify_chain(_chain(5)) is None
+    assert verify_chain(_chain(5), KEY) is None
+
+
+def test_a_chain_reforged_without_the_key_fails() -> None:
+    forged = _chain(5, key=b"attacker-guess-" * 3)
+    broken = verify_chain(forged, KEY)
+    assert broken is not None and broken.seq == 1
 
 
 def test_an_edited_entry_is_named() -> None:
     rows = _chain(5)
     rows[2] = ChainRow(3, rows[2].prev_hash, rows[2].hash, {**rows[2].fields, "action": "delete"})
-    broken = verify_chain(rows)
+    broken = verify_chain(rows, KEY)
     assert broken is not None and broken.seq == 3 and "edited" in broken.problem
 
 
 def test_a_deleted_entry_is_named() -> None:
     rows = _chain(5)
     del rows[1]
-    broken = verify_chain(rows)
+    broken = verify_chain(rows, KEY)
     assert broken is not None and broken.seq == 2
 
 
@@ -76,7 +85,7 @@ def test_reordered_entries_are_named() -> None:
     # swap their positions and their sequence numbers, keeping each row's own hash
     rows[1] = ChainRow(2, b.prev_hash, b.hash, {**b.fields, "seq": 2})
     rows[2] = ChainRow(3, a.prev_hash, a.hash, {**a.fields, "seq": 3})
-    broken = verify_chain(rows)
+    broken = verify_chain(rows, KEY)
     assert broken is not None and broken.seq == 2
 
 
