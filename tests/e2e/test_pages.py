@@ -356,3 +356,28 @@ def test_a_file_that_is_not_an_image_is_refused(city, tmp_path, settings) -> Non
     officer.refresh_from_db()
     assert not officer.photo
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_oversized_photo_is_refused(city, tmp_path, settings) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    officer = Officer.objects.filter(current_unit_id=city.user("chief").unit_id).first()
+    big = PNG + b"\0" * (3 * 1024 * 1024)
+    r = _edit_with_photo(city.client("chief"), officer, big, "big.png")
+    assert r.status_code == 200 and "2 MB" in r.content.decode()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_idle_session_expires(city) -> None:
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    c = Client()
+    _login(c, "leader")
+    assert c.get("/").status_code == 200
+    key = c.cookies[settings.SESSION_COOKIE_NAME].value
+    idle = timezone.now() - dt.timedelta(minutes=1)  # 31 minutes after the last request
+    Session.objects.filter(session_key=key).update(expire_date=idle)
+    r = c.get("/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")

@@ -281,3 +281,87 @@ def test_a_posting_dated_ahead_comes_into_force_on_refresh(city) -> None:
     assert services.refresh_current_units(today=start) == 1
     officer.refresh_from_db()
     assert officer.current_unit_id == target.pk
+
+
+def test_every_bad_posting_in_an_import_is_reported_before_anything_is_written(city) -> None:
+    scope = city.scope("political")
+    movers = list(Officer.objects.filter(current_unit__code="XZ").order_by("police_number")[:2])
+    rows = []
+    for o in movers:
+        rows.append(
+            [
+                o.police_number,
+                o.name,
+                "男" if o.gender == "M" else "女",
+                o.birth_date,
+                o.hire_date,
+                o.rank,
+                rules.ROSTER_LABELS["post_type"][o.post_type],
+                "在职",
+                "中共党员",
+                "WA",
+                "民警",
+                dt.date(1990, 1, 1),
+            ]
+        )  # before any current posting
+    with pytest.raises(ValidationFailed) as exc:
+        services.import_roster(scope, _workbook(rows), today=city.today)
+    assert {(e.row, e.field) for e in exc.value.errors} >= {(2, "任职日期"), (3, "任职日期")}
+    assert all(
+        o.current_unit.code == "XZ" for o in Officer.objects.filter(pk__in=[m.pk for m in movers])
+    )
+
+
+def test_a_damaged_sheet_is_an_input_error_not_a_crash(city) -> None:
+    import zipfile
+
+    content = _workbook([GOOD] * 1)
+    src = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                data = data[: len(data) // 2]  # truncated XML
+            dst.writestr(item, data)
+    with pytest.raises(ValidationFailed) as exc:
+        services.import_roster(city.scope("political"), out.getvalue(), today=city.today)
+    assert exc.value.errors[0].field == "file"
+
+
+def test_postings_cannot_start_before_hiring_or_more_than_a_year_ahead(city) -> None:
+    scope = city.scope("political")
+    officer = Officer.objects.filter(current_unit__code="ZA").first()
+    unit = Unit.objects.get(code="WA")
+    for start in (officer.hire_date - dt.timedelta(days=1), city.today + dt.timedelta(days=400)):
+        with pytest.raises(ValidationFailed) as exc:
+            services.add_assignment(
+                scope, officer.pk, unit_id=unit.pk, position="民警", start=start, today=city.today
+            )
+        assert exc.value.errors[0].field == "start"
+
+
+def test_a_chief_sees_an_incoming_officer_and_loses_one_posted_away(city) -> None:
+    chief = city.scope("chief")
+    station = Unit.objects.get(pk=chief.unit_id)
+    newcomer = services.create_officer(
+        chief,
+        data=_data(police_number="199700"),
+        unit_id=station.pk,
+        position="民警",
+        start=city.today + dt.timedelta(days=10),
+        today=city.today,
+    )
+    assert services.get_officer(chief, newcomer.pk) == newcomer  # incoming: visible already
+    leaving = services.scope_officers(chief).exclude(pk__in=[newcomer.pk, chief.officer_id]).first()
+    political = city.scope("political")
+    services.add_assignment(
+        political,
+        leaving.pk,
+        unit_id=Unit.objects.get(code="XS01").pk,
+        position="民警",
+        start=city.today,
+        today=city.today,
+    )
+    with pytest.raises(NotFound):
+        services.get_officer(city.scope("chief"), leaving.pk)

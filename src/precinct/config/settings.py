@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves its Swagger UI files locally (no CDN)
     "template_partials",
     "axes",
     "django_typer",
@@ -115,6 +116,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "precinct.web.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "precinct.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -241,6 +243,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # checked by the forms before an upload is read
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 

@@ -4,6 +4,7 @@ A :class:`Scope` is pure data. Each app's services turn it into a query filter i
 (e.g. ``org.services.scope_officers``); templates and views never filter by role themselves.
 """
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +38,7 @@ class Scope:
     unit_id: uuid.UUID | None = None
     unit_path: str | None = None
     officer_id: uuid.UUID | None = None
+    today: dt.date | None = None  # the bureau's date when the scope was made (postings in force)
 
     @property
     def reads_business_data(self) -> bool:

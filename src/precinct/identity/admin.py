@@ -5,8 +5,10 @@ from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from precinct.common.admin import RoleScopedAdmin
 from precinct.core import clock
 from precinct.core.scoping import Role
+from precinct.org import services as org_services
 
 from . import services
 from .models import ApiToken, User
@@ -27,9 +30,57 @@ for model in (AccessAttempt, AccessLog, AccessFailureLog):
         admin.site.unregister(model)
 
 
+class OfficerLinkMixin(forms.Form):
+    """Links an account to an officer by police number, so the form never lists officers (the
+    sysadmin reads no business data); the number must belong to the account's bureau."""
+
+    police_number = forms.CharField(
+        label=_("police number"),
+        required=False,
+        max_length=16,
+        help_text=_("The officer this account belongs to (leave empty for none)."),
+    )
+
+    def link_officer(self, instance: Any) -> None:
+        number = (self.cleaned_data.get("police_number") or "").strip()
+        bureau = self.cleaned_data.get("bureau") or getattr(instance, "bureau", None)
+        if not number:
+            instance.officer_id = None
+            return
+        found = org_services.officer_ids_by_number(bureau.pk, [number]) if bureau else {}
+        if number not in found:
+            self.add_error("police_number", _("No officer with this police number in the bureau."))
+            return
+        instance.officer_id = found[number]
+
+
+class AccountChangeForm(OfficerLinkMixin, UserChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.officer_id and "police_number" in self.fields:
+            self.fields["police_number"].initial = org_services.police_number_of(
+                self.instance.officer_id
+            )
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if "police_number" in self.fields:
+            self.link_officer(self.instance)
+        return data
+
+
+class AccountCreationForm(OfficerLinkMixin, UserCreationForm):
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        self.link_officer(self.instance)
+        return data
+
+
 @admin.register(User)
 class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
     roles = ACCOUNT_ADMINS
+    form = AccountChangeForm
+    add_form = AccountCreationForm
     list_display = ("username", "first_name", "role", "unit", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "first_name")
@@ -37,7 +88,7 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Access"), {"fields": ("role", "bureau", "unit", "officer", "is_active")}),
+        (_("Access"), {"fields": ("role", "bureau", "unit", "police_number", "is_active")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -45,13 +96,38 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("username", "password1", "password2", "role", "bureau", "unit"),
+                "fields": (
+                    "username",
+                    "password1",
+                    "password2",
+                    "role",
+                    "bureau",
+                    "unit",
+                    "police_number",
+                ),
             },
         ),
     )
     readonly_fields = ("last_login", "date_joined")
-    raw_id_fields = ("officer",)
     actions = ["unlock"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).filter(bureau_id=request.user.bureau_id)  # type: ignore[union-attr]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            # Separation of duties: nobody changes their own role, bureau, unit or activation.
+            fields += ("role", "bureau", "unit", "police_number", "is_active")
+        return fields
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        bureau_id = request.user.bureau_id  # type: ignore[union-attr]
+        if db_field.name == "unit":
+            kwargs["queryset"] = org_services.unit_choices(bureau_id)
+        elif db_field.name == "bureau":
+            kwargs["queryset"] = org_services.bureau_choices(bureau_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.is_staff = obj.role in {Role.SYSADMIN, Role.POLITICAL_DEPT}
@@ -77,7 +153,7 @@ class ApiTokenAdmin(RoleScopedAdmin):
     list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("user__username", "prefix", "name")
-    readonly_fields = ("prefix", "user", "created_at", "last_used_at")
+    readonly_fields = ("prefix", "user", "created_at", "last_used_at", "revoked_at")
     fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
@@ -94,10 +170,9 @@ class ApiTokenAdmin(RoleScopedAdmin):
 
 @admin.register(AccessAttempt)
 class LockoutAdmin(RoleScopedAdmin):
-    """Failed sign-in records; deleting one unlocks the account."""
+    """Failed sign-in records, read-only."""
 
     roles = ACCOUNT_ADMINS
-    can_delete = True
-    read_only = True
+    read_only = True  # unlock with the audited action on the account list, never by deleting
     list_display = ("username", "ip_address", "failures_since_start", "attempt_time")
     search_fields = ("username",)

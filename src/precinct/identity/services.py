@@ -84,6 +84,7 @@ def scope_for(user: User) -> Scope:
         unit_id=user.unit_id,
         unit_path=path,
         officer_id=user.officer_id,
+        today=clock.today(settings.TIME_ZONE),
     )
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from precinct.common.i18n import explain
@@ -64,9 +65,22 @@ class PostingForm(DomainErrorsForm):
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
 
 
+def _max_size(limit: int) -> Any:
+    def check(upload: Any) -> None:
+        if upload is not None and upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB."), params={"mb": limit // (1024 * 1024)}
+            )
+
+    return check
+
+
 class OfficerEditForm(OfficerForm):
     photo = forms.FileField(
-        label=_("photo"), required=False, help_text=_("JPEG or PNG, at most 2 MB")
+        label=_("photo"),
+        required=False,
+        help_text=_("JPEG or PNG, at most 2 MB"),
+        validators=[_max_size(rules.MAX_PHOTO_BYTES)],
     )
 
 
@@ -75,4 +89,6 @@ class OfficerCreateForm(OfficerForm, PostingForm):
 
 
 class RosterImportForm(forms.Form):
-    file = forms.FileField(label=_("Roster workbook (.xlsx)"))
+    file = forms.FileField(
+        label=_("Roster workbook (.xlsx)"), validators=[_max_size(settings.MAX_UPLOAD_BYTES)]
+    )

@@ -196,11 +196,31 @@ class Period:
         return self.start < b_end and other.start < a_end
 
 
-def check_assignment(new: Period, existing: Iterable[Period]) -> list[FieldError]:
-    """A new posting may not start inside a closed earlier one; an open one is closed at its start."""
+MAX_DAYS_AHEAD = 366
+
+
+def check_assignment(
+    new: Period,
+    existing: Iterable[Period],
+    *,
+    hire_date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> list[FieldError]:
+    """A new posting may not start inside a closed earlier one (an open one is closed at its start),
+    before the officer was hired, or more than a year ahead."""
     errors: list[FieldError] = []
     if new.end is not None and new.end <= new.start:
         errors.append(FieldError("end", _("must be after the start")))
+    if hire_date is not None and new.start < hire_date:
+        errors.append(
+            FieldError(
+                "start",
+                _("is before the hire date %(hire)s"),
+                params={"hire": hire_date.isoformat()},
+            )
+        )
+    if today is not None and (new.start - today).days > MAX_DAYS_AHEAD:
+        errors.append(FieldError("start", _("is more than a year ahead")))
     for old in existing:
         if old.end is None:
             if new.start <= old.start:

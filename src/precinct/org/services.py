@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -38,7 +38,14 @@ def scope_officers(scope: Scope) -> QuerySet[Officer]:
     if scope.whole_bureau:
         return qs
     if scope.unit_subtree is not None:
-        return qs.filter(current_unit__path__startswith=scope.unit_subtree)
+        if scope.today is None:
+            return qs.filter(current_unit__path__startswith=scope.unit_subtree)
+        # Everyone with a posting in the subtree that has not ended: current staff and incoming
+        # officers whose posting starts later; those posted away leave on the day it ends.
+        postings = Assignment.objects.filter(
+            officer=OuterRef("pk"), unit__path__startswith=scope.unit_subtree
+        ).filter(Q(end__isnull=True) | Q(end__gt=scope.today))
+        return qs.filter(Exists(postings))
     if scope.self_only and scope.officer_id is not None:
         return qs.filter(pk=scope.officer_id)
     return qs.none()
@@ -141,6 +148,23 @@ def first_bureau() -> Bureau | None:
     return Bureau.objects.order_by("created_at").first()
 
 
+def unit_choices(bureau_id: uuid.UUID | None) -> QuerySet[Unit]:
+    """Units an account may be attached to (names only; for account administration)."""
+    if bureau_id is None:
+        return Unit.objects.none()
+    return Unit.objects.filter(bureau_id=bureau_id).order_by("path")
+
+
+def bureau_choices(bureau_id: uuid.UUID | None) -> QuerySet[Bureau]:
+    return Bureau.objects.filter(pk=bureau_id) if bureau_id else Bureau.objects.none()
+
+
+def police_number_of(officer_id: uuid.UUID) -> str:
+    return (
+        Officer.objects.filter(pk=officer_id).values_list("police_number", flat=True).first() or ""
+    )
+
+
 def units_by_code(bureau_id: uuid.UUID) -> dict[str, Unit]:
     return {u.code: u for u in Unit.objects.filter(bureau_id=bureau_id)}
 
@@ -239,6 +263,9 @@ def create_officer(
     errors = rules.check_officer(data, today) + _check_number_free(
         scope.bureau_id, data.police_number
     )
+    errors += rules.check_assignment(
+        rules.Period(start or today, None), [], hire_date=data.hire_date, today=today
+    )
     if not position.strip():
         errors.append(FieldError("position", _("is required")))
     if errors:
@@ -316,7 +343,12 @@ def add_assignment(
     unit = _editable_unit(scope, unit_id)
     history = list(Assignment.objects.filter(officer=officer).select_for_update())
     new = rules.Period(start, None)
-    errors = rules.check_assignment(new, [rules.Period(a.start, a.end) for a in history])
+    errors = rules.check_assignment(
+        new,
+        [rules.Period(a.start, a.end) for a in history],
+        hire_date=officer.hire_date,
+        today=today,
+    )
     if not position.strip():
         errors.append(FieldError("position", _("is required")))
     if errors:
@@ -474,6 +506,82 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
         raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
+    try:
+        parsed, seen = _read_roster(wb, scope.bureau_id, today)
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # a damaged sheet is found only while its rows are read
+        raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
+    units = units_by_code(scope.bureau_id)
+    existing = {
+        o.police_number: o
+        for o in Officer.objects.filter(bureau_id=scope.bureau_id, police_number__in=list(seen))
+    }
+    histories: dict[uuid.UUID, list[rules.Period]] = {}
+    for a in Assignment.objects.filter(officer__in=list(existing.values())):
+        histories.setdefault(a.officer_id, []).append(rules.Period(a.start, a.end))
+    errors: list[FieldError] = []
+    for row in parsed:
+        officer = existing.get(row.officer.police_number)
+        history = histories.get(officer.pk, []) if officer else []
+        moves = officer is None or (
+            officer.current_unit_id != units[row.unit_code].pk
+            or officer.current_position != row.position
+        )
+        if moves:
+            problems = rules.check_assignment(
+                rules.Period(row.start or today, None),
+                history,
+                hire_date=row.officer.hire_date,
+                today=today,
+            )
+            errors += [
+                FieldError("任职日期", e.message, row=row.row, params=e.params) for e in problems
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+
+    created = updated = moved = 0
+    for row in parsed:
+        unit = units[row.unit_code]
+        officer = existing.get(row.officer.police_number)
+        if officer is None:
+            officer = Officer(bureau_id=scope.bureau_id)
+            _apply(officer, row.officer)
+            officer.save()
+            Assignment.objects.create(
+                bureau_id=scope.bureau_id,
+                officer=officer,
+                unit=unit,
+                position=row.position,
+                start=row.start or today,
+            )
+            refresh_current_unit(officer, today)
+            created += 1
+            continue
+        before = _fields(officer)
+        _apply(officer, row.officer)
+        if _fields(officer) != before:
+            officer.save()
+            updated += 1
+        if officer.current_unit_id != unit.pk or officer.current_position != row.position:
+            add_assignment(
+                scope,
+                officer.pk,
+                unit_id=unit.pk,
+                position=row.position,
+                start=row.start or today,
+                note="roster import",
+                today=today,
+            )
+            moved += 1
+    return ImportResult(created, updated, moved)
+
+
+def _read_roster(
+    wb: Any, bureau_id: uuid.UUID, today: dt.date
+) -> tuple[list[rules.RosterRow], dict[str, int]]:
+    """The first sheet's header and rows, checked."""
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
@@ -494,7 +602,14 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
             [FieldError(m, _("column is missing from the header row"), row=1) for m in missing]
         )
 
-    units = units_by_code(scope.bureau_id)
+    return _check_roster_rows(bureau_id, columns, rows, today)
+
+
+def _check_roster_rows(
+    bureau_id: uuid.UUID, columns: list[str | None], rows: Any, today: dt.date
+) -> tuple[list[rules.RosterRow], dict[str, int]]:
+    """Parse and check every data row; raise with all the errors, naming rows and columns."""
+    units = units_by_code(bureau_id)
     errors: list[FieldError] = []
     parsed: list[rules.RosterRow] = []
     seen: dict[str, int] = {}
@@ -534,54 +649,7 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
         raise ValidationFailed(errors)
     if not parsed:
         raise ValidationFailed([FieldError("file", _("no data rows"))])
-
-    existing = {
-        o.police_number: o
-        for o in Officer.objects.filter(bureau_id=scope.bureau_id, police_number__in=list(seen))
-    }
-    created = updated = moved = 0
-    for row in parsed:
-        unit = units[row.unit_code]
-        officer = existing.get(row.officer.police_number)
-        if officer is None:
-            officer = Officer(bureau_id=scope.bureau_id)
-            _apply(officer, row.officer)
-            officer.save()
-            Assignment.objects.create(
-                bureau_id=scope.bureau_id,
-                officer=officer,
-                unit=unit,
-                position=row.position,
-                start=row.start or today,
-            )
-            refresh_current_unit(officer, today)
-            created += 1
-            continue
-        before = _fields(officer)
-        _apply(officer, row.officer)
-        if _fields(officer) != before:
-            officer.save()
-            updated += 1
-        if officer.current_unit_id != unit.pk or officer.current_position != row.position:
-            try:
-                add_assignment(
-                    scope,
-                    officer.pk,
-                    unit_id=unit.pk,
-                    position=row.position,
-                    start=row.start or today,
-                    note="roster import",
-                    today=today,
-                )
-            except ValidationFailed as exc:
-                raise ValidationFailed(
-                    [
-                        FieldError("任职日期", e.message, row=row.row, params=e.params)
-                        for e in exc.errors
-                    ]
-                ) from exc
-            moved += 1
-    return ImportResult(created, updated, moved)
+    return parsed, seen
 
 
 # --- summaries --------------------------------------------------------------------------
