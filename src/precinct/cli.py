@@ -8,6 +8,7 @@ COMMANDS = {
     "serve": "serve the web app and API (uvicorn): --host --port --workers",
     "demo": "demo city: load [--seed N] [--if-empty]",
     "org": "organisation: refresh (current units from postings now in force)",
+    "supervision": "law-enforcement supervision: check FILE.json [--at ISO] [--json]",
     "token": "API tokens: create USERNAME, revoke ID",
     "audit": "audit log: verify",
 }

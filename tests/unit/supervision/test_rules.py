@@ -1,0 +1,322 @@
+"""Every rule at its boundaries: exactly at due, a minute late, overdue, extensions, waivers, the
+2026 switch of the public-order law, and the mandatory steps."""
+
+import pytest
+
+from precinct.supervision.rules import RULE_IDS, RULES, LimitKind
+
+from .helpers import ev, run, state, t
+
+C, A = "criminal", "administrative"
+DET = "2026-03-02 09:30"  # a Monday
+
+
+# --- one minimal case per rule: every id in the table is exercised -------------------------
+TRIGGERS = {
+    "C01": (C, [ev("summoned", DET)]),
+    "C02": (C, [ev("detained", DET)]),
+    "C03": (C, [ev("detained", DET)]),
+    "C04": (C, [ev("detained", DET)]),
+    "C05": (C, [ev("detained", DET)]),
+    "C06": (C, [ev("arrest_requested", DET)]),
+    "C08": (C, [ev("arrest_approved", DET)]),
+    "C08R": (C, [ev("arrest_approved", DET)]),
+    "C09": (C, [ev("arrested", DET)]),
+    "C10": (C, [ev("arrested", DET)]),
+    "C11": (C, [ev("arrested", DET)]),
+    "C12": (C, [ev("arrested", DET)]),
+    "C13": (C, [ev("arrested", DET)]),
+    "C16": (C, [ev("bail_started", DET)]),
+    "C17": (C, [ev("surveillance_started", DET)]),
+    "C17N": (C, [ev("surveillance_started", DET, designated_residence=True)]),
+    "C18": (C, [ev("measure_change_requested", DET)]),
+    "C20": (C, [ev("report_received", DET, None)]),
+    "C21": (C, [ev("case_accepted", DET, None)]),
+    "C24": (C, [ev("report_received", DET, None), ev("case_not_filed", "2026-03-03 10:00", None)]),
+    "C26": (C, [ev("case_withdrawn", DET, None)]),
+    "C27": (C, [ev("expert_opinion_received", DET, None)]),
+    "C28": (C, [ev("property_found_unrelated", DET, "item1")]),
+    "C29": (C, [ev("account_frozen", DET, "acct1")]),
+    "C30": (C, [ev("property_seized", DET, "item1")]),
+    "C32": (C, [ev("returned_for_supplementary_investigation", DET, None)]),
+    "C33": (C, [ev("interrogated", DET, av_recorded=True)]),
+    "A01": (A, [ev("report_received", DET, None)]),
+    "A03": (A, [ev("summoned", DET)]),
+    "A04": (A, [ev("summoned", DET)]),
+    "A05": (A, [ev("continued_questioning", DET)]),
+    "A06": (A, [ev("coercive_measure_on_the_spot", DET)]),
+    "A08": (A, [ev("case_filed", DET, None)]),
+    "A09": (A, [ev("case_filed", DET, None)]),
+    "A10": (A, [ev("fast_track", DET)]),
+    "A11": (A, [ev("expert_opinion_received", DET, None)]),
+    "A12": (A, [ev("items_registered", DET, "item1")]),
+    "A13": (A, [ev("items_seized", DET, "item1")]),
+    "A14": (A, [ev("property_seized", DET, "item1")]),
+    "A16": (A, [ev("decision_made", DET, None)]),
+    "A19": (A, [ev("decision_made", DET, None)]),
+    "A20": (A, [ev("admin_detention_decided", DET)]),
+    "A21": (A, [ev("on_the_spot_penalty", DET, None)]),
+    "A24": (A, [ev("interrogated", DET, single_officer=True, av_recorded=True)]),
+}
+FLAGS = {"C33": {"life_or_death": True}, "A09": {"public_order": False}}
+
+
+def test_every_rule_in_the_table_has_a_case_here() -> None:
+    assert set(TRIGGERS) == set(RULE_IDS)
+
+
+@pytest.mark.parametrize("rule_id", sorted(TRIGGERS))
+def test_each_rule_produces_its_finding(rule_id: str) -> None:
+    kind, events = TRIGGERS[rule_id]
+    found = run(kind, events, "2026-03-02 09:31", **FLAGS.get(rule_id, {}))
+    assert any(r == rule_id for r, _s in found), sorted(found)
+
+
+def test_every_rule_names_its_legal_basis_and_severity() -> None:
+    for rule in RULES:
+        assert rule.basis and rule.severity and rule.title
+        assert (
+            rule.limit is not None
+            or rule.kind in (LimitKind.IMMEDIATE, LimitKind.MANDATORY)
+            or rule.evaluator
+        )
+
+
+# --- hours: exactly at due, a minute late, overdue, due soon -------------------------------
+@pytest.mark.parametrize(
+    ("follow", "now", "expected"),
+    [
+        ("2026-03-03 09:30", "2026-03-04 00:00", "met"),  # exactly at due
+        ("2026-03-03 09:31", "2026-03-04 00:00", "late"),  # one minute late
+        (None, "2026-03-03 09:30", "due_soon"),  # at due, not yet past it
+        (None, "2026-03-03 09:31", "overdue"),
+        (None, "2026-03-03 03:29", "pending"),  # 24 h period: warned in the last 6 h
+        (None, "2026-03-03 03:30", "due_soon"),
+    ],
+)
+def test_c02_delivery_within_24_hours(follow: str | None, now: str, expected: str) -> None:
+    events = [ev("detained", DET)]
+    if follow:
+        events.append(ev("delivered_to_detention_centre", follow))
+    assert state(C, events, now, "C02") == expected
+
+
+def test_a_follow_up_for_another_person_does_not_count() -> None:
+    events = [
+        ev("detained", DET, "p1"),
+        ev("detained", DET, "p2"),
+        ev("delivered_to_detention_centre", "2026-03-02 12:00", "p2"),
+    ]
+    found = run(C, events, "2026-03-04 00:00")
+    assert found[("C02", "p1")].state.value == "overdue"
+    assert found[("C02", "p2")].state.value == "met"
+
+
+# --- days: C05 and its lawful extensions ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("extra", "request_at", "expected"),
+    [
+        ([], "2026-03-05 23:59", "met"),  # 3 days: due 24:00 on 03-05
+        ([], "2026-03-06 00:01", "late"),
+        ([ev("detention_extended", "2026-03-04 10:00", days=7)], "2026-03-09 23:59", "met"),
+        ([ev("detention_extended", "2026-03-04 10:00", days=7)], "2026-03-10 00:01", "late"),
+        ([ev("detention_extended", "2026-03-04 10:00", days=30)], "2026-04-01 23:00", "met"),
+    ],
+)
+def test_c05_arrest_request_window(extra: list, request_at: str, expected: str) -> None:
+    events = [ev("detained", DET), *extra, ev("arrest_requested", request_at)]
+    assert state(C, sorted(events, key=lambda e: e.at), "2026-05-01 00:00", "C05") == expected
+
+
+def test_c05_custody_gets_no_holiday_extension() -> None:
+    found = run(C, [ev("detained", "2026-09-28 10:00")], "2026-09-28 11:00")
+    assert found[("C05", "p1")].due_at == t("2026-10-02 00:00")  # 10-01 is National Day: no matter
+
+
+def test_c16_bail_outside_custody_is_extended_over_national_day() -> None:
+    found = run(C, [ev("bail_started", "2025-10-01 10:00")], "2025-10-02 00:00")
+    assert found[("C16", "p1")].due_at == t("2026-10-09 00:00")
+
+
+def test_c01_major_case_allows_24_hours() -> None:
+    events = [ev("summoned", DET), ev("questioning_ended", "2026-03-02 23:00")]
+    assert state(C, events, "2026-03-04 00:00", "C01") == "late"
+    assert state(C, events, "2026-03-04 00:00", "C01", major=True) == "met"
+
+
+def test_c12_custody_extensions_add_months() -> None:
+    events = [
+        ev("arrested", DET),
+        ev("custody_extended", "2026-04-20 10:00", months=1),
+        ev("transferred_for_prosecution", "2026-05-20 10:00", None),
+    ]
+    found = run(C, events, "2026-06-01 00:00")
+    assert found[("C12", "p1")].due_at == t("2026-06-03 00:00")  # 3 months: 24:00 on 06-02
+    assert found[("C12", "p1")].state.value == "met"
+
+
+def test_c13_extension_request_is_due_seven_days_before_expiry() -> None:
+    found = run(C, [ev("arrested", DET)], "2026-04-25 12:00")
+    assert found[("C13", "p1")].due_at == t("2026-04-26 00:00")  # expiry 05-03 00:00 less 7 days
+    assert found[("C13", "p1")].state.value == "due_soon"  # inside the last 24 hours
+
+
+def test_c21_filing_decision_limits_by_flag() -> None:
+    events = [ev("case_accepted", DET, None), ev("case_filed", "2026-03-08 10:00", None)]
+    assert state(C, events, "2026-04-01 00:00", "C21", "case") == "late"
+    assert state(C, events, "2026-04-01 00:00", "C21", "case", leads_to_check=True) == "met"
+    assert run(C, events[:1], "2026-03-02 10:00", major=True)[("C21", "case")].due_at == t(
+        "2026-04-02 00:00"
+    )
+
+
+def test_c24_applies_only_when_there_is_a_complainant() -> None:
+    events = [ev("case_accepted", DET, None), ev("case_not_filed", "2026-03-03 10:00", None)]
+    assert state(C, events, "2026-04-01 00:00", "C24", "case") == "absent"
+
+
+def test_c29_major_freeze_runs_a_year() -> None:
+    found = run(C, [ev("account_frozen", DET, "acct")], "2026-03-03 00:00", major=True)
+    assert found[("C29", "acct")].due_at.date().isoformat() == "2027-03-03"
+
+
+# --- waivers --------------------------------------------------------------------------
+def test_c03_a_recorded_exemption_waives_the_family_notice() -> None:
+    events = [
+        ev("detained", DET),
+        ev("notice_exempted", "2026-03-02 12:00", measure="detention", reason="无法通知"),
+    ]
+    found = run(C, events, "2026-03-10 00:00")
+    assert found[("C03", "p1")].state.value == "waived"
+    assert found[("C03", "p1")].reason == "无法通知"
+    assert not found[("C03", "p1")].problem
+
+
+def test_an_exemption_for_another_measure_does_not_waive() -> None:
+    events = [
+        ev("detained", DET),
+        ev("notice_exempted", "2026-03-02 12:00", measure="arrest", reason="x"),
+    ]
+    assert state(C, events, "2026-03-10 00:00", "C03") == "overdue"
+
+
+# --- "immediately" ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("at", "expected"), [("2026-03-02 11:30", "met"), ("2026-03-02 11:31", "late")]
+)
+def test_c09_immediate_delivery_has_a_two_hour_grace(at: str, expected: str) -> None:
+    events = [ev("arrested", DET), ev("delivered_to_detention_centre", at)]
+    found = run(C, events, "2026-03-03 00:00")
+    assert found[("C09", "p1")].state.value == expected
+    assert found[("C09", "p1")].kind is LimitKind.IMMEDIATE
+
+
+def test_a01_accept_at_once_or_transfer_within_24_hours() -> None:
+    late_accept = [ev("report_received", DET, None), ev("case_accepted", "2026-03-02 12:00", None)]
+    assert state(A, late_accept, "2026-03-03 00:00", "A01", "case") == "late"
+    transfer = [ev("report_received", DET, None), ev("case_transferred", "2026-03-03 09:00", None)]
+    assert state(A, transfer, "2026-03-04 00:00", "A01", "case") == "met"
+
+
+# --- administrative: the 2026 switch ------------------------------------------------------
+def test_a03_before_2026_many_suspects_still_means_8_hours() -> None:
+    events = [ev("summoned", "2025-12-31 12:00"), ev("questioning_ended", "2025-12-31 22:00")]
+    assert state(A, events, "2026-01-02 00:00", "A03", many_suspects=True) == "late"
+
+
+def test_a03_from_2026_many_suspects_allow_12_hours() -> None:
+    events = [ev("summoned", "2026-01-01 00:30"), ev("questioning_ended", "2026-01-01 12:00")]
+    assert state(A, events, "2026-01-02 00:00", "A03", many_suspects=True) == "met"
+    assert state(A, events, "2026-01-02 00:00", "A03") == "late"  # 8 h otherwise
+    assert run(A, events, "2026-01-02 00:00")[("A03", "p1")].version == "治安25"
+
+
+def test_a03_detention_possible_allows_24_hours() -> None:
+    events = [ev("summoned", DET), ev("questioning_ended", "2026-03-03 09:00")]
+    assert state(A, events, "2026-03-04 00:00", "A03", detention_possible=True) == "met"
+
+
+def test_a08_old_law_counts_from_acceptance_new_law_from_filing() -> None:
+    old = run(A, [ev("case_accepted", "2025-11-03 10:00", None)], "2025-11-04 00:00")
+    assert old[("A08", "case")].version == "治安12"
+    assert old[("A08", "case")].due_at == t("2025-12-04 00:00")
+    new = run(
+        A,
+        [ev("case_accepted", "2026-02-02 10:00", None), ev("case_filed", "2026-02-03 10:00", None)],
+        "2026-02-04 00:00",
+    )
+    assert new[("A08", "case")].version == "治安25"
+    assert new[("A08", "case")].trigger_at == t("2026-02-03 10:00")
+
+
+def test_a08_from_2026_at_most_two_extensions_count() -> None:
+    events = [ev("case_filed", "2026-03-02 10:00", None)] + [
+        ev("case_extended", f"2026-03-{d} 10:00", None, days=30) for d in (20, 21, 22)
+    ]
+    found = run(A, events, "2026-03-23 00:00")
+    # 30 + 2 × 30 days (not 120): last day Sunday 05-31, so the period ends with Monday 06-01
+    assert found[("A08", "case")].due_at == t("2026-06-02 00:00")
+
+
+def test_a13_seizure_extension_and_a05_approved_hours() -> None:
+    seizure = [
+        ev("items_seized", DET, "i1"),
+        ev("seizure_extended", "2026-03-20 10:00", "i1", days=30),
+    ]
+    # 60 days end on 05-01, Labour Day (1–5 May 2026): the period runs to the end of 05-06
+    assert run(A, seizure, "2026-03-21 00:00")[("A13", "i1")].due_at == t("2026-05-07 00:00")
+    questioning = [ev("continued_questioning", DET, hours=24), ev("released", "2026-03-03 08:00")]
+    assert state(A, questioning, "2026-03-04 00:00", "A05") == "met"
+
+
+def test_a20_needs_both_the_family_notice_and_the_delivery() -> None:
+    one = [
+        ev("admin_detention_decided", DET),
+        ev("family_notified", "2026-03-02 10:00", measure="admin_detention"),
+    ]
+    assert state(A, one, "2026-03-02 12:00", "A20") == "overdue"
+    both = [*one, ev("delivered_to_detention_house", "2026-03-02 11:00")]
+    assert state(A, both, "2026-03-02 12:00", "A20") == "met"
+
+
+# --- mandatory steps ----------------------------------------------------------------------
+def test_c33_an_unrecorded_interrogation_in_a_life_or_death_case_is_violated() -> None:
+    events = [
+        ev("interrogated", DET, av_recorded=True),
+        ev("interrogated", "2026-03-03 10:00", av_recorded=False),
+    ]
+    assert state(C, events, "2026-03-04 00:00", "C33", life_or_death=True) == "violated"
+    assert state(C, events[:1], "2026-03-04 00:00", "C33", life_or_death=True) == "met"
+    assert state(C, events, "2026-03-04 00:00", "C33") == "absent"
+
+
+def test_c32_a_third_return_is_itself_a_finding() -> None:
+    events = [
+        ev("returned_for_supplementary_investigation", d, None)
+        for d in ("2026-03-02 10:00", "2026-04-10 10:00", "2026-05-20 10:00")
+    ]
+    found = run(C, events, "2026-06-01 00:00")
+    assert found[("C32", "return-3")].state.value == "violated"
+    assert found[("C32", "return-1")].state.value == "overdue"
+
+
+def test_a16_penalty_without_prior_notice_is_violated() -> None:
+    assert (
+        state(A, [ev("decision_made", DET, None)], "2026-03-03 00:00", "A16", "case") == "violated"
+    )
+    told = [ev("penalty_notice_given", "2026-03-01 10:00"), ev("decision_made", DET, None)]
+    assert state(A, told, "2026-03-03 00:00", "A16", "case") == "met"
+
+
+def test_a24_single_officer_recording_applies_from_2026() -> None:
+    unrecorded = [ev("items_seized", DET, "p1", single_officer=True)]
+    assert state(A, unrecorded, "2026-03-03 00:00", "A24") == "violated"
+    old = [ev("items_seized", "2025-12-01 10:00", "p1", single_officer=True)]
+    assert state(A, old, "2025-12-02 00:00", "A24") == "absent"
+
+
+def test_findings_are_sorted_by_due_time() -> None:
+    kind, events = TRIGGERS["C05"]
+    found = list(run(kind, events, "2026-03-02 10:00").values())
+    dues = [f.due_at for f in found]
+    assert dues == sorted(dues)
