@@ -18,5 +18,7 @@ def is_holiday(day: dt.date) -> bool:
 
 
 def known_years() -> range:
-    years = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
+    years = sorted(
+        {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
+    )
     return range(years[0], years[-1] + 1)

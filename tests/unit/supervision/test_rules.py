@@ -68,7 +68,7 @@ def test_every_rule_in_the_table_has_a_case_here() -> None:
 @pytest.mark.parametrize("rule_id", sorted(TRIGGERS))
 def test_each_rule_produces_its_finding(rule_id: str) -> None:
     kind, events = TRIGGERS[rule_id]
-    found = run(kind, events, "2026-03-02 09:31", **FLAGS.get(rule_id, {}))
+    found = run(kind, events, "2026-03-04 00:00", **FLAGS.get(rule_id, {}))
     assert any(r == rule_id for r, _s in found), sorted(found)
 
 
@@ -320,3 +320,10 @@ def test_findings_are_sorted_by_due_time() -> None:
     found = list(run(kind, events, "2026-03-02 10:00").values())
     dues = [f.due_at for f in found]
     assert dues == sorted(dues)
+
+
+def test_events_recorded_for_later_than_now_have_not_happened_yet() -> None:
+    # found by the follow-up property: a release entered ahead of time made a pending C01 "late"
+    events = [ev("compelled", "2026-03-02 08:00"), ev("released", "2026-03-02 20:01")]
+    assert state(C, events, "2026-03-02 08:00", "C01") == "pending"
+    assert state(C, events, "2026-03-02 21:00", "C01") == "late"

@@ -6,6 +6,19 @@ from .model import PROBLEM_STATES, Case, CaseKind, Event, Finding, LimitKind, Ru
 from .table import RULE_IDS, RULES
 
 __all__ = [
-    "PROBLEM_STATES", "RULES", "RULE_IDS", "Case", "CaseKind", "Event", "Finding",
-    "InterchangeError", "LimitKind", "Rule", "Settings", "Severity", "State", "evaluate", "parse",
+    "PROBLEM_STATES",
+    "RULES",
+    "RULE_IDS",
+    "Case",
+    "CaseKind",
+    "Event",
+    "Finding",
+    "InterchangeError",
+    "LimitKind",
+    "Rule",
+    "Settings",
+    "Severity",
+    "State",
+    "evaluate",
+    "parse",
 ]

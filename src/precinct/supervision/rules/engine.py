@@ -5,21 +5,25 @@ order of arrival (events are sorted by time here).
 """
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from .model import Case, Event, Finding, Limit, LimitKind, Rule, State
+from .model import Case, CaseKind, Event, Finding, Limit, LimitKind, Match, Rule, State
 from .periods import IsHoliday, Unit, due_at, weekends
 from .table import RULES
 
 CASE = "case"
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
 @dataclass(frozen=True)
 class Settings:
-    tz: ZoneInfo = ZoneInfo("Asia/Shanghai")
+    tz: ZoneInfo = SHANGHAI
     is_holiday: IsHoliday = weekends
     immediate_grace: dt.timedelta = dt.timedelta(hours=2)
     warn_fraction: float = 0.25  # due_soon inside the last quarter of the period ...
@@ -27,26 +31,54 @@ class Settings:
     rules: Sequence[Rule] = RULES
 
 
-def evaluate(case: Case, events: Iterable[Event], now: dt.datetime, settings: Settings) -> list[Finding]:
+def _index(rules: Sequence[Rule]) -> dict[CaseKind, dict[str, list[tuple[int, Rule]]]]:
+    """Rules by case kind and trigger event type, in table order."""
+    cached = _INDEX.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    index: dict[CaseKind, dict[str, list[tuple[int, Rule]]]] = {
+        k: defaultdict(list) for k in CaseKind
+    }
+    for n, rule in enumerate(rules):
+        for t in rule.trigger.types:
+            index[rule.case_kind][t].append((n, rule))
+    _INDEX[id(rules)] = (rules, index)
+    return index
+
+
+_INDEX: dict[int, tuple[Sequence[Rule], dict[CaseKind, dict[str, list[tuple[int, Rule]]]]]] = {}
+
+
+def evaluate(
+    case: Case, events: Iterable[Event], now: dt.datetime, settings: Settings
+) -> list[Finding]:
     """All findings for one case as of ``now``, sorted by due time (mandatory-step findings,
     which have their trigger as due time, sort in with the rest)."""
-    ordered = sorted(events, key=lambda e: (e.at, e.seq))
+    # As of ``now``: what is recorded for later has not happened yet.
+    ordered = sorted((e for e in events if e.at <= now), key=_event_order)
     by_type: dict[str, list[Event]] = defaultdict(list)
     for e in ordered:
         by_type[e.type].append(e)
+    by_trigger = _index(settings.rules)[case.kind]
+    numbers = sorted({n for t in by_type if t in by_trigger for n, _rule in by_trigger[t]})
     findings: dict[tuple[str, str], Finding] = {}
-    for rule in settings.rules:
-        if rule.case_kind is not case.kind:
-            continue
+    for rule in (settings.rules[n] for n in numbers):
         if rule.applies is not None and not rule.applies(case, ordered):
             continue
-        triggers = [e for t in rule.trigger.types for e in by_type.get(t, ()) if rule.trigger(e)]
+        match = rule.trigger
+        if match.plain and rule.always_in_force:
+            triggers = [e for t in match.types for e in by_type.get(t, ())]
+        else:
+            triggers = [
+                e
+                for t in match.types
+                for e in by_type.get(t, ())
+                if match(e) and rule.in_force(e.at)
+            ]
         if not triggers:
             continue
-        triggers = [e for e in triggers if rule.in_force(e.at)]
-        if not triggers:
-            continue
-        triggers.sort(key=lambda e: (e.at, e.seq))
+        if len(rule.trigger.types) > 1:
+            triggers.sort(key=lambda e: (e.at, e.seq))
         special = SPECIAL.get(rule.evaluator)
         produced = (
             special(rule, case, triggers, by_type, now, settings)
@@ -57,8 +89,18 @@ def evaluate(case: Case, events: Iterable[Event], now: dt.datetime, settings: Se
             key = (f.rule, f.subject)
             if key not in findings or f.trigger_at < findings[key].trigger_at:
                 findings[key] = f
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return sorted(findings.values(), key=lambda f: (f.due_at or far, f.rule, f.subject))
+    return sorted(findings.values(), key=_finding_order)
+
+
+_FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _event_order(e: Event) -> tuple[dt.datetime, int]:
+    return (e.at, e.seq)
+
+
+def _finding_order(f: Finding) -> tuple[dt.datetime, str, str]:
+    return (f.due_at or _FAR, f.rule, f.subject)
 
 
 # --- the plain period -------------------------------------------------------------------
@@ -69,25 +111,25 @@ def _subject(e: Event) -> str:
 def _first_per_subject(triggers: list[Event]) -> dict[str, Event]:
     first: dict[str, Event] = {}
     for e in triggers:
-        first.setdefault(_subject(e), e)
+        first.setdefault(e.subject or CASE, e)
     return first
 
 
-def _same_subject(e: Event, subject: str) -> bool:
-    """A follow-up for a person or item must name it; a case-level follow-up serves everyone."""
-    return e.subject is None or subject == CASE or e.subject == subject
-
-
 def _first_after(
-    match_types: Iterable[str], match: object, by_type: dict[str, list[Event]], start: Event,
-    subject: str,
+    match: Match, by_type: dict[str, list[Event]], start: Event, subject: str
 ) -> Event | None:
+    """The earliest event matching ``match`` for ``subject`` at or after ``start`` (not itself).
+    A follow-up for a person or item must name it; a case-level follow-up serves everyone."""
     best: Event | None = None
-    for t in match_types:
+    plain = match.plain
+    start_at, start_seq = start.at, start.seq
+    for t in match.types:
         for e in by_type.get(t, ()):
-            if (e.at, e.seq) < (start.at, start.seq) or e is start:
+            if e is start or e.at < start_at or (e.at == start_at and e.seq < start_seq):
                 continue
-            if not match(e) or not _same_subject(e, subject):  # type: ignore[operator]
+            if e.subject is not None and subject != CASE and e.subject != subject:
+                continue
+            if not plain and not match(e):
                 continue
             if best is None or (e.at, e.seq) < (best.at, best.seq):
                 best = e
@@ -95,13 +137,19 @@ def _first_after(
     return best
 
 
-def _limit(rule: Rule, case: Case, trigger: Event, by_type: dict[str, list[Event]], subject: str) -> Limit | None:
+def _limit(
+    rule: Rule, case: Case, trigger: Event, by_type: dict[str, list[Event]], subject: str
+) -> Limit | None:
     base = rule.limit_for(case, trigger) if rule.limit_for else rule.limit
     if base is None or rule.extension is None:
         return base
     granted = [
-        e for t in rule.extension.types for e in by_type.get(t, ())
-        if rule.extension(e) and e.at >= trigger.at and _same_subject(e, subject)
+        e
+        for t in rule.extension.types
+        for e in by_type.get(t, ())
+        if rule.extension(e)
+        and e.at >= trigger.at
+        and (e.subject is None or subject == CASE or e.subject == subject)
     ]
     granted.sort(key=lambda e: (e.at, e.seq))
     if rule.max_extensions is not None:
@@ -116,12 +164,22 @@ def _limit(rule: Rule, case: Case, trigger: Event, by_type: dict[str, list[Event
 def _due(rule: Rule, limit: Limit | None, trigger: Event, settings: Settings) -> dt.datetime:
     if rule.kind is LimitKind.IMMEDIATE or limit is None:
         return trigger.at + settings.immediate_grace
-    return due_at(trigger.at, limit, tz=settings.tz, is_holiday=settings.is_holiday,
-                  in_custody=rule.in_custody)
+    return due_at(
+        trigger.at,
+        limit,
+        tz=settings.tz,
+        is_holiday=settings.is_holiday,
+        in_custody=rule.in_custody,
+    )
 
 
-def _state(trigger_at: dt.datetime, due: dt.datetime, met: Event | None, now: dt.datetime,
-           settings: Settings) -> State:
+def _state(
+    trigger_at: dt.datetime,
+    due: dt.datetime,
+    met: Event | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> State:
     if met is not None:
         return State.MET if met.at <= due else State.LATE
     if now > due:
@@ -130,67 +188,169 @@ def _state(trigger_at: dt.datetime, due: dt.datetime, met: Event | None, now: dt
     return State.DUE_SOON if now >= due - window else State.PENDING
 
 
-def _finding(rule: Rule, subject: str, trigger: Event, due: dt.datetime | None, state: State,
-             met: Event | None, reason: str = "") -> Finding:
+def _finding(
+    rule: Rule,
+    subject: str,
+    trigger: Event,
+    due: dt.datetime | None,
+    state: State,
+    met: Event | None,
+    reason: str = "",
+) -> Finding:
     return Finding(
-        rule=rule.id, subject=subject, trigger_at=trigger.at, due_at=due, state=state,
-        met_at=met.at if met else None, severity=rule.severity, basis=rule.basis, kind=rule.kind,
-        title=rule.title, reason=reason, version=rule.version,
+        rule=rule.id,
+        subject=subject,
+        trigger_at=trigger.at,
+        due_at=due,
+        state=state,
+        met_at=met.at if met else None,
+        severity=rule.severity,
+        basis=rule.basis,
+        kind=rule.kind,
+        title=rule.title,
+        reason=reason,
+        version=rule.version,
     )
 
 
-def _periods(rule: Rule, case: Case, triggers: list[Event], by_type: dict[str, list[Event]],
-             now: dt.datetime, settings: Settings) -> list[Finding]:
-    out = []
-    for subject, trigger in _first_per_subject(triggers).items():
-        limit = _limit(rule, case, trigger, by_type, subject)
-        due = _due(rule, limit, trigger, settings)
-        met = _first_after(rule.follow_up.types, rule.follow_up, by_type, trigger, subject)
+def _periods(
+    rule: Rule,
+    case: Case,
+    triggers: list[Event],
+    by_type: dict[str, list[Event]],
+    now: dt.datetime,
+    settings: Settings,
+) -> list[Finding]:
+    """The plain period: the hot path of the engine, kept lean (see bench/supervision.py)."""
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for trigger in triggers:
+        subject = trigger.subject or CASE
+        if subject in seen:
+            continue
+        seen.add(subject)
+        if rule.kind is LimitKind.IMMEDIATE:
+            due = trigger.at + settings.immediate_grace
+        else:
+            if rule.limit_for is None and rule.extension is None:
+                limit = rule.limit
+            else:
+                limit = _limit(rule, case, trigger, by_type, subject)
+            assert limit is not None
+            if limit.unit is Unit.HOURS:
+                due = trigger.at + _hours(limit.amount)
+            else:
+                due = due_at(
+                    trigger.at,
+                    limit,
+                    tz=settings.tz,
+                    is_holiday=settings.is_holiday,
+                    in_custody=rule.in_custody,
+                )
+        met = _first_after(rule.follow_up, by_type, trigger, subject)
         if met is not None and rule.also_required is not None:
-            other = _first_after(rule.also_required.types, rule.also_required, by_type, trigger, subject)
+            other = _first_after(rule.also_required, by_type, trigger, subject)
             met = None if other is None else max(met, other, key=lambda e: (e.at, e.seq))
-        if met is None and rule.waiver is not None:
-            waiver = _first_after(rule.waiver.types, rule.waiver, by_type, trigger, subject)
+        reason = ""
+        if met is not None:
+            state = State.MET if met.at <= due else State.LATE
+        else:
+            waiver = (
+                _first_after(rule.waiver, by_type, trigger, subject)
+                if rule.waiver is not None
+                else None
+            )
             if waiver is not None:
-                out.append(_finding(rule, subject, trigger, due, State.WAIVED, None,
-                                    reason=str(waiver.get("reason", ""))))
-                continue
-        out.append(_finding(rule, subject, trigger, due, _state(trigger.at, due, met, now, settings), met))
+                state, reason = State.WAIVED, str(waiver.get("reason", ""))
+            else:
+                state = _state(trigger.at, due, None, now, settings)
+        out.append(
+            Finding(
+                rule.id,
+                subject,
+                trigger.at,
+                due,
+                state,
+                met.at if met else None,
+                rule.severity,
+                rule.basis,
+                rule.kind,
+                rule.title,
+                reason,
+                rule.version,
+            )
+        )
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _hours(n: int) -> dt.timedelta:
+    return dt.timedelta(hours=n)
+
+
 # --- rules that are not a plain period --------------------------------------------------
-def _before_expiry(rule: Rule, case: Case, triggers: list[Event], by_type: dict[str, list[Event]],
-                   now: dt.datetime, settings: Settings) -> list[Finding]:
+def _before_expiry(
+    rule: Rule,
+    case: Case,
+    triggers: list[Event],
+    by_type: dict[str, list[Event]],
+    now: dt.datetime,
+    settings: Settings,
+) -> list[Finding]:
     """C13: the extension request is due 7 days before investigative custody expires."""
     out = []
     for subject, trigger in _first_per_subject(triggers).items():
         expiry = _due(rule, rule.limit, trigger, settings)
         due = expiry - dt.timedelta(days=7)
-        met = _first_after(rule.follow_up.types, rule.follow_up, by_type, trigger, subject)
-        out.append(_finding(rule, subject, trigger, due, _state(trigger.at, due, met, now, settings), met))
+        met = _first_after(rule.follow_up, by_type, trigger, subject)
+        out.append(
+            _finding(rule, subject, trigger, due, _state(trigger.at, due, met, now, settings), met)
+        )
     return out
 
 
-def _supplementary(rule: Rule, case: Case, triggers: list[Event], by_type: dict[str, list[Event]],
-                   now: dt.datetime, settings: Settings) -> list[Finding]:
+def _supplementary(
+    rule: Rule,
+    case: Case,
+    triggers: list[Event],
+    by_type: dict[str, list[Event]],
+    now: dt.datetime,
+    settings: Settings,
+) -> list[Finding]:
     """C32: each return for supplementary investigation gives one month to resubmit; at most two
     returns — a third is itself a finding."""
     out = []
     for n, trigger in enumerate(triggers, start=1):
         subject = f"return-{n}"
         if n > 2:
-            out.append(_finding(rule, subject, trigger, trigger.at, State.VIOLATED, None,
-                                reason="more than two returns for supplementary investigation"))
+            out.append(
+                _finding(
+                    rule,
+                    subject,
+                    trigger,
+                    trigger.at,
+                    State.VIOLATED,
+                    None,
+                    reason="more than two returns for supplementary investigation",
+                )
+            )
             continue
         due = _due(rule, rule.limit, trigger, settings)
-        met = _first_after(rule.follow_up.types, rule.follow_up, by_type, trigger, CASE)
-        out.append(_finding(rule, subject, trigger, due, _state(trigger.at, due, met, now, settings), met))
+        met = _first_after(rule.follow_up, by_type, trigger, CASE)
+        out.append(
+            _finding(rule, subject, trigger, due, _state(trigger.at, due, met, now, settings), met)
+        )
     return out
 
 
-def _recorded(rule: Rule, case: Case, triggers: list[Event], by_type: dict[str, list[Event]],
-              now: dt.datetime, settings: Settings) -> list[Finding]:
+def _recorded(
+    rule: Rule,
+    case: Case,
+    triggers: list[Event],
+    by_type: dict[str, list[Event]],
+    now: dt.datetime,
+    settings: Settings,
+) -> list[Finding]:
     """C33, A24: every session must be recorded on audio-video; per person, the first session
     without a recording is the violation, otherwise the rule is met."""
     out = []
@@ -202,17 +362,37 @@ def _recorded(rule: Rule, case: Case, triggers: list[Event], by_type: dict[str, 
     return out
 
 
-def _before_decision(rule: Rule, case: Case, triggers: list[Event], by_type: dict[str, list[Event]],
-                     now: dt.datetime, settings: Settings) -> list[Finding]:
+def _before_decision(
+    rule: Rule,
+    case: Case,
+    triggers: list[Event],
+    by_type: dict[str, list[Event]],
+    now: dt.datetime,
+    settings: Settings,
+) -> list[Finding]:
     """A16: before a penalty is decided the person is told the facts, reasons and law."""
     decision = triggers[0]
-    notices = [e for e in by_type.get("penalty_notice_given", ()) if (e.at, e.seq) <= (decision.at, decision.seq)]
+    notices = [
+        e
+        for e in by_type.get("penalty_notice_given", ())
+        if (e.at, e.seq) <= (decision.at, decision.seq)
+    ]
     state = State.MET if notices else State.VIOLATED
-    return [_finding(rule, _subject(decision), decision, decision.at, state, notices[-1] if notices else None)]
+    return [
+        _finding(
+            rule, _subject(decision), decision, decision.at, state, notices[-1] if notices else None
+        )
+    ]
 
 
-def _accept_or_transfer(rule: Rule, case: Case, triggers: list[Event], by_type: dict[str, list[Event]],
-                        now: dt.datetime, settings: Settings) -> list[Finding]:
+def _accept_or_transfer(
+    rule: Rule,
+    case: Case,
+    triggers: list[Event],
+    by_type: dict[str, list[Event]],
+    now: dt.datetime,
+    settings: Settings,
+) -> list[Finding]:
     """A01: accept at once; a report for another unit is transferred within 24 hours instead."""
     trigger = triggers[0]
     transfers = [e for e in by_type.get("case_transferred", ()) if e.at >= trigger.at]
@@ -220,7 +400,9 @@ def _accept_or_transfer(rule: Rule, case: Case, triggers: list[Event], by_type: 
         due = trigger.at + dt.timedelta(hours=24)
         met = transfers[0]
         plain = replace(rule, kind=LimitKind.DEADLINE)
-        return [_finding(plain, CASE, trigger, due, _state(trigger.at, due, met, now, settings), met)]
+        return [
+            _finding(plain, CASE, trigger, due, _state(trigger.at, due, met, now, settings), met)
+        ]
     return _periods(rule, case, [trigger], by_type, now, settings)
 
 
@@ -239,4 +421,4 @@ SPECIAL = {
     "accept_or_transfer": _accept_or_transfer,
 }
 
-__all__ = ["Settings", "evaluate", "Unit"]
+__all__ = ["Settings", "Unit", "evaluate"]

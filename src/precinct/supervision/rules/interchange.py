@@ -11,37 +11,83 @@ MEASURES = ("summons", "detention", "arrest", "surveillance", "admin_detention")
 # event type -> required attributes and their kinds ("int", "bool", "str", or a tuple of choices)
 EVENT_TYPES: dict[str, dict[str, Any]] = {
     # intake
-    "report_received": {}, "case_accepted": {}, "case_filed": {}, "case_not_filed": {},
-    "complainant_notified": {}, "case_transferred": {},
+    "report_received": {},
+    "case_accepted": {},
+    "case_filed": {},
+    "case_not_filed": {},
+    "complainant_notified": {},
+    "case_transferred": {},
     # attendance
-    "summoned": {}, "compelled": {}, "continued_questioning": {}, "questioning_ended": {},
+    "summoned": {},
+    "compelled": {},
+    "continued_questioning": {},
+    "questioning_ended": {},
     # criminal measures
-    "detained": {}, "delivered_to_detention_centre": {}, "interrogated": {},
-    "detention_extended": {"days": "int"}, "arrest_requested": {}, "arrest_approved": {},
-    "arrest_refused": {}, "arrest_receipt_sent": {}, "arrested": {}, "released": {},
-    "custody_extended": {"months": "int"}, "custody_extension_requested": {},
-    "bail_started": {}, "bail_ended": {}, "surveillance_started": {}, "surveillance_ended": {},
-    "measure_change_requested": {}, "measure_change_decided": {},
+    "detained": {},
+    "delivered_to_detention_centre": {},
+    "interrogated": {},
+    "detention_extended": {"days": "int"},
+    "arrest_requested": {},
+    "arrest_approved": {},
+    "arrest_refused": {},
+    "arrest_receipt_sent": {},
+    "arrested": {},
+    "released": {},
+    "custody_extended": {"months": "int"},
+    "custody_extension_requested": {},
+    "bail_started": {},
+    "bail_ended": {},
+    "surveillance_started": {},
+    "surveillance_ended": {},
+    "measure_change_requested": {},
+    "measure_change_decided": {},
     # family
-    "family_notified": {"measure": MEASURES}, "notice_exempted": {"measure": MEASURES, "reason": "str"},
+    "family_notified": {"measure": MEASURES},
+    "notice_exempted": {"measure": MEASURES, "reason": "str"},
     # prosecution
-    "transferred_for_prosecution": {}, "returned_for_supplementary_investigation": {},
-    "resubmitted": {}, "case_withdrawn": {}, "parties_notified": {},
+    "transferred_for_prosecution": {},
+    "returned_for_supplementary_investigation": {},
+    "resubmitted": {},
+    "case_withdrawn": {},
+    "parties_notified": {},
     # property
-    "property_seized": {}, "property_handed_over": {}, "property_found_unrelated": {},
-    "property_returned": {}, "account_frozen": {}, "freeze_renewed": {}, "freeze_released": {},
-    "items_registered": {}, "items_decided": {},
+    "property_seized": {},
+    "property_handed_over": {},
+    "property_found_unrelated": {},
+    "property_returned": {},
+    "account_frozen": {},
+    "freeze_renewed": {},
+    "freeze_released": {},
+    "items_registered": {},
+    "items_decided": {},
     # expert
-    "expert_opinion_received": {}, "expert_opinion_notified": {},
+    "expert_opinion_received": {},
+    "expert_opinion_notified": {},
     # administrative
-    "case_extended": {"days": "int"}, "items_seized": {}, "seizure_extended": {"days": "int"},
-    "items_released": {}, "penalty_notice_given": {}, "decision_made": {}, "decision_served": {},
-    "admin_detention_decided": {}, "delivered_to_detention_house": {}, "on_the_spot_penalty": {},
-    "penalty_filed": {}, "fast_track": {}, "coercive_measure_on_the_spot": {},
-    "measure_approved": {}, "mediated": {},
+    "case_extended": {"days": "int"},
+    "items_seized": {},
+    "seizure_extended": {"days": "int"},
+    "items_released": {},
+    "penalty_notice_given": {},
+    "decision_made": {},
+    "decision_served": {},
+    "admin_detention_decided": {},
+    "delivered_to_detention_house": {},
+    "on_the_spot_penalty": {},
+    "penalty_filed": {},
+    "fast_track": {},
+    "coercive_measure_on_the_spot": {},
+    "measure_approved": {},
+    "mediated": {},
 }
-OPTIONAL_ATTRS = {"av_recorded": "bool", "designated_residence": "bool", "single_officer": "bool",
-                  "hours": (12, 24, 48), "note": "str", "corrects": "int"}
+OPTIONAL_ATTRS = {
+    "av_recorded": "bool",
+    "designated_residence": "bool",
+    "single_officer": "bool",
+    "hours": (12, 24, 48),
+    "note": "str",
+    "corrects": "int",
+}
 OUT_OF_ORDER_TOLERANCE = dt.timedelta(minutes=1)
 
 
@@ -62,7 +108,9 @@ def parse_time(value: Any, where: str, field: str = "at") -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InterchangeError(f"{where}: field '{field}' is not an ISO-8601 time: {value!r}") from None
+        raise InterchangeError(
+            f"{where}: field '{field}' is not an ISO-8601 time: {value!r}"
+        ) from None
     if t.tzinfo is None or t.utcoffset() is None:
         raise InterchangeError(f"{where}: field '{field}' has no UTC offset: {value!r}")
     return t
@@ -76,8 +124,15 @@ def _check_attr(where: str, name: str, kind: Any, value: Any) -> None:
         or (isinstance(kind, tuple) and value in kind)
     )
     if not ok:
-        wanted = f"one of {', '.join(map(str, kind))}" if isinstance(kind, tuple) else {
-            "int": "a positive whole number", "bool": "true or false", "str": "non-empty text"}[kind]
+        wanted = (
+            f"one of {', '.join(map(str, kind))}"
+            if isinstance(kind, tuple)
+            else {
+                "int": "a positive whole number",
+                "bool": "true or false",
+                "str": "non-empty text",
+            }[kind]
+        )
         raise InterchangeError(f"{where}: field '{name}' must be {wanted}, not {value!r}")
 
 
@@ -93,9 +148,11 @@ def parse(document: Any) -> tuple[Case, list[Event]]:
     if not isinstance(case_id, str) or not case_id.strip():
         raise InterchangeError("case: field 'id' must be non-empty text")
     try:
-        kind = CaseKind(raw_case.get("kind"))
+        kind = CaseKind(str(raw_case.get("kind")))
     except ValueError:
-        raise InterchangeError("case: field 'kind' must be 'criminal' or 'administrative'") from None
+        raise InterchangeError(
+            "case: field 'kind' must be 'criminal' or 'administrative'"
+        ) from None
     raw_flags = raw_case.get("flags", {}) or {}
     if not isinstance(raw_flags, Mapping):
         raise InterchangeError("case: field 'flags' must be an object")

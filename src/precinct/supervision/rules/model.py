@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from .periods import Limit
 
@@ -87,6 +87,10 @@ class Match:
     types: frozenset[str]
     measure: str | None = None
     where: Predicate | None = None
+    plain: bool = field(init=False, default=False)  # matches on the type alone
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", self.measure is None and self.where is None)
 
     def __call__(self, event: Event) -> bool:
         if event.type not in self.types:
@@ -129,14 +133,22 @@ class Rule:
     valid_to: dt.datetime | None = None  # exclusive
     evaluator: str = ""  # name of a special evaluator for rules that are not a plain period
 
+    always_in_force: bool = field(init=False, default=True)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "always_in_force", self.valid_from is None and self.valid_to is None
+        )
+
     def in_force(self, at: dt.datetime) -> bool:
         return (self.valid_from is None or at >= self.valid_from) and (
             self.valid_to is None or at < self.valid_to
         )
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
+    """One rule's verdict on one subject (a named tuple: cheap to make by the million)."""
+
     rule: str
     subject: str
     trigger_at: dt.datetime

@@ -11,9 +11,10 @@
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 IsHoliday = Callable[[dt.date], bool]
@@ -33,8 +34,9 @@ class Unit(StrEnum):
     MONTHS = "months"
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
+    """A period: an amount of hours, days or months (a named tuple: hashed often, cheaply)."""
+
     amount: int
     unit: Unit
 
@@ -72,7 +74,17 @@ def due_at(
     """When a period that starts at ``trigger`` expires (the follow-up is in time at or before it)."""
     if limit.unit is Unit.HOURS:
         return trigger + dt.timedelta(hours=limit.amount)
-    day = last_day(trigger, limit, tz)
+    return _calendar_due(trigger.astimezone(tz).date(), limit, tz, is_holiday, in_custody)
+
+
+@functools.lru_cache(maxsize=65536)
+def _calendar_due(
+    start: dt.date, limit: Limit, tz: ZoneInfo, is_holiday: IsHoliday, in_custody: bool
+) -> dt.datetime:
+    if limit.unit is Unit.DAYS:
+        day = start + dt.timedelta(days=limit.amount)
+    else:
+        day = add_months(start, limit.amount)
     if not in_custody:
         for _ in range(60):  # the longest run of rest days is far shorter
             if not is_holiday(day):

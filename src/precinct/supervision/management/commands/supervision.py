@@ -17,8 +17,15 @@ from ... import services
 from ...rules import PROBLEM_STATES, InterchangeError
 from ...rules.interchange import parse_time
 
-STATE_STYLE = {"late": "red", "overdue": "bold red", "violated": "bold red", "due_soon": "yellow",
-               "met": "green", "waived": "cyan", "pending": ""}
+STATE_STYLE = {
+    "late": "red",
+    "overdue": "bold red",
+    "violated": "bold red",
+    "due_soon": "yellow",
+    "met": "green",
+    "waived": "cyan",
+    "pending": "",
+}
 
 
 class Command(TyperCommand):
@@ -32,7 +39,9 @@ class Command(TyperCommand):
     def check_case(
         self,
         file: Annotated[Path, typer.Argument(help="A case in the interchange format (JSON).")],
-        at: Annotated[str, typer.Option("--at", help="'Now' as ISO-8601 with offset (default: the clock).")] = "",
+        at: Annotated[
+            str, typer.Option("--at", help="'Now' as ISO-8601 with offset (default: the clock).")
+        ] = "",
         as_json: Annotated[bool, typer.Option("--json", help='Print {"findings": [...]}.')] = False,
     ) -> None:
         """Evaluate one case's events against every legal time limit."""
@@ -44,25 +53,37 @@ class Command(TyperCommand):
             except OSError as exc:
                 raise InterchangeError(f"{file}: cannot be read ({exc.strerror})") from None
             except json.JSONDecodeError as exc:
-                raise InterchangeError(f"{file}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+                raise InterchangeError(
+                    f"{file}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+                ) from None
             findings = services.check_document(document, now=now)
         except InterchangeError as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
             raise SystemExit(2) from None
         tz = services.engine_settings().tz
         if as_json:
-            self.stdout.write(json.dumps({"findings": [f.as_dict(tz) for f in findings]}, ensure_ascii=False, indent=2))
+            self.stdout.write(
+                json.dumps(
+                    {"findings": [f.as_dict(tz) for f in findings]}, ensure_ascii=False, indent=2
+                )
+            )
             return
-        table = Table(title=f"{len(findings)} findings, as of {now.astimezone(tz):%Y-%m-%d %H:%M} ({settings.TIME_ZONE})")
+        table = Table(
+            title=f"{len(findings)} findings, as of {now.astimezone(tz):%Y-%m-%d %H:%M} ({settings.TIME_ZONE})"
+        )
         for column in ("rule", "subject", "title", "trigger", "due", "state", "met", "basis"):
             table.add_column(column)
         for f in findings:
             style = STATE_STYLE.get(f.state.value, "")
             table.add_row(
-                f.rule, f.subject, f.title, f"{f.trigger_at.astimezone(tz):%m-%d %H:%M}",
+                f.rule,
+                f.subject,
+                f.title,
+                f"{f.trigger_at.astimezone(tz):%m-%d %H:%M}",
                 f"{f.due_at.astimezone(tz):%m-%d %H:%M}" if f.due_at else "",
                 f"[{style}]{f.state.value}[/{style}]" if style else f.state.value,
-                f"{f.met_at.astimezone(tz):%m-%d %H:%M}" if f.met_at else "", f.basis,
+                f"{f.met_at.astimezone(tz):%m-%d %H:%M}" if f.met_at else "",
+                f.basis,
             )
         Console().print(table)
         problems = sum(1 for f in findings if f.state in PROBLEM_STATES)
