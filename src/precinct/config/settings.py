@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django_typer",
     "precinct.identity",
     "precinct.org",
+    "precinct.cases",
     "precinct.supervision",
     "precinct.demo",
     "precinct.web",

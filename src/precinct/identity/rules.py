@@ -23,6 +23,9 @@ ROSTER_READERS = BUREAU_WIDE | {R.UNIT_CHIEF}
 ROSTER_IMPORTERS = frozenset({R.POLITICAL_DEPT})
 ADMIN_SITE = frozenset({R.SYSADMIN, R.POLITICAL_DEPT})
 AUDIT_READERS = frozenset({R.AUDITOR})
+CASE_RECORDERS = frozenset({R.LEGAL_SUPERVISION, R.UNIT_CHIEF, R.OFFICER})
+REVIEWERS = frozenset({R.LEGAL_SUPERVISION, R.LEADERSHIP})
+TICKET_HANDLERS = frozenset({R.LEGAL_SUPERVISION, R.UNIT_CHIEF})
 PUBLIC = frozenset({"web:login", "set_language", "web:health"})
 
 
@@ -65,6 +68,15 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "api:officer_list": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
     "api:officer_detail": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
     "api:officer_assignments": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
+    "api:case_list": _rule(PEOPLE_READERS),
+    "api:case_detail": _rule(PEOPLE_READERS),
+    "api:case_events": _rule(write=CASE_RECORDERS),
+    "api:case_reviews": _rule(write=REVIEWERS),
+    "api:finding_list": _rule(PEOPLE_READERS),
+    "api:ticket_list": _rule(PEOPLE_READERS),
+    "api:ticket_move": _rule(write=TICKET_HANDLERS),
+    "api:good_practice": _rule(PEOPLE_READERS),
+    "api:supervision_dashboard": _rule(PEOPLE_READERS - {R.OFFICER}),
     "api:audit_list": _rule(AUDIT_READERS),
     "api:audit_verify": _rule(AUDIT_READERS),
 }

@@ -144,6 +144,10 @@ def create_bureau(*, code: str, name: str, time_zone: str = "Asia/Shanghai") -> 
     return Bureau.objects.create(code=code, name=name, time_zone=time_zone)
 
 
+def bureau_id_by_code(code: str) -> uuid.UUID | None:
+    return Bureau.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
 def first_bureau() -> Bureau | None:
     return Bureau.objects.order_by("created_at").first()
 

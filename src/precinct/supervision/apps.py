@@ -6,3 +6,8 @@ class SupervisionConfig(AppConfig):
     name = "precinct.supervision"
     label = "supervision"
     verbose_name = _("Law-enforcement supervision")
+
+    def ready(self) -> None:
+        from . import services
+
+        services.connect()

@@ -1,14 +1,44 @@
-"""Supervision use cases. The engine is pure; here it gets the bureau's zone and the official
-holiday calendar."""
+"""Supervision use cases. The engine is pure; here it meets the bureau's zone, the official
+holiday calendar, the stored cases and the stored findings."""
 
 import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, QuerySet
+
+from precinct.cases import services as cases
+from precinct.cases.rules import EventContent
+from precinct.common import bus
+from precinct.core import clock
+from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.errors import gettext_noop as _
+from precinct.core.scoping import Role, Scope
+from precinct.org import services as org
 
 from . import calendar
-from .rules import Finding, Settings, evaluate, parse
+from .models import CaseReview, Finding, ReviewItem, Ticket, TicketStep, WarningProposal
+from .rules import (
+    PROBLEM_STATES,
+    Case,
+    CaseKind,
+    Event,
+    InterchangeError,
+    Settings,
+    evaluate,
+    parse,
+)
+from .rules import Finding as EngineFinding
+from .rules.tickets import FINAL, may_move
+
+WARNING_PROPOSED = "warning_proposed"
 
 
 def engine_settings(time_zone: str | None = None) -> Settings:
@@ -17,7 +47,306 @@ def engine_settings(time_zone: str | None = None) -> Settings:
 
 def check_document(
     document: Any, *, now: dt.datetime, time_zone: str | None = None
-) -> list[Finding]:
+) -> list[EngineFinding]:
     """Findings for one interchange document as of ``now`` (raises InterchangeError on bad input)."""
     case, events = parse(document)
     return evaluate(case, events, now, engine_settings(time_zone))
+
+
+# --- import ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportOutcome:
+    case_id: uuid.UUID
+    number: str
+    created: bool
+    new_events: int
+
+
+def import_document(
+    *, bureau_id: uuid.UUID, document: Any, default_unit: str = "", recorded_by: str = "import"
+) -> ImportOutcome:
+    """Import one case document (all-or-nothing: the caller owns the transaction). Idempotent:
+    the case by its number, each event by its content."""
+    case_doc, events = parse(document)
+    raw = document["case"]
+    unit_code = str(raw.get("unit") or default_unit)
+    units = org.units_by_code(bureau_id)
+    if unit_code not in units:
+        raise InterchangeError(
+            f"case: field 'unit' must name a unit of the bureau (got {unit_code!r})"
+        )
+    lead_id = None
+    if raw.get("lead_officer"):
+        found = org.officer_ids_by_number(bureau_id, [str(raw["lead_officer"])])
+        if str(raw["lead_officer"]) not in found:
+            raise InterchangeError(
+                f"case: field 'lead_officer' {raw['lead_officer']!r} is no officer's police number"
+            )
+        lead_id = found[str(raw["lead_officer"])]
+    case, created = cases.upsert_case(
+        bureau_id=bureau_id,
+        data=cases.CaseData(
+            number=case_doc.id,
+            kind=case_doc.kind.value,
+            unit_id=units[unit_code].pk,
+            title=str(raw.get("title", ""))[:200],
+            lead_officer_id=lead_id,
+            flags=dict(case_doc.flags),
+        ),
+    )
+    new = 0
+    for e in events:
+        if cases.record_event(
+            case=case,
+            content=EventContent(e.type, e.at, e.subject, dict(e.attrs)),
+            recorded_by=recorded_by,
+        ):
+            new += 1
+    return ImportOutcome(case.pk, case.number, created, new)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    outcome: ImportOutcome | None
+    error: str = ""
+
+
+def import_path(
+    *,
+    bureau_id: uuid.UUID,
+    path: Path,
+    default_unit: str = "",
+    recorded_by: str = "import",
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FileOutcome]:
+    """Import one file or every *.json in a folder; each file in its own transaction, so a bad file
+    is reported and leaves nothing behind while the good ones go in."""
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    results = []
+    for n, file in enumerate(files, start=1):
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+            with transaction.atomic():
+                outcome = import_document(
+                    bureau_id=bureau_id,
+                    document=document,
+                    default_unit=default_unit,
+                    recorded_by=recorded_by,
+                )
+            results.append(FileOutcome(str(file), outcome))
+        except (InterchangeError, ValidationFailed) as exc:
+            results.append(FileOutcome(str(file), None, str(exc)))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            results.append(FileOutcome(str(file), None, f"not a readable JSON file: {exc}"))
+        if progress:
+            progress(n, len(files))
+    return results
+
+
+# --- findings kept current ----------------------------------------------------------------
+def _engine_case(case_id: uuid.UUID) -> tuple[Case, list[Event], tuple[Any, ...]]:
+    number, kind, flags, unit_id, lead_id, bureau_id = cases.case_facts(case_id)
+    events = [
+        Event(r.content.type, r.content.at, r.content.subject, r.content.attrs, seq=r.seq)
+        for r in cases.timeline(case_id)
+    ]
+    return Case(number, CaseKind(kind), dict(flags)), events, (unit_id, lead_id, bureau_id)
+
+
+def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
+    """Bring a case's stored findings up to date; open a ticket for each new problem point.
+    Returns how many findings changed."""
+    case, events, (unit_id, lead_id, bureau_id) = _engine_case(case_id)
+    fresh = {(f.rule, f.subject): f for f in evaluate(case, events, now, engine_settings())}
+    stored = {(f.rule, f.subject): f for f in Finding.objects.filter(case_id=case_id)}
+    changed = 0
+    for key, f in fresh.items():
+        values = {
+            "title": f.title,
+            "trigger_at": f.trigger_at,
+            "due_at": f.due_at,
+            "state": f.state.value,
+            "met_at": f.met_at,
+            "severity": f.severity.value,
+            "basis": f.basis,
+            "kind": f.kind.value,
+            "reason": f.reason[:200],
+            "version": f.version,
+            "unit_id": unit_id,
+        }
+        row = stored.get(key)
+        if row is None:
+            row = Finding.objects.create(
+                bureau_id=bureau_id, case_id=case_id, rule=f.rule, subject=f.subject, **values
+            )
+            changed += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.save()
+            changed += 1
+        if f.state in PROBLEM_STATES and not Ticket.objects.filter(finding=row).exists():
+            Ticket.objects.create(
+                bureau_id=bureau_id,
+                finding=row,
+                case_id=case_id,
+                unit_id=unit_id,
+                lead_officer_id=lead_id,
+            )
+    gone = [
+        row.pk for key, row in stored.items() if key not in fresh and not hasattr(row, "ticket")
+    ]
+    if gone:  # a correction can make a finding disappear; one with a ticket stays on record
+        Finding.objects.filter(pk__in=gone).delete()
+        changed += len(gone)
+    return changed
+
+
+def _on_case_event(case_id: uuid.UUID) -> None:
+    recompute_case(case_id, now=clock.now())
+
+
+def connect() -> None:
+    """Subscribe supervision's reactions (called from AppConfig.ready)."""
+    bus.subscribe(cases.CASE_EVENT_RECORDED, _on_case_event)
+
+
+def sweep(*, now: dt.datetime, progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute every case as of ``now``: pending findings move to due_soon and overdue as time
+    passes. Each batch of cases in its own transaction. Returns how many findings changed."""
+    changed = done = 0
+    total = cases.case_count()
+    for batch in cases.case_ids():
+        with transaction.atomic():
+            for case_id in batch:
+                changed += recompute_case(case_id, now=now)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    return changed
+
+
+# --- lists (scoped) ---------------------------------------------------------------------
+def scope_findings(scope: Scope) -> QuerySet[Finding]:
+    return Finding.objects.filter(case__in=cases.scope_cases(scope))
+
+
+def scope_tickets(scope: Scope) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(case__in=cases.scope_cases(scope))
+
+
+def case_findings(scope: Scope, case_id: uuid.UUID) -> list[Finding]:
+    cases.get_case(scope, case_id)
+    return list(Finding.objects.filter(case_id=case_id).order_by("due_at", "rule", "subject"))
+
+
+def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
+    """Due soon and overdue now, by unit, by rule; the numbers behind the supervision page."""
+    open_problems = scope_findings(scope).filter(state__in=["due_soon", "overdue"])
+    return {
+        "due_soon": open_problems.filter(state="due_soon").count(),
+        "overdue": open_problems.filter(state="overdue").count(),
+        "by_rule": list(
+            open_problems.values("rule", "title", "state")
+            .annotate(n=Count("id"))
+            .order_by("-n")[:20]
+        ),
+        "by_unit": list(
+            open_problems.values("unit__name", "state").annotate(n=Count("id")).order_by("-n")[:20]
+        ),
+        "open_tickets": scope_tickets(scope).exclude(state__in=FINAL).count(),
+    }
+
+
+# --- tickets ----------------------------------------------------------------------------
+def move_ticket(
+    scope: Scope, ticket_id: uuid.UUID, *, to_state: str, by: str, note: str = ""
+) -> Ticket:
+    ticket = scope_tickets(scope).select_for_update().filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound("ticket")
+    if not may_move(ticket.state, to_state, scope.role):
+        raise PermissionDenied(
+            f"{scope.role} may not move a ticket from {ticket.state} to {to_state}"
+        )
+    if to_state == "accountability" and not note.strip():
+        raise ValidationFailed([FieldError("note", _("accountability needs a reason"))])
+    TicketStep.objects.create(
+        bureau_id=ticket.bureau_id,
+        ticket=ticket,
+        from_state=ticket.state,
+        to_state=to_state,
+        by=by,
+        note=note,
+    )
+    ticket.state = to_state
+    ticket.save(update_fields=["state", "updated_at"])
+    if to_state == "accountability":
+        proposal = WarningProposal.objects.create(
+            bureau_id=ticket.bureau_id,
+            ticket=ticket,
+            officer_id=ticket.lead_officer_id,
+            reason=note,
+        )
+        bus.publish(
+            WARNING_PROPOSED,
+            proposal_id=proposal.pk,
+            officer_id=ticket.lead_officer_id,
+            ticket_id=ticket.pk,
+        )
+    return ticket
+
+
+def warning_proposals(*, consumed: bool = False) -> QuerySet[WarningProposal]:
+    """For the merit module's queue."""
+    return WarningProposal.objects.filter(consumed_at__isnull=not consumed)
+
+
+# --- reviews ----------------------------------------------------------------------------
+def add_review(
+    scope: Scope,
+    case_id: uuid.UUID,
+    *,
+    reviewer: str,
+    summary: str,
+    items: Iterable[tuple[str, str, str]],
+) -> CaseReview:
+    """A case review (解剖) with findings tagged good practice or problem (tag, rule, text)."""
+    if scope.role not in {Role.LEGAL_SUPERVISION, Role.LEADERSHIP}:
+        raise PermissionDenied("only legal/supervision staff and leaders review cases")
+    case = cases.get_case(scope, case_id)
+    rows = list(items)
+    errors = [
+        FieldError(f"items[{i}].tag", _("must be good or problem"))
+        for i, (tag, _r, _t) in enumerate(rows)
+        if tag not in {"good", "problem"}
+    ]
+    errors += [
+        FieldError(f"items[{i}].text", _("is required"))
+        for i, (_g, _r, text) in enumerate(rows)
+        if not text.strip()
+    ]
+    if not rows:
+        errors.append(FieldError("items", _("a review records at least one finding")))
+    if errors:
+        raise ValidationFailed(errors)
+    review = CaseReview.objects.create(
+        bureau_id=case.bureau_id, case=case, reviewer=reviewer, summary=summary
+    )
+    for tag, rule, text in rows:
+        ReviewItem.objects.create(
+            bureau_id=case.bureau_id, review=review, tag=tag, rule=rule[:8], text=text
+        )
+    return review
+
+
+def good_practice(scope: Scope) -> QuerySet[ReviewItem]:
+    """The bureau-wide library of good practice: every officer may read it."""
+    if not scope.reads_business_data or scope.bureau_id is None:
+        return ReviewItem.objects.none()
+    return (
+        ReviewItem.objects.filter(bureau_id=scope.bureau_id, tag="good")
+        .select_related("review")
+        .order_by("-created_at")
+    )

@@ -9,9 +9,12 @@ import typer
 from django.conf import settings
 from django_typer.management import TyperCommand, command, initialize
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from precinct.core import clock
+from precinct.identity import services as identity
+from precinct.org import services as org_services
 
 from ... import services
 from ...rules import PROBLEM_STATES, InterchangeError
@@ -88,3 +91,72 @@ class Command(TyperCommand):
         Console().print(table)
         problems = sum(1 for f in findings if f.state in PROBLEM_STATES)
         Console().print(f"{problems} problem point(s)")
+
+    @command(name="import")
+    def import_cases(
+        self,
+        path: Annotated[Path, typer.Argument(help="A case file (JSON) or a folder of them.")],
+        unit: Annotated[str, typer.Option(help="Unit code for cases that name none.")] = "",
+        bureau: Annotated[str, typer.Option(help="Bureau code (default: the only one).")] = "",
+    ) -> None:
+        """Import cases in the interchange format: each file all-or-nothing, importing twice
+        changes nothing."""
+        err = Console(stderr=True)
+        bureau_id = (
+            org_services.bureau_id_by_code(bureau)
+            if bureau
+            else getattr(org_services.first_bureau(), "pk", None)
+        )
+        if bureau_id is None:
+            err.print("[red]error:[/red] no such bureau (load the demo or create one first)")
+            raise SystemExit(2)
+        if not path.exists():
+            err.print(f"[red]error:[/red] {path} does not exist")
+            raise SystemExit(2)
+        with (
+            Progress(console=err, transient=True) as bar,
+            identity.acting_as(identity.Actor(username="import", role="system")),
+        ):
+            task = bar.add_task("import", total=None)
+            results = services.import_path(
+                bureau_id=bureau_id,
+                path=path,
+                default_unit=unit,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        bad = [r for r in results if r.error]
+        for r in results:
+            if r.outcome:
+                state = "new case" if r.outcome.created else "existing case"
+                self.stdout.write(
+                    f"{r.path}: {r.outcome.number} ({state}), {r.outcome.new_events} new event(s)"
+                )
+            else:
+                err.print(f"[red]{r.path}:[/red] {r.error}", highlight=False)
+        self.stdout.write(f"{len(results) - len(bad)} file(s) imported, {len(bad)} refused")
+        if bad:
+            raise SystemExit(2)
+
+    @command()
+    def sweep(
+        self,
+        at: Annotated[
+            str, typer.Option("--at", help="'Now' as ISO-8601 with offset (default: the clock).")
+        ] = "",
+    ) -> None:
+        """Recompute every case's findings as of now (pending → due soon → overdue)."""
+        err = Console(stderr=True)
+        try:
+            now = parse_time(at, "--at", "at") if at else clock.now()
+        except InterchangeError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise SystemExit(2) from None
+        with (
+            Progress(console=err) as bar,
+            identity.acting_as(identity.Actor(username="sweep", role="system")),
+        ):
+            task = bar.add_task("sweep", total=None)
+            changed = services.sweep(
+                now=now, progress=lambda d, t: bar.update(task, completed=d, total=t)
+            )
+        self.stdout.write(f"{changed} finding(s) changed")

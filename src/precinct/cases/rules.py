@@ -1,0 +1,50 @@
+"""Case rules: pure. Event identity for idempotent import, corrections, masking."""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EventContent:
+    type: str
+    at: dt.datetime
+    subject: str | None
+    attrs: Mapping[str, Any]
+
+    def digest(self) -> str:
+        """Identity of an event by its content: importing the same event twice changes nothing."""
+        body = {
+            "type": self.type,
+            "at": self.at.astimezone(dt.UTC).isoformat(),
+            "subject": self.subject,
+            "attrs": {k: v for k, v in sorted(self.attrs.items()) if k != "corrects"},
+        }
+        return hashlib.sha256(
+            json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    id: Any
+    seq: int
+    content: EventContent
+    corrects: Any | None
+
+
+def in_force(events: Iterable[Recorded]) -> list[Recorded]:
+    """The timeline the law is applied to: a correction replaces the event it points to."""
+    items = list(events)
+    replaced = {e.corrects for e in items if e.corrects is not None}
+    return [e for e in items if e.id not in replaced]
+
+
+def mask_identity_number(number: str) -> str:
+    """'230402198001011234' -> '2304**********1234'."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]

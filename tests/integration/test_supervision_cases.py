@@ -1,0 +1,278 @@
+"""Cases in the system: import, the timeline, findings kept current, tickets, reviews, scope."""
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from precinct.cases import services as cases
+from precinct.cases.models import Case, CaseEvent
+from precinct.core.errors import PermissionDenied, ValidationFailed
+from precinct.org.models import Officer, Unit
+from precinct.supervision import services
+from precinct.supervision.models import Finding, Ticket, WarningProposal
+from precinct.supervision.rules import InterchangeError
+
+NOW = dt.datetime.fromisoformat("2026-03-10T08:00:00+08:00")
+
+
+def document(number: str = "XS-2026-0042", unit: str = "") -> dict:
+    return {
+        "case": {
+            "id": number,
+            "kind": "criminal",
+            "flags": {"major": False},
+            "unit": unit,
+            "title": "盗窃案",
+        },
+        "events": [
+            {"type": "detained", "at": "2026-03-02T09:30:00+08:00", "subject": "p1"},
+            {
+                "type": "interrogated",
+                "at": "2026-03-02T16:00:00+08:00",
+                "subject": "p1",
+                "av_recorded": True,
+            },
+            {
+                "type": "family_notified",
+                "at": "2026-03-02T16:30:00+08:00",
+                "subject": "p1",
+                "measure": "detention",
+            },
+            {
+                "type": "delivered_to_detention_centre",
+                "at": "2026-03-03T11:00:00+08:00",
+                "subject": "p1",
+            },
+        ],
+    }
+
+
+@pytest.fixture
+def station(city):
+    return Unit.objects.get(pk=city.user("chief").unit_id)
+
+
+@pytest.fixture
+def imported(city, station, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.import_document(
+            bureau_id=city.bureau_id, document=document(unit=station.code)
+        )
+    for case_id in [outcome.case_id]:
+        services.recompute_case(case_id, now=NOW)
+    return outcome
+
+
+def test_import_creates_the_case_and_its_timeline(imported) -> None:
+    assert imported.created and imported.new_events == 4
+    case = Case.objects.get(pk=imported.case_id)
+    assert case.number == "XS-2026-0042" and case.kind == "criminal" and case.title == "盗窃案"
+    assert [e.type for e in cases.event_rows(case.pk)][:2] == [
+        "detained",
+        "interrogated",
+    ]  # time order
+
+
+def test_importing_twice_changes_nothing(city, station, imported) -> None:
+    again = services.import_document(bureau_id=city.bureau_id, document=document(unit=station.code))
+    assert not again.created and again.new_events == 0
+    assert CaseEvent.objects.filter(case_id=imported.case_id).count() == 4
+
+
+def test_findings_are_stored_and_problems_open_tickets(imported) -> None:
+    rows = {f.rule: f for f in Finding.objects.filter(case_id=imported.case_id)}
+    assert rows["C02"].state == "late"  # delivered after 24 h
+    assert rows["C05"].state == "overdue"  # no arrest request by 03-05 24:00
+    assert rows["C04"].state == "met"
+    tickets = Ticket.objects.filter(case_id=imported.case_id)
+    assert {t.finding.rule for t in tickets} == {"C02", "C05"}
+    assert all(t.state == "open" and t.unit_id == rows["C02"].unit_id for t in tickets)
+
+
+def test_a_recorded_event_recomputes_the_case_on_commit(
+    imported, django_capture_on_commit_callbacks
+) -> None:
+    case = Case.objects.get(pk=imported.case_id)
+    from precinct.cases.rules import EventContent
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        cases.record_event(
+            case=case,
+            content=EventContent(
+                "arrest_requested", dt.datetime.fromisoformat("2026-03-05T10:00:00+08:00"), "p1", {}
+            ),
+        )
+    assert callbacks
+    assert Finding.objects.get(case=case, rule="C05").state == "met"
+    assert Finding.objects.get(case=case, rule="C06").state in {
+        "met",
+        "overdue",
+        "due_soon",
+        "pending",
+    }
+
+
+def test_a_correction_replaces_the_event_it_points_to(
+    imported, django_capture_on_commit_callbacks
+) -> None:
+    from precinct.cases.rules import EventContent
+
+    case = Case.objects.get(pk=imported.case_id)
+    wrong = CaseEvent.objects.get(case=case, type="delivered_to_detention_centre")
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.record_event(
+            case=case,
+            corrects=wrong.pk,
+            content=EventContent(
+                "delivered_to_detention_centre",
+                dt.datetime.fromisoformat("2026-03-02T15:00:00+08:00"),
+                "p1",
+                {},
+            ),
+        )
+    assert Finding.objects.get(case=case, rule="C02").state == "met"
+    assert CaseEvent.objects.filter(case=case).count() == 5  # the original stays on record
+    assert (
+        len(cases.timeline(case.pk)) == 4
+        and len(cases.timeline(case.pk, include_corrected=True)) == 5
+    )
+
+
+def test_the_sweep_moves_pending_findings_on_as_time_passes(city, station) -> None:
+    doc = document("XS-2026-0100", station.code)
+    doc["events"] = [{"type": "bail_started", "at": "2026-03-02T10:00:00+08:00", "subject": "p9"}]
+    outcome = services.import_document(bureau_id=city.bureau_id, document=doc)
+    services.recompute_case(outcome.case_id, now=NOW)
+    assert Finding.objects.get(case_id=outcome.case_id, rule="C16").state == "pending"
+    services.sweep(now=dt.datetime.fromisoformat("2027-03-02T12:00:00+08:00"))
+    assert Finding.objects.get(case_id=outcome.case_id, rule="C16").state == "due_soon"
+    services.sweep(now=dt.datetime.fromisoformat("2027-03-10T12:00:00+08:00"))
+    finding = Finding.objects.get(case_id=outcome.case_id, rule="C16")
+    assert finding.state == "overdue" and Ticket.objects.filter(finding=finding).exists()
+
+
+def test_a_bad_file_in_a_folder_leaves_nothing_and_the_good_ones_go_in(
+    city, station, tmp_path: Path
+) -> None:
+    good = document("XS-2026-0201", station.code)
+    bad = copy.deepcopy(document("XS-2026-0202", station.code))
+    bad["events"][2]["measure"] = "dinner"
+    (tmp_path / "a.json").write_text(json.dumps(good), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps(bad), encoding="utf-8")
+    (tmp_path / "c.json").write_text("{oops", encoding="utf-8")
+    results = services.import_path(bureau_id=city.bureau_id, path=tmp_path)
+    assert [bool(r.outcome) for r in results] == [True, False, False]
+    assert "event 3 (family_notified): field 'measure'" in results[1].error
+    assert not Case.objects.filter(number="XS-2026-0202").exists()
+    assert Case.objects.filter(number="XS-2026-0201").exists()
+
+
+def test_a_case_needs_a_unit_of_the_bureau(city) -> None:
+    with pytest.raises(InterchangeError, match="case: field 'unit'"):
+        services.import_document(bureau_id=city.bureau_id, document=document(unit="NOPE"))
+
+
+def test_tickets_move_by_role_and_accountability_proposes_a_warning(city, imported) -> None:
+    ticket = Ticket.objects.filter(case_id=imported.case_id).first()
+    chief, legal = city.scope("chief"), city.scope("legal")
+    services.move_ticket(chief, ticket.pk, to_state="rectifying", by="chief")
+    services.move_ticket(chief, ticket.pk, to_state="rectified", by="chief", note="已整改")
+    with pytest.raises(PermissionDenied):
+        services.move_ticket(chief, ticket.pk, to_state="verified", by="chief")
+    services.move_ticket(legal, ticket.pk, to_state="verified", by="legal")
+    assert Ticket.objects.get(pk=ticket.pk).state == "verified"
+    assert [s.to_state for s in Ticket.objects.get(pk=ticket.pk).steps.all()] == [
+        "rectifying",
+        "rectified",
+        "verified",
+    ]
+
+    other = Ticket.objects.filter(case_id=imported.case_id, state="open").first()
+    with pytest.raises(ValidationFailed):
+        services.move_ticket(legal, other.pk, to_state="accountability", by="legal")
+    services.move_ticket(
+        legal, other.pk, to_state="accountability", by="legal", note="超期未提请批捕"
+    )
+    proposal = WarningProposal.objects.get(ticket=other)
+    assert proposal.reason == "超期未提请批捕" and proposal in services.warning_proposals()
+
+
+def test_cases_are_scoped_like_everything_else(city, imported) -> None:
+    assert cases.scope_cases(city.scope("chief")).filter(pk=imported.case_id).exists()
+    assert cases.scope_cases(city.scope("legal")).filter(pk=imported.case_id).exists()
+    assert not cases.scope_cases(city.scope("sysadmin")).exists()
+    assert not cases.scope_cases(city.scope("officer")).filter(pk=imported.case_id).exists()
+    case = Case.objects.get(pk=imported.case_id)
+    case.lead_officer = Officer.objects.get(pk=city.scope("officer").officer_id)
+    case.save()
+    assert cases.scope_cases(city.scope("officer")).filter(pk=imported.case_id).exists()
+
+
+def test_reviews_feed_the_good_practice_library(city, imported) -> None:
+    services.add_review(
+        city.scope("legal"),
+        imported.case_id,
+        reviewer="legal",
+        summary="解剖",
+        items=[("good", "C04", "拘留后两小时内完成首次讯问"), ("problem", "C02", "送押超时")],
+    )
+    library = services.good_practice(city.scope("officer"))
+    assert [i.text for i in library] == ["拘留后两小时内完成首次讯问"]
+    with pytest.raises(PermissionDenied):
+        services.add_review(
+            city.scope("chief"),
+            imported.case_id,
+            reviewer="chief",
+            summary="",
+            items=[("good", "", "x")],
+        )
+    with pytest.raises(ValidationFailed):
+        services.add_review(
+            city.scope("legal"),
+            imported.case_id,
+            reviewer="legal",
+            summary="",
+            items=[("meh", "", "")],
+        )
+
+
+def test_the_api_records_events_and_masks_identity_numbers(city, imported) -> None:
+    from precinct.cases.models import CasePerson
+
+    CasePerson.objects.create(
+        bureau_id=city.bureau_id,
+        case_id=imported.case_id,
+        key="p1",
+        name="张三",
+        id_number="230402198001011234",
+    )
+    chief = city.client("chief")
+    detail = chief.get(f"/api/v1/cases/{imported.case_id}").json()
+    assert detail["persons"][0]["id_number"] == "2304**********1234"
+    assert {f["rule"] for f in detail["findings"]} >= {"C02", "C05"}
+    legal = city.client("legal").get(f"/api/v1/cases/{imported.case_id}").json()
+    assert legal["persons"][0]["id_number"] == "230402198001011234"
+
+    bad = chief.post(
+        f"/api/v1/cases/{imported.case_id}/events",
+        {"type": "arrest_requested", "at": "2026-03-05T10:00:00", "subject": "p1"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and "field 'at' has no UTC offset" in bad.content.decode()
+    ok = chief.post(
+        f"/api/v1/cases/{imported.case_id}/events",
+        {"type": "arrest_requested", "at": "2026-03-05T10:00:00+08:00", "subject": "p1"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 201 and ok.json()["recorded_by"] == "chief"
+    again = chief.post(
+        f"/api/v1/cases/{imported.case_id}/events",
+        {"type": "arrest_requested", "at": "2026-03-05T10:00:00+08:00", "subject": "p1"},
+        content_type="application/json",
+    )
+    assert again.status_code == 422
+    assert city.client("sysadmin").get(f"/api/v1/cases/{imported.case_id}").status_code == 403
+    assert city.client("officer").get(f"/api/v1/cases/{imported.case_id}").status_code == 404
