@@ -276,3 +276,29 @@ def test_the_api_records_events_and_masks_identity_numbers(city, imported) -> No
     assert again.status_code == 422
     assert city.client("sysadmin").get(f"/api/v1/cases/{imported.case_id}").status_code == 403
     assert city.client("officer").get(f"/api/v1/cases/{imported.case_id}").status_code == 404
+
+
+def test_an_imported_correction_is_recorded_as_one(city, station) -> None:
+    doc = document("XS-2026-0300", station.code)
+    doc["events"].append(
+        {
+            "type": "delivered_to_detention_centre",
+            "at": "2026-03-03T11:30:00+08:00",
+            "subject": "p1",
+            "corrects": 4,
+        }
+    )
+    doc["events"][3]["at"] = "2026-03-03T11:00:00+08:00"
+    outcome = services.import_document(bureau_id=city.bureau_id, document=doc)
+    rows = list(cases.event_rows(outcome.case_id))
+    assert rows[-1].corrects_id == rows[-2].pk
+    again = services.import_document(bureau_id=city.bureau_id, document=doc)
+    assert again.new_events == 0
+
+
+def test_findings_past_the_known_holiday_calendar_say_so(city, station) -> None:
+    doc = document("XS-2026-0400", station.code)
+    doc["events"] = [{"type": "bail_started", "at": "2026-06-02T10:00:00+08:00", "subject": "p9"}]
+    outcome = services.import_document(bureau_id=city.bureau_id, document=doc)
+    services.recompute_case(outcome.case_id, now=dt.datetime.fromisoformat("2026-07-01T08:00:00+08:00"))
+    assert "2027" in Finding.objects.get(case_id=outcome.case_id, rule="C16").reason

@@ -128,6 +128,14 @@ def record_event(
     return event
 
 
+def event_id_by_content(case_id: uuid.UUID, content: rules.EventContent) -> uuid.UUID | None:
+    return (
+        CaseEvent.objects.filter(case_id=case_id, digest=content.digest())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def timeline(case_id: uuid.UUID, *, include_corrected: bool = False) -> list[rules.Recorded]:
     """The case's events in time order; by default without those a correction replaced."""
     recorded = [

@@ -36,13 +36,18 @@ from .rules import (
     parse,
 )
 from .rules import Finding as EngineFinding
+from .rules.interchange import parse_raw
 from .rules.tickets import FINAL, may_move
 
 WARNING_PROPOSED = "warning_proposed"
 
 
 def engine_settings(time_zone: str | None = None) -> Settings:
-    return Settings(tz=ZoneInfo(time_zone or settings.TIME_ZONE), is_holiday=calendar.is_holiday)
+    return Settings(
+        tz=ZoneInfo(time_zone or settings.TIME_ZONE),
+        is_holiday=calendar.is_holiday,
+        calendar_years=calendar.known_years(),
+    )
 
 
 def check_document(
@@ -67,7 +72,7 @@ def import_document(
 ) -> ImportOutcome:
     """Import one case document (all-or-nothing: the caller owns the transaction). Idempotent:
     the case by its number, each event by its content."""
-    case_doc, events = parse(document)
+    case_doc, events = parse_raw(document)
     raw = document["case"]
     unit_code = str(raw.get("unit") or default_unit)
     units = org.units_by_code(bureau_id)
@@ -95,13 +100,17 @@ def import_document(
         ),
     )
     new = 0
-    for e in events:
-        if cases.record_event(
-            case=case,
-            content=EventContent(e.type, e.at, e.subject, dict(e.attrs)),
-            recorded_by=recorded_by,
-        ):
+    ids: dict[int, uuid.UUID | None] = {}
+    for position, e in enumerate(events, start=1):
+        attrs = {k: v for k, v in e.attrs.items() if k != "corrects"}
+        content = EventContent(e.type, e.at, e.subject, attrs)
+        corrects = ids.get(e.attrs["corrects"]) if "corrects" in e.attrs else None
+        row = cases.record_event(
+            case=case, content=content, recorded_by=recorded_by, corrects=corrects
+        )
+        if row is not None:
             new += 1
+        ids[position] = row.pk if row is not None else cases.event_id_by_content(case.pk, content)
     return ImportOutcome(case.pk, case.number, created, new)
 
 

@@ -117,3 +117,23 @@ def test_extension_amounts_must_be_positive_whole_numbers() -> None:
     )
     with pytest.raises(InterchangeError, match="event 5 \\(detention_extended\\): field 'days'"):
         parse(doc)
+
+
+def test_a_correction_replaces_the_event_it_names() -> None:
+    doc = copy.deepcopy(GOOD)
+    doc["events"].append(
+        {
+            "type": "delivered_to_detention_centre",
+            "at": "2026-03-02T17:00:00+08:00",
+            "subject": "p1",
+            "corrects": 2,
+        }
+    )
+    _case, events = parse(doc)
+    delivered = [e for e in events if e.type == "delivered_to_detention_centre"]
+    assert len(delivered) == 1 and delivered[0].get("corrects") == 2
+    doc["events"][-1]["corrects"] = 9
+    with pytest.raises(
+        InterchangeError, match="event 5 \\(delivered_to_detention_centre\\): field 'corrects'"
+    ):
+        parse(doc)

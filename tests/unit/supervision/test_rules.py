@@ -19,6 +19,7 @@ TRIGGERS = {
     "C04": (C, [ev("detained", DET)]),
     "C05": (C, [ev("detained", DET)]),
     "C06": (C, [ev("arrest_requested", DET)]),
+    "C06R": (C, [ev("arrest_refused", DET)]),
     "C08": (C, [ev("arrest_approved", DET)]),
     "C08R": (C, [ev("arrest_approved", DET)]),
     "C09": (C, [ev("arrested", DET)]),
@@ -120,7 +121,7 @@ def test_a_follow_up_for_another_person_does_not_count() -> None:
         ([], "2026-03-06 00:01", "late"),
         ([ev("detention_extended", "2026-03-04 10:00", days=7)], "2026-03-09 23:59", "met"),
         ([ev("detention_extended", "2026-03-04 10:00", days=7)], "2026-03-10 00:01", "late"),
-        ([ev("detention_extended", "2026-03-04 10:00", days=30)], "2026-04-01 23:00", "met"),
+        ([ev("detention_extended", "2026-03-04 10:00", days=30)], "2026-04-01 23:00", "late"),
     ],
 )
 def test_c05_arrest_request_window(extra: list, request_at: str, expected: str) -> None:
@@ -327,3 +328,89 @@ def test_events_recorded_for_later_than_now_have_not_happened_yet() -> None:
     events = [ev("compelled", "2026-03-02 08:00"), ev("released", "2026-03-02 20:01")]
     assert state(C, events, "2026-03-02 08:00", "C01") == "pending"
     assert state(C, events, "2026-03-02 21:00", "C01") == "late"
+
+
+def test_c05_the_30_day_window_needs_a_roving_repeated_or_gang_suspect() -> None:
+    events = [
+        ev("detained", DET),
+        ev("detention_extended", "2026-03-04 10:00", days=30),
+        ev("arrest_requested", "2026-04-01 23:00"),
+    ]
+    assert state(C, events, "2026-05-01 00:00", "C05") == "late"  # 7 days at most otherwise
+    assert state(C, events, "2026-05-01 00:00", "C05", gang=True) == "met"
+
+
+def test_c12_custody_extensions_stop_at_the_lawful_maximum() -> None:
+    events = [ev("arrested", DET), ev("custody_extended", "2026-04-20 10:00", months=24)]
+    found = run(C, events, "2026-04-21 00:00")
+    assert found[("C12", "p1")].due_at == t("2026-07-03 00:00")  # 2 + 2 (one approval at most +2)
+
+
+def test_a08_old_law_allows_one_extension_of_30_days() -> None:
+    events = [ev("case_accepted", "2025-03-03 10:00", None)] + [
+        ev("case_extended", f"2025-03-{d} 10:00", None, days=90) for d in (20, 21, 22)
+    ]
+    found = run(A, events, "2025-03-23 00:00")
+    # 30 + 30 days end on 05-02, inside Labour Day (1–5 May 2025): the period runs to 05-06
+    assert found[("A08", "case")].due_at == t("2025-05-07 00:00")
+
+
+def test_c06r_a_refused_arrest_means_release_at_once() -> None:
+    events = [ev("arrest_requested", DET), ev("arrest_refused", "2026-03-05 10:00")]
+    assert state(C, events, "2026-03-06 00:00", "C06R") == "overdue"
+    released = [*events, ev("released", "2026-03-05 11:00")]
+    assert state(C, released, "2026-03-06 00:00", "C06R") == "met"
+
+
+def test_c16_a_change_of_measure_ends_bail() -> None:
+    events = [ev("bail_started", DET), ev("arrested", "2026-05-02 10:00")]
+    assert state(C, events, "2027-06-01 00:00", "C16") == "met"
+
+
+def test_a05_each_approved_step_extends_continued_questioning() -> None:
+    events = [
+        ev("continued_questioning", DET, hours=12),
+        ev("continued_questioning", "2026-03-02 20:00", hours=24),
+        ev("released", "2026-03-03 08:30"),
+    ]
+    assert state(A, events, "2026-03-04 00:00", "A05") == "met"
+
+
+def test_c13_a_case_transferred_before_expiry_needs_no_extension_request() -> None:
+    events = [
+        ev("arrested", "2026-03-01 10:00"),
+        ev("transferred_for_prosecution", "2026-04-28 10:00", None),
+    ]
+    assert state(C, events, "2026-12-01 00:00", "C13") == "met"
+    late = [
+        ev("arrested", "2026-03-01 10:00"),
+        ev("transferred_for_prosecution", "2026-05-08 10:00", None),
+    ]
+    assert state(C, late, "2026-12-01 00:00", "C13") == "late"
+
+
+def test_c03_a_notice_given_when_the_exemption_lapses_is_not_late() -> None:
+    events = [
+        ev("detained", DET),
+        ev("notice_exempted", "2026-03-02 12:00", measure="detention", reason="妨碍侦查"),
+        ev("family_notified", "2026-03-05 10:00", measure="detention"),
+    ]
+    assert state(C, events, "2026-03-10 00:00", "C03") == "waived"
+
+
+def test_an_exemption_recorded_after_the_period_excuses_nothing() -> None:
+    events = [
+        ev("detained", DET),
+        ev("notice_exempted", "2026-03-04 12:00", measure="detention", reason="补录"),
+    ]
+    assert state(C, events, "2026-03-10 00:00", "C03") == "overdue"
+
+
+def test_a20_an_exempted_notice_still_leaves_the_delivery_due() -> None:
+    events = [
+        ev("admin_detention_decided", DET),
+        ev("notice_exempted", "2026-03-02 10:00", measure="admin_detention", reason="无法通知"),
+    ]
+    assert state(A, events, "2026-03-03 00:00", "A20") == "overdue"
+    delivered = [*events, ev("delivered_to_detention_house", "2026-03-02 11:00")]
+    assert state(A, delivered, "2026-03-03 00:00", "A20") == "met"

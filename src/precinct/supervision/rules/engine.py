@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from .model import Case, CaseKind, Event, Finding, Limit, LimitKind, Match, Rule, State
+from .model import Case, CaseKind, Event, Finding, Limit, LimitKind, Match, Rule, State, on
 from .periods import IsHoliday, Unit, due_at, weekends
 from .table import RULES
 
@@ -29,6 +29,7 @@ class Settings:
     warn_fraction: float = 0.25  # due_soon inside the last quarter of the period ...
     warn_cap: dt.timedelta = dt.timedelta(hours=24)  # ... but never more than 24 hours before
     rules: Sequence[Rule] = RULES
+    calendar_years: range | None = None  # years the holiday calendar knows; None: all
 
 
 def _index(rules: Sequence[Rule]) -> dict[CaseKind, dict[str, list[tuple[int, Rule]]]]:
@@ -155,9 +156,16 @@ def _limit(
     if rule.max_extensions is not None:
         granted = granted[: rule.max_extensions]
     amount = base.amount
+    cap = rule.extension_cap
+    if rule.total_cap_for is not None:
+        cap = rule.total_cap_for(case)
     for e in granted:
         value = int(e.get(rule.extension_attr, 0) or 0)
+        if cap is not None:
+            value = min(value, cap)  # no approval grants more than the law allows
         amount = max(amount, value) if rule.extension_mode == "total" else amount + value
+    if rule.extension_total_cap is not None:
+        amount = min(amount, base.amount + rule.extension_total_cap)
     return Limit(amount, base.unit)
 
 
@@ -247,23 +255,54 @@ def _periods(
                     is_holiday=settings.is_holiday,
                     in_custody=rule.in_custody,
                 )
+        waiver = (
+            _first_after(rule.waiver, by_type, trigger, subject)
+            if rule.waiver is not None
+            else None
+        )
+        if waiver is not None and waiver.at > due:
+            waiver = None  # an exception is recorded within the period, not to excuse it afterwards
         met = _first_after(rule.follow_up, by_type, trigger, subject)
-        if met is not None and rule.also_required is not None:
+        reason = ""
+        if waiver is not None and (met is None or waiver.at <= met.at):
+            # A lawful exception to the notice (notified later, when it lapses). Where the rule also
+            # requires another step, that step is still due.
+            reason = str(waiver.get("reason", ""))
+            if rule.also_required is None:
+                out.append(
+                    Finding(
+                        rule.id,
+                        subject,
+                        trigger.at,
+                        due,
+                        State.WAIVED,
+                        None,
+                        rule.severity,
+                        rule.basis,
+                        rule.kind,
+                        rule.title,
+                        reason,
+                        rule.version,
+                    )
+                )
+                continue
+            met = _first_after(rule.also_required, by_type, trigger, subject)
+        elif met is not None and rule.also_required is not None:
             other = _first_after(rule.also_required, by_type, trigger, subject)
             met = None if other is None else max(met, other, key=lambda e: (e.at, e.seq))
-        reason = ""
         if met is not None:
             state = State.MET if met.at <= due else State.LATE
         else:
-            waiver = (
-                _first_after(rule.waiver, by_type, trigger, subject)
-                if rule.waiver is not None
-                else None
-            )
-            if waiver is not None:
-                state, reason = State.WAIVED, str(waiver.get("reason", ""))
-            else:
-                state = _state(trigger.at, due, None, now, settings)
+            state = _state(trigger.at, due, None, now, settings)
+        if (
+            not reason
+            and settings.calendar_years is not None
+            and rule.kind is LimitKind.DEADLINE
+            and not rule.in_custody
+            and due.year not in settings.calendar_years
+            and (rule.limit is None or rule.limit.unit is not Unit.HOURS)
+        ):
+            reason = f"holiday calendar for {due.year} not available: weekends only"
         out.append(
             Finding(
                 rule.id,
@@ -297,15 +336,25 @@ def _before_expiry(
     now: dt.datetime,
     settings: Settings,
 ) -> list[Finding]:
-    """C13: the extension request is due 7 days before investigative custody expires."""
+    """C13: if custody is to run past its 2-month expiry, the extension request is due 7 days
+    before it. A case concluded (transferred or released) by the expiry needs no request."""
     out = []
+    request_match = on("custody_extension_requested")
+    concluded = on("transferred_for_prosecution", "released")
     for subject, trigger in _first_per_subject(triggers).items():
         expiry = _due(rule, rule.limit, trigger, settings)
         due = expiry - dt.timedelta(days=7)
-        met = _first_after(rule.follow_up, by_type, trigger, subject)
-        out.append(
-            _finding(rule, subject, trigger, due, _state(trigger.at, due, met, now, settings), met)
-        )
+        request = _first_after(request_match, by_type, trigger, subject)
+        end = _first_after(concluded, by_type, trigger, subject)
+        if end is not None and end.at <= expiry and (request is None or end.at <= request.at):
+            met, state = end, State.MET
+        elif request is not None:
+            met, state = request, (State.MET if request.at <= due else State.LATE)
+        elif end is not None:
+            met, state = end, State.LATE  # concluded only after custody had expired
+        else:
+            met, state = None, _state(trigger.at, due, None, now, settings)
+        out.append(_finding(rule, subject, trigger, due, state, met))
     return out
 
 

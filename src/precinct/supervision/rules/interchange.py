@@ -137,8 +137,17 @@ def _check_attr(where: str, name: str, kind: Any, value: Any) -> None:
 
 
 def parse(document: Any) -> tuple[Case, list[Event]]:
-    """Read one case document. Rejects unknown event types, missing or ill-typed fields, times
-    without an offset and events out of order by more than a minute."""
+    """Read one case document, with corrections applied: an event with ``corrects: N`` replaces
+    the N-th event of the document (1-based), which then no longer counts."""
+    case, events = parse_raw(document)
+    replaced = {int(e.attrs["corrects"]) - 1 for e in events if "corrects" in e.attrs}
+    return case, [e for e in events if e.seq not in replaced]
+
+
+def parse_raw(document: Any) -> tuple[Case, list[Event]]:
+    """Read one case document as written (corrected events included). Rejects unknown event
+    types, missing or ill-typed fields, times without an offset, events out of order by more than
+    a minute and corrections that point nowhere."""
     if not isinstance(document, Mapping):
         raise InterchangeError("the document must be a JSON object with 'case' and 'events'")
     raw_case = document.get("case")
@@ -201,5 +210,7 @@ def parse(document: Any) -> tuple[Case, list[Event]]:
                 raise InterchangeError(f"{where}: unknown field '{name}'")
             _check_attr(where, name, OPTIONAL_ATTRS[name], value)
             attrs[name] = value
+        if "corrects" in attrs and not 1 <= attrs["corrects"] <= i:
+            raise InterchangeError(f"{where}: field 'corrects' must name an earlier event (1–{i})")
         events.append(Event(etype, at, subject.strip() if subject else None, attrs, seq=i))
     return case, events

@@ -125,6 +125,9 @@ class Rule:
     extension_attr: str = ""
     extension_mode: str = "add"
     max_extensions: int | None = None
+    extension_cap: int | None = None  # the most one approval may grant (add) / set (total)
+    extension_total_cap: int | None = None  # the most all approvals together may add
+    total_cap_for: Callable[[Case], int] | None = None  # "total" mode: the cap chosen by flags
     waiver: Match | None = None  # a recorded lawful exception (with its reason)
     also_required: Match | None = None  # a second follow-up that must also be done
     applies: Callable[[Case, list[Event]], bool] | None = None

@@ -43,6 +43,11 @@ def _c01_limit(case: Case, _e: Event) -> Limit:
     return hours(24) if case.flag("major") else hours(12)
 
 
+def _c05_total_cap(case: Case) -> int:
+    """The approved arrest-request window: 7 days, or 30 for roving, repeated or gang suspects."""
+    return 30 if (case.flag("roving") or case.flag("repeated") or case.flag("gang")) else 7
+
+
 def _c21_limit(case: Case, _e: Event) -> Limit:
     if case.flag("major"):
         return days(30)
@@ -146,6 +151,7 @@ RULES: tuple[Rule, ...] = (
         extension=on("detention_extended"),
         extension_attr="days",
         extension_mode="total",
+        total_cap_for=_c05_total_cap,
     ),
     Rule(
         "C06",
@@ -156,6 +162,17 @@ RULES: tuple[Rule, ...] = (
         "CPL 91; 规定 140",
         H,
         days(7),
+        in_custody=True,
+    ),
+    Rule(
+        "C06R",
+        "不批捕立即释放",
+        CRIM,
+        on("arrest_refused"),
+        on("released", *CHANGE_OF_MEASURE),
+        "CPL 91; 规定 140",
+        H,
+        kind=IMM,
         in_custody=True,
     ),
     Rule(
@@ -227,6 +244,9 @@ RULES: tuple[Rule, ...] = (
         extension=on("custody_extended"),
         extension_attr="months",
         extension_mode="add",
+        max_extensions=3,  # +1, +2, +2 months at most
+        extension_cap=2,
+        extension_total_cap=5,
     ),
     Rule(
         "C13",
@@ -245,7 +265,7 @@ RULES: tuple[Rule, ...] = (
         "取保候审期限",
         CRIM,
         on("bail_started"),
-        on("bail_ended"),
+        on("bail_ended", "detained", "arrested", "surveillance_started"),
         "CPL 79; 规定 107, 108",
         H,
         months(12),
@@ -255,7 +275,7 @@ RULES: tuple[Rule, ...] = (
         "监视居住期限",
         CRIM,
         on("surveillance_started"),
-        on("surveillance_ended"),
+        on("surveillance_ended", "detained", "arrested", "bail_started"),
         "CPL 79; 规定 113",
         H,
         months(6),
@@ -266,7 +286,7 @@ RULES: tuple[Rule, ...] = (
         CRIM,
         on("surveillance_started", where=lambda e: bool(e.get("designated_residence"))),
         on("family_notified", measure="surveillance"),
-        "CPL 75; 规定 122",
+        "CPL 79; 规定 113, 122",
         M,
         hours(24),
         waiver=on("notice_exempted", measure="surveillance"),
@@ -465,6 +485,10 @@ RULES: tuple[Rule, ...] = (
         hours(12),
         limit_for=_a05_limit,
         in_custody=True,
+        extension=on("continued_questioning"),  # 12 h → 24 h → 48 h, each approved
+        extension_attr="hours",
+        extension_mode="total",
+        extension_cap=48,
     ),
     Rule(
         "A06",
@@ -491,6 +515,8 @@ RULES: tuple[Rule, ...] = (
         extension_mode="add",
         version=OLD,
         valid_to=NEW_PUBLIC_ORDER_LAW,
+        max_extensions=1,
+        extension_cap=30,
     ),
     Rule(
         "A08",
@@ -508,6 +534,7 @@ RULES: tuple[Rule, ...] = (
         max_extensions=2,
         version=NEW,
         valid_from=NEW_PUBLIC_ORDER_LAW,
+        extension_cap=30,
     ),
     Rule(
         "A09",
@@ -563,6 +590,7 @@ RULES: tuple[Rule, ...] = (
         extension_attr="days",
         extension_mode="add",
         max_extensions=1,
+        extension_cap=30,
     ),
     Rule(
         "A14",
