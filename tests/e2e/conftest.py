@@ -1,6 +1,7 @@
 """The real app for browser tests: `precinct db upgrade`, `demo load` and `serve` (uvicorn) in a
 subprocess, on a database of the same engine as the suite (a scratch SQLite file or PostgreSQL DB)."""
 
+import json
 import os
 import shutil
 import socket
@@ -15,6 +16,23 @@ from typing import Any
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+E2E_CASE = {
+    "case": {"id": "XS-E2E-1", "kind": "criminal", "title": "入室盗窃"},
+    "events": [
+        {"type": "detained", "at": "2026-03-02T09:30:00+08:00", "subject": "p1"},
+        {
+            "type": "interrogated",
+            "at": "2026-03-02T16:00:00+08:00",
+            "subject": "p1",
+            "av_recorded": True,
+        },
+        {
+            "type": "delivered_to_detention_centre",
+            "at": "2026-03-03T11:00:00+08:00",
+            "subject": "p1",
+        },
+    ],
+}
 
 
 def _free_port() -> int:
@@ -62,6 +80,14 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     cli = [sys.executable, "-m", "precinct.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "demo", "load", "--seed", "7"], env=env, check=True, capture_output=True)
+    case_file = tmp / "XS-E2E-1.json"
+    case_file.write_text(json.dumps(E2E_CASE), encoding="utf-8")
+    subprocess.run(
+        [*cli, "supervision", "import", str(case_file), "--unit", "XY01"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
     log = open(tmp / "server.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(

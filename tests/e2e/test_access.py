@@ -75,6 +75,15 @@ PAGES = {
     "api:audit_list": "/api/v1/audit",
     "api:audit_verify": "/api/v1/audit/verify",
     "admin:index": "/admin/",
+    "supervision:dashboard": "/supervision/",
+    "supervision:finding_list": "/supervision/findings/",
+    "supervision:case_list": "/supervision/cases/",
+    "supervision:good_practice": "/supervision/good-practice/",
+    "api:case_list": "/api/v1/cases",
+    "api:finding_list": "/api/v1/supervision/findings",
+    "api:ticket_list": "/api/v1/supervision/tickets",
+    "api:good_practice": "/api/v1/supervision/good-practice",
+    "api:supervision_dashboard": "/api/v1/supervision/dashboard",
 }
 
 
@@ -106,6 +115,15 @@ EXPECTED_GET = {
     "api:audit_list": {A},
     "api:audit_verify": {A},
     "admin:index": {S, P},
+    "supervision:dashboard": {L, P, G, C, U},
+    "supervision:finding_list": {L, P, G, C, U, OF},
+    "supervision:case_list": {L, P, G, C, U, OF},
+    "supervision:good_practice": {L, P, G, C, U, OF},
+    "api:case_list": {L, P, G, C, U, OF},
+    "api:finding_list": {L, P, G, C, U, OF},
+    "api:ticket_list": {L, P, G, C, U, OF},
+    "api:good_practice": {L, P, G, C, U, OF},
+    "api:supervision_dashboard": {L, P, G, C, U},
 }
 # Writes: (path, body) and the roles that may make them (others get 403).
 EXPECTED_POST = {

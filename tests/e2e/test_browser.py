@@ -55,9 +55,9 @@ def test_search_open_switch_language_and_sign_out(page) -> None:
 def test_a_locked_out_login(page) -> None:
     for _ in range(5):
         with page.expect_navigation():
-            _sign_in(page, "legal", "definitely-wrong-pw")
+            _sign_in(page, "auditor", "definitely-wrong-pw")
     with page.expect_navigation():
-        _sign_in(page, "legal")  # the right password no longer works
+        _sign_in(page, "auditor")  # the right password no longer works
     assert "/login/" in page.url
     assert page.locator("[role=alert]").count() == 1
     assert "锁定" in page.inner_text("main") or "locked" in page.inner_text("main").lower()
@@ -80,3 +80,21 @@ def test_the_phone_layout_keeps_the_list_usable(page) -> None:
     assert rows.count() == 1  # an officer sees their own record only
     box = page.locator("header form button").last.bounding_box()
     assert box is not None and box["height"] >= 20
+
+
+def test_a_legal_officer_opens_a_case_and_its_timeline_is_drawn(page) -> None:
+    _sign_in(page, "legal")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/supervision/")
+    page.wait_for_selector("[data-chart=trend] canvas")
+    page.goto("/supervision/cases/")
+    page.click("text=XS-E2E-1")
+    page.wait_for_url(re.compile(r"/supervision/cases/[0-9a-f-]{36}/$"))
+    page.wait_for_selector("#timeline[data-drawn='1'] canvas")
+    assert "C02" in page.inner_text("main") and "C05" in page.inner_text("main")
+    # a ticket for the late delivery is open; send it to accountability with a reason
+    row = page.locator("#tickets tr", has_text="C02")
+    row.locator("input[name=note]").last.fill("送押超时")
+    row.locator("form", has=page.locator("input[value=accountability]")).locator("button").click()
+    page.wait_for_load_state()
+    assert "问责" in page.inner_text("#tickets") or "Accountability" in page.inner_text("#tickets")

@@ -300,5 +300,33 @@ def test_findings_past_the_known_holiday_calendar_say_so(city, station) -> None:
     doc = document("XS-2026-0400", station.code)
     doc["events"] = [{"type": "bail_started", "at": "2026-06-02T10:00:00+08:00", "subject": "p9"}]
     outcome = services.import_document(bureau_id=city.bureau_id, document=doc)
-    services.recompute_case(outcome.case_id, now=dt.datetime.fromisoformat("2026-07-01T08:00:00+08:00"))
+    services.recompute_case(
+        outcome.case_id, now=dt.datetime.fromisoformat("2026-07-01T08:00:00+08:00")
+    )
     assert "2027" in Finding.objects.get(case_id=outcome.case_id, rule="C16").reason
+
+
+def test_the_supervision_pages(city, imported) -> None:
+    legal = city.client("legal")
+    html = legal.get("/supervision/").content.decode()
+    assert 'id="trend-data"' in html and "vendor/echarts/echarts.min.js" in html
+    overdue = legal.get("/supervision/findings/", {"state": "overdue"}).content.decode()
+    assert "XS-2026-0042" in overdue and "C05" in overdue
+    page = legal.get(f"/supervision/cases/{imported.case_id}/").content.decode()
+    assert 'id="timeline-data"' in page and "C02" in page and "CPL 85" in page
+    assert city.client("officer").get(f"/supervision/cases/{imported.case_id}/").status_code == 404
+
+
+def test_tickets_and_reviews_from_the_case_page(city, imported) -> None:
+    ticket = Ticket.objects.filter(case_id=imported.case_id, finding__rule="C02").get()
+    chief = city.client("chief")
+    r = chief.post(f"/supervision/tickets/{ticket.pk}/move/", {"to_state": "rectifying"})
+    assert r.status_code == 302 and Ticket.objects.get(pk=ticket.pk).state == "rectifying"
+    r = chief.post(f"/supervision/tickets/{ticket.pk}/move/", {"to_state": "verified"})
+    assert Ticket.objects.get(pk=ticket.pk).state == "rectifying"  # not the chief's call
+    legal = city.client("legal")
+    legal.post(
+        f"/supervision/cases/{imported.case_id}/review/",
+        {"tag": "good", "rule": "C04", "text": "及时讯问"},
+    )
+    assert "及时讯问" in city.client("officer").get("/supervision/good-practice/").content.decode()

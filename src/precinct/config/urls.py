@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("precinct.web.urls")),
     path("org/", include("precinct.org.urls")),
     path("audit/", include("precinct.identity.urls")),
+    path("supervision/", include("precinct.supervision.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -57,6 +57,13 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "org:roster_export": _rule(ROSTER_READERS),
     "org:roster_import": _rule(ROSTER_IMPORTERS, ROSTER_IMPORTERS),
     "org:roster_template": _rule(ROSTER_IMPORTERS),
+    "supervision:dashboard": _rule(PEOPLE_READERS - {R.OFFICER}),
+    "supervision:finding_list": _rule(PEOPLE_READERS),
+    "supervision:case_list": _rule(PEOPLE_READERS),
+    "supervision:case_detail": _rule(PEOPLE_READERS),
+    "supervision:review_add": _rule(write=REVIEWERS),
+    "supervision:ticket_move": _rule(write=TICKET_HANDLERS),
+    "supervision:good_practice": _rule(PEOPLE_READERS),
     "identity:audit_log": _rule(AUDIT_READERS),
     "identity:audit_verify": _rule(write=AUDIT_READERS),
     # JSON API (django-ninja, namespace "api")

@@ -14,6 +14,8 @@ NAV: list[tuple[str, Any]] = [
     ("org:unit_tree", _("Units")),
     ("org:officer_list", _("Officers")),
     ("org:roster_import", _("Roster import")),
+    ("supervision:dashboard", _("Supervision")),
+    ("supervision:case_list", _("Cases")),
     ("identity:audit_log", _("Audit log")),
     ("admin:index", _("Administration")),
 ]

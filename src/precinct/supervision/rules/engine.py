@@ -62,8 +62,12 @@ def evaluate(
         by_type[e.type].append(e)
     by_trigger = _index(settings.rules)[case.kind]
     numbers = sorted({n for t in by_type if t in by_trigger for n, _rule in by_trigger[t]})
-    findings: dict[tuple[str, str], Finding] = {}
-    for rule in (settings.rules[n] for n in numbers):
+    found: list[Finding] = []
+    versioned: dict[tuple[str, str], Finding] = {}
+    rules = settings.rules
+    multi = _versioned_ids(rules)
+    for n in numbers:
+        rule = rules[n]
         if rule.applies is not None and not rule.applies(case, ordered):
             continue
         match = rule.trigger
@@ -86,11 +90,32 @@ def evaluate(
             if special
             else _periods(rule, case, triggers, by_type, now, settings)
         )
-        for f in produced:
+        if rule.id not in multi:
+            found.extend(produced)  # one finding per subject by construction
+            continue
+        for f in produced:  # versions of one rule: the earliest trigger wins
             key = (f.rule, f.subject)
-            if key not in findings or f.trigger_at < findings[key].trigger_at:
-                findings[key] = f
-    return sorted(findings.values(), key=_finding_order)
+            if key not in versioned or f.trigger_at < versioned[key].trigger_at:
+                versioned[key] = f
+    found.extend(versioned.values())
+    found.sort(key=_finding_order)
+    return found
+
+
+def _versioned_ids(rules: Sequence[Rule]) -> frozenset[str]:
+    """Ids that appear in more than one version (their findings need de-duplication)."""
+    cached = _MULTI.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    seen: set[str] = set()
+    multi: set[str] = set()
+    for r in rules:
+        (multi if r.id in seen else seen).add(r.id)
+    _MULTI[id(rules)] = (rules, frozenset(multi))
+    return frozenset(multi)
+
+
+_MULTI: dict[int, tuple[Sequence[Rule], frozenset[str]]] = {}
 
 
 _FAR = dt.datetime.max.replace(tzinfo=dt.UTC)

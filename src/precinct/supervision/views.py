@@ -1,0 +1,202 @@
+"""Supervision pages: the dashboard, lists behind every number, the case page with its timeline."""
+
+import datetime as dt
+import uuid
+from collections import Counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from precinct.cases import services as cases
+from precinct.common.i18n import explain
+from precinct.core import clock
+from precinct.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.scoping import Role
+from precinct.identity.services import caller
+
+from . import services
+from .models import STATE_LABELS, TICKET_STATE_LABELS
+from .rules import RULES
+from .rules.tickets import next_states
+
+RULE_TITLES = {r.id: r.title for r in RULES}
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    data = services.dashboard(scope, now=clock.now())
+    tz = ZoneInfo(settings.TIME_ZONE)
+    months: Counter[str] = Counter()
+    for (trigger_at,) in (
+        services.scope_findings(scope)
+        .filter(state__in=["late", "overdue", "violated"])
+        .values_list("trigger_at")
+    ):
+        months[trigger_at.astimezone(tz).strftime("%Y-%m")] += 1
+    trend = sorted(months.items())[-24:]
+    return render(
+        request,
+        "supervision/dashboard.html",
+        {
+            **data,
+            "trend": {"months": [m for m, _n in trend], "counts": [n for _m, n in trend]},
+        },
+    )
+
+
+def finding_list(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    qs = services.scope_findings(scope).select_related("case", "unit").order_by("due_at", "rule")
+    state, rule, unit = (
+        request.GET.get("state", ""),
+        request.GET.get("rule", ""),
+        request.GET.get("unit", ""),
+    )
+    if state in STATE_LABELS:
+        qs = qs.filter(state=state)
+    if rule in RULE_TITLES:
+        qs = qs.filter(rule=rule)
+    if unit:
+        qs = qs.filter(unit__name=unit[:100])
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/finding_list.html",
+        {
+            "page": page,
+            "state": state,
+            "rule": rule,
+            "unit": unit,
+            "states": STATE_LABELS.items(),
+            "rules": sorted(RULE_TITLES.items()),
+        },
+    )
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    qs = cases.scope_cases(caller(request)).select_related("unit").order_by("-created_at")
+    q = request.GET.get("q", "")[:64]
+    if q:
+        qs = qs.filter(number__icontains=q)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "supervision/case_list.html", {"page": page, "q": q})
+
+
+def _timeline_chart(findings: list[Any], events: list[Any], tz: ZoneInfo) -> dict[str, Any]:
+    """Series for the case page: each deadline as a bar from trigger to due, events as points."""
+
+    def ms(t: dt.datetime | None) -> int | None:
+        return int(t.timestamp() * 1000) if t else None
+
+    rows = [f"{f.rule} {f.subject}" for f in findings]
+    return {
+        "rows": rows,
+        "deadlines": [
+            {
+                "row": i,
+                "start": ms(f.trigger_at),
+                "due": ms(f.due_at or f.trigger_at),
+                "met": ms(f.met_at),
+                "state": f.state,
+                "title": f.title,
+            }
+            for i, f in enumerate(findings)
+        ],
+        "events": [{"at": ms(e.at), "type": e.type, "subject": e.subject} for e in events],
+        "now": ms(clock.now()),
+    }
+
+
+def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    scope = caller(request)
+    try:
+        case = cases.get_case(scope, case_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    findings = services.case_findings(scope, case_id)
+    events = list(cases.event_rows(case_id))
+    corrected = {e.corrects_id for e in events if e.corrects_id}
+    tickets = list(services.scope_tickets(scope).filter(case_id=case_id).select_related("finding"))
+    tz = ZoneInfo(settings.TIME_ZONE)
+    return render(
+        request,
+        "supervision/case_detail.html",
+        {
+            "case": case,
+            "findings": findings,
+            "events": events,
+            "corrected": corrected,
+            "tickets": [(t, next_states(t.state, scope.role)) for t in tickets],
+            "ticket_labels": TICKET_STATE_LABELS,
+            "persons": cases.persons(case_id, full_identity=scope.role == Role.LEGAL_SUPERVISION),
+            "chart": _timeline_chart(findings, events, tz),
+            "can_review": scope.role in {Role.LEGAL_SUPERVISION, Role.LEADERSHIP},
+        },
+    )
+
+
+@require_POST
+def ticket_move(request: HttpRequest, ticket_id: uuid.UUID) -> HttpResponse:
+    scope = caller(request)
+    try:
+        with transaction.atomic():
+            ticket = services.move_ticket(
+                scope,
+                ticket_id,
+                to_state=request.POST.get("to_state", "")[:16],
+                by=request.user.get_username(),
+                note=request.POST.get("note", "")[:2000],
+            )
+    except NotFound as exc:
+        raise Http404 from exc
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(explain(e) for e in exc.errors))
+        return redirect(request.POST.get("back") or "supervision:dashboard")
+    except PermissionDenied:
+        messages.error(request, _("Your role may not make this change."))
+        return redirect(request.POST.get("back") or "supervision:dashboard")
+    messages.success(request, _("Ticket updated."))
+    return redirect("supervision:case_detail", case_id=ticket.case_id)
+
+
+@require_POST
+def review_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    scope = caller(request)
+    items = [
+        (
+            request.POST.get("tag", ""),
+            request.POST.get("rule", "")[:8],
+            request.POST.get("text", "")[:4000],
+        )
+    ]
+    try:
+        with transaction.atomic():
+            services.add_review(
+                scope,
+                case_id,
+                reviewer=request.user.get_username(),
+                summary=request.POST.get("summary", "")[:4000],
+                items=items,
+            )
+    except NotFound as exc:
+        raise Http404 from exc
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(explain(e) for e in exc.errors))
+    except DomainError:
+        messages.error(request, _("Your role may not make this change."))
+    else:
+        messages.success(request, _("Review recorded."))
+    return redirect("supervision:case_detail", case_id=case_id)
+
+
+def good_practice(request: HttpRequest) -> HttpResponse:
+    page = Paginator(services.good_practice(caller(request)), 30).get_page(request.GET.get("page"))
+    return render(request, "supervision/good_practice.html", {"page": page, "titles": RULE_TITLES})

@@ -1,0 +1,82 @@
+/* Charts for precinct pages. Data comes from <script type="application/json"> blocks (Django's
+   json_script), so no page builds JavaScript from strings. ECharts is served locally. */
+(function () {
+  "use strict";
+  var STATE_COLOURS = {
+    met: "#1b7f3b", waived: "#4f7fbf", pending: "#8a96a3", due_soon: "#d99a00",
+    late: "#c8102e", overdue: "#c8102e", violated: "#7a0019"
+  };
+
+  function data(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function trend(el) {
+    var d = data(el.dataset.source);
+    if (!d) return;
+    echarts.init(el).setOption({
+      grid: { left: 40, right: 16, top: 24, bottom: 40 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: d.months },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: d.counts, itemStyle: { color: "#c8102e" } }]
+    });
+  }
+
+  function timeline(el) {
+    var d = data(el.dataset.source);
+    if (!d) return;
+    var bars = d.deadlines.map(function (x) {
+      return { value: [x.row, x.start, x.due, x.met], state: x.state, title: x.title };
+    });
+    var chart = echarts.init(el);
+    chart.setOption({
+      grid: { left: 110, right: 24, top: 16, bottom: 48 },
+      tooltip: {
+        formatter: function (p) {
+          if (p.seriesName === "events") return p.data.type + " " + (p.data.subject || "");
+          return d.rows[p.data.value[0]] + " " + p.data.title + " — " + p.data.state;
+        }
+      },
+      xAxis: { type: "time" },
+      yAxis: { type: "category", data: d.rows, inverse: true },
+      dataZoom: [{ type: "inside", xAxisIndex: 0 }, { type: "slider", xAxisIndex: 0, height: 16, bottom: 8 }],
+      series: [
+        {
+          name: "deadlines", type: "custom", data: bars,
+          renderItem: function (params, api) {
+            var y = api.value(0), a = api.coord([api.value(1), y]), b = api.coord([api.value(2), y]);
+            var h = api.size([0, 1])[1] * 0.5;
+            var shapes = [{
+              type: "rect", shape: { x: a[0], y: a[1] - h / 2, width: Math.max(b[0] - a[0], 2), height: h },
+              style: { fill: STATE_COLOURS[bars[params.dataIndex].state] || "#888", opacity: 0.35 }
+            }];
+            if (api.value(3)) {
+              var m = api.coord([api.value(3), y]);
+              shapes.push({ type: "circle", shape: { cx: m[0], cy: m[1], r: 4 },
+                            style: { fill: STATE_COLOURS[bars[params.dataIndex].state] || "#888" } });
+            }
+            return { type: "group", children: shapes };
+          },
+          encode: { x: [1, 2], y: 0 }
+        },
+        {
+          name: "events", type: "scatter", symbol: "diamond", symbolSize: 8,
+          data: d.events.map(function (e) { return { value: [e.at, d.rows.length ? 0 : 0], type: e.type, subject: e.subject }; }),
+          yAxisIndex: 0, itemStyle: { color: "#0b3d91" }, z: 3,
+          markLine: { silent: true, symbol: "none", lineStyle: { color: "#0b3d91", type: "dashed" },
+                      data: [{ xAxis: d.now, label: { formatter: "now" } }] }
+        }
+      ]
+    });
+    el.dataset.drawn = "1";
+  }
+
+  function draw() {
+    if (typeof echarts === "undefined") return;
+    document.querySelectorAll("[data-chart=trend]").forEach(trend);
+    document.querySelectorAll("[data-chart=timeline]").forEach(timeline);
+  }
+  document.addEventListener("DOMContentLoaded", draw);
+})();
