@@ -24,7 +24,12 @@ def _load_demo() -> None:
     from precinct.identity import services as identity
 
     with identity.acting_as(identity.Actor(username="test", role="system")), transaction.atomic():
-        demo.load(seed=SEED, today=clock.today(settings.TIME_ZONE))
+        demo.load(
+            seed=SEED,
+            today=clock.today(settings.TIME_ZONE),
+            criminal_cases=120,
+            administrative_cases=360,
+        )
 
 
 @pytest.fixture(scope="session")

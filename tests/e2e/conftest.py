@@ -79,7 +79,12 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     env.update(PRECINCT_VAR_DIR=str(tmp), PRECINCT_DATABASE_URL=db_url, PRECINCT_ENV="development")
     cli = [sys.executable, "-m", "precinct.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([*cli, "demo", "load", "--seed", "7"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*cli, "demo", "load", "--seed", "7", "--criminal", "40", "--administrative", "120"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     case_file = tmp / "XS-E2E-1.json"
     case_file.write_text(json.dumps(E2E_CASE), encoding="utf-8")
     subprocess.run(

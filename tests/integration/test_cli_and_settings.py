@@ -75,7 +75,11 @@ def test_upgrade_demo_token_and_verify_from_the_shell(tmp_path: Path) -> None:
     assert _run([*PRECINCT, "db", "upgrade"], tmp_path, PRECINCT_DATABASE_URL=db).returncode == 0
     r = _run([*PRECINCT, "db", "status"], tmp_path, PRECINCT_DATABASE_URL=db)
     assert r.returncode == 0 and "up to date" in r.stdout
-    r = _run([*PRECINCT, "demo", "load", "--seed", "3"], tmp_path, PRECINCT_DATABASE_URL=db)
+    r = _run(
+        [*PRECINCT, "demo", "load", "--seed", "3", "--criminal", "20", "--administrative", "60"],
+        tmp_path,
+        PRECINCT_DATABASE_URL=db,
+    )
     assert r.returncode == 0, r.stderr
     assert "leader" in r.stdout and "auditor" in r.stdout
     r = _run([*PRECINCT, "demo", "load", "--if-empty"], tmp_path, PRECINCT_DATABASE_URL=db)
@@ -109,11 +113,27 @@ def test_demo_is_deterministic_per_seed(tmp_path: Path) -> None:
     for name in ("a", "b"):
         db = f"sqlite:///{tmp_path / name}.sqlite3"
         _run([*PRECINCT, "db", "upgrade"], tmp_path, PRECINCT_DATABASE_URL=db)
-        _run([*PRECINCT, "demo", "load", "--seed", "11"], tmp_path, PRECINCT_DATABASE_URL=db)
+        _run(
+            [
+                *PRECINCT,
+                "demo",
+                "load",
+                "--seed",
+                "11",
+                "--criminal",
+                "20",
+                "--administrative",
+                "60",
+            ],
+            tmp_path,
+            PRECINCT_DATABASE_URL=db,
+        )
         code = (
             "from precinct.org.models import Officer, Assignment; "
             "print([(str(o.pk), o.police_number, o.name, o.birth_date) for o in Officer.objects.order_by('pk')[:50]]); "
-            "print(Officer.objects.count(), Assignment.objects.count())"
+            "print(Officer.objects.count(), Assignment.objects.count()); "
+            "from precinct.cases.models import Case; "
+            "print(list(Case.objects.order_by('number').values_list('number', 'title', 'kind')[:30]))"
         )
         dumps.append(
             _run([*PRECINCT, "shell", "-c", code], tmp_path, PRECINCT_DATABASE_URL=db).stdout

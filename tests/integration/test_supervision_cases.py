@@ -330,3 +330,16 @@ def test_tickets_and_reviews_from_the_case_page(city, imported) -> None:
         {"tag": "good", "rule": "C04", "text": "及时讯问"},
     )
     assert "及时讯问" in city.client("officer").get("/supervision/good-practice/").content.decode()
+
+
+def test_the_demo_city_has_cases_with_a_few_percent_of_real_problems(city) -> None:
+    demo_cases = Case.objects.filter(number__regex=r"^X[SZ]-\d{4}-\d{5}$")
+    assert (
+        demo_cases.count() == 480
+    )  # the test suite's smaller demo: 120 criminal + 360 administrative
+    assert demo_cases.filter(kind="criminal").count() == 120
+    with_tickets = Ticket.objects.filter(case__in=demo_cases).values("case").distinct().count()
+    assert 0.005 < with_tickets / 480 < 0.15
+    kinds = set(Ticket.objects.filter(case__in=demo_cases).values_list("finding__rule", flat=True))
+    assert len(kinds) >= 3
+    assert Finding.objects.filter(case__in=demo_cases, state="met").count() > 2000

@@ -195,3 +195,45 @@ def case_facts(
 
 def case_count() -> int:
     return Case.objects.count()
+
+
+def bulk_load(
+    *, cases: list[dict[str, Any]], events: list[dict[str, Any]], batch_size: int = 2000
+) -> None:
+    """Trusted bulk insert for the demo loader: Case field dicts (with ``id``) and CaseEvent field
+    dicts (with ``case_id``, ``seq``, ``type``, ``at``, ``subject``, ``attrs``). Digests are
+    computed here; no events are published (the caller rebuilds findings in one pass)."""
+    Case.objects.bulk_create([Case(**c) for c in cases], batch_size=batch_size)
+    rows = []
+    for e in events:
+        content = rules.EventContent(
+            e["type"], e["at"], e.get("subject") or None, e.get("attrs", {})
+        )
+        rows.append(CaseEvent(digest=content.digest(), **e))
+    CaseEvent.objects.bulk_create(rows, batch_size=batch_size)
+
+
+def all_timelines(*, bureau_id: uuid.UUID | None = None, chunk: int = 5000) -> Any:
+    """(case id, number, kind, flags, unit id, lead officer id, bureau id, [Recorded]) for every
+    case, streaming in case order: the full sweep's single pass over the events."""
+    heads = Case.objects.order_by("pk").values_list(
+        "pk", "number", "kind", "flags", "unit_id", "lead_officer_id", "bureau_id"
+    )
+    events = CaseEvent.objects.order_by("case_id", "at", "seq").values_list(
+        "case_id", "pk", "seq", "type", "at", "subject", "attrs", "corrects_id"
+    )
+    if bureau_id is not None:
+        heads, events = heads.filter(bureau_id=bureau_id), events.filter(bureau_id=bureau_id)
+    event_iter = iter(events.iterator(chunk_size=chunk))
+    pending = next(event_iter, None)
+    for head in heads.iterator(chunk_size=chunk):
+        recorded = []
+        while pending is not None and pending[0] == head[0]:
+            _cid, pk, seq, etype, at, subject, attrs, corrects = pending
+            recorded.append(
+                rules.Recorded(
+                    pk, seq, rules.EventContent(etype, at, subject or None, attrs), corrects
+                )
+            )
+            pending = next(event_iter, None)
+        yield (*head, rules.in_force(recorded))

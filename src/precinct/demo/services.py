@@ -7,13 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from precinct.cases import services as cases
 from precinct.core.ids import uuid7_at
 from precinct.core.scoping import Role
 from precinct.identity import services as identity
 from precinct.org import services as org
 from precinct.org.rules import PostType, UnitKind
+from precinct.supervision import services as supervision
 
-from . import rules
+from . import casegen, rules
 
 DEMO_PASSWORD = "Hegang-Demo-2026!"  # noqa: S105 - documented demo credential; no demo in production
 LOGINS: list[tuple[str, Role, str]] = [
@@ -37,6 +39,8 @@ class DemoResult:
     officers: int
     assignments: int
     logins: list[tuple[str, str]]
+    cases: int = 0
+    findings: int = 0
 
 
 class Ids:
@@ -54,7 +58,15 @@ def _weighted(rng: random.Random, table: list[tuple[PostType, float]]) -> PostTy
     return rng.choices([p for p, _w in table], weights=[w for _p, w in table])[0]
 
 
-def load(*, seed: int, today: dt.date, progress: Progress | None = None) -> DemoResult:
+def load(
+    *,
+    seed: int,
+    today: dt.date,
+    progress: Progress | None = None,
+    criminal_cases: int = 5000,
+    administrative_cases: int = 15000,
+    now: dt.datetime | None = None,
+) -> DemoResult:
     """Create the demo bureau. The caller owns the transaction."""
     report = progress or (lambda stage, done, total: None)
     rng = random.Random(seed)
@@ -240,6 +252,18 @@ def load(*, seed: int, today: dt.date, progress: Progress | None = None) -> Demo
         )
         logins.append((username, role.value))
         report("logins", i, len(LOGINS))
+    n_cases, n_findings = _load_cases(
+        rng=random.Random(seed + 1),
+        bureau_id=bureau.pk,
+        plan=plan,
+        officers=officers,
+        assignments=assignments,
+        today=today,
+        now=now,
+        criminal=criminal_cases,
+        administrative=administrative_cases,
+        report=report,
+    )
     identity.record(
         "demo_loaded",
         object_type="org.bureau",
@@ -250,9 +274,13 @@ def load(*, seed: int, today: dt.date, progress: Progress | None = None) -> Demo
             "units": len(all_units) + 1,
             "officers": len(officers),
             "assignments": len(assignments),
+            "cases": n_cases,
+            "findings": n_findings,
         },
     )
-    return DemoResult(bureau.pk, len(all_units) + 1, len(officers), len(assignments), logins)
+    return DemoResult(
+        bureau.pk, len(all_units) + 1, len(officers), len(assignments), logins, n_cases, n_findings
+    )
 
 
 def _current(
@@ -264,3 +292,70 @@ def _current(
 
 def is_empty() -> bool:
     return org.first_bureau() is None
+
+
+def _load_cases(
+    *,
+    rng: random.Random,
+    bureau_id: uuid.UUID,
+    plan: list[Any],
+    officers: list[dict[str, Any]],
+    assignments: list[dict[str, Any]],
+    today: dt.date,
+    now: dt.datetime | None,
+    criminal: int,
+    administrative: int,
+    report: Progress,
+) -> tuple[int, int]:
+    """Three years of criminal and administrative cases across the stations and sub-bureaus, with
+    their findings and the tickets for their problem points."""
+    if criminal + administrative == 0:
+        return 0, 0
+    staff: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for o, a in _current(officers, assignments):
+        staff.setdefault(a["unit_id"], []).append(o["id"])
+    stations = [p[0] for p in plan if p[1] == UnitKind.STATION]
+    sub_bureaus = [p[0] for p in plan if p[1] == UnitKind.SUB_BUREAU]
+    timelines = casegen.generate(
+        rng, criminal_n=criminal, administrative_n=administrative, today=today
+    )
+    ids = Ids(random.Random(rng.random()), base_ms=1_650_000_000_000)
+    rows, events = [], []
+    for n, tl in enumerate(timelines, start=1):
+        unit = rng.choice(sub_bureaus + stations if tl.kind == "criminal" else stations)
+        case_id = ids()
+        rows.append(
+            {
+                "id": case_id,
+                "bureau_id": bureau_id,
+                "number": tl.number,
+                "kind": tl.kind,
+                "title": tl.title,
+                "unit_id": unit.pk,
+                "lead_officer_id": rng.choice(staff.get(unit.pk) or [None]),
+                "flags": tl.flags,
+            }
+        )
+        for seq, (etype, at, subject, attrs) in enumerate(tl.events, start=1):
+            events.append(
+                {
+                    "id": ids(),
+                    "bureau_id": bureau_id,
+                    "case_id": case_id,
+                    "seq": seq,
+                    "type": etype,
+                    "at": at,
+                    "subject": subject or "",
+                    "attrs": attrs,
+                    "recorded_by": "demo",
+                }
+            )
+        if n % 1000 == 0:
+            report("cases", n, len(timelines))
+    cases.bulk_load(cases=rows, events=events)
+    report("cases", len(timelines), len(timelines))
+    moment = now or dt.datetime.combine(today, dt.time(8), tzinfo=casegen.TZ)
+    _n, findings = supervision.rebuild_findings(
+        now=moment, bureau_id=bureau_id, progress=lambda d, t: report("findings", d, t)
+    )
+    return len(rows), findings

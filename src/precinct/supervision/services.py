@@ -236,6 +236,98 @@ def sweep(*, now: dt.datetime, progress: Callable[[int, int], None] | None = Non
     return changed
 
 
+def rebuild_findings(
+    *,
+    now: dt.datetime,
+    bureau_id: uuid.UUID | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = 5000,
+) -> tuple[int, int]:
+    """Recompute every case in one streaming pass and replace the stored findings wholesale
+    (for the demo loader and a full re-sweep); tickets for problem points are opened as usual.
+    Returns (cases, findings)."""
+    eng = engine_settings()
+    total = cases.case_count()
+    done = n_findings = 0
+    rows: list[Finding] = []
+    problems: list[Finding] = []
+
+    def flush() -> None:
+        Finding.objects.bulk_create(rows, batch_size=2000)
+        Ticket.objects.bulk_create(
+            [
+                Ticket(
+                    bureau_id=f.bureau_id,
+                    finding=f,
+                    case_id=f.case_id,
+                    unit_id=f.unit_id,
+                    lead_officer_id=lead.get(f.case_id),
+                )
+                for f in problems
+            ],
+            batch_size=2000,
+        )
+        rows.clear()
+        problems.clear()
+
+    lead: dict[Any, Any] = {}
+    with transaction.atomic():
+        existing = (
+            Ticket.objects.all()
+            if bureau_id is None
+            else Ticket.objects.filter(bureau_id=bureau_id)
+        )
+        if existing.exists():
+            raise ValidationFailed(
+                [FieldError("tickets", _("tickets exist: use the incremental sweep"))]
+            )
+        (
+            Finding.objects.all()
+            if bureau_id is None
+            else Finding.objects.filter(bureau_id=bureau_id)
+        ).delete()
+        for case_id, number, kind, flags, unit_id, lead_id, b_id, recorded in cases.all_timelines(
+            bureau_id=bureau_id
+        ):
+            lead[case_id] = lead_id
+            events = [
+                Event(r.content.type, r.content.at, r.content.subject, r.content.attrs, seq=r.seq)
+                for r in recorded
+            ]
+            for f in evaluate(Case(number, CaseKind(kind), dict(flags)), events, now, eng):
+                row = Finding(
+                    bureau_id=b_id,
+                    case_id=case_id,
+                    unit_id=unit_id,
+                    rule=f.rule,
+                    subject=f.subject,
+                    title=f.title,
+                    trigger_at=f.trigger_at,
+                    due_at=f.due_at,
+                    state=f.state.value,
+                    met_at=f.met_at,
+                    severity=f.severity.value,
+                    basis=f.basis,
+                    kind=f.kind.value,
+                    reason=f.reason[:200],
+                    version=f.version,
+                )
+                rows.append(row)
+                if f.state in PROBLEM_STATES:
+                    problems.append(row)
+            done += 1
+            if len(rows) >= batch:
+                n_findings += len(rows)
+                flush()
+            if progress and done % 500 == 0:
+                progress(done, total)
+        n_findings += len(rows)
+        flush()
+    if progress:
+        progress(done, total)
+    return done, n_findings
+
+
 # --- lists (scoped) ---------------------------------------------------------------------
 def scope_findings(scope: Scope) -> QuerySet[Finding]:
     return Finding.objects.filter(case__in=cases.scope_cases(scope))

@@ -39,6 +39,8 @@ class Command(TyperCommand):
         if_empty: Annotated[
             bool, typer.Option("--if-empty", help="Do nothing if a bureau exists.")
         ] = False,
+        criminal: Annotated[int, typer.Option(help="Criminal cases over three years.")] = 5000,
+        administrative: Annotated[int, typer.Option(help="Administrative cases.")] = 15000,
     ) -> None:
         """Create the demo bureau, its units, officers and one login per role."""
         console = Console(stderr=True)
@@ -73,12 +75,17 @@ class Command(TyperCommand):
                 transaction.atomic(),
             ):
                 result = services.load(
-                    seed=seed, today=clock.today(settings.TIME_ZONE), progress=report
+                    seed=seed,
+                    today=clock.today(settings.TIME_ZONE),
+                    progress=report,
+                    criminal_cases=criminal,
+                    administrative_cases=administrative,
+                    now=clock.now(),
                 )
         elapsed = time.perf_counter() - started
         console.print(
             f"demo city loaded in {elapsed:.1f} s: {result.units} units, {result.officers} officers, "
-            f"{result.assignments} postings."
+            f"{result.assignments} postings, {result.cases} cases, {result.findings} findings."
         )
         self.stdout.write(f"Demo logins (password: {services.DEMO_PASSWORD}):")
         for username, role in result.logins:
