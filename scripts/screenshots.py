@@ -10,6 +10,8 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PASSWORD = "Hegang-Demo-2026!"
 SHOTS = [
     ("political", "/", "home-political.png"),
+    ("legal", "/supervision/", "supervision.png"),
+    ("legal", "CASE", "case.png"),
     ("political", "/org/officers/?age_band=55%2B", "officers.png"),
     ("leader", "/org/units/", "units.png"),
     ("auditor", "/audit/", "audit.png"),
@@ -33,7 +35,18 @@ def main() -> None:
             page.fill("#id_password", PASSWORD)
             page.click("button[type=submit].primary")
             page.wait_for_url(f"{BASE}/")
+            if path == "CASE":  # the first overdue finding's case
+                page.goto("/supervision/findings/?state=overdue")
+                page.locator("table tbody a").first.click()
+                page.wait_for_selector("#timeline[data-drawn='1'] canvas")
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(OUT / name), full_page=True)
+                ctx.close()
+                continue
             page.goto(path)
+            if name == "supervision.png":
+                page.wait_for_selector("[data-chart=trend] canvas")
+                page.wait_for_timeout(500)
             if name == "officers.png":
                 page.locator("#results tbody a").first.click()
                 page.wait_for_load_state()

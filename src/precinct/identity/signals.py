@@ -13,7 +13,8 @@ from . import services
 from .middleware import client_ip
 
 AUDITED_APPS = {"org", "identity", "cases", "merit", "supervision", "command", "campaigns"}
-NOT_AUDITED = {"identity.auditentry", "identity.audithead"}
+# The audit chain itself, and derived data that the engine recomputes from audited events.
+NOT_AUDITED = {"identity.auditentry", "identity.audithead", "supervision.finding"}
 QUIET_UPDATES = {frozenset({"last_login"}), frozenset({"last_used_at"})}
 
 

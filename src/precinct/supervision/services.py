@@ -169,6 +169,7 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     case, events, (unit_id, lead_id, bureau_id) = _engine_case(case_id)
     fresh = {(f.rule, f.subject): f for f in evaluate(case, events, now, engine_settings())}
     stored = {(f.rule, f.subject): f for f in Finding.objects.filter(case_id=case_id)}
+    ticketed = set(Ticket.objects.filter(case_id=case_id).values_list("finding_id", flat=True))
     changed = 0
     for key, f in fresh.items():
         values = {
@@ -195,7 +196,8 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
                 setattr(row, k, v)
             row.save()
             changed += 1
-        if f.state in PROBLEM_STATES and not Ticket.objects.filter(finding=row).exists():
+        if f.state in PROBLEM_STATES and row.pk not in ticketed:
+            ticketed.add(row.pk)
             Ticket.objects.create(
                 bureau_id=bureau_id,
                 finding=row,
@@ -203,9 +205,7 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
                 unit_id=unit_id,
                 lead_officer_id=lead_id,
             )
-    gone = [
-        row.pk for key, row in stored.items() if key not in fresh and not hasattr(row, "ticket")
-    ]
+    gone = [row.pk for key, row in stored.items() if key not in fresh and row.pk not in ticketed]
     if gone:  # a correction can make a finding disappear; one with a ticket stays on record
         Finding.objects.filter(pk__in=gone).delete()
         changed += len(gone)
