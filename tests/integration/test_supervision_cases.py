@@ -343,3 +343,14 @@ def test_the_demo_city_has_cases_with_a_few_percent_of_real_problems(city) -> No
     kinds = set(Ticket.objects.filter(case__in=demo_cases).values_list("finding__rule", flat=True))
     assert len(kinds) >= 3
     assert Finding.objects.filter(case__in=demo_cases, state="met").count() > 2000
+
+
+def test_the_dashboard_counts_by_rule_unit_and_lead_officer(city, imported) -> None:
+    case = Case.objects.get(pk=imported.case_id)
+    case.lead_officer = Officer.objects.filter(current_unit_id=case.unit_id).first()
+    case.save()
+    data = services.dashboard(city.scope("legal"), now=NOW)
+    assert data["overdue"] >= 1
+    assert any(r["rule"] == "C05" for r in data["by_rule"])
+    assert any(o["case__lead_officer__name"] == case.lead_officer.name for o in data["by_officer"])
+    assert data["open_tickets"] >= 2

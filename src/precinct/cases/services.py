@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from precinct.common import bus
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
@@ -107,11 +107,16 @@ def record_event(
     """Append an event; an event already on the timeline (same content) is not added again.
     Returns the new event, or None when it was a duplicate."""
     digest = content.digest()
-    if CaseEvent.objects.filter(case=case, digest=digest).exists():
+    facts = CaseEvent.objects.filter(case=case).aggregate(
+        last=Max("seq"),
+        same=Count("id", filter=Q(digest=digest)),
+        target=Count("id", filter=Q(pk=corrects)) if corrects is not None else Max("seq"),
+    )
+    if facts["same"]:
         return None
-    if corrects is not None and not CaseEvent.objects.filter(case=case, pk=corrects).exists():
+    if corrects is not None and not facts["target"]:
         raise ValidationFailed([FieldError("corrects", _("no such event on this case"))])
-    seq = (CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
+    seq = (facts["last"] or 0) + 1
     event = CaseEvent.objects.create(
         bureau_id=case.bureau_id,
         case=case,
@@ -139,10 +144,12 @@ def event_id_by_content(case_id: uuid.UUID, content: rules.EventContent) -> uuid
 def timeline(case_id: uuid.UUID, *, include_corrected: bool = False) -> list[rules.Recorded]:
     """The case's events in time order; by default without those a correction replaced."""
     recorded = [
-        rules.Recorded(
-            e.pk, e.seq, rules.EventContent(e.type, e.at, e.subject or None, e.attrs), e.corrects_id
+        rules.Recorded(pk, seq, rules.EventContent(etype, at, subject or None, attrs), corrects)
+        for pk, seq, etype, at, subject, attrs, corrects in CaseEvent.objects.filter(
+            case_id=case_id
         )
-        for e in CaseEvent.objects.filter(case_id=case_id).order_by("at", "seq")
+        .order_by("at", "seq")
+        .values_list("pk", "seq", "type", "at", "subject", "attrs", "corrects_id")
     ]
     return recorded if include_corrected else rules.in_force(recorded)
 

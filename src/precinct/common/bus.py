@@ -22,6 +22,11 @@ def subscribe(name: str, handler: Handler) -> None:
         _handlers[name].append(handler)
 
 
+def unsubscribe(name: str, handler: Handler) -> None:
+    if handler in _handlers.get(name, []):
+        _handlers[name].remove(handler)
+
+
 def publish(name: str, **payload: Any) -> None:
     transaction.on_commit(lambda: dispatch(name, **payload), robust=True)
 

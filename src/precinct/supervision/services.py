@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from precinct.cases import services as cases
 from precinct.cases.rules import EventContent
@@ -40,6 +40,19 @@ from .rules.interchange import parse_raw
 from .rules.tickets import FINAL, may_move
 
 WARNING_PROPOSED = "warning_proposed"
+FINDING_FIELDS = (
+    "title",
+    "trigger_at",
+    "due_at",
+    "state",
+    "met_at",
+    "severity",
+    "basis",
+    "kind",
+    "reason",
+    "version",
+    "unit_id",
+)
 
 
 def engine_settings(time_zone: str | None = None) -> Settings:
@@ -168,9 +181,13 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     Returns how many findings changed."""
     case, events, (unit_id, lead_id, bureau_id) = _engine_case(case_id)
     fresh = {(f.rule, f.subject): f for f in evaluate(case, events, now, engine_settings())}
-    stored = {(f.rule, f.subject): f for f in Finding.objects.filter(case_id=case_id)}
-    ticketed = set(Ticket.objects.filter(case_id=case_id).values_list("finding_id", flat=True))
+    rows = Finding.objects.filter(case_id=case_id).annotate(
+        has_ticket=Exists(Ticket.objects.filter(finding=OuterRef("pk")))
+    )
+    stored: dict[tuple[str, str], Finding] = {(f.rule, f.subject): f for f in rows}
+    ticketed = {f.pk for f in rows if f.has_ticket}
     changed = 0
+    dirty: list[Finding] = []
     for key, f in fresh.items():
         values = {
             "title": f.title,
@@ -194,7 +211,7 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
-            row.save()
+            dirty.append(row)
             changed += 1
         if f.state in PROBLEM_STATES and row.pk not in ticketed:
             ticketed.add(row.pk)
@@ -205,6 +222,11 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
                 unit_id=unit_id,
                 lead_officer_id=lead_id,
             )
+    if dirty:
+        now_ts = clock.now()
+        for row in dirty:
+            row.updated_at = now_ts
+        Finding.objects.bulk_update(dirty, [*FINDING_FIELDS, "updated_at"])
     gone = [row.pk for key, row in stored.items() if key not in fresh and row.pk not in ticketed]
     if gone:  # a correction can make a finding disappear; one with a ticket stays on record
         Finding.objects.filter(pk__in=gone).delete()
@@ -355,6 +377,12 @@ def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
         ),
         "by_unit": list(
             open_problems.values("unit__name", "state").annotate(n=Count("id")).order_by("-n")[:20]
+        ),
+        "by_officer": list(
+            open_problems.exclude(case__lead_officer=None)
+            .values("case__lead_officer__name", "case__lead_officer__police_number", "state")
+            .annotate(n=Count("id"))
+            .order_by("-n")[:20]
         ),
         "open_tickets": scope_tickets(scope).exclude(state__in=FINAL).count(),
     }
