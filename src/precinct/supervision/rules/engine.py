@@ -7,8 +7,9 @@ order of arrival (events are sorted by time here).
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from .model import Case, CaseKind, Event, Finding, Limit, LimitKind, Match, Rule, State, on
@@ -32,22 +33,46 @@ class Settings:
     calendar_years: range | None = None  # years the holiday calendar knows; None: all
 
 
-def _index(rules: Sequence[Rule]) -> dict[CaseKind, dict[str, list[tuple[int, Rule]]]]:
-    """Rules by case kind and trigger event type, in table order."""
+@dataclass(frozen=True)
+class _Compiled:
+    """A rule prepared for the hot path."""
+
+    rule: Rule
+    special: Callable[..., list[Finding]] | None
+    fast: bool  # triggers match on type alone and the rule is always in force
+    versioned: bool  # the id has several versions: findings need de-duplication
+
+
+_Index = dict[CaseKind, dict[str, tuple[int, ...]]]
+
+
+def _compile(rules: Sequence[Rule]) -> tuple[_Index, list[_Compiled]]:
+    """Rules by case kind and trigger event type (positions in table order), compiled once per
+    rule table."""
     cached = _INDEX.get(id(rules))
     if cached is not None and cached[0] is rules:
-        return cached[1]
-    index: dict[CaseKind, dict[str, list[tuple[int, Rule]]]] = {
-        k: defaultdict(list) for k in CaseKind
-    }
+        return cached[1], cached[2]
+    counts: dict[str, int] = defaultdict(int)
+    for r in rules:
+        counts[r.id] += 1
+    compiled = [
+        _Compiled(
+            r, SPECIAL.get(r.evaluator), r.trigger.plain and r.always_in_force, counts[r.id] > 1
+        )
+        for r in rules
+    ]
+    lists: dict[CaseKind, dict[str, list[int]]] = {k: defaultdict(list) for k in CaseKind}
     for n, rule in enumerate(rules):
         for t in rule.trigger.types:
-            index[rule.case_kind][t].append((n, rule))
-    _INDEX[id(rules)] = (rules, index)
-    return index
+            lists[rule.case_kind][t].append(n)
+    index = {k: {t: tuple(v) for t, v in d.items()} for k, d in lists.items()}
+    _INDEX[id(rules)] = (rules, index, compiled)
+    return index, compiled
 
 
-_INDEX: dict[int, tuple[Sequence[Rule], dict[CaseKind, dict[str, list[tuple[int, Rule]]]]]] = {}
+_INDEX: dict[int, tuple[Sequence[Rule], _Index, list[_Compiled]]] = {}
+_EVENT_ORDER = attrgetter("at", "seq")
+_FINDING_ORDER = attrgetter("due_at", "rule", "subject")
 
 
 def evaluate(
@@ -56,41 +81,53 @@ def evaluate(
     """All findings for one case as of ``now``, sorted by due time (mandatory-step findings,
     which have their trigger as due time, sort in with the rest)."""
     # As of ``now``: what is recorded for later has not happened yet.
-    ordered = sorted((e for e in events if e.at <= now), key=_event_order)
+    ordered = [e for e in events if e.at <= now]
+    ordered.sort(key=_EVENT_ORDER)
     by_type: dict[str, list[Event]] = defaultdict(list)
     for e in ordered:
         by_type[e.type].append(e)
-    by_trigger = _index(settings.rules)[case.kind]
-    numbers = sorted({n for t in by_type if t in by_trigger for n, _rule in by_trigger[t]})
+    index, compiled = _compile(settings.rules)
+    by_trigger = index[case.kind]
+    numbers: set[int] = set()
+    for t in by_type:
+        hit = by_trigger.get(t)
+        if hit:
+            numbers.update(hit)
     found: list[Finding] = []
     versioned: dict[tuple[str, str], Finding] = {}
-    rules = settings.rules
-    multi = _versioned_ids(rules)
-    for n in numbers:
-        rule = rules[n]
+    for n in sorted(numbers):
+        c = compiled[n]
+        rule = c.rule
         if rule.applies is not None and not rule.applies(case, ordered):
             continue
         match = rule.trigger
-        if match.plain and rule.always_in_force:
-            triggers = [e for t in match.types for e in by_type.get(t, ())]
+        if c.fast:
+            if len(match.types) == 1:
+                (t,) = match.types
+                triggers = by_type[t]
+            else:
+                triggers = [e for t in match.types for e in by_type.get(t, ())]
+                triggers.sort(key=_EVENT_ORDER)
         else:
+            plain, since, until = match.plain, rule.valid_from, rule.valid_to
             triggers = [
                 e
                 for t in match.types
                 for e in by_type.get(t, ())
-                if match(e) and rule.in_force(e.at)
+                if (plain or match(e))
+                and (since is None or e.at >= since)
+                and (until is None or e.at < until)
             ]
+            if len(match.types) > 1:
+                triggers.sort(key=_EVENT_ORDER)
         if not triggers:
             continue
-        if len(rule.trigger.types) > 1:
-            triggers.sort(key=lambda e: (e.at, e.seq))
-        special = SPECIAL.get(rule.evaluator)
         produced = (
-            special(rule, case, triggers, by_type, now, settings)
-            if special
+            c.special(rule, case, triggers, by_type, now, settings)
+            if c.special
             else _periods(rule, case, triggers, by_type, now, settings)
         )
-        if rule.id not in multi:
+        if not c.versioned:
             found.extend(produced)  # one finding per subject by construction
             continue
         for f in produced:  # versions of one rule: the earliest trigger wins
@@ -98,35 +135,8 @@ def evaluate(
             if key not in versioned or f.trigger_at < versioned[key].trigger_at:
                 versioned[key] = f
     found.extend(versioned.values())
-    found.sort(key=_finding_order)
+    found.sort(key=_FINDING_ORDER)  # every finding has a due time (mandatory steps: the trigger)
     return found
-
-
-def _versioned_ids(rules: Sequence[Rule]) -> frozenset[str]:
-    """Ids that appear in more than one version (their findings need de-duplication)."""
-    cached = _MULTI.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
-    seen: set[str] = set()
-    multi: set[str] = set()
-    for r in rules:
-        (multi if r.id in seen else seen).add(r.id)
-    _MULTI[id(rules)] = (rules, frozenset(multi))
-    return frozenset(multi)
-
-
-_MULTI: dict[int, tuple[Sequence[Rule], frozenset[str]]] = {}
-
-
-_FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
-
-
-def _event_order(e: Event) -> tuple[dt.datetime, int]:
-    return (e.at, e.seq)
-
-
-def _finding_order(f: Finding) -> tuple[dt.datetime, str, str]:
-    return (f.due_at or _FAR, f.rule, f.subject)
 
 
 # --- the plain period -------------------------------------------------------------------
