@@ -15,9 +15,11 @@ class EventContent:
     subject: str | None
     attrs: Mapping[str, Any]
 
-    def digest(self) -> str:
-        """Identity of an event by its content: importing the same event twice changes nothing."""
+    def digest(self, corrects: Any = None) -> str:
+        """Identity of an event by its content (and what it corrects): importing the same event
+        twice changes nothing."""
         body = {
+            "corrects": str(corrects) if corrects else None,
             "type": self.type,
             "at": self.at.astimezone(dt.UTC).isoformat(),
             "subject": self.subject,

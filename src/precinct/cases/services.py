@@ -16,6 +16,7 @@ from . import rules
 from .models import Case, CaseEvent, CasePerson
 
 CASE_EVENT_RECORDED = "case_event_recorded"
+CASE_CHANGED = "case_changed"  # flags or facts that choose the lawful limits changed
 
 
 def scope_cases(scope: Scope) -> QuerySet[Case]:
@@ -74,6 +75,7 @@ def upsert_case(*, bureau_id: uuid.UUID, data: CaseData) -> tuple[Case, bool]:
             case.title, changed = data.title, True
         if changed:
             case.save()
+            bus.publish(CASE_CHANGED, case_id=case.pk)
         return case, False
     case = Case.objects.create(
         bureau_id=bureau_id,
@@ -106,14 +108,19 @@ def record_event(
 ) -> CaseEvent | None:
     """Append an event; an event already on the timeline (same content) is not added again.
     Returns the new event, or None when it was a duplicate."""
-    digest = content.digest()
+    digest = content.digest(corrects)
+    lock_case(case.pk)  # one writer per case at a time: seq and the duplicate check stay true
     facts = CaseEvent.objects.filter(case=case).aggregate(
         last=Max("seq"),
         same=Count("id", filter=Q(digest=digest)),
         target=Count("id", filter=Q(pk=corrects)) if corrects is not None else Max("seq"),
     )
     if facts["same"]:
-        return None
+        return None  # already on the timeline: importing twice changes nothing
+    if corrects is not None and CaseEvent.objects.filter(case=case, corrects_id=corrects).exists():
+        raise ValidationFailed(
+            [FieldError("corrects", _("this event is corrected already: correct the correction"))]
+        )
     if corrects is not None and not facts["target"]:
         raise ValidationFailed([FieldError("corrects", _("no such event on this case"))])
     seq = (facts["last"] or 0) + 1
@@ -133,12 +140,19 @@ def record_event(
     return event
 
 
-def event_id_by_content(case_id: uuid.UUID, content: rules.EventContent) -> uuid.UUID | None:
+def event_id_by_content(
+    case_id: uuid.UUID, content: rules.EventContent, corrects: uuid.UUID | None = None
+) -> uuid.UUID | None:
     return (
-        CaseEvent.objects.filter(case_id=case_id, digest=content.digest())
+        CaseEvent.objects.filter(case_id=case_id, digest=content.digest(corrects))
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def lock_case(case_id: uuid.UUID) -> None:
+    """Serialise writers of one case (the caller owns the transaction)."""
+    list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True))
 
 
 def timeline(case_id: uuid.UUID, *, include_corrected: bool = False) -> list[rules.Recorded]:

@@ -89,7 +89,8 @@ def scope_for(user: User) -> Scope:
 
 
 # --- audit --------------------------------------------------------------------------------
-REDACTED_FIELDS = {"password", "digest"}
+# Secrets and citizens' identity numbers appear in the log only as fingerprints.
+REDACTED_FIELDS = {"password", "digest", "id_number"}
 
 
 def _fingerprint(value: object) -> str:

@@ -14,6 +14,7 @@ STATE_LABELS = {
     "overdue": _("Overdue"),
     "waived": _("Waived"),
     "violated": _("Violated"),
+    "withdrawn": _("Withdrawn"),
 }
 TICKET_STATE_LABELS = {
     "open": _("Open"),

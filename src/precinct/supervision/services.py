@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from precinct.cases import services as cases
@@ -24,9 +24,18 @@ from precinct.core.scoping import Role, Scope
 from precinct.org import services as org
 
 from . import calendar
-from .models import CaseReview, Finding, ReviewItem, Ticket, TicketStep, WarningProposal
+from .models import (
+    TICKET_STATE_LABELS,
+    CaseReview,
+    Finding,
+    ReviewItem,
+    Ticket,
+    TicketStep,
+    WarningProposal,
+)
 from .rules import (
     PROBLEM_STATES,
+    RULE_IDS,
     Case,
     CaseKind,
     Event,
@@ -40,6 +49,7 @@ from .rules.interchange import parse_raw
 from .rules.tickets import FINAL, may_move
 
 WARNING_PROPOSED = "warning_proposed"
+WITHDRAWN = "withdrawn"  # a stored finding the timeline no longer produces (after a correction)
 FINDING_FIELDS = (
     "title",
     "trigger_at",
@@ -123,7 +133,9 @@ def import_document(
         )
         if row is not None:
             new += 1
-        ids[position] = row.pk if row is not None else cases.event_id_by_content(case.pk, content)
+        ids[position] = (
+            row.pk if row is not None else cases.event_id_by_content(case.pk, content, corrects)
+        )
     return ImportOutcome(case.pk, case.number, created, new)
 
 
@@ -161,6 +173,8 @@ def import_path(
             results.append(FileOutcome(str(file), None, str(exc)))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             results.append(FileOutcome(str(file), None, f"not a readable JSON file: {exc}"))
+        except (DatabaseError, OverflowError) as exc:  # nothing of this file was kept
+            results.append(FileOutcome(str(file), None, f"refused by the database: {exc}"))
         if progress:
             progress(n, len(files))
     return results
@@ -179,6 +193,7 @@ def _engine_case(case_id: uuid.UUID) -> tuple[Case, list[Event], tuple[Any, ...]
 def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     """Bring a case's stored findings up to date; open a ticket for each new problem point.
     Returns how many findings changed."""
+    cases.lock_case(case_id)  # one recompute per case at a time
     case, events, (unit_id, lead_id, bureau_id) = _engine_case(case_id)
     fresh = {(f.rule, f.subject): f for f in evaluate(case, events, now, engine_settings())}
     rows = Finding.objects.filter(case_id=case_id).annotate(
@@ -228,9 +243,17 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
             row.updated_at = now_ts
         Finding.objects.bulk_update(dirty, [*FINDING_FIELDS, "updated_at"])
     gone = [row.pk for key, row in stored.items() if key not in fresh and row.pk not in ticketed]
-    if gone:  # a correction can make a finding disappear; one with a ticket stays on record
+    if gone:  # a correction can make a finding disappear
         Finding.objects.filter(pk__in=gone).delete()
         changed += len(gone)
+    withdrawn = [
+        row.pk
+        for key, row in stored.items()
+        if key not in fresh and row.pk in ticketed and row.state != WITHDRAWN
+    ]
+    if withdrawn:  # one with a ticket stays on record, withdrawn: no longer counted as a problem
+        Finding.objects.filter(pk__in=withdrawn).update(state=WITHDRAWN, updated_at=clock.now())
+        changed += len(withdrawn)
     return changed
 
 
@@ -241,6 +264,7 @@ def _on_case_event(case_id: uuid.UUID) -> None:
 def connect() -> None:
     """Subscribe supervision's reactions (called from AppConfig.ready)."""
     bus.subscribe(cases.CASE_EVENT_RECORDED, _on_case_event)
+    bus.subscribe(cases.CASE_CHANGED, _on_case_event)
 
 
 def sweep(*, now: dt.datetime, progress: Callable[[int, int], None] | None = None) -> int:
@@ -392,6 +416,8 @@ def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
 def move_ticket(
     scope: Scope, ticket_id: uuid.UUID, *, to_state: str, by: str, note: str = ""
 ) -> Ticket:
+    if to_state not in TICKET_STATE_LABELS:
+        raise ValidationFailed([FieldError("to_state", _("unknown ticket state"))])
     ticket = scope_tickets(scope).select_for_update().filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound("ticket")
@@ -458,6 +484,11 @@ def add_review(
     ]
     if not rows:
         errors.append(FieldError("items", _("a review records at least one finding")))
+    errors += [
+        FieldError(f"items[{i}].rule", _("unknown rule %(rule)s"), params={"rule": rule})
+        for i, (_g, rule, _t) in enumerate(rows)
+        if rule and rule not in RULE_IDS
+    ]
     if errors:
         raise ValidationFailed(errors)
     review = CaseReview.objects.create(

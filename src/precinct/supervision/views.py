@@ -10,8 +10,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -143,6 +145,16 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     )
 
 
+def _back(request: HttpRequest, fallback: str) -> str:
+    """Where to return after a form: only a path of this site, never elsewhere."""
+    target = request.POST.get("back", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return target
+    return fallback
+
+
 @require_POST
 def ticket_move(request: HttpRequest, ticket_id: uuid.UUID) -> HttpResponse:
     scope = caller(request)
@@ -159,10 +171,10 @@ def ticket_move(request: HttpRequest, ticket_id: uuid.UUID) -> HttpResponse:
         raise Http404 from exc
     except ValidationFailed as exc:
         messages.error(request, "; ".join(explain(e) for e in exc.errors))
-        return redirect(request.POST.get("back") or "supervision:dashboard")
+        return HttpResponseRedirect(_back(request, reverse("supervision:dashboard")))
     except PermissionDenied:
         messages.error(request, _("Your role may not make this change."))
-        return redirect(request.POST.get("back") or "supervision:dashboard")
+        return HttpResponseRedirect(_back(request, reverse("supervision:dashboard")))
     messages.success(request, _("Ticket updated."))
     return redirect("supervision:case_detail", case_id=ticket.case_id)
 

@@ -113,6 +113,8 @@ def parse_time(value: Any, where: str, field: str = "at") -> dt.datetime:
         ) from None
     if t.tzinfo is None or t.utcoffset() is None:
         raise InterchangeError(f"{where}: field '{field}' has no UTC offset: {value!r}")
+    if not 1990 <= t.year <= 2100:
+        raise InterchangeError(f"{where}: field '{field}' is outside 1990–2100: {value!r}")
     return t
 
 
@@ -154,8 +156,8 @@ def parse_raw(document: Any) -> tuple[Case, list[Event]]:
     if not isinstance(raw_case, Mapping):
         raise InterchangeError("case: field 'case' is missing or not an object")
     case_id = raw_case.get("id")
-    if not isinstance(case_id, str) or not case_id.strip():
-        raise InterchangeError("case: field 'id' must be non-empty text")
+    if not isinstance(case_id, str) or not case_id.strip() or len(case_id) > 64:
+        raise InterchangeError("case: field 'id' must be text of 1–64 characters")
     try:
         kind = CaseKind(str(raw_case.get("kind")))
     except ValueError:
@@ -194,8 +196,10 @@ def parse_raw(document: Any) -> tuple[Case, list[Event]]:
             )
         latest = at if latest is None else max(latest, at)
         subject = raw.get("subject")
-        if subject is not None and (not isinstance(subject, str) or not subject.strip()):
-            raise InterchangeError(f"{where}: field 'subject' must be non-empty text")
+        if subject is not None and (
+            not isinstance(subject, str) or not subject.strip() or len(subject) > 64
+        ):
+            raise InterchangeError(f"{where}: field 'subject' must be text of 1–64 characters")
         attrs: dict[str, Any] = {}
         required = EVENT_TYPES[etype]
         for name, kind_ in required.items():
