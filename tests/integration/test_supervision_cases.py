@@ -545,3 +545,12 @@ def test_parallel_writers_on_one_case_neither_collide_nor_duplicate(city_committ
     assert sum(1 for r in results if r is not None) == 3
     seqs = list(CaseEvent.objects.filter(case=case).values_list("seq", flat=True))
     assert len(seqs) == len(set(seqs)) == 7
+
+
+def test_every_event_type_has_a_name_on_the_case_page(city, imported) -> None:
+    from precinct.supervision.labels import EVENT_LABELS
+    from precinct.supervision.rules.interchange import EVENT_TYPES
+
+    assert set(EVENT_LABELS) == set(EVENT_TYPES)
+    html = city.client("legal").get(f"/supervision/cases/{imported.case_id}/").content.decode()
+    assert "刑事拘留" in html and 'title="detained"' in html

@@ -25,6 +25,7 @@ from precinct.core.scoping import Role
 from precinct.identity.services import caller
 
 from . import services
+from .labels import event_label
 from .models import STATE_LABELS, TICKET_STATE_LABELS
 from .rules import RULES
 from .rules.tickets import next_states
@@ -112,7 +113,9 @@ def _timeline_chart(findings: list[Any], events: list[Any], tz: ZoneInfo) -> dic
             }
             for i, f in enumerate(findings)
         ],
-        "events": [{"at": ms(e.at), "type": e.type, "subject": e.subject} for e in events],
+        "events": [
+            {"at": ms(e.at), "type": event_label(e.type), "subject": e.subject} for e in events
+        ],
         "now": ms(clock.now()),
     }
 
@@ -125,6 +128,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         raise Http404 from exc
     findings = services.case_findings(scope, case_id)
     events = list(cases.event_rows(case_id))
+    for e in events:
+        e.label = event_label(e.type)  # type: ignore[attr-defined]
     corrected = {e.corrects_id for e in events if e.corrects_id}
     tickets = list(services.scope_tickets(scope).filter(case_id=case_id).select_related("finding"))
     tz = ZoneInfo(settings.TIME_ZONE)
