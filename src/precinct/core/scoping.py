@@ -60,7 +60,3 @@ class Scope:
     @property
     def can_edit_people(self) -> bool:
         return self.role in {Role.POLITICAL_DEPT, Role.UNIT_CHIEF}
-
-
-SYSTEM = Scope(user_id=None, role=Role.LEADERSHIP, bureau_id=None)
-"""Scope of trusted internal jobs (CLI, demo loader) within one bureau: set bureau_id with replace()."""

@@ -10,7 +10,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -185,7 +185,7 @@ def record_write(
         return
     bureau = (after or before or {}).get("bureau_id") or ""
     record(
-        f"{action}",
+        action,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),
         detail={"changes": changes} if action == "update" else {"row": after or before},
@@ -311,18 +311,6 @@ def create_user(
     user.set_password(password)
     user.save()
     return user
-
-
-def user_by_username(username: str) -> User | None:
-    return User.objects.filter(username=username).first()
-
-
-def users_for_officer_ids(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    return dict(User.objects.filter(officer_id__in=ids).values_list("officer_id", "username"))
-
-
-def with_bureau(scope: Scope, bureau_id: uuid.UUID) -> Scope:
-    return replace(scope, bureau_id=bureau_id)
 
 
 def caller(request: Any) -> Scope:

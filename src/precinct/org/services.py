@@ -4,6 +4,7 @@ place where the caller's role, bureau and unit decide what is visible."""
 import datetime as dt
 import io
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,13 +67,6 @@ def _editable_unit(scope: Scope, unit_id: uuid.UUID) -> Unit:
 # --- units ------------------------------------------------------------------------------
 def unit_path(unit_id: uuid.UUID) -> str | None:
     return Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
-
-
-def bureau_time_zone(bureau_id: uuid.UUID) -> str:
-    return (
-        Bureau.objects.filter(pk=bureau_id).values_list("time_zone", flat=True).first()
-        or "Asia/Shanghai"
-    )
 
 
 @dataclass
@@ -373,13 +367,16 @@ def add_assignment(
     return assignment
 
 
+def _in_force(postings: Iterable[Assignment], today: dt.date) -> tuple[uuid.UUID | None, str]:
+    """(unit, position) of the posting in force on ``today``, or (None, "")."""
+    history = {str(a.pk): a for a in postings}
+    key = rules.current_period({k: rules.Period(a.start, a.end) for k, a in history.items()}, today)
+    return (history[key].unit_id, history[key].position) if key else (None, "")
+
+
 def refresh_current_unit(officer: Officer, today: dt.date) -> None:
     """Derive the officer's current unit and position from the assignment history."""
-    history = {str(a.pk): a for a in Assignment.objects.filter(officer=officer)}
-    key = rules.current_period({k: rules.Period(a.start, a.end) for k, a in history.items()}, today)
-    current = history.get(key) if key else None
-    unit_id = current.unit_id if current else None
-    position = current.position if current else ""
+    unit_id, position = _in_force(Assignment.objects.filter(officer=officer), today)
     if officer.current_unit_id != unit_id or officer.current_position != position:
         officer.current_unit_id = unit_id
         officer.current_position = position
@@ -399,24 +396,15 @@ def bulk_load(
     ``officer_id``. Current unit and position are derived here from the postings."""
     rows = [Officer(bureau_id=bureau_id, **o) for o in officers]
     posts = [Assignment(bureau_id=bureau_id, **a) for a in assignments]
-    by_officer: dict[uuid.UUID, dict[str, Assignment]] = {}
+    by_officer: dict[uuid.UUID, list[Assignment]] = {}
     for a in posts:
-        by_officer.setdefault(a.officer_id, {})[str(a.pk)] = a
+        by_officer.setdefault(a.officer_id, []).append(a)
     for o in rows:
-        history = by_officer.get(o.pk, {})
-        key = rules.current_period(
-            {k: rules.Period(a.start, a.end) for k, a in history.items()}, today
-        )
-        if key is not None:
-            o.current_unit_id = history[key].unit_id
-            o.current_position = history[key].position
+        unit_id, position = _in_force(by_officer.get(o.pk, []), today)
+        if unit_id is not None:
+            o.current_unit_id, o.current_position = unit_id, position
     Officer.objects.bulk_create(rows, batch_size=batch_size)
     Assignment.objects.bulk_create(posts, batch_size=batch_size)
-
-
-def officer_count(bureau_id: uuid.UUID | None = None) -> int:
-    qs = Officer.objects.all()
-    return qs.filter(bureau_id=bureau_id).count() if bureau_id else qs.count()
 
 
 def officer_ids_by_number(bureau_id: uuid.UUID, numbers: list[str]) -> dict[str, uuid.UUID]:
@@ -705,17 +693,12 @@ def refresh_current_units(*, bureau_id: uuid.UUID | None = None, today: dt.date)
             officers.filter(bureau_id=bureau_id),
             postings.filter(bureau_id=bureau_id),
         )
-    history: dict[uuid.UUID, dict[str, Assignment]] = {}
+    history: dict[uuid.UUID, list[Assignment]] = {}
     for a in postings.only("id", "officer_id", "unit_id", "position", "start", "end"):
-        history.setdefault(a.officer_id, {})[str(a.pk)] = a
+        history.setdefault(a.officer_id, []).append(a)
     changed = 0
     for officer in officers.only("id", "current_unit_id", "current_position"):
-        mine = history.get(officer.pk, {})
-        key = rules.current_period(
-            {k: rules.Period(a.start, a.end) for k, a in mine.items()}, today
-        )
-        unit_id = mine[key].unit_id if key else None
-        position = mine[key].position if key else ""
+        unit_id, position = _in_force(history.get(officer.pk, []), today)
         if (officer.current_unit_id, officer.current_position) != (unit_id, position):
             officer.current_unit_id, officer.current_position = unit_id, position
             officer.save(update_fields=["current_unit", "current_position", "updated_at"])

@@ -190,6 +190,23 @@ def _engine_case(case_id: uuid.UUID) -> tuple[Case, list[Event], tuple[Any, ...]
     return Case(number, CaseKind(kind), dict(flags)), events, (unit_id, lead_id, bureau_id)
 
 
+def _stored_values(f: EngineFinding, unit_id: Any) -> dict[str, Any]:
+    """An engine finding as the stored Finding's fields (all but case, rule and subject)."""
+    return {
+        "title": f.title,
+        "trigger_at": f.trigger_at,
+        "due_at": f.due_at,
+        "state": f.state.value,
+        "met_at": f.met_at,
+        "severity": f.severity.value,
+        "basis": f.basis,
+        "kind": f.kind.value,
+        "reason": f.reason[:200],
+        "version": f.version,
+        "unit_id": unit_id,
+    }
+
+
 def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     """Bring a case's stored findings up to date; open a ticket for each new problem point.
     Returns how many findings changed."""
@@ -204,19 +221,7 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     changed = 0
     dirty: list[Finding] = []
     for key, f in fresh.items():
-        values = {
-            "title": f.title,
-            "trigger_at": f.trigger_at,
-            "due_at": f.due_at,
-            "state": f.state.value,
-            "met_at": f.met_at,
-            "severity": f.severity.value,
-            "basis": f.basis,
-            "kind": f.kind.value,
-            "reason": f.reason[:200],
-            "version": f.version,
-            "unit_id": unit_id,
-        }
+        values = _stored_values(f, unit_id)
         row = stored.get(key)
         if row is None:
             row = Finding.objects.create(
@@ -344,19 +349,9 @@ def rebuild_findings(
                 row = Finding(
                     bureau_id=b_id,
                     case_id=case_id,
-                    unit_id=unit_id,
                     rule=f.rule,
                     subject=f.subject,
-                    title=f.title,
-                    trigger_at=f.trigger_at,
-                    due_at=f.due_at,
-                    state=f.state.value,
-                    met_at=f.met_at,
-                    severity=f.severity.value,
-                    basis=f.basis,
-                    kind=f.kind.value,
-                    reason=f.reason[:200],
-                    version=f.version,
+                    **_stored_values(f, unit_id),
                 )
                 rows.append(row)
                 if f.state in PROBLEM_STATES:
@@ -389,7 +384,18 @@ def case_findings(scope: Scope, case_id: uuid.UUID) -> list[Finding]:
 
 
 def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
-    """Due soon and overdue now, by unit, by rule; the numbers behind the supervision page."""
+    """Due soon and overdue now, by rule, unit and lead officer, and problem points by month (the
+    last 24, in the bureau's zone): the numbers behind the supervision page."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    months: dict[str, int] = {}
+    for (trigger_at,) in (
+        scope_findings(scope)
+        .filter(state__in=["late", "overdue", "violated"])
+        .values_list("trigger_at")
+    ):
+        month = trigger_at.astimezone(tz).strftime("%Y-%m")
+        months[month] = months.get(month, 0) + 1
+    trend = sorted(months.items())[-24:]
     open_problems = scope_findings(scope).filter(state__in=["due_soon", "overdue"])
     return {
         "due_soon": open_problems.filter(state="due_soon").count(),
@@ -409,6 +415,7 @@ def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
             .order_by("-n")[:20]
         ),
         "open_tickets": scope_tickets(scope).exclude(state__in=FINAL).count(),
+        "trend": {"months": [m for m, _n in trend], "counts": [n for _m, n in trend]},
     }
 
 

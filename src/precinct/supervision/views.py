@@ -2,11 +2,8 @@
 
 import datetime as dt
 import uuid
-from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -34,24 +31,8 @@ RULE_TITLES = {r.id: r.title for r in RULES}
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    scope = caller(request)
-    data = services.dashboard(scope, now=clock.now())
-    tz = ZoneInfo(settings.TIME_ZONE)
-    months: Counter[str] = Counter()
-    for (trigger_at,) in (
-        services.scope_findings(scope)
-        .filter(state__in=["late", "overdue", "violated"])
-        .values_list("trigger_at")
-    ):
-        months[trigger_at.astimezone(tz).strftime("%Y-%m")] += 1
-    trend = sorted(months.items())[-24:]
     return render(
-        request,
-        "supervision/dashboard.html",
-        {
-            **data,
-            "trend": {"months": [m for m, _n in trend], "counts": [n for _m, n in trend]},
-        },
+        request, "supervision/dashboard.html", services.dashboard(caller(request), now=clock.now())
     )
 
 
@@ -93,7 +74,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/case_list.html", {"page": page, "q": q})
 
 
-def _timeline_chart(findings: list[Any], events: list[Any], tz: ZoneInfo) -> dict[str, Any]:
+def _timeline_chart(findings: list[Any], events: list[Any]) -> dict[str, Any]:
     """Series for the case page: each deadline as a bar from trigger to due, events as points."""
 
     def ms(t: dt.datetime | None) -> int | None:
@@ -132,7 +113,6 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         e.label = event_label(e.type)  # type: ignore[attr-defined]
     corrected = {e.corrects_id for e in events if e.corrects_id}
     tickets = list(services.scope_tickets(scope).filter(case_id=case_id).select_related("finding"))
-    tz = ZoneInfo(settings.TIME_ZONE)
     return render(
         request,
         "supervision/case_detail.html",
@@ -144,7 +124,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "tickets": [(t, next_states(t.state, scope.role)) for t in tickets],
             "ticket_labels": TICKET_STATE_LABELS,
             "persons": cases.persons(case_id, full_identity=scope.role == Role.LEGAL_SUPERVISION),
-            "chart": _timeline_chart(findings, events, tz),
+            "chart": _timeline_chart(findings, events),
             "can_review": scope.role in {Role.LEGAL_SUPERVISION, Role.LEADERSHIP},
         },
     )

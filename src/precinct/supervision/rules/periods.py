@@ -20,10 +20,6 @@ from zoneinfo import ZoneInfo
 IsHoliday = Callable[[dt.date], bool]
 
 
-def no_holidays(day: dt.date) -> bool:
-    return False
-
-
 def weekends(day: dt.date) -> bool:
     return day.weekday() >= 5
 
@@ -54,13 +50,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def end_of(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     """24:00 local of ``day`` (= 00:00 of the next day), as an aware datetime."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-
-
-def last_day(trigger: dt.datetime, limit: Limit, tz: ZoneInfo) -> dt.date:
-    local = trigger.astimezone(tz).date()
-    if limit.unit is Unit.DAYS:
-        return local + dt.timedelta(days=limit.amount)
-    return add_months(local, limit.amount)
 
 
 def due_at(
