@@ -1,13 +1,15 @@
 """Case use cases: the scoped case list, the append-only timeline, corrections."""
 
+import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from precinct.common import bus
+from precinct.common import bulk, bus
+from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
@@ -188,73 +190,252 @@ def persons(case_id: uuid.UUID, *, full_identity: bool) -> list[dict[str, Any]]:
     ]
 
 
-def case_ids(*, bureau_id: uuid.UUID | None = None, batch: int = 2000) -> Any:
-    """Every case id, in batches (for the sweep)."""
-    qs = Case.objects.order_by("pk").values_list("pk", flat=True)
-    if bureau_id is not None:
-        qs = qs.filter(bureau_id=bureau_id)
-    last = None
-    while True:
-        page = list((qs.filter(pk__gt=last) if last else qs)[:batch])
-        if not page:
-            return
-        yield page
-        last = page[-1]
+def case_count(*, bureau_id: uuid.UUID | None = None) -> int:
+    qs = Case.objects.all()
+    return (qs if bureau_id is None else qs.filter(bureau_id=bureau_id)).count()
 
 
-def case_facts(
-    case_id: uuid.UUID,
-) -> tuple[str, str, Mapping[str, bool], uuid.UUID, uuid.UUID | None, uuid.UUID]:
-    """(number, kind, flags, unit, lead officer, bureau) of a case, for supervision."""
-    c = (
-        Case.objects.filter(pk=case_id)
-        .values_list("number", "kind", "flags", "unit_id", "lead_officer_id", "bureau_id")
-        .get()
-    )
-    return c[0], c[1], c[2], c[3], c[4], c[5]
+_CASE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "bureau_id",
+    "number",
+    "kind",
+    "title",
+    "unit_id",
+    "lead_officer_id",
+    "flags",
+    "campaign_tags",
+)
+_EVENT_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "bureau_id",
+    "case_id",
+    "seq",
+    "type",
+    "at",
+    "subject",
+    "attrs",
+    "corrects_id",
+    "digest",
+    "recorded_by",
+)
 
 
-def case_count() -> int:
-    return Case.objects.count()
+def event_count() -> int:
+    return CaseEvent.objects.count()
 
 
 def bulk_load(
-    *, cases: list[dict[str, Any]], events: list[dict[str, Any]], batch_size: int = 2000
-) -> None:
-    """Trusted bulk insert for the demo loader: Case field dicts (with ``id``) and CaseEvent field
-    dicts (with ``case_id``, ``seq``, ``type``, ``at``, ``subject``, ``attrs``). Digests are
-    computed here; no events are published (the caller rebuilds findings in one pass)."""
-    Case.objects.bulk_create([Case(**c) for c in cases], batch_size=batch_size)
-    rows = []
-    for e in events:
-        content = rules.EventContent(
-            e["type"], e["at"], e.get("subject") or None, e.get("attrs", {})
-        )
-        rows.append(CaseEvent(digest=content.digest(), **e))
-    CaseEvent.objects.bulk_create(rows, batch_size=batch_size)
-
-
-def all_timelines(*, bureau_id: uuid.UUID | None = None, chunk: int = 5000) -> Any:
-    """(case id, number, kind, flags, unit id, lead officer id, bureau id, [Recorded]) for every
-    case, streaming in case order: the full sweep's single pass over the events."""
-    heads = Case.objects.order_by("pk").values_list(
-        "pk", "number", "kind", "flags", "unit_id", "lead_officer_id", "bureau_id"
-    )
-    events = CaseEvent.objects.order_by("case_id", "at", "seq").values_list(
-        "case_id", "pk", "seq", "type", "at", "subject", "attrs", "corrects_id"
-    )
-    if bureau_id is not None:
-        heads, events = heads.filter(bureau_id=bureau_id), events.filter(bureau_id=bureau_id)
-    event_iter = iter(events.iterator(chunk_size=chunk))
-    pending = next(event_iter, None)
-    for head in heads.iterator(chunk_size=chunk):
-        recorded = []
-        while pending is not None and pending[0] == head[0]:
-            _cid, pk, seq, etype, at, subject, attrs, corrects = pending
-            recorded.append(
-                rules.Recorded(
-                    pk, seq, rules.EventContent(etype, at, subject or None, attrs), corrects
-                )
+    *, cases: Iterable[dict[str, Any]], events: Iterable[dict[str, Any]]
+) -> tuple[int, int]:
+    """Trusted bulk insert for the demo loader and the benchmarks: Case field dicts (with ``id``)
+    and CaseEvent field dicts (with ``id``, ``case_id``, ``seq``, ``type``, ``at``, ``subject``,
+    ``attrs``), straight to the driver (:mod:`precinct.common.bulk`). Digests are computed here; no
+    events are published (the caller sweeps findings in one pass). Returns (cases, events)."""
+    c = bulk.codec()
+    stamp = c.datetime(clock.now())
+    n_cases = bulk.insert(
+        Case._meta.db_table,
+        _CASE_COLUMNS,
+        (
+            (
+                c.uuid(r["id"]),
+                stamp,
+                stamp,
+                c.uuid(r["bureau_id"]),
+                r["number"],
+                r["kind"],
+                r.get("title", ""),
+                c.uuid(r["unit_id"]),
+                c.uuid(r.get("lead_officer_id")),
+                c.json(r.get("flags", {})),
+                c.json(r.get("campaign_tags", [])),
             )
-            pending = next(event_iter, None)
-        yield (*head, rules.in_force(recorded))
+            for r in cases
+        ),
+    )
+
+    def event_rows() -> Iterator[tuple[Any, ...]]:
+        for e in events:
+            subject = e.get("subject") or None
+            attrs = e.get("attrs") or {}
+            digest = rules.EventContent(e["type"], e["at"], subject, attrs).digest()
+            yield (
+                c.uuid(e["id"]),
+                stamp,
+                stamp,
+                c.uuid(e["bureau_id"]),
+                c.uuid(e["case_id"]),
+                e["seq"],
+                e["type"],
+                c.datetime(e["at"]),
+                subject or "",
+                c.json(attrs),
+                None,
+                digest,
+                e.get("recorded_by", ""),
+            )
+
+    return n_cases, bulk.insert(CaseEvent._meta.db_table, _EVENT_COLUMNS, event_rows())
+
+
+@dataclass(frozen=True)
+class CaseHead:
+    """A case as the sweep reads it: raw ids (see :class:`precinct.common.bulk.Codec`)."""
+
+    id: Any
+    number: str
+    kind: str
+    flags: Mapping[str, bool]
+    unit_id: Any
+    lead_officer_id: Any
+    bureau_id: Any
+    version: tuple[Any, int]  # (updated_at, events recorded): changes with every write
+
+
+# One event in force as the sweep reads it: (type, at (aware), subject or None, attrs, seq).
+TimelineRow = tuple[str, Any, str | None, Mapping[str, Any], int]
+
+
+def case_id_bounds(*, parts: int, bureau_id: uuid.UUID | None = None) -> list[Any]:
+    """Raw case ids that cut the cases into ``parts`` ranges of about equal size, for sweeping in
+    parallel: the last id of every range but the last."""
+    qs = Case.objects.order_by("pk")
+    if bureau_id is not None:
+        qs = qs.filter(bureau_id=bureau_id)
+    total = qs.count()
+    c = bulk.codec()
+    return [
+        c.uuid(qs.values_list("pk", flat=True)[total * k // parts - 1])
+        for k in range(1, parts)
+        if 0 < total * k // parts < total
+    ]
+
+
+def timelines_page(
+    *,
+    after: Any = None,
+    upto: Any = None,
+    ids: list[Any] | None = None,
+    limit: int = 2000,
+    bureau_id: uuid.UUID | None = None,
+    tz: dt.tzinfo = dt.UTC,
+) -> list[tuple[CaseHead, list[TimelineRow]]]:
+    """The next ``limit`` cases with raw id greater than ``after`` (and at most ``upto``), or the
+    cases with the given raw ``ids``, each with its timeline in force (corrected events left out)
+    in recorded order, event times in ``tz``: the sweep's read, two statements a page, values
+    straight from the driver."""
+    c = bulk.codec()
+    case_t, event_t = bulk.quote(Case._meta.db_table), bulk.quote(CaseEvent._meta.db_table)
+    where, params = ["1 = 1"], []
+    if ids is not None:
+        if not ids:
+            return []
+        where.append(f"id IN ({', '.join('%s' for _ in ids)})")
+        params.extend(ids)
+    if after is not None:
+        where.append("id > %s")
+        params.append(after)
+    if upto is not None:
+        where.append("id <= %s")
+        params.append(upto)
+    if bureau_id is not None:
+        where.append("bureau_id = %s")
+        params.append(c.uuid(bureau_id))
+    heads = bulk.select(
+        f"SELECT id, number, kind, flags, unit_id, lead_officer_id, bureau_id, "  # noqa: S608
+        f"{c.select_datetime('updated_at')} FROM {case_t} WHERE {' AND '.join(where)} "
+        f"ORDER BY id LIMIT {int(limit)}",
+        params,
+    )
+    if not heads:
+        return []
+    if ids is None:  # a key range: one index range scan
+        span, span_params = "case_id >= %s AND case_id <= %s", [heads[0][0], heads[-1][0]]
+    else:
+        span_params = [h[0] for h in heads]
+        span = f"case_id IN ({', '.join('%s' for _ in span_params)})"
+    events: dict[Any, list[tuple[Any, ...]]] = {h[0]: [] for h in heads}
+    corrected: set[Any] = set()
+    for row in bulk.select(
+        f"SELECT case_id, id, corrects_id, seq, type, {c.select_datetime('at')}, subject, "  # noqa: S608
+        f"attrs FROM {event_t} WHERE {span}",
+        span_params,
+    ):
+        timeline = events.get(row[0])
+        if timeline is not None:  # None: another bureau's case inside the id range
+            timeline.append(row)
+            if row[2] is not None:
+                corrected.add(row[2])
+    read_at, read_json = c.datetime_reader(), c.read_json
+    empty: Mapping[str, Any] = {}
+    out = []
+    for pk, number, kind, flags, unit_id, lead_id, b_id, updated in heads:
+        rows = events[pk]
+        head = CaseHead(
+            pk,
+            number,
+            kind,
+            read_json(flags),
+            unit_id,
+            lead_id,
+            b_id,
+            (read_at(updated), len(rows)),
+        )
+        out.append(
+            (
+                head,
+                [
+                    (
+                        etype,
+                        read_at(at).astimezone(tz),  # type: ignore[union-attr]
+                        subject or None,
+                        empty if attrs in ("{}", empty) else read_json(attrs),
+                        seq,
+                    )
+                    for _c, e_id, _k, seq, etype, at, subject, attrs in rows
+                    if not corrected or e_id not in corrected
+                ],
+            )
+        )
+    return out
+
+
+def cases_with_events_between(
+    after: Any, upto: Any, *, bureau_id: uuid.UUID | None = None
+) -> set[Any]:
+    """Raw ids of cases with an event dated in (after, upto]: events recorded ahead of time come
+    into force as the clock passes them."""
+    c = bulk.codec()
+    qs = CaseEvent.objects.filter(at__gt=after, at__lte=upto)
+    if bureau_id is not None:
+        qs = qs.filter(bureau_id=bureau_id)
+    return {c.uuid(k) for k in qs.values_list("case_id", flat=True).distinct()}
+
+
+def lock_cases(case_ids: list[Any]) -> dict[Any, tuple[Any, int]]:
+    """Lock cases by raw id (the caller owns the transaction) and return each one's version
+    (updated_at, events recorded), as in :class:`CaseHead`: a sweep writes only cases that did not
+    change since it read them."""
+    c = bulk.codec()
+    out: dict[Any, tuple[Any, int]] = {}
+    for start in range(0, len(case_ids), 500):
+        part = case_ids[start : start + 500]
+        keys = [c.key(k) for k in part]
+        stamps = dict(
+            Case.objects.select_for_update().filter(pk__in=keys).values_list("pk", "updated_at")
+        )
+        counts = dict(
+            CaseEvent.objects.filter(case_id__in=keys)
+            .values("case_id")
+            .annotate(n=Count("pk"))
+            .values_list("case_id", "n")
+        )
+        for raw, key in zip(part, keys, strict=True):
+            if key in stamps:
+                out[raw] = (stamps[key], counts.get(key, 0))
+    return out

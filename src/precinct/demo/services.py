@@ -352,10 +352,10 @@ def _load_cases(
             )
         if n % 1000 == 0:
             report("cases", n, len(timelines))
+    moment = now or dt.datetime.combine(today, dt.time(8), tzinfo=casegen.TZ)
     cases.bulk_load(cases=rows, events=events)
     report("cases", len(timelines), len(timelines))
-    moment = now or dt.datetime.combine(today, dt.time(8), tzinfo=casegen.TZ)
-    _n, findings = supervision.rebuild_findings(
+    swept = supervision.sweep(
         now=moment, bureau_id=bureau_id, progress=lambda d, t: report("findings", d, t)
     )
-    return len(rows), findings
+    return len(rows), swept.findings

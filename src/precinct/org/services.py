@@ -142,6 +142,33 @@ def bureau_id_by_code(code: str) -> uuid.UUID | None:
     return Bureau.objects.filter(code=code).values_list("pk", flat=True).first()
 
 
+@dataclass(frozen=True)
+class OfficerFacts:
+    id: uuid.UUID
+    police_number: str
+    name: str
+    unit_id: uuid.UUID | None
+    post_type: str
+    birth_date: dt.date
+
+
+def officer_facts(bureau_id: uuid.UUID, *, active_only: bool = True) -> list[OfficerFacts]:
+    """Every officer of the bureau, as the merit module scores them, by police number."""
+    qs = Officer.objects.filter(bureau_id=bureau_id)
+    if active_only:
+        qs = qs.filter(status=rules.OfficerStatus.ACTIVE)
+    return [
+        OfficerFacts(*row)
+        for row in qs.order_by("police_number").values_list(
+            "pk", "police_number", "name", "current_unit_id", "post_type", "birth_date"
+        )
+    ]
+
+
+def bureau_ids() -> list[uuid.UUID]:
+    return list(Bureau.objects.order_by("pk").values_list("pk", flat=True))
+
+
 def first_bureau() -> Bureau | None:
     return Bureau.objects.order_by("created_at").first()
 

@@ -17,6 +17,7 @@ def is_holiday(day: dt.date) -> bool:
         return day.weekday() >= 5
 
 
+@functools.cache
 def known_years() -> range:
     years = sorted(
         {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}

@@ -121,3 +121,19 @@ class ReviewItem(BureauOwned):
 
     def __str__(self) -> str:
         return f"{self.tag}: {self.text[:30]}"
+
+
+class SweepRun(BureauOwned):
+    """One completed sweep: the next periodic sweep re-evaluates only what time can have changed
+    since this one's ``as_of``."""
+
+    as_of = models.DateTimeField(db_index=True)
+    full = models.BooleanField(default=False)
+    cases = models.PositiveIntegerField(default=0)
+    findings = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    tickets = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"sweep as of {self.as_of}"

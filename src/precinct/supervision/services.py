@@ -2,25 +2,31 @@
 holiday calendar, the stored cases and the stored findings."""
 
 import datetime as dt
+import functools
 import json
+import multiprocessing
+import time
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.models import Count, QuerySet
 
 from precinct.cases import services as cases
 from precinct.cases.rules import EventContent
-from precinct.common import bus
+from precinct.common import bulk, bus
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
+from precinct.core.ids import uuid7
 from precinct.core.scoping import Role, Scope
+from precinct.identity import services as identity
 from precinct.org import services as org
 
 from . import calendar
@@ -29,6 +35,7 @@ from .models import (
     CaseReview,
     Finding,
     ReviewItem,
+    SweepRun,
     Ticket,
     TicketStep,
     WarningProposal,
@@ -66,8 +73,14 @@ FINDING_FIELDS = (
 
 
 def engine_settings(time_zone: str | None = None) -> Settings:
+    """The engine's settings for a zone (the bureau's by default)."""
+    return _engine_settings(time_zone or settings.TIME_ZONE)
+
+
+@functools.lru_cache(maxsize=16)
+def _engine_settings(time_zone: str) -> Settings:  # immutable, so built once per zone
     return Settings(
-        tz=ZoneInfo(time_zone or settings.TIME_ZONE),
+        tz=ZoneInfo(time_zone),
         is_holiday=calendar.is_holiday,
         calendar_years=calendar.known_years(),
     )
@@ -181,85 +194,15 @@ def import_path(
 
 
 # --- findings kept current ----------------------------------------------------------------
-def _engine_case(case_id: uuid.UUID) -> tuple[Case, list[Event], tuple[Any, ...]]:
-    number, kind, flags, unit_id, lead_id, bureau_id = cases.case_facts(case_id)
-    events = [
-        Event(r.content.type, r.content.at, r.content.subject, r.content.attrs, seq=r.seq)
-        for r in cases.timeline(case_id)
-    ]
-    return Case(number, CaseKind(kind), dict(flags)), events, (unit_id, lead_id, bureau_id)
-
-
-def _stored_values(f: EngineFinding, unit_id: Any) -> dict[str, Any]:
-    """An engine finding as the stored Finding's fields (all but case, rule and subject)."""
-    return {
-        "title": f.title,
-        "trigger_at": f.trigger_at,
-        "due_at": f.due_at,
-        "state": f.state.value,
-        "met_at": f.met_at,
-        "severity": f.severity.value,
-        "basis": f.basis,
-        "kind": f.kind.value,
-        "reason": f.reason[:200],
-        "version": f.version,
-        "unit_id": unit_id,
-    }
-
-
 def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     """Bring a case's stored findings up to date; open a ticket for each new problem point.
-    Returns how many findings changed."""
-    cases.lock_case(case_id)  # one recompute per case at a time
-    case, events, (unit_id, lead_id, bureau_id) = _engine_case(case_id)
-    fresh = {(f.rule, f.subject): f for f in evaluate(case, events, now, engine_settings())}
-    rows = Finding.objects.filter(case_id=case_id).annotate(
-        has_ticket=Exists(Ticket.objects.filter(finding=OuterRef("pk")))
-    )
-    stored: dict[tuple[str, str], Finding] = {(f.rule, f.subject): f for f in rows}
-    ticketed = {f.pk for f in rows if f.has_ticket}
-    changed = 0
-    dirty: list[Finding] = []
-    for key, f in fresh.items():
-        values = _stored_values(f, unit_id)
-        row = stored.get(key)
-        if row is None:
-            row = Finding.objects.create(
-                bureau_id=bureau_id, case_id=case_id, rule=f.rule, subject=f.subject, **values
-            )
-            changed += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            dirty.append(row)
-            changed += 1
-        if f.state in PROBLEM_STATES and row.pk not in ticketed:
-            ticketed.add(row.pk)
-            Ticket.objects.create(
-                bureau_id=bureau_id,
-                finding=row,
-                case_id=case_id,
-                unit_id=unit_id,
-                lead_officer_id=lead_id,
-            )
-    if dirty:
-        now_ts = clock.now()
-        for row in dirty:
-            row.updated_at = now_ts
-        Finding.objects.bulk_update(dirty, [*FINDING_FIELDS, "updated_at"])
-    gone = [row.pk for key, row in stored.items() if key not in fresh and row.pk not in ticketed]
-    if gone:  # a correction can make a finding disappear
-        Finding.objects.filter(pk__in=gone).delete()
-        changed += len(gone)
-    withdrawn = [
-        row.pk
-        for key, row in stored.items()
-        if key not in fresh and row.pk in ticketed and row.state != WITHDRAWN
-    ]
-    if withdrawn:  # one with a ticket stays on record, withdrawn: no longer counted as a problem
-        Finding.objects.filter(pk__in=withdrawn).update(state=WITHDRAWN, updated_at=clock.now())
-        changed += len(withdrawn)
-    return changed
+    Returns how many findings changed. The caller owns the transaction."""
+    cases.lock_case(case_id)  # one recompute per case at a time, reading after the lock
+    eng = engine_settings()
+    page = cases.timelines_page(ids=[bulk.codec().uuid(case_id)], tz=eng.tz)
+    if not page:
+        return 0
+    return _sweep_page(page, now=now, eng=eng, ranged=False, locked=True).changed
 
 
 def _on_case_event(case_id: uuid.UUID) -> None:
@@ -272,101 +215,405 @@ def connect() -> None:
     bus.subscribe(cases.CASE_CHANGED, _on_case_event)
 
 
-def sweep(*, now: dt.datetime, progress: Callable[[int, int], None] | None = None) -> int:
-    """Recompute every case as of ``now``: pending findings move to due_soon and overdue as time
-    passes. Each batch of cases in its own transaction. Returns how many findings changed."""
-    changed = done = 0
-    total = cases.case_count()
-    for batch in cases.case_ids():
+@dataclass
+class SweepOutcome:
+    cases: int = 0
+    findings: int = 0  # findings the swept cases have now
+    inserted: int = 0
+    updated: int = 0
+    removed: int = 0  # deleted, or withdrawn when a ticket keeps them on record
+    tickets: int = 0  # opened for new problem points
+    retried: int = 0  # cases written to while being swept: recomputed one by one
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated + self.removed
+
+    def add(self, other: "SweepOutcome") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+_INSERT_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "bureau_id",
+    "case_id",
+    "rule",
+    "subject",
+    *FINDING_FIELDS,
+)
+_TICKET_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "bureau_id",
+    "finding_id",
+    "case_id",
+    "unit_id",
+    "lead_officer_id",
+    "state",
+)
+_DATETIMES = frozenset(("trigger_at", "due_at", "met_at"))
+_STATE = FINDING_FIELDS.index("state")
+
+
+def _stored_page(
+    case_ids: list[Any], *, ranged: bool
+) -> dict[Any, dict[tuple[str, str], tuple[Any, ...]]]:
+    """Stored findings of the cases (all with raw ids from the first to the last when ``ranged``):
+    per case, (rule, subject) -> (id, ticket id or None, values as FINDING_FIELDS, aware)."""
+    c = bulk.codec()
+    f_t, t_t = bulk.quote(Finding._meta.db_table), bulk.quote(Ticket._meta.db_table)
+    cols = ", ".join(
+        c.select_datetime(f"f.{n}") if n in _DATETIMES else f"f.{bulk.quote(n)}"
+        for n in FINDING_FIELDS
+    )
+    read_at = c.datetime_reader()
+    if ranged:
+        span, params = "f.case_id >= %s AND f.case_id <= %s", [case_ids[0], case_ids[-1]]
+    else:
+        span, params = f"f.case_id IN ({', '.join('%s' for _ in case_ids)})", case_ids
+    out: dict[Any, dict[tuple[str, str], tuple[Any, ...]]] = {}
+    for (
+        case_id, f_id, t_id, rule, subject,
+        title, trigger_at, due_at, state, met_at, severity, basis, kind, reason, version, unit_id,
+    ) in bulk.select(
+        f"SELECT f.case_id, f.id, t.id, f.rule, f.subject, {cols} FROM {f_t} f "  # noqa: S608
+        f"LEFT JOIN {t_t} t ON t.finding_id = f.id WHERE {span}",
+        params,
+    ):  # fmt: skip
+        values = (
+            title, read_at(trigger_at), read_at(due_at), state, read_at(met_at), severity,
+            basis, kind, reason, version, unit_id,
+        )  # fmt: skip
+        out.setdefault(case_id, {})[(rule, subject)] = (f_id, t_id, values)
+    return out
+
+
+def _raw_values(values: tuple[Any, ...], c: bulk.Codec) -> tuple[Any, ...]:
+    """FINDING_FIELDS values as the driver takes them."""
+    title, trigger_at, due_at, state, met_at, *rest = values
+    return (title, c.datetime(trigger_at), c.datetime(due_at), state, c.datetime(met_at), *rest)
+
+
+def _sweep_page(
+    page: list[tuple[cases.CaseHead, list[cases.TimelineRow]]],
+    *,
+    now: dt.datetime,
+    eng: Settings,
+    ranged: bool,
+    locked: bool = False,
+) -> SweepOutcome:
+    """Evaluate a page of cases, compare with their stored findings, and write the differences in
+    one transaction. Unless the caller read them under the case lock (``locked``), cases written
+    to since they were read are skipped here and recomputed on their own."""
+    c = bulk.codec()
+    out = SweepOutcome(cases=len(page))
+    stored = _stored_page([head.id for head, _t in page], ranged=ranged)
+    stamp = c.datetime(clock.now())
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    deletes: list[Any] = []
+    withdraws: list[tuple[Any, ...]] = []
+    tickets: list[tuple[Any, ...]] = []
+    touched: dict[Any, cases.CaseHead] = {}  # cases with something to write
+    no_findings: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for head, timeline in page:
+        events = list(map(Event._make, timeline))
+        fresh = evaluate(Case(head.number, CaseKind(head.kind), dict(head.flags)), events, now, eng)
+        out.findings += len(fresh)
+        mark = (len(inserts), len(updates), len(deletes), len(withdraws), len(tickets))
+        old = stored.get(head.id, no_findings)
+        for f in fresh:
+            key = (f.rule, f.subject)
+            values = (
+                f.title, f.trigger_at, f.due_at, f.state.value, f.met_at, f.severity.value,
+                f.basis, f.kind.value, f.reason[:200], f.version, head.unit_id,
+            )  # fmt: skip
+            have = old.get(key)
+            if have is None:
+                fid = c.uuid(uuid7())
+                inserts.append(
+                    (fid, stamp, stamp, head.bureau_id, head.id, *key, *_raw_values(values, c))
+                )
+                ticket = None
+            else:
+                fid, ticket, was = have
+                if was != values:
+                    updates.append((*_raw_values(values, c), stamp, fid))
+            if ticket is None and f.state in PROBLEM_STATES:
+                tickets.append(
+                    (
+                        c.uuid(uuid7()),
+                        stamp,
+                        stamp,
+                        head.bureau_id,
+                        fid,
+                        head.id,
+                        head.unit_id,
+                        head.lead_officer_id,
+                        "open",
+                    )
+                )
+        if len(fresh) - (len(inserts) - mark[0]) != len(old):  # a stored one is not fresh
+            seen = {(f.rule, f.subject) for f in fresh}
+            for key, (fid, ticket, was) in old.items():
+                if key in seen:
+                    continue
+                if ticket is None:  # a correction can make a finding disappear
+                    deletes.append(fid)
+                elif was[_STATE] != WITHDRAWN:  # kept on record, withdrawn
+                    withdraws.append((WITHDRAWN, stamp, fid))
+        if mark != (len(inserts), len(updates), len(deletes), len(withdraws), len(tickets)):
+            touched[head.id] = head
+    if not touched:
+        return out
+    retry: list[Any] = []
+    with transaction.atomic():
+        stale: set[Any] = set()
+        if not locked:
+            current = cases.lock_cases(list(touched))
+            stale = {k for k, head in touched.items() if current.get(k) != head.version}
+        if stale:  # drop the rows planned for cases written to meanwhile
+            retry = sorted(stale)
+            inserts = [r for r in inserts if r[4] not in stale]  # r[4]: case id
+            tickets = [r for r in tickets if r[5] not in stale]  # r[5]: case id
+            gone = _finding_ids_of(stored, stale)
+            updates = [r for r in updates if r[-1] not in gone]
+            deletes = [r for r in deletes if r not in gone]
+            withdraws = [r for r in withdraws if r[-1] not in gone]
+        bulk.insert(Finding._meta.db_table, _INSERT_COLUMNS, inserts)
+        bulk.update(Finding._meta.db_table, [*FINDING_FIELDS, "updated_at"], updates)
+        bulk.update(Finding._meta.db_table, ["state", "updated_at"], withdraws)
+        bulk.delete(Finding._meta.db_table, deletes)
+        bulk.insert(Ticket._meta.db_table, _TICKET_COLUMNS, tickets)
+        out.inserted, out.updated = len(inserts), len(updates)
+        out.removed, out.tickets = len(deletes) + len(withdraws), len(tickets)
+        identity.record_many(  # findings are derived data; the tickets they open are audited
+            "create",
+            object_type="supervision.ticket",
+            items=[(str(c.key(t[0])), {"row": _ticket_row(t, c)}) for t in tickets],
+            bureau_id=str(c.key(page[0][0].bureau_id)),
+        )
+    for case_id in retry:
         with transaction.atomic():
-            for case_id in batch:
-                changed += recompute_case(case_id, now=now)
-        done += len(batch)
-        if progress:
-            progress(done, total)
-    return changed
+            recompute_case(c.key(case_id), now=now)
+    out.retried = len(retry)
+    return out
 
 
-def rebuild_findings(
+def _ticket_row(raw: tuple[Any, ...], c: bulk.Codec) -> dict[str, Any]:
+    """A ticket opened in bulk as the audit log shows rows (ids as UUID text)."""
+    row = dict(zip(_TICKET_COLUMNS, raw, strict=True))
+    return {
+        "id": str(c.key(row["id"])),
+        "bureau_id": str(c.key(row["bureau_id"])),
+        "finding_id": str(c.key(row["finding_id"])),
+        "case_id": str(c.key(row["case_id"])),
+        "unit_id": str(c.key(row["unit_id"])),
+        "lead_officer_id": str(c.key(row["lead_officer_id"])) if row["lead_officer_id"] else None,
+        "state": row["state"],
+    }
+
+
+def _finding_ids_of(
+    stored: dict[Any, dict[tuple[str, str], tuple[Any, ...]]], case_ids: set[Any]
+) -> set[Any]:
+    return {v[0] for k in case_ids for v in stored.get(k, {}).values()}
+
+
+def _sweep_range(
+    after: Any,
+    upto: Any,
+    *,
+    ids: list[Any] | None,
+    now: dt.datetime,
+    bureau_id: uuid.UUID | None,
+    page: int,
+    tick: Callable[[int], None],
+) -> SweepOutcome:
+    """Sweep the cases with raw ids in (after, upto], or the given ``ids``, page by page."""
+    eng = engine_settings()
+    out = SweepOutcome()
+    todo = list(ids) if ids is not None else None
+    while True:
+        if todo is None:
+            batch = cases.timelines_page(
+                after=after, upto=upto, limit=page, bureau_id=bureau_id, tz=eng.tz
+            )
+            if not batch:
+                return out
+            after = batch[-1][0].id
+        else:
+            if not todo:
+                return out
+            chunk, todo = todo[:page], todo[page:]
+            batch = cases.timelines_page(ids=chunk, limit=page, bureau_id=bureau_id, tz=eng.tz)
+        if batch:
+            out.add(_sweep_page(batch, now=now, eng=eng, ranged=todo is None))
+        tick(len(batch))
+
+
+_DONE: Any = None  # a worker's shared progress counter
+
+
+_INHERITED: list[Any] = []  # database connections a worker inherited at fork: kept, never used
+
+
+def _worker_start(done: Any) -> None:
+    """In a forked worker: its own database connections. One inherited from the parent shares
+    the parent's socket; closing it would end the parent's session, so it is set aside unused."""
+    global _DONE
+    _DONE = done
+    for wrapper in connections.all():
+        if wrapper.connection is not None:
+            _INHERITED.append(wrapper.connection)
+            wrapper.connection = None
+
+
+def _worker_tick(n: int) -> None:
+    with _DONE.get_lock():
+        _DONE.value += n
+
+
+def _worker_sweep(
+    after: Any,
+    upto: Any,
+    ids: list[Any] | None,
+    now: dt.datetime,
+    bureau_id: uuid.UUID | None,
+    page: int,
+) -> SweepOutcome:
+    try:
+        return _sweep_range(
+            after, upto, ids=ids, now=now, bureau_id=bureau_id, page=page, tick=_worker_tick
+        )
+    finally:
+        connections.close_all()
+
+
+def _time_sensitive(now: dt.datetime, bureau_id: uuid.UUID | None) -> list[Any] | None:
+    """Raw ids of the cases whose findings time alone can change since the last sweep: those with
+    a pending or due-soon finding, and those with an event dated between the last sweep and now.
+    Every other change (events, corrections, flags) recomputes its case at once. None when there
+    is no earlier sweep to go from (or it is later than ``now``): then every case is swept."""
+    runs = SweepRun.objects.filter(as_of__lte=now)
+    last = (
+        (runs if bureau_id is None else runs.filter(bureau_id=bureau_id))
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+    if last is None:
+        return None
+    c = bulk.codec()
+    open_findings = Finding.objects.filter(state__in=("pending", "due_soon"))
+    if bureau_id is not None:
+        open_findings = open_findings.filter(bureau_id=bureau_id)
+    ids = {c.uuid(k) for k in open_findings.values_list("case_id", flat=True).distinct()}
+    ids |= cases.cases_with_events_between(last, now, bureau_id=bureau_id)
+    return sorted(ids)
+
+
+def sweep(
     *,
     now: dt.datetime,
     bureau_id: uuid.UUID | None = None,
+    full: bool = False,
+    workers: int = 1,
+    page: int = 2000,
     progress: Callable[[int, int], None] | None = None,
-    batch: int = 5000,
-) -> tuple[int, int]:
-    """Recompute every case in one streaming pass and replace the stored findings wholesale
-    (for the demo loader and a full re-sweep); tickets for problem points are opened as usual.
-    Returns (cases, findings)."""
-    eng = engine_settings()
-    total = cases.case_count()
-    done = n_findings = 0
-    rows: list[Finding] = []
-    problems: list[Finding] = []
+) -> SweepOutcome:
+    """Bring stored findings up to date as of ``now``: pending findings move to due_soon and
+    overdue as time passes, and new problem points get their tickets. The periodic sweep takes only
+    the cases time can have changed since the last sweep; a ``full`` sweep (and the first one)
+    re-evaluates every case in one pass over the events, which also brings in findings after a
+    bulk load or a calendar or rule-table change. Pages of cases are read, evaluated, compared,
+    and only the differences written, each page in its own short transaction; ``workers`` > 1
+    sweeps parts of the cases in parallel processes. The run is recorded."""
+    started = time.perf_counter()
+    ids = None if full else _time_sensitive(now, bureau_id)
+    is_full = ids is None
+    total = cases.case_count(bureau_id=bureau_id) if ids is None else len(ids)
+    report = progress or (lambda done, total: None)
+    if workers <= 1 or total < 4 * page or connection.in_atomic_block:
+        # (inside a transaction other processes could not see what it has written)
+        seen = 0
 
-    def flush() -> None:
-        Finding.objects.bulk_create(rows, batch_size=2000)
-        Ticket.objects.bulk_create(
-            [
-                Ticket(
-                    bureau_id=f.bureau_id,
-                    finding=f,
-                    case_id=f.case_id,
-                    unit_id=f.unit_id,
-                    lead_officer_id=lead.get(f.case_id),
-                )
-                for f in problems
-            ],
-            batch_size=2000,
-        )
-        rows.clear()
-        problems.clear()
+        def tick(n: int) -> None:
+            nonlocal seen
+            seen += n
+            report(seen, total)
 
-    lead: dict[Any, Any] = {}
-    with transaction.atomic():
-        existing = (
-            Ticket.objects.all()
-            if bureau_id is None
-            else Ticket.objects.filter(bureau_id=bureau_id)
-        )
-        if existing.exists():
-            raise ValidationFailed(
-                [FieldError("tickets", _("tickets exist: use the incremental sweep"))]
-            )
-        (
-            Finding.objects.all()
-            if bureau_id is None
-            else Finding.objects.filter(bureau_id=bureau_id)
-        ).delete()
-        for case_id, number, kind, flags, unit_id, lead_id, b_id, recorded in cases.all_timelines(
-            bureau_id=bureau_id
-        ):
-            lead[case_id] = lead_id
-            events = [
-                Event(r.content.type, r.content.at, r.content.subject, r.content.attrs, seq=r.seq)
-                for r in recorded
+        out = _sweep_range(None, None, ids=ids, now=now, bureau_id=bureau_id, page=page, tick=tick)
+    else:
+        if ids is None:
+            bounds = cases.case_id_bounds(parts=workers, bureau_id=bureau_id)
+            parts: list[tuple[Any, Any, list[Any] | None]] = [
+                (lo, hi, None) for lo, hi in zip([None, *bounds], [*bounds, None], strict=True)
             ]
-            for f in evaluate(Case(number, CaseKind(kind), dict(flags)), events, now, eng):
-                row = Finding(
-                    bureau_id=b_id,
-                    case_id=case_id,
-                    rule=f.rule,
-                    subject=f.subject,
-                    **_stored_values(f, unit_id),
-                )
-                rows.append(row)
-                if f.state in PROBLEM_STATES:
-                    problems.append(row)
-            done += 1
-            if len(rows) >= batch:
-                n_findings += len(rows)
-                flush()
-            if progress and done % 500 == 0:
-                progress(done, total)
-        n_findings += len(rows)
-        flush()
-    if progress:
-        progress(done, total)
-    return done, n_findings
+        else:
+            step = -(-len(ids) // workers)
+            parts = [(None, None, ids[k : k + step]) for k in range(0, len(ids), step)]
+        out = _sweep_parallel(parts, now=now, bureau_id=bureau_id, page=page, report=report,
+                              total=total)  # fmt: skip
+    _record_run(
+        out, now=now, full=is_full, bureau_id=bureau_id, seconds=time.perf_counter() - started
+    )
+    return out
+
+
+def _sweep_parallel(
+    parts: list[tuple[Any, Any, list[Any] | None]],
+    *,
+    now: dt.datetime,
+    bureau_id: uuid.UUID | None,
+    page: int,
+    report: Callable[[int, int], None],
+    total: int,
+) -> SweepOutcome:
+    connections.close_all()  # the children open their own
+    ctx = multiprocessing.get_context("fork")
+    done = ctx.Value("q", 0)
+    out = SweepOutcome()
+    with ProcessPoolExecutor(
+        max_workers=len(parts), mp_context=ctx, initializer=_worker_start, initargs=(done,)
+    ) as pool:
+        futures = [
+            pool.submit(_worker_sweep, lo, hi, ids, now, bureau_id, page) for lo, hi, ids in parts
+        ]
+        pending = set(futures)
+        while pending:
+            _finished, pending = wait(pending, timeout=0.5)
+            report(done.value, total)
+        for f in futures:
+            out.add(f.result())
+    return out
+
+
+def _record_run(
+    out: SweepOutcome,
+    *,
+    now: dt.datetime,
+    full: bool,
+    bureau_id: uuid.UUID | None,
+    seconds: float,
+) -> None:
+    bureaus = [bureau_id] if bureau_id is not None else org.bureau_ids()
+    with transaction.atomic():
+        for b in bureaus:
+            SweepRun.objects.create(
+                bureau_id=b,
+                as_of=now,
+                full=full,
+                cases=out.cases,
+                findings=out.findings,
+                changed=out.changed,
+                tickets=out.tickets,
+                seconds=round(seconds, 3),
+            )
 
 
 # --- lists (scoped) ---------------------------------------------------------------------
@@ -463,6 +710,49 @@ def move_ticket(
 def warning_proposals(*, consumed: bool = False) -> QuerySet[WarningProposal]:
     """For the merit module's queue."""
     return WarningProposal.objects.filter(consumed_at__isnull=not consumed)
+
+
+def working_days_between(first: dt.date, last: dt.date) -> int:
+    """Working days from ``first`` to ``last``, both included, on the official calendar."""
+    days = (last - first).days + 1
+    return sum(
+        1 for n in range(max(days, 0)) if not calendar.is_holiday(first + dt.timedelta(days=n))
+    )
+
+
+def take_warning_proposal(proposal_id: uuid.UUID) -> WarningProposal | None:
+    """Hand a warning proposal to the merit module once (None if it was taken already)."""
+    proposal = (
+        WarningProposal.objects.select_for_update()
+        .select_related("ticket__finding")
+        .filter(pk=proposal_id, consumed_at__isnull=True)
+        .first()
+    )
+    if proposal is not None:
+        proposal.consumed_at = clock.now()
+        proposal.save(update_fields=["consumed_at", "updated_at"])
+    return proposal
+
+
+def problem_points(
+    bureau_id: uuid.UUID, *, since: dt.datetime, until: dt.datetime
+) -> dict[uuid.UUID, list[tuple[str, str, str]]]:
+    """Problem points opened in [since, until) by lead officer: (ticket id, rule, case number)."""
+    out: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
+    rows = (
+        Ticket.objects.filter(
+            bureau_id=bureau_id,
+            created_at__gte=since,
+            created_at__lt=until,
+            lead_officer_id__isnull=False,
+        )
+        .exclude(finding__state=WITHDRAWN)
+        .order_by("created_at", "pk")
+        .values_list("lead_officer_id", "pk", "finding__rule", "case_id")
+    )
+    for officer_id, pk, rule, case_id in rows:
+        out.setdefault(officer_id, []).append((str(pk), rule, str(case_id)))
+    return out
 
 
 # --- reviews ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The engine's data: cases, events, rules and findings. Pure frozen dataclasses."""
+"""The engine's data: cases, events, rules and findings. Pure, immutable values."""
 
 import datetime as dt
 from collections.abc import Callable, Mapping
@@ -65,12 +65,16 @@ class Case:
         return bool(self.flags.get(name, False))
 
 
-@dataclass(frozen=True)
-class Event:
+_NO_ATTRS: Mapping[str, Any] = {}
+
+
+class Event(NamedTuple):
+    """A step on the timeline. A named tuple, not a dataclass: a sweep builds millions of them."""
+
     type: str
     at: dt.datetime  # aware
     subject: str | None = None
-    attrs: Mapping[str, Any] = field(default_factory=dict)
+    attrs: Mapping[str, Any] = _NO_ATTRS  # never mutated
     seq: int = 0  # position in the source, a tie-breaker only
 
     def get(self, name: str, default: Any = None) -> Any:

@@ -143,6 +143,20 @@ class Command(TyperCommand):
         at: Annotated[
             str, typer.Option("--at", help="'Now' as ISO-8601 with offset (default: the clock).")
         ] = "",
+        full: Annotated[
+            bool,
+            typer.Option(
+                "--full",
+                help="Re-evaluate every case (after a calendar or rule change), not only those "
+                "time can have changed.",
+            ),
+        ] = False,
+        workers: Annotated[
+            int,
+            typer.Option(
+                "--workers", min=1, max=32, help="Processes sweeping in parallel (default: 1)."
+            ),
+        ] = 1,
     ) -> None:
         """Recompute every case's findings as of now (pending → due soon → overdue)."""
         err = Console(stderr=True)
@@ -156,7 +170,14 @@ class Command(TyperCommand):
             identity.acting_as(identity.Actor(username="sweep", role="system")),
         ):
             task = bar.add_task("sweep", total=None)
-            changed = services.sweep(
-                now=now, progress=lambda d, t: bar.update(task, completed=d, total=t)
+            outcome = services.sweep(
+                now=now,
+                full=full,
+                workers=workers,
+                progress=lambda d, t: bar.update(task, completed=d, total=t),
             )
-        self.stdout.write(f"{changed} finding(s) changed")
+        self.stdout.write(
+            f"{outcome.cases} case(s), {outcome.findings} finding(s): {outcome.changed} changed "
+            f"({outcome.inserted} new, {outcome.updated} updated, {outcome.removed} removed), "
+            f"{outcome.tickets} ticket(s) opened"
+        )

@@ -1,0 +1,94 @@
+"""The sweep: periodic (only the cases time can change) against full, parallel against one
+process, and cases written to while a sweep runs."""
+
+import datetime as dt
+
+import pytest
+
+from precinct.cases import services as cases
+from precinct.cases.models import Case
+from precinct.cases.rules import EventContent
+from precinct.common import bulk
+from precinct.core import clock
+from precinct.supervision import services
+from precinct.supervision.models import Finding, SweepRun, Ticket
+
+LATER = dt.timedelta(days=40)
+
+
+def test_the_periodic_sweep_misses_nothing_a_full_sweep_would_find(city) -> None:
+    later = clock.now() + LATER
+    periodic = services.sweep(now=later)
+    assert 0 < periodic.cases < cases.case_count()  # only the cases time can change
+    assert periodic.changed > 0  # pending findings went due soon or overdue
+    full = services.sweep(now=later, full=True)
+    assert full.cases == cases.case_count()
+    assert full.changed == 0 and full.tickets == 0
+    runs = list(SweepRun.objects.filter(as_of=later).values_list("full", flat=True))
+    assert sorted(runs) == [False, True]
+
+
+def test_an_event_dated_after_the_last_sweep_comes_into_force(city) -> None:
+    """An event recorded ahead of time is not in force until the clock passes it; the periodic
+    sweep then takes its case even if the case had no open finding."""
+    later = clock.now() + LATER
+    services.sweep(now=later)
+    open_cases = Finding.objects.filter(state__in=("pending", "due_soon")).values("case_id")
+    case_id = Case.objects.filter(kind="criminal").exclude(pk__in=open_cases).first().pk
+    event_at = later + dt.timedelta(days=1)
+    cases.record_event(
+        case=Case.objects.get(pk=case_id),
+        content=EventContent("bail_started", event_at, "p-late", {}),
+        recorded_by="test",
+    )
+    before = Finding.objects.filter(case_id=case_id, subject="p-late").count()
+    services.sweep(now=event_at + dt.timedelta(hours=1))
+    assert before == 0
+    assert Finding.objects.filter(case_id=case_id, rule="C16", subject="p-late").exists()
+
+
+def test_a_case_written_to_while_it_is_swept_is_recomputed_not_overwritten(
+    city, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """Between the sweep's read and its write, a writer records an event and the bus recomputes
+    the case: the sweep must not write its stale view over that (it would delete the new
+    finding); it recomputes the case instead."""
+    later = clock.now() + LATER
+    raw = bulk.codec().uuid(Case.objects.filter(kind="criminal").order_by("pk").first().pk)
+    first = cases.timelines_page(ids=[raw])[0][0]
+    case_id = bulk.codec().key(first.id)
+    real_page = cases.timelines_page
+    written = []
+
+    def page_then_write(**kwargs):
+        page = real_page(**kwargs)
+        if not written and any(head.id == first.id for head, _t in page):
+            written.append(True)  # a writer gets in after the sweep's read, once
+            with django_capture_on_commit_callbacks(execute=True):
+                cases.record_event(
+                    case=Case.objects.get(pk=case_id),
+                    content=EventContent(
+                        "bail_started", clock.now() - dt.timedelta(days=1), "p-race", {}
+                    ),
+                    recorded_by="test",
+                )
+        return page
+
+    monkeypatch.setattr(cases, "timelines_page", page_then_write)
+    outcome = services.sweep(now=later, full=True)
+    monkeypatch.undo()
+    assert outcome.retried == 1
+    assert Finding.objects.filter(case_id=case_id, rule="C16", subject="p-race").exists()
+    assert services.sweep(now=later, full=True).changed == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_sweep_writes_what_one_process_would(city_committed) -> None:
+    later = clock.now() + LATER
+    parallel = services.sweep(now=later, full=True, workers=2, page=50)
+    assert parallel.cases == cases.case_count() and parallel.changed > 0
+    again = services.sweep(now=later, full=True, workers=1)
+    assert again.changed == 0 and again.findings == parallel.findings
+    # every problem point has its ticket, opened once
+    problems = Finding.objects.filter(state__in=("late", "overdue", "violated"))
+    assert Ticket.objects.filter(finding__in=problems).count() == problems.count()
