@@ -1,0 +1,122 @@
+"""`precinct merit close-month YYYY-MM | pay YYYY-MM | fund YYYY-MM --yuan N | ledger verify`."""
+
+import json
+import uuid
+from typing import Annotated
+
+import typer
+from django.conf import settings
+from django_typer.management import TyperCommand, command, group, initialize
+from rich.console import Console
+
+from precinct.core import clock
+from precinct.core.errors import ValidationFailed
+from precinct.identity import services as identity
+from precinct.org import services as org
+
+from ... import rules, services
+
+
+def _month(text: str) -> rules.Month:
+    try:
+        return rules.Month.parse(text)
+    except ValidationFailed as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        raise SystemExit(2) from None
+
+
+def _bureau() -> uuid.UUID:
+    bureau = org.first_bureau()
+    if bureau is None:
+        Console(stderr=True).print("[red]error:[/red] no bureau: run `precinct demo load`")
+        raise SystemExit(2)
+    return bureau.pk
+
+
+class Command(TyperCommand):
+    help = "The 三一 monthly mechanism: close a month, pay its bonuses, check the ledger."
+
+    @initialize()
+    def init(self) -> None:
+        """Sub-commands follow."""
+
+    @command("close-month")
+    def close_month(
+        self,
+        month: Annotated[str, typer.Argument(help="YYYY-MM")],
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the snapshot's summary as JSON.")
+        ] = False,
+    ) -> None:
+        """Freeze a month's points, line items and stars (closing again changes nothing)."""
+        m = _month(month)
+        actor = identity.Actor(username="close-month", role="system")
+        try:
+            with identity.acting_as(actor):
+                closed = services.close_month(
+                    _bureau(),
+                    m,
+                    by=actor.username,
+                    today=clock.today(settings.TIME_ZONE),
+                )
+        except ValidationFailed as exc:
+            Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+            raise SystemExit(2) from None
+        officers = closed.data["officers"]
+        summary = {
+            "month": closed.month,
+            "digest": closed.digest,
+            "policy_version": closed.policy_version,
+            "officers": len(officers),
+            "stars": {str(n): sum(1 for o in officers if o["stars"] == n) for n in range(6)},
+        }
+        self.stdout.write(json.dumps(summary, ensure_ascii=False) if as_json else
+                          f"{m}: {len(officers)} officers, digest {closed.digest[:16]}…")  # fmt: skip
+
+    @command()
+    def fund(
+        self,
+        month: Annotated[str, typer.Argument(help="YYYY-MM")],
+        yuan: Annotated[
+            int, typer.Option("--yuan", min=1, help="Amount for the month's bonus budget.")
+        ],
+    ) -> None:
+        """Put money into a month's bonus budget (the cap its payouts cannot exceed)."""
+        m = _month(month)
+        with identity.acting_as(identity.Actor(username="fund", role="system")):
+            services.fund_month(_bureau(), m, amount_fen=yuan * rules.FEN_PER_YUAN, by="fund")
+        self.stdout.write(f"{m}: budget +{rules.yuan(yuan * rules.FEN_PER_YUAN)}")
+
+    @command()
+    def pay(self, month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
+        """Pay a closed month's star and solved-case bonuses (each at most once, all or nothing)."""
+        m = _month(month)
+        try:
+            with identity.acting_as(identity.Actor(username="pay", role="system")):
+                made, paid = services.pay_month(_bureau(), m, by="pay")
+        except ValidationFailed as exc:
+            Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+            raise SystemExit(2) from None
+        self.stdout.write(f"{m}: {made} payment(s), {rules.yuan(paid)}")
+
+    @group()
+    def ledger(self) -> None:
+        """The bonus ledger."""
+
+    @ledger.command()
+    def verify(self) -> None:
+        """Every transaction balances, no budget or officer account is negative, every reversal is
+        the exact opposite of what it reverses. Exit code 1 if not."""
+        check = services.verify_ledger()
+        if check.ok:
+            self.stdout.write(f"ledger ok: {check.transactions} transaction(s) balance")
+            return
+        err = Console(stderr=True)
+        for label, items in (
+            ("unbalanced", check.unbalanced),
+            ("negative", check.negative),
+            ("bad reversal", check.bad_reversals),
+        ):
+            for item in items:
+                err.print(f"[red]{label}:[/red] {item}", highlight=False)
+        raise SystemExit(1)

@@ -1,0 +1,224 @@
+"""The 三一 monthly mechanism: achievements, the scoring policy, frozen months, awards, discipline,
+the warning queue, and a double-entry bonus ledger in integer fen."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from precinct.common.models import BureauOwned
+
+KIND_LABELS = {
+    "case_solved": _("Case solved"),
+    "arrest": _("Arrest"),
+    "seizure": _("Seizure"),
+    "dispute_mediated": _("Dispute mediated"),
+    "rescue": _("Rescue"),
+    "public_commendation": _("Public commendation"),
+    "campaign_task": _("Campaign task done"),
+    "problem_free_month": _("Problem-free month"),
+    "incident_handled": _("Incident handled on the street"),
+    "community_visit": _("Community visit"),
+    "cyber_clue": _("Cyber clue"),
+    "accident_handled": _("Road accident handled"),
+    "hq_task": _("Headquarters task for the grassroots"),
+    "problem_point": _("Supervision problem point"),
+    "warning": _("Warning or admonition"),
+    "sanction": _("Sanction in force"),
+}
+STATE_LABELS = {
+    "submitted": _("Submitted"),
+    "approved": _("Approved"),
+    "rejected": _("Rejected"),
+}
+AWARD_LABELS = {
+    "commendation": _("Commendation (嘉奖)"),
+    "third_class": _("Third-class merit (三等功)"),
+    "second_class": _("Second-class merit (二等功)"),
+    "first_class": _("First-class merit (一等功)"),
+    "hero_2": _("Second-grade hero (二级英模)"),
+    "hero_1": _("First-grade hero (一级英模)"),
+}
+AWARD_STATE_LABELS = {
+    "proposed": _("Proposed"),
+    "approved": _("Approved"),
+    "forwarded": _("Forwarded to the province"),
+    "rejected": _("Rejected"),
+}
+MEASURE_LABELS = {
+    "talk_reminder": _("Talk reminder"),
+    "criticism": _("Criticism and education"),
+    "self_examination": _("Ordered self-examination"),
+    "admonition": _("Admonition"),
+    "warning_education": _("Warning education"),
+    "warning": _("Warning (sanction)"),
+    "demerit": _("Demerit"),
+    "major_demerit": _("Major demerit"),
+    "demotion": _("Demotion"),
+    "removal": _("Removal from post"),
+    "expulsion": _("Expulsion"),
+    "suspension": _("Suspension from duty"),
+    "confinement": _("Confinement"),
+    "investigation": _("Under investigation"),
+}
+ACCOUNT_KINDS = {
+    "funding": _("Bureau funding"),
+    "budget": _("Monthly bonus budget"),
+    "officer": _("Officer bonus payable"),
+}
+
+
+class ScoringPolicy(BureauOwned):
+    """A version of the scoring policy; never edited once used: a change is a new version."""
+
+    version = models.PositiveIntegerField()
+    valid_from = models.DateField()
+    data = models.JSONField()
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "version"], name="policy_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"policy v{self.version}"
+
+
+class Achievement(BureauOwned):
+    officer = models.ForeignKey("org.Officer", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=24, choices=list(KIND_LABELS.items()))
+    month = models.CharField(max_length=7, db_index=True)
+    occurred_on = models.DateField()
+    quantity = models.PositiveIntegerField(default=1)
+    role = models.CharField(max_length=8, blank=True)
+    evidence = models.CharField(max_length=80, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=list(STATE_LABELS.items()), default="submitted")
+    entered_by = models.CharField(max_length=150, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["bureau", "month", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.month}"
+
+
+class MonthClose(BureauOwned):
+    """A month's frozen results: every officer's points, line items and stars, reproducible."""
+
+    month = models.CharField(max_length=7)
+    policy_version = models.PositiveIntegerField()
+    data = models.JSONField()
+    digest = models.CharField(max_length=64)
+    closed_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "month"], name="month_closed_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"closed {self.month}"
+
+
+class Discipline(BureauOwned):
+    """A warning-education item, a lighter measure, a sanction, or an investigation."""
+
+    officer = models.ForeignKey("org.Officer", on_delete=models.PROTECT, related_name="+")
+    measure = models.CharField(max_length=20, choices=list(MEASURE_LABELS.items()))
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)  # last day in force; None: open
+    days = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.TextField()
+    source = models.CharField(max_length=80, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.start}"
+
+
+class WarningItem(BureauOwned):
+    """A warning proposal from supervision's accountability, queued for the political department."""
+
+    proposal_id = models.UUIDField(unique=True)
+    officer = models.ForeignKey(
+        "org.Officer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField()
+    state = models.CharField(
+        max_length=10,
+        choices=[("queued", _("Queued")), ("decided", _("Decided")), ("dismissed", _("Dismissed"))],
+        default="queued",
+        db_index=True,
+    )
+    decision = models.OneToOneField(
+        Discipline, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"warning item {self.proposal_id}"
+
+
+class AwardProposal(BureauOwned):
+    officer = models.ForeignKey("org.Officer", on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(max_length=16, choices=list(AWARD_LABELS.items()))
+    deed = models.CharField(max_length=200)
+    notice_start = models.DateField(null=True, blank=True)
+    notice_end = models.DateField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=list(AWARD_STATE_LABELS.items()), default="proposed"
+    )
+    bonus_fen = models.BigIntegerField(default=0)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.officer_id}"
+
+
+class Account(BureauOwned):
+    code = models.CharField(max_length=64)  # "funding", "budget:2026-10", "officer:<id>"
+    kind = models.CharField(max_length=8, choices=list(ACCOUNT_KINDS.items()))
+    officer = models.ForeignKey(
+        "org.Officer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "code"], name="account_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LedgerTransaction(BureauOwned):
+    """A balanced set of entries. Never edited: a correction is a reversing transaction."""
+
+    key = models.CharField(max_length=120)  # what it pays for: paying twice is refused
+    memo = models.CharField(max_length=200)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
+    )
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bureau", "key"], name="ledger_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LedgerEntry(BureauOwned):
+    txn = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount_fen = models.BigIntegerField()  # + credit to the account, - debit
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount_fen=0), name="ledger_entry_not_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount_fen}"

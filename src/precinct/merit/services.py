@@ -1,0 +1,712 @@
+"""Merit use cases: achievements entered and approved, the month scored and frozen, awards checked,
+discipline recorded, warning proposals queued, bonuses paid through a double-entry ledger."""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet, Sum
+
+from precinct.common import bus
+from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.errors import gettext_noop as _
+from precinct.core.scoping import Role, Scope
+from precinct.org import services as org
+from precinct.supervision import services as supervision
+
+from . import rules
+from .models import (
+    Account,
+    Achievement,
+    AwardProposal,
+    Discipline,
+    LedgerEntry,
+    LedgerTransaction,
+    MonthClose,
+    ScoringPolicy,
+    WarningItem,
+)
+from .rules import Month
+
+ENTERERS = frozenset({Role.UNIT_CHIEF, Role.POLITICAL_DEPT})
+APPROVERS = frozenset({Role.POLITICAL_DEPT})
+FUNDING = "funding"
+
+
+# --- the warning queue (fed by supervision) -----------------------------------------------------
+def _on_warning_proposed(proposal_id: uuid.UUID, **_payload: Any) -> None:
+    proposal = supervision.take_warning_proposal(proposal_id)
+    if proposal is None:
+        return
+    WarningItem.objects.get_or_create(
+        proposal_id=proposal.pk,
+        defaults={
+            "bureau_id": proposal.bureau_id,
+            "officer_id": proposal.officer_id,
+            "reason": proposal.reason,
+        },
+    )
+
+
+def connect() -> None:
+    bus.subscribe(supervision.WARNING_PROPOSED, _on_warning_proposed)
+
+
+def catch_up_warnings() -> int:
+    """Queue any proposal a failed reaction left behind (run by the month close)."""
+    n = 0
+    for pk in list(supervision.warning_proposals().values_list("pk", flat=True)):
+        with transaction.atomic():
+            _on_warning_proposed(pk)
+            n += 1
+    return n
+
+
+def warning_queue(scope: Scope) -> QuerySet[WarningItem]:
+    return WarningItem.objects.filter(
+        officer__in=org.scope_officers(scope), state="queued"
+    ).select_related("officer")
+
+
+def decide_warning(
+    scope: Scope,
+    item_id: uuid.UUID,
+    *,
+    measure: str | None,
+    start: dt.date,
+    days: int | None = None,
+    note: str = "",
+) -> WarningItem:
+    """The political department turns a queued proposal into a measure, or dismisses it."""
+    _require(scope, APPROVERS)
+    item = (
+        WarningItem.objects.select_for_update()
+        .filter(pk=item_id, officer__in=org.scope_officers(scope))
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    if item.state != "queued":
+        raise ValidationFailed([FieldError("state", _("this item was decided already"))])
+    if measure is None:
+        item.state = "dismissed"
+        item.save(update_fields=["state", "updated_at"])
+        return item
+    assert item.officer_id is not None
+    item.decision = add_discipline(
+        scope,
+        officer_id=item.officer_id,
+        measure=measure,
+        start=start,
+        days=days,
+        reason=note or item.reason,
+        source=f"warning_proposal:{item.proposal_id}",
+    )
+    item.state = "decided"
+    item.save(update_fields=["state", "decision", "updated_at"])
+    return item
+
+
+# --- discipline ---------------------------------------------------------------------------------
+def add_discipline(
+    scope: Scope,
+    *,
+    officer_id: uuid.UUID,
+    measure: str,
+    start: dt.date,
+    reason: str,
+    days: int | None = None,
+    source: str = "",
+) -> Discipline:
+    _require(scope, APPROVERS)
+    officer = org.get_officer(scope, officer_id)
+    if measure not in set(rules.Measure):
+        raise ValidationFailed([FieldError("measure", _("unknown measure"))])
+    if not reason.strip():
+        raise ValidationFailed([FieldError("reason", _("give the reason"))])
+    end = rules.measure_end(measure, start, days)
+    return Discipline.objects.create(
+        bureau_id=officer.bureau_id,
+        officer_id=officer.pk,
+        measure=measure,
+        start=start,
+        end=end,
+        days=days,
+        reason=reason.strip(),
+        source=source,
+        decided_by=_who(scope),
+    )
+
+
+def blocking_measure(officer_id: uuid.UUID, on: dt.date) -> Discipline | None:
+    """A sanction, suspension or investigation in force on the day (blocks awards, promotion)."""
+    return (
+        Discipline.objects.filter(
+            officer_id=officer_id, measure__in=[str(m) for m in rules.BLOCKING], start__lte=on
+        )
+        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .order_by("start")
+        .first()
+    )
+
+
+# --- achievements -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AchievementData:
+    officer_id: uuid.UUID
+    kind: str
+    occurred_on: dt.date
+    quantity: int = 1
+    role: str = ""
+    evidence: str = ""
+    note: str = ""
+
+
+def record_achievement(scope: Scope, data: AchievementData, *, today: dt.date) -> Achievement:
+    """A unit enters an achievement for one of its officers; the political department approves."""
+    _require(scope, ENTERERS)
+    officer = org.get_officer(scope, data.officer_id)
+    errors = []
+    if data.kind not in set(rules.Kind):
+        errors.append(FieldError("kind", _("unknown achievement kind")))
+    if data.occurred_on > today:
+        errors.append(FieldError("occurred_on", _("cannot be in the future")))
+    if not 1 <= data.quantity <= 1000:
+        errors.append(FieldError("quantity", _("between 1 and 1000")))
+    if data.kind == rules.Kind.CASE_SOLVED and data.role not in set(rules.CaseRole):
+        errors.append(FieldError("role", _("lead or assist")))
+    if data.kind == rules.Kind.CASE_SOLVED and not data.evidence.strip():
+        errors.append(FieldError("evidence", _("name the case")))
+    if MonthClose.objects.filter(
+        bureau_id=officer.bureau_id, month=str(Month.of(data.occurred_on))
+    ).exists():
+        errors.append(FieldError("occurred_on", _("that month is closed")))
+    if errors:
+        raise ValidationFailed(errors)
+    if officer.current_unit_id is None:
+        raise ValidationFailed([FieldError("officer", _("the officer has no current unit"))])
+    return Achievement.objects.create(
+        bureau_id=officer.bureau_id,
+        officer_id=officer.pk,
+        unit_id=officer.current_unit_id,
+        kind=data.kind,
+        month=str(Month.of(data.occurred_on)),
+        occurred_on=data.occurred_on,
+        quantity=data.quantity,
+        role=data.role if data.kind == rules.Kind.CASE_SOLVED else "",
+        evidence=data.evidence.strip()[:80],
+        note=data.note.strip()[:200],
+        entered_by=_who(scope),
+    )
+
+
+def decide_achievements(scope: Scope, ids: Iterable[uuid.UUID], *, approve: bool) -> int:
+    _require(scope, APPROVERS)
+    rows = (
+        Achievement.objects.select_for_update()
+        .filter(pk__in=list(ids), state="submitted", officer__in=org.scope_officers(scope))
+        .exclude(month__in=MonthClose.objects.filter(bureau=scope.bureau_id).values("month"))
+    )
+    n = 0
+    for a in rows:
+        a.state = "approved" if approve else "rejected"
+        a.decided_by = _who(scope)
+        a.save(update_fields=["state", "decided_by", "updated_at"])
+        n += 1
+    return n
+
+
+def scope_achievements(scope: Scope) -> QuerySet[Achievement]:
+    return Achievement.objects.filter(officer__in=org.scope_officers(scope))
+
+
+# --- the policy ---------------------------------------------------------------------------------
+def policy_for(bureau_id: uuid.UUID, month: Month) -> rules.Policy:
+    """The policy version in force on the month's first day (the default one if none stored)."""
+    row = (
+        ScoringPolicy.objects.filter(bureau_id=bureau_id, valid_from__lte=month.first)
+        .order_by("-valid_from", "-version")
+        .first()
+    )
+    return rules.policy_from_json(row.data) if row else rules.default_policy()
+
+
+def save_policy(scope: Scope, data: dict[str, Any], *, valid_from: dt.date) -> ScoringPolicy:
+    """A new policy version (checked); earlier versions stay as they were for closed months."""
+    _require(scope, APPROVERS)
+    assert scope.bureau_id is not None
+    last = (
+        ScoringPolicy.objects.filter(bureau_id=scope.bureau_id)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    version = (last or rules.default_policy().version) + 1
+    checked = rules.policy_from_json({**data, "version": version})
+    if MonthClose.objects.filter(
+        bureau_id=scope.bureau_id, month__gte=str(Month.of(valid_from))
+    ).exists():
+        raise ValidationFailed([FieldError("valid_from", _("a month from then on is closed"))])
+    return ScoringPolicy.objects.create(
+        bureau_id=scope.bureau_id,
+        version=version,
+        valid_from=valid_from.replace(day=1),
+        data=rules.policy_to_json(checked),
+        created_by=_who(scope),
+    )
+
+
+# --- scoring the month --------------------------------------------------------------------------
+def _bounds(month: Month) -> tuple[dt.datetime, dt.datetime]:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    return (
+        dt.datetime.combine(month.first, dt.time(0), tzinfo=tz),
+        dt.datetime.combine(month.next().first, dt.time(0), tzinfo=tz),
+    )
+
+
+def compute_month(bureau_id: uuid.UUID, month: Month) -> dict[str, Any]:
+    """Every active officer's points, line items and stars for the month, as plain data: the
+    snapshot a close freezes (no clock in it: the same records give the same snapshot)."""
+    policy = policy_for(bureau_id, month)
+    facts = org.officer_facts(bureau_id)
+    items: dict[uuid.UUID, list[rules.Item]] = {o.id: [] for o in facts}
+    for officer_id, pk, kind, quantity, role, evidence in (
+        Achievement.objects.filter(bureau_id=bureau_id, month=str(month), state="approved")
+        .order_by("pk")
+        .values_list("officer_id", "pk", "kind", "quantity", "role", "evidence")
+    ):
+        if officer_id in items:
+            items[officer_id].append(rules.Item(kind, quantity, role, evidence, str(pk)))
+    since, until = _bounds(month)
+    for officer_id, points in supervision.problem_points(
+        bureau_id, since=since, until=until
+    ).items():
+        for ticket_id, rule, case_id in points:
+            if officer_id in items:
+                items[officer_id].append(
+                    rules.Item(
+                        rules.Deduction.PROBLEM_POINT,
+                        1,
+                        "",
+                        f"{rule} case:{case_id}",
+                        f"ticket:{ticket_id}",
+                    )
+                )
+    for d in (
+        Discipline.objects.filter(bureau_id=bureau_id, start__lte=month.last)
+        .filter(Q(end__isnull=True) | Q(end__gte=month.first))
+        .order_by("pk")
+    ):
+        if d.officer_id not in items:
+            continue
+        if d.measure in {str(m) for m in rules.BLOCKING}:
+            items[d.officer_id].append(
+                rules.Item(rules.Deduction.SANCTION, 1, "", d.measure, f"discipline:{d.pk}")
+            )
+        elif month.first <= d.start <= month.last:
+            items[d.officer_id].append(
+                rules.Item(rules.Deduction.WARNING, 1, "", d.measure, f"discipline:{d.pk}")
+            )
+    scores = [
+        rules.score(
+            policy,
+            officer=str(o.id),
+            unit=str(o.unit_id),
+            post_type=o.post_type,
+            items=items[o.id],
+        )
+        for o in facts
+        if o.unit_id is not None
+    ]
+    order = {str(o.id): o.police_number for o in facts}
+    ranked = rules.award_stars(policy, scores, order)
+    return {
+        "month": str(month),
+        "policy": rules.policy_to_json(policy),
+        "officers": [
+            {
+                "officer": s.officer,
+                "number": order[s.officer],
+                "unit": s.unit,
+                "post_type": s.post_type,
+                "points": s.points,
+                "stars": s.stars,
+                "capped_from": s.capped_from,
+                "lines": [
+                    {
+                        "kind": ln.kind,
+                        "quantity": ln.quantity,
+                        "each": ln.each,
+                        "points": ln.points,
+                        "role": ln.role,
+                        "evidence": ln.evidence,
+                        "ref": ln.ref,
+                    }
+                    for ln in s.lines
+                ],
+            }
+            for s in ranked
+        ],
+    }
+
+
+def close_month(bureau_id: uuid.UUID, month: Month, *, by: str, today: dt.date) -> MonthClose:
+    """Freeze the month (once: closing again returns the same snapshot). A month can be closed
+    from the day after its last day."""
+    if today <= month.last:
+        raise ValidationFailed(
+            [FieldError("month", _("%(month)s is not over yet"), params={"month": str(month)})]
+        )
+    existing = MonthClose.objects.filter(bureau_id=bureau_id, month=str(month)).first()
+    if existing:
+        return existing
+    catch_up_warnings()
+    data = compute_month(bureau_id, month)
+    try:
+        with transaction.atomic():
+            return MonthClose.objects.create(
+                bureau_id=bureau_id,
+                month=str(month),
+                policy_version=data["policy"]["version"],
+                data=data,
+                digest=rules.snapshot_digest(data),
+                closed_by=by,
+            )
+    except IntegrityError:  # closed by someone else meanwhile: theirs stands
+        return MonthClose.objects.get(bureau_id=bureau_id, month=str(month))
+
+
+def month_results(scope: Scope, month: Month) -> dict[str, Any]:
+    """The month as the caller may see it: frozen if closed, live otherwise; scoped to officers."""
+    assert scope.bureau_id is not None
+    closed = MonthClose.objects.filter(bureau_id=scope.bureau_id, month=str(month)).first()
+    data = closed.data if closed else compute_month(scope.bureau_id, month)
+    visible = {str(pk) for pk in org.scope_officers(scope).values_list("pk", flat=True)}
+    return {
+        **data,
+        "closed": closed is not None,
+        "digest": closed.digest if closed else "",
+        "officers": [o for o in data["officers"] if o["officer"] in visible],
+    }
+
+
+# --- awards -------------------------------------------------------------------------------------
+def propose_award(
+    scope: Scope,
+    *,
+    officer_id: uuid.UUID,
+    level: str,
+    deed: str,
+    notice_start: dt.date | None = None,
+    notice_end: dt.date | None = None,
+) -> AwardProposal:
+    _require(scope, ENTERERS)
+    officer = org.get_officer(scope, officer_id)
+    if level not in set(rules.AwardLevel):
+        raise ValidationFailed([FieldError("level", _("unknown award level"))])
+    if notice_start and notice_end and notice_end < notice_start:
+        raise ValidationFailed([FieldError("notice_end", _("ends before it starts"))])
+    return AwardProposal.objects.create(
+        bureau_id=officer.bureau_id,
+        officer_id=officer.pk,
+        level=level,
+        deed=deed.strip()[:200],
+        notice_start=notice_start,
+        notice_end=notice_end,
+        bonus_fen=rules.STATUTORY_BONUS_FEN[rules.AwardLevel(level)],
+    )
+
+
+def decide_award(
+    scope: Scope, award_id: uuid.UUID, *, approve: bool, today: dt.date
+) -> AwardProposal:
+    """Approve (嘉奖 and 三等功: the city; above: forwarded to the province with a dossier) after
+    the rules' checks, paying the statutory bonus from the month's budget; or reject."""
+    _require(scope, APPROVERS)
+    award = (
+        AwardProposal.objects.select_for_update()
+        .filter(pk=award_id, officer__in=org.scope_officers(scope))
+        .first()
+    )
+    if award is None:
+        raise NotFound()
+    if award.state != "proposed":
+        raise ValidationFailed([FieldError("state", _("this proposal was decided already"))])
+    if not approve:
+        award.state, award.decided_by, award.decided_on = "rejected", _who(scope), today
+        award.save(update_fields=["state", "decided_by", "decided_on", "updated_at"])
+        return award
+    prior = [
+        rules.PriorAward(level, deed, on or today)
+        for level, deed, on in AwardProposal.objects.filter(
+            officer_id=award.officer_id, state__in=["approved", "forwarded"]
+        ).values_list("level", "deed", "decided_on")
+    ]
+    block = blocking_measure(award.officer_id, today)
+    notice_days = (
+        supervision.working_days_between(award.notice_start, min(award.notice_end, today))
+        if award.notice_start and award.notice_end
+        else None
+    )
+    errors = rules.check_award(
+        level=award.level,
+        deed=award.deed,
+        today=today,
+        prior=prior,
+        blocked_by=block.get_measure_display() if block else None,
+        notice_working_days=notice_days,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    city = rules.AwardLevel(award.level) in rules.CITY_APPROVES
+    award.state = "approved" if city else "forwarded"
+    award.decided_by, award.decided_on = _who(scope), today
+    award.save(update_fields=["state", "decided_by", "decided_on", "updated_at"])
+    if city:
+        pay(
+            award.bureau_id,
+            key=f"award:{award.pk}",
+            memo=f"{award.get_level_display()}: {award.deed}"[:200],
+            officer_id=award.officer_id,
+            amount_fen=award.bonus_fen,
+            month=Month.of(today),
+            by=_who(scope),
+        )
+    return award
+
+
+# --- the ledger ---------------------------------------------------------------------------------
+def _account(bureau_id: uuid.UUID, code: str, kind: str, officer_id: Any = None) -> Account:
+    account, _created = Account.objects.get_or_create(
+        bureau_id=bureau_id, code=code, defaults={"kind": kind, "officer_id": officer_id}
+    )
+    return account
+
+
+def balance(account: Account) -> int:
+    return int(account.entries.aggregate(s=Sum("amount_fen"))["s"] or 0)
+
+
+def _post(
+    bureau_id: uuid.UUID,
+    *,
+    key: str,
+    memo: str,
+    entries: list[tuple[Account, int]],
+    by: str,
+    reverses: LedgerTransaction | None = None,
+) -> LedgerTransaction:
+    errors = rules.check_amounts([a for _acc, a in entries])
+    if errors:
+        raise ValidationFailed(errors)
+    txn = LedgerTransaction.objects.create(
+        bureau_id=bureau_id, key=key, memo=memo, created_by=by, reverses=reverses
+    )
+    for acc, amount in entries:  # one by one: each entry is in the audit log
+        LedgerEntry.objects.create(bureau_id=bureau_id, txn=txn, account=acc, amount_fen=amount)
+    for acc, _amount in entries:
+        if acc.kind != "funding" and balance(acc) < 0:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "amount",
+                        _("not enough in %(account)s: the payout would make it negative"),
+                        params={"account": acc.code},
+                    )
+                ]
+            )
+    return txn
+
+
+def fund_month(
+    bureau_id: uuid.UUID, month: Month, *, amount_fen: int, by: str
+) -> LedgerTransaction:
+    """Put money into the month's bonus budget (its cap)."""
+    with transaction.atomic():
+        budget = _locked(bureau_id, f"budget:{month}", "budget")
+        funding = _account(bureau_id, FUNDING, "funding")
+        n = LedgerTransaction.objects.filter(
+            bureau_id=bureau_id, key__startswith=f"fund:{month}:"
+        ).count()
+        return _post(
+            bureau_id,
+            key=f"fund:{month}:{n + 1}",
+            memo=f"bonus budget {month}",
+            entries=[(funding, -amount_fen), (budget, amount_fen)],
+            by=by,
+        )
+
+
+def _locked(bureau_id: uuid.UUID, code: str, kind: str, officer_id: Any = None) -> Account:
+    _account(bureau_id, code, kind, officer_id)
+    return Account.objects.select_for_update().get(bureau_id=bureau_id, code=code)
+
+
+def pay(
+    bureau_id: uuid.UUID,
+    *,
+    key: str,
+    memo: str,
+    officer_id: uuid.UUID,
+    amount_fen: int,
+    month: Month,
+    by: str,
+) -> tuple[LedgerTransaction, bool]:
+    """Pay an officer from the month's budget, once per ``key`` (a second call returns the first
+    payment, False). The budget is locked while it is checked: concurrent payouts cannot both
+    spend the same money, and it never goes negative."""
+    existing = LedgerTransaction.objects.filter(bureau_id=bureau_id, key=key).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            budget = _locked(bureau_id, f"budget:{month}", "budget")
+            payee = _account(bureau_id, f"officer:{officer_id}", "officer", officer_id)
+            return (
+                _post(
+                    bureau_id,
+                    key=key,
+                    memo=memo,
+                    entries=[(budget, -amount_fen), (payee, amount_fen)],
+                    by=by,
+                ),
+                True,
+            )
+    except IntegrityError:  # the same key paid concurrently: that payment stands
+        return LedgerTransaction.objects.get(bureau_id=bureau_id, key=key), False
+
+
+def reverse(scope: Scope, txn_id: uuid.UUID, *, reason: str) -> LedgerTransaction:
+    """Correct a transaction by its exact opposite; a transaction is reversed at most once."""
+    _require(scope, APPROVERS)
+    if not reason.strip():
+        raise ValidationFailed([FieldError("reason", _("give the reason"))])
+    with transaction.atomic():
+        txn = (
+            LedgerTransaction.objects.select_for_update()
+            .filter(pk=txn_id, bureau=scope.bureau_id)
+            .first()
+        )
+        if txn is None:
+            raise NotFound()
+        if txn.reverses_id is not None or LedgerTransaction.objects.filter(reverses=txn).exists():
+            raise ValidationFailed([FieldError("txn", _("already reversed, or a reversal"))])
+        entries = [(e.account, -e.amount_fen) for e in txn.entries.select_related("account")]
+        for acc, _amount in entries:
+            Account.objects.select_for_update().filter(pk=acc.pk).first()
+        return _post(
+            txn.bureau_id,
+            key=f"reversal:{txn.pk}",
+            memo=f"reversal: {reason.strip()}"[:200],
+            entries=entries,
+            by=_who(scope),
+            reverses=txn,
+        )
+
+
+def pay_month(bureau_id: uuid.UUID, month: Month, *, by: str) -> tuple[int, int]:
+    """Pay the closed month's star and solved-case bonuses; all or nothing, each at most once.
+    Returns (payments made now, fen paid now)."""
+    closed = MonthClose.objects.filter(bureau_id=bureau_id, month=str(month)).first()
+    if closed is None:
+        raise ValidationFailed([FieldError("month", _("close the month first"))])
+    policy = rules.policy_from_json(closed.data["policy"])
+    made = paid = 0
+    with transaction.atomic():
+        for o in closed.data["officers"]:
+            officer_id = uuid.UUID(o["officer"])
+            plan = []
+            if o["stars"] and policy.star_bonus_fen:
+                plan.append(
+                    (
+                        f"star:{month}:{officer_id}",
+                        o["stars"] * policy.star_bonus_fen,
+                        f"{o['stars']}★ {month}",
+                    )
+                )
+            for line in o["lines"]:
+                if line["kind"] == rules.Kind.CASE_SOLVED:
+                    amount = policy.case_bonus_fen.get(line["role"], 0) * line["quantity"]
+                    if amount:
+                        plan.append((f"case:{line['ref']}", amount, f"case {line['evidence']}"))
+            for key, amount, memo in plan:
+                _txn, new = pay(
+                    bureau_id,
+                    key=key,
+                    memo=memo,
+                    officer_id=officer_id,
+                    amount_fen=amount,
+                    month=month,
+                    by=by,
+                )
+                if new:
+                    made += 1
+                    paid += amount
+    return made, paid
+
+
+@dataclass(frozen=True)
+class LedgerCheck:
+    transactions: int
+    unbalanced: list[str]
+    negative: list[str]
+    bad_reversals: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unbalanced or self.negative or self.bad_reversals)
+
+
+def verify_ledger(bureau_id: uuid.UUID | None = None) -> LedgerCheck:
+    txns = LedgerTransaction.objects.all()
+    accounts = Account.objects.all()
+    if bureau_id is not None:
+        txns, accounts = txns.filter(bureau_id=bureau_id), accounts.filter(bureau_id=bureau_id)
+    sums = dict(
+        LedgerEntry.objects.filter(txn__in=txns)
+        .values("txn_id")
+        .annotate(s=Sum("amount_fen"))
+        .values_list("txn_id", "s")
+    )
+    unbalanced = [str(k) for k, s in sums.items() if s != 0]
+    unbalanced += [str(k) for k in txns.values_list("pk", flat=True) if k not in sums]
+    balances = dict(
+        LedgerEntry.objects.filter(account__in=accounts.exclude(kind="funding"))
+        .values("account__code")
+        .annotate(s=Sum("amount_fen"))
+        .values_list("account__code", "s")
+    )
+    negative = sorted(code for code, s in balances.items() if s < 0)
+    bad = []
+    for rev in txns.filter(reverses__isnull=False).prefetch_related("entries", "reverses__entries"):
+        assert rev.reverses is not None
+        want = sorted((e.account_id, -e.amount_fen) for e in rev.reverses.entries.all())
+        have = sorted((e.account_id, e.amount_fen) for e in rev.entries.all())
+        if want != have:
+            bad.append(str(rev.pk))
+    return LedgerCheck(txns.count(), sorted(unbalanced), negative, bad)
+
+
+def ledger_lines(scope: Scope) -> QuerySet[LedgerEntry]:
+    """Entries of officer accounts the caller may see (finance export, the officer's own)."""
+    return (
+        LedgerEntry.objects.filter(account__officer__in=org.scope_officers(scope))
+        .select_related("txn", "account", "account__officer")
+        .order_by("txn__created_at", "pk")
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _require(scope: Scope, roles: frozenset[Role]) -> None:
+    if scope.role not in roles:
+        raise PermissionDenied()
+
+
+def _who(scope: Scope) -> str:
+    return str(scope.user_id or "system")

@@ -1,0 +1,252 @@
+"""The 三一 month end to end: achievements entered and approved, the month frozen, bonuses paid
+from a capped budget exactly once, awards checked, warnings queued from supervision."""
+
+import datetime as dt
+import threading
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from precinct.core.errors import PermissionDenied, ValidationFailed
+from precinct.merit import rules, services
+from precinct.merit.models import Achievement, LedgerTransaction, MonthClose, WarningItem
+from precinct.merit.rules import Month
+from precinct.org.models import Officer
+from precinct.supervision import services as supervision
+from precinct.supervision.models import Ticket
+
+MONTH = Month(2026, 9)
+TODAY = dt.date(2026, 10, 5)
+
+
+@pytest.fixture
+def officer(city):
+    chief = city.user("chief")
+    return Officer.objects.filter(current_unit_id=chief.unit_id, status="active").first()
+
+
+def achieve(city, officer, kind="case_solved", day=dt.date(2026, 9, 10), **kw):
+    data = services.AchievementData(
+        officer_id=officer.pk,
+        kind=kind,
+        occurred_on=day,
+        role=kw.pop("role", "lead" if kind == "case_solved" else ""),
+        evidence=kw.pop("evidence", "case:XS-2026-00001" if kind == "case_solved" else ""),
+        **kw,
+    )
+    return services.record_achievement(city.scope("chief"), data, today=TODAY)
+
+
+def test_a_unit_enters_the_political_department_approves_the_month_explains(city, officer):
+    a = achieve(city, officer)
+    b = achieve(city, officer, kind="arrest", quantity=2)
+    with pytest.raises(PermissionDenied):
+        services.decide_achievements(city.scope("chief"), [a.pk], approve=True)
+    before = _row(services.month_results(city.scope("political"), MONTH), officer)
+    assert services.decide_achievements(city.scope("political"), [a.pk, b.pk], approve=True) == 2
+    after = _row(services.month_results(city.scope("political"), MONTH), officer)
+    assert after["points"] - before["points"] == 10 + 12
+    refs = {ln["ref"] for ln in after["lines"]}
+    assert {str(a.pk), str(b.pk)} <= refs  # every point is explained by its line
+
+
+def test_bad_achievements_name_their_field(city, officer):
+    with pytest.raises(ValidationFailed) as exc:
+        achieve(city, officer, role="boss", evidence="")
+    assert {e.field for e in exc.value.errors} == {"role", "evidence"}
+    with pytest.raises(ValidationFailed) as exc:
+        achieve(city, officer, kind="arrest", day=TODAY + dt.timedelta(days=1))
+    assert exc.value.errors[0].field == "occurred_on"
+
+
+def test_closing_a_month_freezes_it_and_closing_again_changes_nothing(city, officer):
+    a = achieve(city, officer)
+    services.decide_achievements(city.scope("political"), [a.pk], approve=True)
+    with pytest.raises(ValidationFailed):
+        services.close_month(city.bureau_id, Month(2026, 10), by="t", today=TODAY)  # not over
+    first = services.close_month(city.bureau_id, MONTH, by="t", today=TODAY)
+    assert first.digest == rules.snapshot_digest(services.compute_month(city.bureau_id, MONTH))
+    again = services.close_month(city.bureau_id, MONTH, by="t", today=TODAY)
+    assert (again.pk, again.digest) == (first.pk, first.digest)
+    with pytest.raises(ValidationFailed) as exc:
+        achieve(city, officer, kind="arrest")  # into a closed month
+    assert exc.value.errors[0].field == "occurred_on"
+    later = achieve(city, officer, kind="arrest", day=dt.date(2026, 10, 1))
+    services.decide_achievements(city.scope("political"), [later.pk], approve=True)
+    frozen = services.month_results(city.scope("political"), MONTH)
+    assert frozen["closed"] and frozen["digest"] == first.digest
+
+
+def test_bonuses_are_paid_from_a_capped_budget_all_or_nothing_and_once(city, officer):
+    a = achieve(city, officer)
+    services.decide_achievements(city.scope("political"), [a.pk], approve=True)
+    services.close_month(city.bureau_id, MONTH, by="t", today=TODAY)
+    with pytest.raises(ValidationFailed) as exc:
+        services.pay_month(city.bureau_id, MONTH, by="t")  # no budget yet
+    assert "budget" in str(exc.value)
+    assert not LedgerTransaction.objects.filter(key__startswith="star:").exists()
+    services.fund_month(city.bureau_id, MONTH, amount_fen=100_000_000, by="t")
+    made, paid = services.pay_month(city.bureau_id, MONTH, by="t")
+    assert made > 0 and paid > 0
+    assert LedgerTransaction.objects.filter(key=f"case:{a.pk}").exists()
+    assert services.pay_month(city.bureau_id, MONTH, by="t") == (0, 0)  # never twice
+    check = services.verify_ledger(city.bureau_id)
+    assert check.ok and check.transactions == made + 1
+
+
+def test_a_reversal_is_the_exact_opposite_and_happens_once(city, officer):
+    services.fund_month(city.bureau_id, MONTH, amount_fen=500_000, by="t")
+    txn, _new = services.pay(
+        city.bureau_id, key="manual:1", memo="x", officer_id=officer.pk, amount_fen=20_000,
+        month=MONTH, by="t",
+    )  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        services.reverse(city.scope("chief"), txn.pk, reason="wrong officer")
+    rev = services.reverse(city.scope("political"), txn.pk, reason="wrong officer")
+    assert sorted(e.amount_fen for e in rev.entries.all()) == [-20_000, 20_000]
+    with pytest.raises(ValidationFailed):
+        services.reverse(city.scope("political"), txn.pk, reason="again")
+    assert services.verify_ledger(city.bureau_id).ok
+
+
+def test_the_ledger_refuses_to_overdraw_a_budget(city, officer):
+    services.fund_month(city.bureau_id, MONTH, amount_fen=30_000, by="t")
+    services.pay(
+        city.bureau_id, key="k1", memo="x", officer_id=officer.pk, amount_fen=20_000,
+        month=MONTH, by="t",
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:
+        services.pay(
+            city.bureau_id, key="k2", memo="x", officer_id=officer.pk, amount_fen=20_000,
+            month=MONTH, by="t",
+        )  # fmt: skip
+    assert exc.value.errors[0].field == "amount"
+    assert not LedgerTransaction.objects.filter(key="k2").exists()
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["pay", "reverse"]), st.integers(1, 60_000)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_ledger_balances_after_any_sequence(city, officer, steps) -> None:
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        services.fund_month(city.bureau_id, MONTH, amount_fen=200_000, by="t")
+        paid: list[uuid.UUID] = []
+        for n, (op, amount) in enumerate(steps):
+            try:
+                if op == "pay" or not paid:
+                    txn, _ = services.pay(
+                        city.bureau_id, key=f"p{n}", memo="x", officer_id=officer.pk,
+                        amount_fen=amount, month=MONTH, by="t",
+                    )  # fmt: skip
+                    paid.append(txn.pk)
+                else:
+                    services.reverse(city.scope("political"), paid.pop(0), reason="test")
+            except ValidationFailed:
+                pass  # refused (over budget): nothing written
+        check = services.verify_ledger(city.bureau_id)
+        assert check.ok, check
+        transaction.savepoint_rollback(sid)
+
+
+def _row(results, officer):
+    return next(o for o in results["officers"] if o["officer"] == str(officer.pk))
+
+
+def test_accountability_lands_in_the_political_departments_queue(
+    city, django_capture_on_commit_callbacks
+):
+    ticket = Ticket.objects.filter(state="open", lead_officer__isnull=False).first()
+    legal = city.scope("legal")
+    with django_capture_on_commit_callbacks(execute=True):
+        supervision.move_ticket(
+            legal, ticket.pk, to_state="accountability", by="legal", note="超期"
+        )
+    item = WarningItem.objects.get(officer_id=ticket.lead_officer_id, state="queued")
+    assert item in services.warning_queue(city.scope("political"))
+    services.decide_warning(
+        city.scope("political"), item.pk, measure="warning", start=TODAY, note="超期未提请批捕"
+    )
+    item.refresh_from_db()
+    assert item.state == "decided" and item.decision.end == dt.date(2027, 4, 4)
+    block = services.blocking_measure(ticket.lead_officer_id, TODAY)
+    assert block is not None
+    award = services.propose_award(
+        city.scope("political"), officer_id=ticket.lead_officer_id, level="commendation",
+        deed="抓获逃犯",
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:
+        services.decide_award(city.scope("political"), award.pk, approve=True, today=TODAY)
+    assert exc.value.errors[0].field == "officer"
+
+
+def test_an_award_is_checked_approved_and_its_statutory_bonus_paid(city, officer):
+    services.fund_month(city.bureau_id, Month.of(TODAY), amount_fen=1_000_000, by="t")
+    political = city.scope("political")
+    third = services.propose_award(
+        political, officer_id=officer.pk, level="third_class", deed="破获系列盗窃案",
+        notice_start=dt.date(2026, 9, 28), notice_end=dt.date(2026, 10, 5),
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:  # national holiday: too few working days
+        services.decide_award(political, third.pk, approve=True, today=TODAY)
+    assert exc.value.errors[0].field == "notice"
+    award = services.propose_award(
+        political, officer_id=officer.pk, level="commendation", deed="抓获逃犯"
+    )
+    services.decide_award(political, award.pk, approve=True, today=TODAY)
+    txn = LedgerTransaction.objects.get(key=f"award:{award.pk}")
+    assert sorted(e.amount_fen for e in txn.entries.all()) == [-200_000, 200_000]
+    second = services.propose_award(
+        political, officer_id=officer.pk, level="second_class", deed="破获特大案件",
+        notice_start=dt.date(2026, 9, 1), notice_end=dt.date(2026, 9, 20),
+    )  # fmt: skip
+    assert services.decide_award(political, second.pk, approve=True, today=TODAY).state == (
+        "forwarded"
+    )  # above 三等功: prepared for the province
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_payouts_neither_double_pay_nor_overdraw(city_committed) -> None:
+    from precinct.org import services as org
+
+    bureau = org.first_bureau().pk
+    officers = list(Officer.objects.filter(status="active").values_list("pk", flat=True)[:8])
+    services.fund_month(bureau, MONTH, amount_fen=100_000, by="t")
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait()
+            # half race for one key, half spend different keys beyond the budget
+            key = "same" if n % 2 == 0 else f"own-{n}"
+            _txn, new = services.pay(
+                bureau, key=key, memo="x", officer_id=officers[n], amount_fen=30_000,
+                month=MONTH, by="t",
+            )  # fmt: skip
+            outcomes.append("paid" if new else "dup")
+        except ValidationFailed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert LedgerTransaction.objects.filter(key="same").count() == 1
+    check = services.verify_ledger(bureau)
+    assert check.ok
+    assert outcomes.count("paid") <= 3  # 100,000 fen covers three payouts of 30,000
+    assert MonthClose.objects.count() == 0 and Achievement.objects.count() == 0
