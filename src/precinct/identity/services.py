@@ -128,22 +128,49 @@ def record(
     """Write one audit entry in the caller's transaction (so it commits or rolls back with the
     change it records) and link it into the chain once that transaction commits. No lock is taken
     here: business transactions never wait on the audit chain, and cannot deadlock on it."""
-    who = actor or current_actor()
-    payload = json.loads(json.dumps(detail or {}, cls=DjangoJSONEncoder))
-    entry = AuditEntry.objects.create(
-        at=clock.now(),
-        actor=who.username,
-        actor_id=who.user_id,
-        role=who.role,
-        bureau_id=bureau_id or who.bureau_id,
-        action=action,
+    return record_many(
+        action,
         object_type=object_type,
-        object_id=object_id,
-        ip=who.ip,
-        detail=payload,
+        items=[(object_id, detail or {})],
+        bureau_id=bureau_id,
+        actor=actor,
+    )[0]
+
+
+def record_many(
+    action: str,
+    *,
+    object_type: str,
+    items: list[tuple[str, dict[str, Any]]],
+    bureau_id: str = "",
+    actor: Actor | None = None,
+) -> list[AuditEntry]:
+    """:func:`record` for many objects of one kind at once, (object id, detail) each: one
+    statement, for the bulk passes (a sweep opening tickets)."""
+    if not items:
+        return []
+    who = actor or current_actor()
+    at = clock.now()
+    entries = AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                at=at,
+                actor=who.username,
+                actor_id=who.user_id,
+                role=who.role,
+                bureau_id=bureau_id or who.bureau_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                ip=who.ip,
+                detail=json.loads(json.dumps(detail, cls=DjangoJSONEncoder)),
+            )
+            for object_id, detail in items
+        ],
+        batch_size=500,
     )
     transaction.on_commit(link_pending, robust=True)
-    return entry
+    return entries
 
 
 class AuditChainBroken(Exception):
