@@ -29,6 +29,7 @@ def _load_demo() -> None:
             today=clock.today(settings.TIME_ZONE),
             criminal_cases=120,
             administrative_cases=360,
+            merit_months=3,
         )
 
 

@@ -84,6 +84,12 @@ PAGES = {
     "api:ticket_list": "/api/v1/supervision/tickets",
     "api:good_practice": "/api/v1/supervision/good-practice",
     "api:supervision_dashboard": "/api/v1/supervision/dashboard",
+    "merit:month": "/merit/",
+    "merit:achievement_list": "/merit/achievements/",
+    "merit:warning_queue": "/merit/warnings/",
+    "api:merit_month": "/api/v1/merit/months/2026-09",
+    "api:merit_achievements": "/api/v1/merit/achievements",
+    "api:merit_ledger_verify": "/api/v1/merit/ledger/verify",
 }
 
 
@@ -124,6 +130,12 @@ EXPECTED_GET = {
     "api:ticket_list": {L, P, G, C, U, OF},
     "api:good_practice": {L, P, G, C, U, OF},
     "api:supervision_dashboard": {L, P, G, C, U},
+    "merit:month": {L, P, G, C, U, OF},
+    "merit:achievement_list": {L, P, G, C, U, OF},
+    "merit:warning_queue": {P},
+    "api:merit_month": {L, P, G, C, U, OF},
+    "api:merit_achievements": {L, P, G, C, U, OF},
+    "api:merit_ledger_verify": {L, P},
 }
 # Writes: (path, body) and the roles that may make them (others get 403).
 EXPECTED_POST = {
@@ -131,6 +143,9 @@ EXPECTED_POST = {
     "/org/roster/import/": {P},
     "/audit/verify/": {A},
     "/api/v1/officers": {P, U},
+    "/merit/achievements/": {P, U},
+    "/merit/achievements/decide/": {P},
+    "/api/v1/merit/achievements": {P, U},
 }
 
 

@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 
 from precinct.core.errors import PermissionDenied, ValidationFailed
 from precinct.merit import rules, services
-from precinct.merit.models import Achievement, LedgerTransaction, MonthClose, WarningItem
+from precinct.merit.models import Achievement, LedgerTransaction, WarningItem
 from precinct.merit.rules import Month
 from precinct.org.models import Officer
 from precinct.supervision import services as supervision
 from precinct.supervision.models import Ticket
 
-MONTH = Month(2026, 9)
-TODAY = dt.date(2026, 10, 5)
+MONTH = Month(2025, 3)  # a month the demo city (its last few months) does not touch
+TODAY = dt.date(2025, 4, 7)
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def officer(city):
     return Officer.objects.filter(current_unit_id=chief.unit_id, status="active").first()
 
 
-def achieve(city, officer, kind="case_solved", day=dt.date(2026, 9, 10), **kw):
+def achieve(city, officer, kind="case_solved", day=dt.date(2025, 3, 10), **kw):
     data = services.AchievementData(
         officer_id=officer.pk,
         kind=kind,
@@ -49,7 +49,7 @@ def test_a_unit_enters_the_political_department_approves_the_month_explains(city
     assert services.decide_achievements(city.scope("political"), [a.pk, b.pk], approve=True) == 2
     after = _row(services.month_results(city.scope("political"), MONTH), officer)
     assert after["points"] - before["points"] == 10 + 12
-    refs = {ln["ref"] for ln in after["lines"]}
+    refs = {ln["ref"] for ln in services.lines_of(after)}
     assert {str(a.pk), str(b.pk)} <= refs  # every point is explained by its line
 
 
@@ -66,7 +66,7 @@ def test_closing_a_month_freezes_it_and_closing_again_changes_nothing(city, offi
     a = achieve(city, officer)
     services.decide_achievements(city.scope("political"), [a.pk], approve=True)
     with pytest.raises(ValidationFailed):
-        services.close_month(city.bureau_id, Month(2026, 10), by="t", today=TODAY)  # not over
+        services.close_month(city.bureau_id, Month(2025, 4), by="t", today=TODAY)  # not over
     first = services.close_month(city.bureau_id, MONTH, by="t", today=TODAY)
     assert first.digest == rules.snapshot_digest(services.compute_month(city.bureau_id, MONTH))
     again = services.close_month(city.bureau_id, MONTH, by="t", today=TODAY)
@@ -74,7 +74,7 @@ def test_closing_a_month_freezes_it_and_closing_again_changes_nothing(city, offi
     with pytest.raises(ValidationFailed) as exc:
         achieve(city, officer, kind="arrest")  # into a closed month
     assert exc.value.errors[0].field == "occurred_on"
-    later = achieve(city, officer, kind="arrest", day=dt.date(2026, 10, 1))
+    later = achieve(city, officer, kind="arrest", day=dt.date(2025, 4, 1))
     services.decide_achievements(city.scope("political"), [later.pk], approve=True)
     frozen = services.month_results(city.scope("political"), MONTH)
     assert frozen["closed"] and frozen["digest"] == first.digest
@@ -87,14 +87,15 @@ def test_bonuses_are_paid_from_a_capped_budget_all_or_nothing_and_once(city, off
     with pytest.raises(ValidationFailed) as exc:
         services.pay_month(city.bureau_id, MONTH, by="t")  # no budget yet
     assert "budget" in str(exc.value)
-    assert not LedgerTransaction.objects.filter(key__startswith="star:").exists()
+    assert not LedgerTransaction.objects.filter(key__startswith=f"star:{MONTH}:").exists()
+    before = services.verify_ledger(city.bureau_id).transactions
     services.fund_month(city.bureau_id, MONTH, amount_fen=100_000_000, by="t")
     made, paid = services.pay_month(city.bureau_id, MONTH, by="t")
     assert made > 0 and paid > 0
     assert LedgerTransaction.objects.filter(key=f"case:{a.pk}").exists()
     assert services.pay_month(city.bureau_id, MONTH, by="t") == (0, 0)  # never twice
     check = services.verify_ledger(city.bureau_id)
-    assert check.ok and check.transactions == made + 1
+    assert check.ok and check.transactions == before + made + 1
 
 
 def test_a_reversal_is_the_exact_opposite_and_happens_once(city, officer):
@@ -178,7 +179,7 @@ def test_accountability_lands_in_the_political_departments_queue(
         city.scope("political"), item.pk, measure="warning", start=TODAY, note="超期未提请批捕"
     )
     item.refresh_from_db()
-    assert item.state == "decided" and item.decision.end == dt.date(2027, 4, 4)
+    assert item.state == "decided" and item.decision.end == dt.date(2025, 10, 6)
     block = services.blocking_measure(ticket.lead_officer_id, TODAY)
     assert block is not None
     award = services.propose_award(
@@ -191,26 +192,27 @@ def test_accountability_lands_in_the_political_departments_queue(
 
 
 def test_an_award_is_checked_approved_and_its_statutory_bonus_paid(city, officer):
-    services.fund_month(city.bureau_id, Month.of(TODAY), amount_fen=1_000_000, by="t")
+    today = dt.date(2025, 10, 8)
+    services.fund_month(city.bureau_id, Month.of(today), amount_fen=1_000_000, by="t")
     political = city.scope("political")
     third = services.propose_award(
         political, officer_id=officer.pk, level="third_class", deed="破获系列盗窃案",
-        notice_start=dt.date(2026, 9, 28), notice_end=dt.date(2026, 10, 5),
+        notice_start=dt.date(2025, 9, 29), notice_end=dt.date(2025, 10, 8),
     )  # fmt: skip
     with pytest.raises(ValidationFailed) as exc:  # national holiday: too few working days
-        services.decide_award(political, third.pk, approve=True, today=TODAY)
+        services.decide_award(political, third.pk, approve=True, today=today)
     assert exc.value.errors[0].field == "notice"
     award = services.propose_award(
         political, officer_id=officer.pk, level="commendation", deed="抓获逃犯"
     )
-    services.decide_award(political, award.pk, approve=True, today=TODAY)
+    services.decide_award(political, award.pk, approve=True, today=today)
     txn = LedgerTransaction.objects.get(key=f"award:{award.pk}")
     assert sorted(e.amount_fen for e in txn.entries.all()) == [-200_000, 200_000]
     second = services.propose_award(
         political, officer_id=officer.pk, level="second_class", deed="破获特大案件",
-        notice_start=dt.date(2026, 9, 1), notice_end=dt.date(2026, 9, 20),
+        notice_start=dt.date(2025, 9, 1), notice_end=dt.date(2025, 9, 20),
     )  # fmt: skip
-    assert services.decide_award(political, second.pk, approve=True, today=TODAY).state == (
+    assert services.decide_award(political, second.pk, approve=True, today=today).state == (
         "forwarded"
     )  # above 三等功: prepared for the province
 
@@ -249,4 +251,82 @@ def test_concurrent_payouts_neither_double_pay_nor_overdraw(city_committed) -> N
     check = services.verify_ledger(bureau)
     assert check.ok
     assert outcomes.count("paid") <= 3  # 100,000 fen covers three payouts of 30,000
-    assert MonthClose.objects.count() == 0 and Achievement.objects.count() == 0
+
+
+def test_the_pages_enter_approve_and_explain(city, officer):
+    chief, political = city.client("chief"), city.client("political")
+    r = chief.post(
+        "/merit/achievements/",
+        {"police_number": officer.police_number, "kind": "arrest", "occurred_on": "2025-03-12",
+         "quantity": "2"},
+    )  # fmt: skip
+    assert r.status_code == 302
+    a = Achievement.objects.get(officer=officer, kind="arrest", occurred_on=dt.date(2025, 3, 12))
+    assert a.state == "submitted"
+    bad = chief.post(
+        "/merit/achievements/",
+        {"police_number": "NOPE", "kind": "arrest", "occurred_on": "2025-03-12"},
+        follow=True,
+    )
+    assert "police number" in bad.content.decode() or "警号" in bad.content.decode()
+    r = political.post("/merit/achievements/decide/", {"ids": [str(a.pk)], "decision": "approve"})
+    assert r.status_code == 302
+    a.refresh_from_db()
+    assert a.state == "approved"
+    page = political.get("/merit/months/2025-03/")
+    assert page.status_code == 200 and b'data-chart="bars"' in page.content
+    detail = political.get(f"/merit/months/2025-03/officers/{officer.pk}/")
+    assert detail.status_code == 200 and officer.police_number.encode() in detail.content
+    assert political.get("/merit/months/2026-13/").status_code == 404
+    api = political.get("/api/v1/merit/months/2025-03").json()
+    row = next(o for o in api["officers"] if o["officer"] == str(officer.pk))
+    assert any(ln["ref"] == str(a.pk) and ln["points"] == 12 for ln in row["lines"])
+
+
+def test_an_officer_sees_only_their_own_month(city):
+    me = city.user("officer")
+    data = city.client("officer").get("/api/v1/merit/months/2026-09").json()
+    assert [o["officer"] for o in data["officers"]] == [str(me.officer_id)]
+
+
+def test_the_demo_city_has_closed_months_paid_bonuses_and_a_balanced_ledger(city):
+    from precinct.merit.models import MonthClose
+
+    closed = list(MonthClose.objects.order_by("month").values_list("month", "digest"))
+    assert len(closed) == 2  # the demo's three months: two closed, this one open
+    last = Month.parse(closed[-1][0])
+    assert LedgerTransaction.objects.filter(key__startswith=f"star:{last}:").exists()
+    assert services.verify_ledger(city.bureau_id).ok
+    data = services.compute_month(city.bureau_id, last)
+    assert rules.snapshot_digest(data) == closed[-1][1]  # reproducible from the records
+    assert {o["post_type"] for o in data["officers"] if o["stars"] >= 3} >= {
+        "patrol", "community", "criminal",
+    }  # fmt: skip
+
+
+def test_finance_gets_the_months_bonus_list_as_excel(city, officer):
+    import io
+
+    from openpyxl import load_workbook
+
+    from precinct.merit.models import LedgerEntry
+
+    month = Month.parse(
+        LedgerTransaction.objects.filter(key__startswith="star:")
+        .values_list("key", flat=True)
+        .first()
+        .split(":")[1]
+    )
+    r = city.client("political").get(f"/merit/months/{month}/bonus.xlsx")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "警号"
+    grand = next(row for row in rows if row[3] == "合计")[5]
+    paid = sum(
+        LedgerEntry.objects.filter(
+            account__kind="officer", txn__entries__account__code=f"budget:{month}"
+        ).values_list("amount_fen", flat=True)
+    )
+    assert round(grand * 100) == paid > 0
+    assert city.client("chief").get(f"/merit/months/{month}/bonus.xlsx").status_code == 403

@@ -335,21 +335,22 @@ def timelines_page(
     if ids is not None:
         if not ids:
             return []
-        where.append(f"id IN ({', '.join('%s' for _ in ids)})")
+        where.append(f"{case_t}.id IN ({', '.join('%s' for _ in ids)})")
         params.extend(ids)
     if after is not None:
-        where.append("id > %s")
+        where.append(f"{case_t}.id > %s")
         params.append(after)
     if upto is not None:
-        where.append("id <= %s")
+        where.append(f"{case_t}.id <= %s")
         params.append(upto)
     if bureau_id is not None:
-        where.append("bureau_id = %s")
+        where.append(f"{case_t}.bureau_id = %s")
         params.append(c.uuid(bureau_id))
     heads = bulk.select(
-        f"SELECT id, number, kind, flags, unit_id, lead_officer_id, bureau_id, "  # noqa: S608
+        f"SELECT {c.select_id('id')}, number, kind, flags, {c.select_id('unit_id')}, "  # noqa: S608
+        f"{c.select_id('lead_officer_id')}, {c.select_id('bureau_id')}, "
         f"{c.select_datetime('updated_at')} FROM {case_t} WHERE {' AND '.join(where)} "
-        f"ORDER BY id LIMIT {int(limit)}",
+        f"ORDER BY {case_t}.id LIMIT {int(limit)}",  # the column, not the text read back
         params,
     )
     if not heads:
@@ -362,7 +363,8 @@ def timelines_page(
     events: dict[Any, list[tuple[Any, ...]]] = {h[0]: [] for h in heads}
     corrected: set[Any] = set()
     for row in bulk.select(
-        f"SELECT case_id, id, corrects_id, seq, type, {c.select_datetime('at')}, subject, "  # noqa: S608
+        f"SELECT {c.select_id('case_id')}, {c.select_id('id')}, {c.select_id('corrects_id')}, "  # noqa: S608
+        f"seq, type, {c.select_datetime('at')}, subject, "
         f"attrs FROM {event_t} WHERE {span}",
         span_params,
     ):

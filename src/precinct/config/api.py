@@ -9,6 +9,7 @@ from ninja.security import APIKeyHeader, SessionAuth
 
 from precinct.core.errors import NotFound, PermissionDenied, ValidationFailed
 from precinct.identity.api import router as identity_router
+from precinct.merit.api import router as merit_router
 from precinct.org.api import router as org_router
 from precinct.supervision.api import router as supervision_router
 
@@ -35,6 +36,7 @@ api = NinjaAPI(
 api.add_router("/", identity_router)
 api.add_router("/", org_router)
 api.add_router("/", supervision_router)
+api.add_router("/", merit_router)
 
 
 @api.exception_handler(NotFound)

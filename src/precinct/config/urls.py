@@ -11,6 +11,7 @@ urlpatterns = [
     path("org/", include("precinct.org.urls")),
     path("audit/", include("precinct.identity.urls")),
     path("supervision/", include("precinct.supervision.urls")),
+    path("merit/", include("precinct.merit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

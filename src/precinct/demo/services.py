@@ -11,6 +11,8 @@ from precinct.cases import services as cases
 from precinct.core.ids import uuid7_at
 from precinct.core.scoping import Role
 from precinct.identity import services as identity
+from precinct.merit import services as merit
+from precinct.merit.rules import Month
 from precinct.org import services as org
 from precinct.org.rules import PostType, UnitKind
 from precinct.supervision import services as supervision
@@ -66,6 +68,7 @@ def load(
     criminal_cases: int = 5000,
     administrative_cases: int = 15000,
     now: dt.datetime | None = None,
+    merit_months: int = 24,
 ) -> DemoResult:
     """Create the demo bureau. The caller owns the transaction."""
     report = progress or (lambda stage, done, total: None)
@@ -264,6 +267,15 @@ def load(
         administrative=administrative_cases,
         report=report,
     )
+    n_achievements = _load_merit(
+        rng=random.Random(seed + 2),
+        bureau_id=bureau.pk,
+        officers=officers,
+        assignments=assignments,
+        today=today,
+        months=merit_months,
+        report=report,
+    )
     identity.record(
         "demo_loaded",
         object_type="org.bureau",
@@ -276,11 +288,90 @@ def load(
             "assignments": len(assignments),
             "cases": n_cases,
             "findings": n_findings,
+            "achievements": n_achievements,
         },
     )
     return DemoResult(
         bureau.pk, len(all_units) + 1, len(officers), len(assignments), logins, n_cases, n_findings
     )
+
+
+# What each post type does in a month: (kind, low, high, chance the officer has any).
+MONTHLY_WORK: dict[str, list[tuple[str, int, int, float]]] = {
+    "criminal": [("case_solved", 1, 3, 0.6), ("arrest", 1, 2, 0.4), ("seizure", 1, 2, 0.2)],
+    "community": [("community_visit", 6, 22, 0.95), ("dispute_mediated", 1, 5, 0.7)],
+    "patrol": [("incident_handled", 8, 40, 0.95), ("rescue", 1, 1, 0.05), ("arrest", 1, 1, 0.1)],
+    "traffic": [("accident_handled", 3, 16, 0.9)],
+    "cyber": [("cyber_clue", 1, 5, 0.6), ("case_solved", 1, 1, 0.2)],
+    "public_order": [
+        ("dispute_mediated", 1, 4, 0.6),
+        ("arrest", 1, 2, 0.3),
+        ("seizure", 1, 1, 0.2),
+    ],
+    "legal": [("hq_task", 1, 4, 0.7)],
+    "command": [("hq_task", 1, 4, 0.7)],
+    "political": [("hq_task", 1, 3, 0.6)],
+    "other": [("hq_task", 1, 3, 0.5)],
+}
+EVERYONE_MONTHLY = [
+    ("problem_free_month", 1, 1, 0.85),
+    ("campaign_task", 1, 2, 0.25),
+    ("public_commendation", 1, 1, 0.03),
+]
+
+
+def _load_merit(
+    *,
+    rng: random.Random,
+    bureau_id: uuid.UUID,
+    officers: list[dict[str, Any]],
+    assignments: list[dict[str, Any]],
+    today: dt.date,
+    months: int,
+    report: Progress,
+) -> int:
+    """``months`` months of achievements for every officer by post type, every month before this
+    one closed, the last closed month's bonuses paid from a funded budget, a few warnings,
+    sanctions and awards. Returns the number of achievement records."""
+    if months <= 0:
+        return 0
+    current = Month.of(today)
+    span = [current.minus(k) for k in range(months - 1, -1, -1)]
+    rows = []
+    for o, a in _current(officers, assignments):
+        if o.get("status", "active") != "active":
+            continue
+        work = MONTHLY_WORK.get(str(o["post_type"]), MONTHLY_WORK["other"]) + EVERYONE_MONTHLY
+        for m in span:
+            last_day = min(m.last, today)
+            for kind, low, high, chance in work:
+                if rng.random() >= chance:
+                    continue
+                day = m.first + dt.timedelta(days=rng.randrange((last_day - m.first).days + 1))
+                row = {
+                    "bureau_id": bureau_id,
+                    "officer_id": o["id"],
+                    "unit_id": a["unit_id"],
+                    "kind": kind,
+                    "occurred_on": day,
+                    "quantity": rng.randint(low, high),
+                    "state": "submitted" if m == current else "approved",
+                }
+                if kind == "case_solved":
+                    row["role"] = "lead" if rng.random() < 0.5 else "assist"
+                    row["evidence"] = f"case:XS-{m.year}-{rng.randint(1, 99999):05d}"
+                rows.append(row)
+    report("merit", 0, len(span))
+    n = merit.bulk_load_achievements(rows, by="demo")
+    for i, m in enumerate(span[:-1], start=1):
+        merit.close_month(bureau_id, m, by="demo", today=today)
+        report("merit", i, len(span))
+    if len(span) > 1:
+        last = span[-2]
+        merit.fund_month(bureau_id, last, amount_fen=300_000_000, by="demo")
+        merit.pay_month(bureau_id, last, by="demo")
+    report("merit", len(span), len(span))
+    return n
 
 
 def _current(

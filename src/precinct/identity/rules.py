@@ -26,6 +26,9 @@ AUDIT_READERS = frozenset({R.AUDITOR})
 CASE_RECORDERS = frozenset({R.LEGAL_SUPERVISION, R.UNIT_CHIEF, R.OFFICER})
 REVIEWERS = frozenset({R.LEGAL_SUPERVISION, R.LEADERSHIP})
 TICKET_HANDLERS = frozenset({R.LEGAL_SUPERVISION, R.UNIT_CHIEF})
+MERIT_ENTERERS = frozenset({R.POLITICAL_DEPT, R.UNIT_CHIEF})
+MERIT_APPROVERS = frozenset({R.POLITICAL_DEPT})
+LEDGER_CHECKERS = frozenset({R.POLITICAL_DEPT, R.LEADERSHIP})
 PUBLIC = frozenset({"web:login", "set_language", "web:health"})
 
 
@@ -64,6 +67,14 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "supervision:review_add": _rule(write=REVIEWERS),
     "supervision:ticket_move": _rule(write=TICKET_HANDLERS),
     "supervision:good_practice": _rule(PEOPLE_READERS),
+    "merit:month": _rule(PEOPLE_READERS),
+    "merit:month_of": _rule(PEOPLE_READERS),
+    "merit:officer_month": _rule(PEOPLE_READERS),
+    "merit:finance_export": _rule(LEDGER_CHECKERS),
+    "merit:achievement_list": _rule(PEOPLE_READERS, MERIT_ENTERERS),
+    "merit:achievement_decide": _rule(write=MERIT_APPROVERS),
+    "merit:warning_queue": _rule(MERIT_APPROVERS),
+    "merit:warning_decide": _rule(write=MERIT_APPROVERS),
     "identity:audit_log": _rule(AUDIT_READERS),
     "identity:audit_verify": _rule(write=AUDIT_READERS),
     # JSON API (django-ninja, namespace "api")
@@ -84,6 +95,9 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "api:ticket_move": _rule(write=TICKET_HANDLERS),
     "api:good_practice": _rule(PEOPLE_READERS),
     "api:supervision_dashboard": _rule(PEOPLE_READERS - {R.OFFICER}),
+    "api:merit_month": _rule(PEOPLE_READERS),
+    "api:merit_achievements": _rule(PEOPLE_READERS, MERIT_ENTERERS),
+    "api:merit_ledger_verify": _rule(LEDGER_CHECKERS),
     "api:audit_list": _rule(AUDIT_READERS),
     "api:audit_verify": _rule(AUDIT_READERS),
 }

@@ -91,6 +91,8 @@ def scope_for(user: User) -> Scope:
 # --- audit --------------------------------------------------------------------------------
 # Secrets and citizens' identity numbers appear in the log only as fingerprints.
 REDACTED_FIELDS = {"password", "digest", "id_number"}
+# Bulky derived content the audit log refers to instead of copying (its digest is recorded).
+SUMMARISED_FIELDS = {("merit.monthclose", "data")}
 
 
 def _fingerprint(value: object) -> str:
@@ -103,7 +105,9 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in instance._meta.concrete_fields:
         value = f.value_from_object(instance)
-        if f.name in REDACTED_FIELDS:
+        if (instance._meta.label_lower, f.name) in SUMMARISED_FIELDS:
+            value = "(not copied: identified by the row's digest)"
+        elif f.name in REDACTED_FIELDS:
             value = _fingerprint(value) if value else ""
         elif isinstance(value, models.fields.files.FieldFile):
             value = value.name or ""

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -196,9 +196,8 @@ def policy_from_json(data: Mapping[str, Any]) -> Policy:
     )
 
 
-@dataclass(frozen=True)
-class Item:
-    """An approved achievement or a deduction, as scored."""
+class Item(NamedTuple):
+    """An approved achievement or a deduction, as scored (a named tuple: a month has 200,000)."""
 
     kind: str
     quantity: int = 1
@@ -207,8 +206,7 @@ class Item:
     ref: str = ""  # the achievement's or deduction's own id
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     kind: str
     quantity: int
     each: float
@@ -234,11 +232,13 @@ def score(
 ) -> Score:
     """An officer's points for the month with one line per achievement or deduction."""
     lines = []
+    table = {**(policy.points.get("default") or {}), **(policy.points.get(post_type) or {})}
+    deductions = policy.deductions
     for it in items:
-        if it.kind in policy.deductions:
-            each = float(policy.deductions[it.kind])
+        if it.kind in deductions:
+            each = float(deductions[it.kind])
         else:
-            each = float(policy.points_for(post_type, it.kind))
+            each = float(table.get(it.kind, 0))
             if it.kind == Kind.CASE_SOLVED and it.role == CaseRole.ASSIST:
                 each *= policy.assist_share
         lines.append(

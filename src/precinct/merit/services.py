@@ -2,6 +2,7 @@
 discipline recorded, warning proposals queued, bonuses paid through a double-entry ledger."""
 
 import datetime as dt
+import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,9 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 
-from precinct.common import bus
+from precinct.common import bulk, bus
+from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
+from precinct.core.ids import uuid7
 from precinct.core.scoping import Role, Scope
 from precinct.org import services as org
 from precinct.supervision import services as supervision
@@ -34,6 +37,7 @@ from .models import (
 from .rules import Month
 
 ENTERERS = frozenset({Role.UNIT_CHIEF, Role.POLITICAL_DEPT})
+LINE_FIELDS = rules.Line._fields  # a snapshot stores each line as a list in this order
 APPROVERS = frozenset({Role.POLITICAL_DEPT})
 FUNDING = "funding"
 
@@ -276,13 +280,19 @@ def compute_month(bureau_id: uuid.UUID, month: Month) -> dict[str, Any]:
     policy = policy_for(bureau_id, month)
     facts = org.officer_facts(bureau_id)
     items: dict[uuid.UUID, list[rules.Item]] = {o.id: [] for o in facts}
-    for officer_id, pk, kind, quantity, role, evidence in (
-        Achievement.objects.filter(bureau_id=bureau_id, month=str(month), state="approved")
-        .order_by("pk")
-        .values_list("officer_id", "pk", "kind", "quantity", "role", "evidence")
+    c = bulk.codec()
+    by_raw = {c.uuid(o.id): items[o.id] for o in facts}
+    text = c.key_text
+    for officer_id, pk, kind, quantity, role, evidence in bulk.select(  # raw: 200,000 rows
+        f"SELECT {c.select_id('officer_id')}, {c.select_id('id')}, kind, quantity, role, "  # noqa: S608
+        f"evidence FROM "
+        f"{bulk.quote(Achievement._meta.db_table)} a WHERE bureau_id = %s AND month = %s "
+        f"AND state = %s ORDER BY a.id",
+        [c.uuid(bureau_id), str(month), "approved"],
     ):
-        if officer_id in items:
-            items[officer_id].append(rules.Item(kind, quantity, role, evidence, str(pk)))
+        found = by_raw.get(officer_id)
+        if found is not None:
+            found.append(rules.Item(kind, quantity, role, evidence, text(pk)))
     since, until = _bounds(month)
     for officer_id, points in supervision.problem_points(
         bureau_id, since=since, until=until
@@ -328,6 +338,7 @@ def compute_month(bureau_id: uuid.UUID, month: Month) -> dict[str, Any]:
     ranked = rules.award_stars(policy, scores, order)
     return {
         "month": str(month),
+        "line_fields": list(LINE_FIELDS),
         "policy": rules.policy_to_json(policy),
         "officers": [
             {
@@ -338,18 +349,7 @@ def compute_month(bureau_id: uuid.UUID, month: Month) -> dict[str, Any]:
                 "points": s.points,
                 "stars": s.stars,
                 "capped_from": s.capped_from,
-                "lines": [
-                    {
-                        "kind": ln.kind,
-                        "quantity": ln.quantity,
-                        "each": ln.each,
-                        "points": ln.points,
-                        "role": ln.role,
-                        "evidence": ln.evidence,
-                        "ref": ln.ref,
-                    }
-                    for ln in s.lines
-                ],
+                "lines": [list(ln) for ln in s.lines],  # LINE_FIELDS, compact
             }
             for s in ranked
         ],
@@ -380,6 +380,11 @@ def close_month(bureau_id: uuid.UUID, month: Month, *, by: str, today: dt.date) 
             )
     except IntegrityError:  # closed by someone else meanwhile: theirs stands
         return MonthClose.objects.get(bureau_id=bureau_id, month=str(month))
+
+
+def lines_of(officer_row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A snapshot row's line items as dicts (stored compactly as lists)."""
+    return [dict(zip(LINE_FIELDS, ln, strict=True)) for ln in officer_row["lines"]]
 
 
 def month_results(scope: Scope, month: Month) -> dict[str, Any]:
@@ -630,7 +635,7 @@ def pay_month(bureau_id: uuid.UUID, month: Month, *, by: str) -> tuple[int, int]
                         f"{o['stars']}★ {month}",
                     )
                 )
-            for line in o["lines"]:
+            for line in lines_of(o):
                 if line["kind"] == rules.Kind.CASE_SOLVED:
                     amount = policy.case_bonus_fen.get(line["role"], 0) * line["quantity"]
                     if amount:
@@ -693,6 +698,61 @@ def verify_ledger(bureau_id: uuid.UUID | None = None) -> LedgerCheck:
     return LedgerCheck(txns.count(), sorted(unbalanced), negative, bad)
 
 
+def finance_export(scope: Scope, month: Month) -> bytes:
+    """The bonus payable to officers from the month's budget, for finance: one row per entry
+    (payouts and their reversals), amounts in yuan, a total per officer and a grand total."""
+    _require(scope, APPROVERS | {Role.LEADERSHIP})
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = f"奖励金 {month}"
+    ws.append(["警号", "姓名", "单位", "事项", "说明", "金额（元）", "记账时间"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    of_month = LedgerTransaction.objects.filter(
+        bureau=scope.bureau_id, entries__account__code=f"budget:{month}"
+    )  # paid from the month's budget (and the reversals of those payments)
+    rows = (
+        ledger_lines(scope)
+        .filter(txn__in=of_month)
+        .select_related("account__officer__current_unit")
+    )
+    totals: dict[str, int] = {}
+    grand = 0
+    for e in rows.iterator(chunk_size=2000):
+        officer = e.account.officer
+        assert officer is not None
+        ws.append(
+            [
+                officer.police_number,
+                officer.name,
+                officer.current_unit.name if officer.current_unit else "",
+                e.txn.key,
+                e.txn.memo,
+                e.amount_fen / rules.FEN_PER_YUAN,
+                e.txn.created_at.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None),
+            ]
+        )
+        totals[officer.police_number] = totals.get(officer.police_number, 0) + e.amount_fen
+        grand += e.amount_fen
+    ws.append([])
+    for number in sorted(totals):
+        ws.append([number, "", "", "小计", "", totals[number] / rules.FEN_PER_YUAN, None])
+    ws.append(["", "", "", "合计", "", grand / rules.FEN_PER_YUAN, None])
+    for row in ws.iter_rows(min_row=2):
+        row[5].number_format = "#,##0.00"
+        row[6].number_format = "yyyy-mm-dd hh:mm"
+    for col, width in zip("ABCDEFG", (10, 10, 16, 44, 30, 14, 18), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def ledger_lines(scope: Scope) -> QuerySet[LedgerEntry]:
     """Entries of officer accounts the caller may see (finance export, the officer's own)."""
     return (
@@ -700,6 +760,33 @@ def ledger_lines(scope: Scope) -> QuerySet[LedgerEntry]:
         .select_related("txn", "account", "account__officer")
         .order_by("txn__created_at", "pk")
     )
+
+
+# --- bulk (the demo loader, the benchmark) -------------------------------------------------------
+_ACHIEVEMENT_COLUMNS = (
+    "id", "created_at", "updated_at", "bureau_id", "officer_id", "unit_id", "kind", "month",
+    "occurred_on", "quantity", "role", "evidence", "note", "state", "entered_by", "decided_by",
+)  # fmt: skip
+
+
+def bulk_load_achievements(rows: Iterable[dict[str, Any]], *, by: str) -> int:
+    """Trusted bulk insert of achievement field dicts (``officer_id``, ``unit_id``, ``kind``,
+    ``occurred_on``, ``quantity``, optional ``role``, ``evidence``, ``state``), straight to the
+    driver; the caller records what it loaded in the audit log."""
+    c = bulk.codec()
+    stamp = c.datetime(clock.now())
+
+    def raw() -> Iterable[tuple[Any, ...]]:
+        for r in rows:
+            yield (
+                c.uuid(r.get("id") or uuid7()), stamp, stamp, c.uuid(r["bureau_id"]),
+                c.uuid(r["officer_id"]), c.uuid(r["unit_id"]), r["kind"],
+                str(Month.of(r["occurred_on"])), r["occurred_on"].isoformat(), r.get("quantity", 1),
+                r.get("role", ""), r.get("evidence", ""), r.get("note", ""),
+                r.get("state", "approved"), by, by if r.get("state", "approved") != "submitted" else "",
+            )  # fmt: skip
+
+    return bulk.insert(Achievement._meta.db_table, _ACHIEVEMENT_COLUMNS, raw())
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -165,6 +165,12 @@ def officer_facts(bureau_id: uuid.UUID, *, active_only: bool = True) -> list[Off
     ]
 
 
+def post_type_labels() -> dict[str, Any]:
+    from .models import POST_TYPE_LABELS
+
+    return dict(POST_TYPE_LABELS)
+
+
 def bureau_ids() -> list[uuid.UUID]:
     return list(Bureau.objects.order_by("pk").values_list("pk", flat=True))
 

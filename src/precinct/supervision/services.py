@@ -267,7 +267,11 @@ def _stored_page(
     c = bulk.codec()
     f_t, t_t = bulk.quote(Finding._meta.db_table), bulk.quote(Ticket._meta.db_table)
     cols = ", ".join(
-        c.select_datetime(f"f.{n}") if n in _DATETIMES else f"f.{bulk.quote(n)}"
+        c.select_datetime(f"f.{n}")
+        if n in _DATETIMES
+        else c.select_id(f"f.{n}")
+        if n == "unit_id"
+        else f"f.{bulk.quote(n)}"
         for n in FINDING_FIELDS
     )
     read_at = c.datetime_reader()
@@ -280,7 +284,8 @@ def _stored_page(
         case_id, f_id, t_id, rule, subject,
         title, trigger_at, due_at, state, met_at, severity, basis, kind, reason, version, unit_id,
     ) in bulk.select(
-        f"SELECT f.case_id, f.id, t.id, f.rule, f.subject, {cols} FROM {f_t} f "  # noqa: S608
+        f"SELECT {c.select_id('f.case_id')}, {c.select_id('f.id')}, {c.select_id('t.id')}, "  # noqa: S608
+        f"f.rule, f.subject, {cols} FROM {f_t} f "
         f"LEFT JOIN {t_t} t ON t.finding_id = f.id WHERE {span}",
         params,
     ):  # fmt: skip

@@ -16,6 +16,9 @@ NAV: list[tuple[str, Any]] = [
     ("org:roster_import", _("Roster import")),
     ("supervision:dashboard", _("Supervision")),
     ("supervision:case_list", _("Cases")),
+    ("merit:month", _("Merit")),
+    ("merit:achievement_list", _("Achievements")),
+    ("merit:warning_queue", _("Warning queue")),
     ("identity:audit_log", _("Audit log")),
     ("admin:index", _("Administration")),
 ]

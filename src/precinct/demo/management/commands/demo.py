@@ -41,6 +41,9 @@ class Command(TyperCommand):
         ] = False,
         criminal: Annotated[int, typer.Option(help="Criminal cases over three years.")] = 5000,
         administrative: Annotated[int, typer.Option(help="Administrative cases.")] = 15000,
+        merit_months: Annotated[
+            int, typer.Option(help="Months of achievements, stars and bonuses.", min=0, max=120)
+        ] = 24,
     ) -> None:
         """Create the demo bureau, its units, officers and one login per role."""
         console = Console(stderr=True)
@@ -80,6 +83,7 @@ class Command(TyperCommand):
                     progress=report,
                     criminal_cases=criminal,
                     administrative_cases=administrative,
+                    merit_months=merit_months,
                     now=clock.now(),
                 )
         elapsed = time.perf_counter() - started

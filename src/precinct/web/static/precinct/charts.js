@@ -24,6 +24,19 @@
     });
   }
 
+  /* Category bars: {labels: [...], values: [...], colour?: "#..."} (e.g. officers by stars). */
+  function bars(el) {
+    var d = data(el.dataset.source);
+    if (!d) return;
+    echarts.init(el).setOption({
+      grid: { left: 40, right: 16, top: 24, bottom: 40 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: d.labels },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: d.values, itemStyle: { color: d.colour || "#1f4e8c" } }]
+    });
+  }
+
   function timeline(el) {
     var d = data(el.dataset.source);
     if (!d) return;
@@ -76,6 +89,7 @@
   function draw() {
     if (typeof echarts === "undefined") return;
     document.querySelectorAll("[data-chart=trend]").forEach(trend);
+    document.querySelectorAll("[data-chart=bars]").forEach(bars);
     document.querySelectorAll("[data-chart=timeline]").forEach(timeline);
   }
   document.addEventListener("DOMContentLoaded", draw);

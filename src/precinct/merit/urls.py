@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "merit"
+urlpatterns = [
+    path("", views.month, name="month"),
+    path("months/<str:month>/", views.month, name="month_of"),
+    path(
+        "months/<str:month>/officers/<uuid:officer_id>/", views.officer_month, name="officer_month"
+    ),
+    path("months/<str:month>/bonus.xlsx", views.finance_export, name="finance_export"),
+    path("achievements/", views.achievement_list, name="achievement_list"),
+    path("achievements/decide/", views.achievement_decide, name="achievement_decide"),
+    path("warnings/", views.warning_queue, name="warning_queue"),
+    path("warnings/<uuid:item_id>/decide/", views.warning_decide, name="warning_decide"),
+]

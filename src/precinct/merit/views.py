@@ -1,0 +1,253 @@
+"""Merit pages: the month (ranking with stars, each score explained), achievements entered and
+approved, the warning queue."""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from precinct.common.i18n import explain
+from precinct.core import clock
+from precinct.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.scoping import Role
+from precinct.identity.services import caller
+from precinct.org import services as org
+
+from . import rules, services
+from .models import KIND_LABELS, MEASURE_LABELS, STATE_LABELS
+from .rules import Month
+
+
+def _today() -> dt.date:
+    return clock.today(settings.TIME_ZONE)
+
+
+def _month(text: str | None) -> Month:
+    if not text:
+        return Month.of(_today()).previous()
+    try:
+        return Month.parse(text)
+    except ValidationFailed as exc:
+        raise Http404() from exc
+
+
+def _people(request: HttpRequest, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Names and units of the officers the caller may see."""
+    return {
+        str(pk): (name, unit or "")
+        for pk, name, unit in org.scope_officers(caller(request))
+        .filter(pk__in=ids)
+        .values_list("pk", "name", "current_unit__name")
+    }
+
+
+def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
+    m = _month(month or request.GET.get("month"))
+    results = services.month_results(caller(request), m)
+    people = _people(request, [o["officer"] for o in results["officers"]])
+    unit, post = request.GET.get("unit", "")[:100], request.GET.get("post_type", "")
+    rows = []
+    for rank, o in enumerate(results["officers"], start=1):
+        name, unit_name = people.get(o["officer"], ("", ""))
+        if (unit and unit_name != unit) or (post and o["post_type"] != post):
+            continue
+        rows.append(
+            {**o, "rank": rank, "name": name, "unit_name": unit_name, "star_text": "★" * o["stars"]}
+        )
+    stars = [sum(1 for o in results["officers"] if o["stars"] == n) for n in range(6)]
+    return render(
+        request,
+        "merit/month.html",
+        {
+            "month": m,
+            "previous": m.previous(),
+            "next": m.next() if m.next().first <= _today() else None,
+            "results": results,
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "unit": unit,
+            "post_type": post,
+            "post_types": org.post_type_labels().items(),
+            "units": sorted({v[1] for v in people.values() if v[1]}),
+            "stars_chart": {"labels": [f"{n}★" for n in range(6)], "values": stars},
+            "can_export": caller(request).role in services.APPROVERS | {Role.LEADERSHIP},
+        },
+    )
+
+
+def officer_month(request: HttpRequest, month: str, officer_id: uuid.UUID) -> HttpResponse:
+    m = _month(month)
+    results = services.month_results(caller(request), m)
+    row = next((o for o in results["officers"] if o["officer"] == str(officer_id)), None)
+    if row is None:
+        raise Http404()
+    name, unit_name = _people(request, [row["officer"]]).get(row["officer"], ("", ""))
+    lines = [
+        {**ln, "label": KIND_LABELS.get(ln["kind"], ln["kind"])} for ln in services.lines_of(row)
+    ]
+    return render(
+        request,
+        "merit/officer_month.html",
+        {"month": m, "row": row, "name": name, "unit_name": unit_name, "lines": lines,
+         "thresholds": results["policy"]["thresholds"]},
+    )  # fmt: skip
+
+
+def achievement_list(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    if request.method == "POST":
+        return _achievement_add(request)
+    state = request.GET.get("state", "submitted")
+    qs = (
+        services.scope_achievements(scope)
+        .select_related("officer", "unit")
+        .order_by("-occurred_on", "-created_at")
+    )
+    if state in STATE_LABELS:
+        qs = qs.filter(state=state)
+    return render(
+        request,
+        "merit/achievements.html",
+        {
+            "page": Paginator(qs, 50).get_page(request.GET.get("page")),
+            "state": state,
+            "states": STATE_LABELS.items(),
+            "kinds": [(k, v) for k, v in KIND_LABELS.items() if k in set(rules.Kind)],
+            "can_enter": scope.role in services.ENTERERS,
+            "can_decide": scope.role in services.APPROVERS,
+            "today": _today(),
+            "form": {},
+        },
+    )
+
+
+def _achievement_add(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    p = request.POST
+    errors: list[Any] = []
+    number = p.get("police_number", "").strip()[:16]
+    officer_ids = (
+        org.officer_ids_by_number(scope.bureau_id, [number]) if scope.bureau_id and number else {}
+    )
+    try:
+        day = dt.date.fromisoformat(p.get("occurred_on", ""))
+    except ValueError:
+        day = None
+        errors.append(_("occurred on: a date as YYYY-MM-DD"))
+    try:
+        quantity = int(p.get("quantity", "1") or 1)
+    except ValueError:
+        quantity = 0
+    if number not in officer_ids:
+        errors.append(_("police number: no such officer in your scope"))
+    if not errors and day is not None:
+        try:
+            with transaction.atomic():
+                services.record_achievement(
+                    scope,
+                    services.AchievementData(
+                        officer_id=officer_ids[number],
+                        kind=p.get("kind", ""),
+                        occurred_on=day,
+                        quantity=quantity,
+                        role=p.get("role", ""),
+                        evidence=p.get("evidence", ""),
+                        note=p.get("note", ""),
+                    ),
+                    today=_today(),
+                )
+            messages.success(
+                request, _("Achievement entered; the political department approves it.")
+            )
+            return redirect("merit:achievement_list")
+        except DomainError as exc:
+            _report(request, exc)
+    for e in errors:
+        messages.error(request, str(e))
+    return redirect("merit:achievement_list")
+
+
+@require_POST
+def achievement_decide(request: HttpRequest) -> HttpResponse:
+    ids = []
+    for raw in request.POST.getlist("ids")[:500]:
+        try:
+            ids.append(uuid.UUID(raw))
+        except ValueError:
+            continue
+    approve = request.POST.get("decision") == "approve"
+    try:
+        with transaction.atomic():
+            n = services.decide_achievements(caller(request), ids, approve=approve)
+        messages.success(request, _("%(n)s achievement(s) decided.") % {"n": n})
+    except DomainError as exc:
+        _report(request, exc)
+    return redirect("merit:achievement_list")
+
+
+def finance_export(request: HttpRequest, month: str) -> HttpResponse:
+    m = _month(month)
+    try:
+        content = services.finance_export(caller(request), m)
+    except DomainError as exc:
+        _report(request, exc)
+        raise Http404() from exc
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bonus-{m}.xlsx"'
+    return response
+
+
+def warning_queue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "merit/warnings.html",
+        {
+            "items": services.warning_queue(caller(request)).order_by("created_at"),
+            "measures": MEASURE_LABELS.items(),
+            "today": _today(),
+        },
+    )
+
+
+@require_POST
+def warning_decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    p = request.POST
+    measure = p.get("measure") or None
+    try:
+        start = dt.date.fromisoformat(p.get("start", "")) if measure else _today()
+        days = int(p["days"]) if p.get("days") else None
+    except ValueError:
+        messages.error(request, _("start: a date as YYYY-MM-DD; days: a whole number"))
+        return redirect("merit:warning_queue")
+    try:
+        with transaction.atomic():
+            services.decide_warning(
+                caller(request), item_id, measure=measure, start=start, days=days,
+                note=p.get("note", "")[:2000],
+            )  # fmt: skip
+        messages.success(request, _("Decided."))
+    except DomainError as exc:
+        _report(request, exc)
+    return redirect("merit:warning_queue")
+
+
+def _report(request: HttpRequest, exc: DomainError) -> None:
+    """A refused write as messages naming the field; forbidden and missing as 403 and 404."""
+    if isinstance(exc, PermissionDenied):
+        raise Forbidden() from exc
+    if isinstance(exc, NotFound):
+        raise Http404() from exc
+    if isinstance(exc, ValidationFailed):
+        for e in exc.errors:
+            messages.error(request, f"{e.field}: {explain(e)}")
