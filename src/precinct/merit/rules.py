@@ -227,26 +227,33 @@ class Score:
     capped_from: int = 0  # stars before the unit's quota (0: not capped)
 
 
+ItemRow = tuple[str, int, str, str, str]  # Item's fields, as a plain tuple
+
+
 def score(
-    policy: Policy, *, officer: str, unit: str, post_type: str, items: Iterable[Item]
+    policy: Policy, *, officer: str, unit: str, post_type: str, items: Iterable[ItemRow]
 ) -> Score:
-    """An officer's points for the month with one line per achievement or deduction."""
-    lines = []
+    """An officer's points for the month with one line per achievement or deduction. Items may be
+    plain tuples in :class:`Item`'s field order; lines are tuples in :class:`Line`'s order."""
+    lines: list[Any] = []
     table = {**(policy.points.get("default") or {}), **(policy.points.get(post_type) or {})}
     deductions = policy.deductions
-    for it in items:
-        if it.kind in deductions:
-            each = float(deductions[it.kind])
+    assist = policy.assist_share
+    for kind, quantity, role, evidence, ref in items:
+        if kind in deductions:
+            each = float(deductions[kind])
         else:
-            each = float(table.get(it.kind, 0))
-            if it.kind == Kind.CASE_SOLVED and it.role == CaseRole.ASSIST:
-                each *= policy.assist_share
-        lines.append(
-            Line(it.kind, it.quantity, each, each * it.quantity, it.role, it.evidence, it.ref)
-        )
-    lines.sort(key=lambda ln: (-ln.points, ln.kind, ln.ref))
-    total = round(sum(ln.points for ln in lines), 2)
+            each = float(table.get(kind, 0))
+            if kind == Kind.CASE_SOLVED and role == CaseRole.ASSIST:
+                each *= assist
+        lines.append((kind, quantity, each, each * quantity, role, evidence, ref))
+    lines.sort(key=_line_order)
+    total = round(sum(ln[3] for ln in lines), 2)
     return Score(officer, unit, post_type, total, tuple(lines))
+
+
+def _line_order(ln: tuple[Any, ...]) -> tuple[float, str, str]:
+    return (-ln[3], ln[0], ln[6])  # most points first, then kind, then reference
 
 
 def stars_for(policy: Policy, points: float) -> int:

@@ -279,7 +279,7 @@ def compute_month(bureau_id: uuid.UUID, month: Month) -> dict[str, Any]:
     snapshot a close freezes (no clock in it: the same records give the same snapshot)."""
     policy = policy_for(bureau_id, month)
     facts = org.officer_facts(bureau_id)
-    items: dict[uuid.UUID, list[rules.Item]] = {o.id: [] for o in facts}
+    items: dict[uuid.UUID, list[rules.ItemRow]] = {o.id: [] for o in facts}
     c = bulk.codec()
     by_raw = {c.uuid(o.id): items[o.id] for o in facts}
     text = c.key_text
@@ -292,7 +292,7 @@ def compute_month(bureau_id: uuid.UUID, month: Month) -> dict[str, Any]:
     ):
         found = by_raw.get(officer_id)
         if found is not None:
-            found.append(rules.Item(kind, quantity, role, evidence, text(pk)))
+            found.append((kind, quantity, role, evidence, text(pk)))
     since, until = _bounds(month)
     for officer_id, points in supervision.problem_points(
         bureau_id, since=since, until=until
@@ -349,7 +349,7 @@ def compute_month(bureau_id: uuid.UUID, month: Month) -> dict[str, Any]:
                 "points": s.points,
                 "stars": s.stars,
                 "capped_from": s.capped_from,
-                "lines": [list(ln) for ln in s.lines],  # LINE_FIELDS, compact
+                "lines": s.lines,  # tuples in LINE_FIELDS order: JSON arrays when stored
             }
             for s in ranked
         ],
