@@ -15,6 +15,7 @@ SHOTS = [
     ("political", "/org/officers/?age_band=55%2B", "officers.png"),
     ("leader", "/org/units/", "units.png"),
     ("auditor", "/audit/", "audit.png"),
+    ("political", "/merit/", "merit.png"),
 ]
 
 
@@ -44,8 +45,8 @@ def main() -> None:
                 ctx.close()
                 continue
             page.goto(path)
-            if name == "supervision.png":
-                page.wait_for_selector("[data-chart=trend] canvas")
+            if name in ("supervision.png", "merit.png"):
+                page.wait_for_selector("[data-chart=trend] canvas, [data-chart=bars] canvas")
                 page.wait_for_timeout(500)
             if name == "officers.png":
                 page.locator("#results tbody a").first.click()

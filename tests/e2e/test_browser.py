@@ -98,3 +98,21 @@ def test_a_legal_officer_opens_a_case_and_its_timeline_is_drawn(page) -> None:
     row.locator("form", has=page.locator("input[value=accountability]")).locator("button").click()
     page.wait_for_load_state()
     assert "问责" in page.inner_text("#tickets") or "Accountability" in page.inner_text("#tickets")
+
+
+def test_the_month_is_charted_and_every_score_explained(page) -> None:
+    """The political department opens last month: the stars chart draws, the ranking is there,
+    and an officer's points add up from their line items."""
+    _sign_in(page, "political")
+    page.wait_for_url(re.compile(r"/$"))
+    page.click("nav >> text=绩效考评")
+    page.wait_for_url(re.compile(r"/merit/"))
+    page.wait_for_selector("[data-chart=bars] canvas")
+    assert "已结账" in page.inner_text("main")  # last month is closed in the demo city
+    first = page.locator("main table tbody tr").first
+    points = float(first.locator("td:nth-child(4)").inner_text())
+    first.locator("td:nth-child(2) a").click()
+    page.wait_for_url(re.compile(r"/merit/months/\d{4}-\d{2}/officers/[0-9a-f-]{36}/$"))
+    lines = page.locator("main table tbody tr td:nth-child(4)").all_inner_texts()
+    assert abs(sum(float(x) for x in lines) - points) < 0.01
+    assert float(page.locator("main table tfoot td strong").inner_text()) == points
