@@ -330,3 +330,35 @@ def test_finance_gets_the_months_bonus_list_as_excel(city, officer):
     )
     assert round(grand * 100) == paid > 0
     assert city.client("chief").get(f"/merit/months/{month}/bonus.xlsx").status_code == 403
+
+
+def test_the_three_ones_checklist_per_unit(city):
+    from precinct.core.errors import NotFound
+    from precinct.merit.models import MonthClose
+    from precinct.org.models import Unit
+
+    last = Month.parse(MonthClose.objects.order_by("-month").values_list("month", flat=True)[0])
+    chief = city.scope("chief")
+    mine = city.user("chief").unit_id
+    row = next(r for r in services.session_checklist(chief, last) if r.unit_id == mine)
+    assert row.stars_done and row.incentive_done  # the demo closed and paid that month
+    assert not row.warning_done and not row.done
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_session(chief, unit_id=mine, month=last, warning_published=True)
+    assert exc.value.errors[0].field == "warning_case"
+    services.record_session(
+        chief, unit_id=mine, month=last, warning_case="某所民警违规查询案", warning_published=True,
+        theme="规范执法", attendance=31,
+    )  # fmt: skip
+    row = next(r for r in services.session_checklist(chief, last) if r.unit_id == mine)
+    assert row.warning_done and row.done
+    other = (
+        Unit.objects.exclude(path__startswith=Unit.objects.get(pk=mine).path)
+        .filter(kind="station")
+        .first()
+    )
+    with pytest.raises(NotFound):
+        services.record_session(chief, unit_id=other.pk, month=last, theme="x")
+    page = city.client("chief").get(f"/merit/months/{last}/sessions/")
+    assert page.status_code == 200 and "某所民警违规查询案" in page.content.decode()
+    assert city.client("officer").post(f"/merit/months/{last}/sessions/", {}).status_code == 403

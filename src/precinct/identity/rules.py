@@ -71,6 +71,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "merit:month_of": _rule(PEOPLE_READERS),
     "merit:officer_month": _rule(PEOPLE_READERS),
     "merit:finance_export": _rule(LEDGER_CHECKERS),
+    "merit:sessions": _rule(PEOPLE_READERS - {R.OFFICER}, MERIT_ENTERERS),
     "merit:achievement_list": _rule(PEOPLE_READERS, MERIT_ENTERERS),
     "merit:achievement_decide": _rule(write=MERIT_APPROVERS),
     "merit:warning_queue": _rule(MERIT_APPROVERS),

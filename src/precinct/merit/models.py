@@ -222,3 +222,26 @@ class LedgerEntry(BureauOwned):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount_fen}"
+
+
+class MonthSession(BureauOwned):
+    """A unit's 三一 month: one warning case (chosen and published), one star creation (the month's
+    star officers, from the closed month), one incentive (bonuses paid); the meeting's theme,
+    attendance and minutes."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    month = models.CharField(max_length=7)
+    warning_case = models.CharField(max_length=200, blank=True)
+    warning_published = models.BooleanField(default=False)
+    theme = models.CharField(max_length=200, blank=True)
+    held_on = models.DateField(null=True, blank=True)
+    attendance = models.PositiveIntegerField(null=True, blank=True)
+    minutes = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="one_session_per_unit_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month}"

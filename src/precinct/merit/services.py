@@ -31,6 +31,7 @@ from .models import (
     LedgerEntry,
     LedgerTransaction,
     MonthClose,
+    MonthSession,
     ScoringPolicy,
     WarningItem,
 )
@@ -399,6 +400,113 @@ def month_results(scope: Scope, month: Month) -> dict[str, Any]:
         "digest": closed.digest if closed else "",
         "officers": [o for o in data["officers"] if o["officer"] in visible],
     }
+
+
+# --- the 三一 month per unit ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionRow:
+    unit_id: uuid.UUID
+    unit_name: str
+    session: MonthSession | None
+    star_officers: int
+    paid: int
+
+    @property
+    def warning_done(self) -> bool:
+        return bool(self.session and self.session.warning_case and self.session.warning_published)
+
+    @property
+    def stars_done(self) -> bool:
+        return self.star_officers > 0
+
+    @property
+    def incentive_done(self) -> bool:
+        return self.star_officers > 0 and self.paid >= self.star_officers
+
+    @property
+    def done(self) -> bool:
+        return self.warning_done and self.stars_done and self.incentive_done
+
+
+def session_checklist(scope: Scope, month: Month) -> list[SessionRow]:
+    """Per unit in scope: is the month's warning case chosen and published, are the star officers
+    named (the month is closed), are their bonuses paid — with the meeting's record."""
+    assert scope.bureau_id is not None
+    units = [
+        (pk, name)
+        for pk, name, kind in org.scope_units(scope)
+        .order_by("path")
+        .values_list("pk", "name", "kind")
+        if kind != "bureau"
+    ]
+    closed = MonthClose.objects.filter(bureau_id=scope.bureau_id, month=str(month)).first()
+    stars: dict[str, list[str]] = {}
+    if closed:
+        for o in closed.data["officers"]:
+            if o["stars"] >= 1:
+                stars.setdefault(o["unit"], []).append(o["officer"])
+    paid_keys = set(
+        LedgerTransaction.objects.filter(
+            bureau_id=scope.bureau_id, key__startswith=f"star:{month}:"
+        ).values_list("key", flat=True)
+    )
+    sessions = {
+        s.unit_id: s
+        for s in MonthSession.objects.filter(month=str(month), unit_id__in=[pk for pk, _n in units])
+    }
+    return [
+        SessionRow(
+            pk,
+            name,
+            sessions.get(pk),
+            len(stars.get(str(pk), [])),
+            sum(1 for o in stars.get(str(pk), []) if f"star:{month}:{o}" in paid_keys),
+        )
+        for pk, name in units
+    ]
+
+
+def record_session(
+    scope: Scope,
+    *,
+    unit_id: uuid.UUID,
+    month: Month,
+    warning_case: str = "",
+    warning_published: bool = False,
+    theme: str = "",
+    held_on: dt.date | None = None,
+    attendance: int | None = None,
+    minutes: str = "",
+) -> MonthSession:
+    """A unit records its month's meeting: the warning case and whether it was published, the
+    theme, the day, attendance and minutes."""
+    _require(scope, ENTERERS)
+    if not org.scope_units(scope).filter(pk=unit_id).exists():
+        raise NotFound()
+    errors = []
+    if warning_published and not warning_case.strip():
+        errors.append(FieldError("warning_case", _("name the warning case before publishing it")))
+    if held_on is not None and not month.first <= held_on <= month.next().last:
+        errors.append(FieldError("held_on", _("in the month or the month after")))
+    if attendance is not None and not 0 <= attendance <= 2000:
+        errors.append(FieldError("attendance", _("between 0 and 2000")))
+    if errors:
+        raise ValidationFailed(errors)
+    assert scope.bureau_id is not None
+    session, _created = MonthSession.objects.update_or_create(
+        unit_id=unit_id,
+        month=str(month),
+        defaults={
+            "bureau_id": scope.bureau_id,
+            "warning_case": warning_case.strip()[:200],
+            "warning_published": warning_published,
+            "theme": theme.strip()[:200],
+            "held_on": held_on,
+            "attendance": attendance,
+            "minutes": minutes.strip()[:20_000],
+        },
+    )
+    return session
 
 
 # --- awards -------------------------------------------------------------------------------------

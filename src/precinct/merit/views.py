@@ -208,6 +208,49 @@ def finance_export(request: HttpRequest, month: str) -> HttpResponse:
     return response
 
 
+def sessions(request: HttpRequest, month: str) -> HttpResponse:
+    """The 三一 checklist: per unit, warning case, star officers, incentive paid, the meeting."""
+    m = _month(month)
+    scope = caller(request)
+    if request.method == "POST":
+        p = request.POST
+        try:
+            unit_id = uuid.UUID(p.get("unit", ""))
+            held_on = dt.date.fromisoformat(p["held_on"]) if p.get("held_on") else None
+            attendance = int(p["attendance"]) if p.get("attendance") else None
+        except ValueError:
+            messages.error(request, _("unit, date (YYYY-MM-DD) and attendance (a number) please"))
+            return redirect("merit:sessions", month=str(m))
+        try:
+            with transaction.atomic():
+                services.record_session(
+                    scope,
+                    unit_id=unit_id,
+                    month=m,
+                    warning_case=p.get("warning_case", ""),
+                    warning_published=p.get("warning_published") == "on",
+                    theme=p.get("theme", ""),
+                    held_on=held_on,
+                    attendance=attendance,
+                    minutes=p.get("minutes", ""),
+                )
+            messages.success(request, _("Saved."))
+        except DomainError as exc:
+            _report(request, exc)
+        return redirect("merit:sessions", month=str(m))
+    rows = services.session_checklist(scope, m)
+    return render(
+        request,
+        "merit/sessions.html",
+        {
+            "month": m,
+            "rows": rows,
+            "done": sum(1 for r in rows if r.done),
+            "can_enter": scope.role in services.ENTERERS,
+        },
+    )
+
+
 def warning_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
