@@ -12,29 +12,26 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
-  function trend(el) {
-    var d = data(el.dataset.source);
-    if (!d) return;
+  function categoryBars(el, labels, values, colour) {
     echarts.init(el).setOption({
       grid: { left: 40, right: 16, top: 24, bottom: 40 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: d.months },
+      xAxis: { type: "category", data: labels },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", data: d.counts, itemStyle: { color: "#c8102e" } }]
+      series: [{ type: "bar", data: values, itemStyle: { color: colour } }]
     });
+  }
+
+  /* Problem points by month: {months: [...], counts: [...]}. */
+  function trend(el) {
+    var d = data(el.dataset.source);
+    if (d) categoryBars(el, d.months, d.counts, "#c8102e");
   }
 
   /* Category bars: {labels: [...], values: [...], colour?: "#..."} (e.g. officers by stars). */
   function bars(el) {
     var d = data(el.dataset.source);
-    if (!d) return;
-    echarts.init(el).setOption({
-      grid: { left: 40, right: 16, top: 24, bottom: 40 },
-      tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: d.labels },
-      yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", data: d.values, itemStyle: { color: d.colour || "#1f4e8c" } }]
-    });
+    if (d) categoryBars(el, d.labels, d.values, d.colour || "#1f4e8c");
   }
 
   function timeline(el) {
