@@ -346,8 +346,8 @@ def test_the_three_ones_checklist_per_unit(city):
     chief = city.scope("chief")
     mine = city.user("chief").unit_id
     row = next(r for r in services.session_checklist(chief, last) if r.unit_id == mine)
-    assert row.stars_done and row.incentive_done  # the demo closed and paid that month
-    assert not row.warning_done and not row.done
+    assert row.items.stars_done and row.items.incentive_done  # the demo closed and paid it
+    assert not row.items.warning_done and not row.items.done
     with pytest.raises(ValidationFailed) as exc:
         services.record_session(chief, unit_id=mine, month=last, warning_published=True)
     assert exc.value.errors[0].field == "warning_case"
@@ -356,7 +356,7 @@ def test_the_three_ones_checklist_per_unit(city):
         theme="规范执法", attendance=31,
     )  # fmt: skip
     row = next(r for r in services.session_checklist(chief, last) if r.unit_id == mine)
-    assert row.warning_done and row.done
+    assert row.items.warning_done and row.items.done
     other = (
         Unit.objects.exclude(path__startswith=Unit.objects.get(pk=mine).path)
         .filter(kind="station")

@@ -304,6 +304,33 @@ def snapshot_digest(data: Mapping[str, Any]) -> str:
     ).hexdigest()
 
 
+# --- the 三一 month -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ThreeOnes:
+    """A unit's month against "one warning, one star creation, one incentive"."""
+
+    warning_case: str
+    warning_published: bool
+    star_officers: int  # officers with a star in the closed month
+    paid: int  # of them, those whose star bonus is paid
+
+    @property
+    def warning_done(self) -> bool:
+        return bool(self.warning_case.strip()) and self.warning_published
+
+    @property
+    def stars_done(self) -> bool:
+        return self.star_officers > 0
+
+    @property
+    def incentive_done(self) -> bool:
+        return self.star_officers > 0 and self.paid >= self.star_officers
+
+    @property
+    def done(self) -> bool:
+        return self.warning_done and self.stars_done and self.incentive_done
+
+
 # --- awards -------------------------------------------------------------------------------------
 class AwardLevel(StrEnum):
     COMMENDATION = "commendation"  # 嘉獎

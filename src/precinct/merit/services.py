@@ -408,24 +408,7 @@ class SessionRow:
     unit_id: uuid.UUID
     unit_name: str
     session: MonthSession | None
-    star_officers: int
-    paid: int
-
-    @property
-    def warning_done(self) -> bool:
-        return bool(self.session and self.session.warning_case and self.session.warning_published)
-
-    @property
-    def stars_done(self) -> bool:
-        return self.star_officers > 0
-
-    @property
-    def incentive_done(self) -> bool:
-        return self.star_officers > 0 and self.paid >= self.star_officers
-
-    @property
-    def done(self) -> bool:
-        return self.warning_done and self.stars_done and self.incentive_done
+    items: rules.ThreeOnes  # what is done, by the rule
 
 
 def session_checklist(scope: Scope, month: Month) -> list[SessionRow]:
@@ -454,16 +437,17 @@ def session_checklist(scope: Scope, month: Month) -> list[SessionRow]:
         s.unit_id: s
         for s in MonthSession.objects.filter(month=str(month), unit_id__in=[pk for pk, _n in units])
     }
-    return [
-        SessionRow(
-            pk,
-            name,
-            sessions.get(pk),
-            len(stars.get(str(pk), [])),
-            sum(1 for o in stars.get(str(pk), []) if f"star:{month}:{o}" in paid_keys),
+    rows = []
+    for pk, name in units:
+        session, officers = sessions.get(pk), stars.get(str(pk), [])
+        items = rules.ThreeOnes(
+            warning_case=session.warning_case if session else "",
+            warning_published=bool(session and session.warning_published),
+            star_officers=len(officers),
+            paid=sum(1 for o in officers if f"star:{month}:{o}" in paid_keys),
         )
-        for pk, name in units
-    ]
+        rows.append(SessionRow(pk, name, session, items))
+    return rows
 
 
 def record_session(

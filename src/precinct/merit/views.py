@@ -245,7 +245,7 @@ def sessions(request: HttpRequest, month: str) -> HttpResponse:
         {
             "month": m,
             "rows": rows,
-            "done": sum(1 for r in rows if r.done),
+            "done": sum(1 for r in rows if r.items.done),
             "can_enter": scope.role in services.ENTERERS,
         },
     )

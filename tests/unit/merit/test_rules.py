@@ -149,3 +149,12 @@ def test_quotas_never_exceeded_and_never_raise_a_star(points: list[float]) -> No
         assert sum(1 for s in ranked if s.stars >= level) <= -(-share * n // 1)
     for s in ranked:
         assert 0 <= s.stars <= rules.stars_for(P, s.points)
+
+
+def test_the_three_ones_are_done_only_when_all_three_are() -> None:
+    t = rules.ThreeOnes
+    assert t("案例", True, 3, 3).done
+    assert not t("案例", False, 3, 3).warning_done  # chosen but not published
+    assert not t("  ", True, 3, 3).warning_done
+    assert not t("案例", True, 0, 0).done  # no star officers: the month is not closed yet
+    assert not t("案例", True, 3, 2).incentive_done  # one bonus still unpaid
