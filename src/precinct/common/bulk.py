@@ -63,17 +63,9 @@ class Codec:
         return f"({column} || '+00:00')" if self.sqlite else f"{column}::text"
 
     def datetime_reader(self) -> Callable[[Any], dt.datetime | None]:
-        """The fastest :meth:`read_datetime` for columns read through :meth:`select_datetime`."""
+        """Aware datetimes from columns read through :meth:`select_datetime`."""
         parse = dt.datetime.fromisoformat
         return lambda raw: None if raw is None else parse(raw)
-
-    def read_datetime(self, raw: Any) -> dt.datetime | None:
-        """A stored datetime as an aware one (see :meth:`select_datetime`)."""
-        if raw is None:
-            return None
-        if isinstance(raw, str):
-            raw = dt.datetime.fromisoformat(raw)
-        return raw if raw.tzinfo is not None else raw.replace(tzinfo=UTC)
 
     def json(self, value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False)
