@@ -16,6 +16,9 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
+	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=zh | grep -q "Noto Sans CJK" || { \
+	  echo "installing Pango and Noto CJK fonts for the PDF packs (Debian)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; }
 	$(BIN)/pip install -q -e .
 	@touch $@
 

@@ -342,9 +342,12 @@ def test_the_three_ones_checklist_per_unit(city):
     from precinct.merit.models import MonthClose
     from precinct.org.models import Unit
 
+    from precinct.merit.models import MonthSession
+
     last = Month.parse(MonthClose.objects.order_by("-month").values_list("month", flat=True)[0])
     chief = city.scope("chief")
     mine = city.user("chief").unit_id
+    MonthSession.objects.filter(unit_id=mine, month=str(last)).delete()  # the demo's record
     row = next(r for r in services.session_checklist(chief, last) if r.unit_id == mine)
     assert row.items.stars_done and row.items.incentive_done  # the demo closed and paid it
     assert not row.items.warning_done and not row.items.done
@@ -367,3 +370,100 @@ def test_the_three_ones_checklist_per_unit(city):
     page = city.client("chief").get(f"/merit/months/{last}/sessions/")
     assert page.status_code == 200 and "某所民警违规查询案" in page.content.decode()
     assert city.client("officer").post(f"/merit/months/{last}/sessions/", {}).status_code == 403
+
+
+def _last_closed() -> Month:
+    from precinct.merit.models import MonthClose
+
+    return Month.parse(MonthClose.objects.order_by("-month").values_list("month", flat=True)[0])
+
+
+def test_the_session_pack_as_excel_holds_every_figure_with_charts(city):
+    import io
+
+    from openpyxl import load_workbook
+
+    from precinct.merit.models import AwardProposal, Discipline, LedgerEntry
+
+    last = _last_closed()
+    chief, mine = city.scope("chief"), city.user("chief").unit_id
+    services.record_session(
+        chief, unit_id=mine, month=last, warning_case="违规查询案", warning_published=True,
+        theme="规范执法月",
+    )  # fmt: skip
+    victim = Officer.objects.filter(current_unit_id=mine, status="active").last()
+    services.add_discipline(
+        city.scope("political"), officer_id=victim.pk, measure="admonition",
+        start=last.first + dt.timedelta(days=3), reason="台账不全",
+    )  # fmt: skip
+    r = city.client("political").get(f"/merit/months/{last}/pack.xlsx")
+    assert r.status_code == 200 and r["Content-Type"].endswith("spreadsheetml.sheet")
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames == ["概要", "排名", "单位", "奖励", "警示"]
+    results = services.month_results(city.scope("political"), last)
+    ranking = list(wb["排名"].iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[1], row[5], row[6]) for row in ranking] == [
+        (i, o["number"], o["points"], o["stars"])
+        for i, o in enumerate(results["officers"], start=1)
+    ]
+    paid = sum(
+        LedgerEntry.objects.filter(
+            account__kind="officer", txn__entries__account__code=f"budget:{last}"
+        ).values_list("amount_fen", flat=True)
+    )
+    assert paid > 0 and round(sum(row[7] for row in ranking) * 100) == paid
+    units = {row[0]: row for row in wb["单位"].iter_rows(min_row=2, values_only=True)}
+    mine_row = units[city.user("chief").unit.name]
+    assert (mine_row[5], mine_row[6], mine_row[7]) == ("规范执法月", "违规查询案", "是")
+    warned = [(w[0], w[2]) for w in wb["警示"].iter_rows(min_row=2, values_only=True)]
+    assert (victim.name, "诫勉") in warned
+    assert (
+        len(warned)
+        == Discipline.objects.filter(start__gte=last.first, start__lte=last.last).count()
+    )
+    awards = list(wb["奖励"].iter_rows(min_row=2, values_only=True))
+    assert (
+        len(awards)
+        == AwardProposal.objects.filter(
+            decided_on__gte=last.first, decided_on__lte=last.last, state="approved"
+        ).count()
+        > 0
+    )  # the demo's commendations and third-class merit of the month
+    assert len(wb["概要"]._charts) == 1 and len(wb["单位"]._charts) == 1
+    stars = [row[1] for row in wb["概要"].iter_rows(min_row=10, max_row=15, values_only=True)]
+    assert stars == [sum(1 for o in results["officers"] if o["stars"] == n) for n in range(6)]
+    # a unit chief's pack holds their own unit only; an officer gets none
+    r = city.client("chief").get(f"/merit/months/{last}/pack.xlsx")
+    own = load_workbook(io.BytesIO(r.content))["排名"]
+    assert {row[3] for row in own.iter_rows(min_row=2, values_only=True)} == {
+        city.user("chief").unit.name
+    }
+    assert city.client("officer").get(f"/merit/months/{last}/pack.xlsx").status_code == 403
+    assert city.client("political").get(f"/merit/months/{last}/pack.doc").status_code == 404
+
+
+def test_the_session_pack_pdf_sets_chinese_in_noto_cjk(city, tmp_path):
+    from django.core.management import call_command
+    from pypdf import PdfReader
+
+    last = _last_closed()
+    chief, mine = city.scope("chief"), city.user("chief").unit_id
+    services.record_session(chief, unit_id=mine, month=last, theme="规范执法月")
+    out = tmp_path / "pack.pdf"
+    call_command("merit", "pack", str(last), "--out", str(out))
+    reader = PdfReader(out)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert f"三一例会材料 {last}" in text.replace("，", " ")
+    assert "规范执法月" in text and "星级民警" in text
+    star = next(o for o in services.month_results(city.scope("political"), last)["officers"])
+    assert Officer.objects.get(pk=star["officer"]).name in text  # the month's best is named
+    fonts = {
+        str(f["/BaseFont"])
+        for page in reader.pages
+        for f in (page["/Resources"].get("/Font") or {}).values()
+        if "/BaseFont" in f.get_object()
+    }
+    assert any("Noto-Sans-CJK-SC" in f for f in fonts), fonts
+    with pytest.raises(SystemExit) as exc:
+        call_command("merit", "pack", str(last), "--out", str(tmp_path / "pack.doc"))
+    assert exc.value.code == 2

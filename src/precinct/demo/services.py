@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from precinct.cases import services as cases
+from precinct.core.errors import ValidationFailed
 from precinct.core.ids import uuid7_at
-from precinct.core.scoping import Role
+from precinct.core.scoping import Role, Scope
 from precinct.identity import services as identity
 from precinct.merit import services as merit
 from precinct.merit.rules import Month
@@ -363,15 +364,81 @@ def _load_merit(
                 rows.append(row)
     report("merit", 0, len(span))
     n = merit.bulk_load_achievements(rows, by="demo")
+    active = [
+        (o, a) for o, a in _current(officers, assignments) if o.get("status", "active") == "active"
+    ]
+    scope = Scope(user_id=None, role=Role.POLITICAL_DEPT, bureau_id=bureau_id, today=today)
+    for m in span:  # a few lighter measures every month, now and then a sanction
+        for k in range(rng.randint(2, 5)):
+            o, _a = rng.choice(active)
+            measure, reason = rng.choice(DEMO_MEASURES)
+            if k == 0 and rng.random() < 0.2:
+                measure, reason = "warning", "违反工作纪律，造成不良影响"
+            start = m.first + dt.timedelta(
+                days=rng.randrange((min(m.last, today) - m.first).days + 1)
+            )
+            merit.add_discipline(
+                scope, officer_id=o["id"], measure=measure, start=start, reason=reason
+            )
+    units = sorted({a["unit_id"] for _o, a in active}, key=str)
+    sessions = []
+    for m in span[:-1]:  # most units hold the month's meeting and publish its warning case
+        for unit_id in units:
+            if rng.random() < 0.08:
+                continue
+            sessions.append(
+                {"bureau_id": bureau_id, "unit_id": unit_id, "month": str(m),
+                 "warning_case": rng.choice(DEMO_WARNING_CASES),
+                 "warning_published": rng.random() < 0.9, "theme": rng.choice(DEMO_THEMES),
+                 "held_on": m.next().first + dt.timedelta(days=rng.randrange(5)),
+                 "attendance": rng.randint(12, 60), "minutes": "传达本月警示案例，表彰星级民警。"}
+            )  # fmt: skip
+    merit.bulk_load_sessions(sessions)
     for i, m in enumerate(span[:-1], start=1):
         merit.close_month(bureau_id, m, by="demo", today=today)
         report("merit", i, len(span))
+    for m in span[-4:-1]:  # the last months: commendations and a third-class merit, paid
+        merit.fund_month(bureau_id, m, amount_fen=300_000_000 if m == span[-2] else 20_000_000,
+                         by="demo")  # fmt: skip
+        best = [o for o in merit.month_results(scope, m)["officers"] if o["stars"] >= 4]
+        for k, o in enumerate(rng.sample(best, min(len(best), 5))):
+            level, deed = ("third_class", "破获系列案件，表现突出") if k == 0 else (
+                "commendation", f"{m}月工作成绩显著")  # fmt: skip
+            day = min(m.last, today) - dt.timedelta(days=2)
+            award = merit.propose_award(
+                scope, officer_id=uuid.UUID(o["officer"]), level=level, deed=deed,
+                notice_start=day - dt.timedelta(days=14), notice_end=day,
+            )  # fmt: skip
+            try:
+                merit.decide_award(scope, award.pk, approve=True, today=day)
+            except ValidationFailed:
+                merit.decide_award(scope, award.pk, approve=False, today=day)
     if len(span) > 1:
-        last = span[-2]
-        merit.fund_month(bureau_id, last, amount_fen=300_000_000, by="demo")
-        merit.pay_month(bureau_id, last, by="demo")
+        merit.pay_month(bureau_id, span[-2], by="demo")
     report("merit", len(span), len(span))
     return n
+
+
+DEMO_MEASURES = [
+    ("talk_reminder", "值班期间脱岗"),
+    ("talk_reminder", "接处警记录不规范"),
+    ("criticism", "执法记录仪未全程开启"),
+    ("criticism", "案卷材料归档超期"),
+    ("admonition", "受案登记不及时"),
+    ("warning_education", "违规使用警车"),
+]
+DEMO_WARNING_CASES = [
+    "某派出所民警违规查询公民个人信息案",
+    "某民警酒后驾驶机动车案",
+    "某所办案超期羁押被问责案",
+    "某民警收受当事人财物案",
+    "某队接警后未及时出警被通报案",
+    "某民警泄露案情被处分案",
+]
+DEMO_THEMES = [
+    "规范执法，从我做起", "忠诚担当，争创星级", "严守纪律，警钟长鸣", "为民服务，街面见警",
+    "传帮带，新警成长", "执法监督，问题清零",
+]  # fmt: skip
 
 
 def _current(

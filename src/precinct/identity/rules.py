@@ -29,6 +29,7 @@ TICKET_HANDLERS = frozenset({R.LEGAL_SUPERVISION, R.UNIT_CHIEF})
 MERIT_ENTERERS = frozenset({R.POLITICAL_DEPT, R.UNIT_CHIEF})
 MERIT_APPROVERS = frozenset({R.POLITICAL_DEPT})
 LEDGER_CHECKERS = frozenset({R.POLITICAL_DEPT, R.LEADERSHIP})
+PACK_READERS = frozenset({R.LEADERSHIP, R.POLITICAL_DEPT, R.UNIT_CHIEF})
 PUBLIC = frozenset({"web:login", "set_language", "web:health"})
 
 
@@ -71,6 +72,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "merit:month_of": _rule(PEOPLE_READERS),
     "merit:officer_month": _rule(PEOPLE_READERS),
     "merit:finance_export": _rule(LEDGER_CHECKERS),
+    "merit:session_pack": _rule(PACK_READERS),
     "merit:sessions": _rule(PEOPLE_READERS - {R.OFFICER}, MERIT_ENTERERS),
     "merit:achievement_list": _rule(PEOPLE_READERS, MERIT_ENTERERS),
     "merit:achievement_decide": _rule(write=MERIT_APPROVERS),

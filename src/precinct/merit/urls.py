@@ -10,6 +10,7 @@ urlpatterns = [
         "months/<str:month>/officers/<uuid:officer_id>/", views.officer_month, name="officer_month"
     ),
     path("months/<str:month>/bonus.xlsx", views.finance_export, name="finance_export"),
+    path("months/<str:month>/pack.<str:fmt>", views.session_pack, name="session_pack"),
     path("months/<str:month>/sessions/", views.sessions, name="sessions"),
     path("achievements/", views.achievement_list, name="achievement_list"),
     path("achievements/decide/", views.achievement_decide, name="achievement_decide"),

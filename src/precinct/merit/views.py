@@ -22,6 +22,7 @@ from precinct.core.scoping import Role
 from precinct.identity.services import caller
 from precinct.org import services as org
 
+from . import pack as pack_files
 from . import rules, services
 from .models import KIND_LABELS, MEASURE_LABELS, STATE_LABELS
 from .rules import Month
@@ -79,6 +80,7 @@ def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
             "units": sorted({v[1] for v in people.values() if v[1]}),
             "stars_chart": {"labels": [f"{n}★" for n in range(6)], "values": stars},
             "can_export": caller(request).role in services.APPROVERS | {Role.LEADERSHIP},
+            "can_pack": caller(request).role in services.PACK_READERS,
         },
     )
 
@@ -205,6 +207,21 @@ def finance_export(request: HttpRequest, month: str) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="bonus-{m}.xlsx"'
+    return response
+
+
+def session_pack(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
+    """The monthly session pack as Excel or PDF, in the caller's language and scope."""
+    m = _month(month)
+    if fmt not in pack_files.FORMATS:
+        raise Http404()
+    try:
+        content = pack_files.render(services.session_pack(caller(request), m), fmt)
+    except DomainError as exc:
+        _report(request, exc)
+        raise Http404() from exc
+    response = HttpResponse(content, content_type=pack_files.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="sanyi-{m}.{fmt}"'
     return response
 
 

@@ -2,18 +2,22 @@
 
 import json
 import uuid
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from django.conf import settings
+from django.utils import translation
 from django_typer.management import TyperCommand, command, group, initialize
 from rich.console import Console
 
 from precinct.core import clock
 from precinct.core.errors import ValidationFailed
+from precinct.core.scoping import Role, Scope
 from precinct.identity import services as identity
 from precinct.org import services as org
 
+from ... import pack as pack_files
 from ... import rules, services
 
 
@@ -72,6 +76,39 @@ class Command(TyperCommand):
         }
         self.stdout.write(json.dumps(summary, ensure_ascii=False) if as_json else
                           f"{m}: {len(officers)} officers, digest {closed.digest[:16]}…")  # fmt: skip
+
+    @command()
+    def pack(
+        self,
+        month: Annotated[str, typer.Argument(help="YYYY-MM")],
+        out: Annotated[
+            Path, typer.Option("--out", help="FILE.xlsx or FILE.pdf: the format follows the name.")
+        ],
+        lang: Annotated[
+            str, typer.Option("--lang", help="zh-hans (default), zh-hant or en.")
+        ] = settings.LANGUAGE_CODE,
+    ) -> None:
+        """The monthly session pack: rankings, star officers, rewards, warnings, each unit's theme,
+        charts; as the political department sees it."""
+        m = _month(month)
+        fmt = out.suffix.lower().lstrip(".")
+        err = Console(stderr=True)
+        if fmt not in pack_files.FORMATS:
+            err.print(f"[red]error:[/red] --out: {out.name} must end in .xlsx or .pdf")
+            raise SystemExit(2)
+        if lang not in dict(settings.LANGUAGES):
+            err.print(f"[red]error:[/red] --lang: one of {', '.join(dict(settings.LANGUAGES))}")
+            raise SystemExit(2)
+        scope = Scope(user_id=None, role=Role.POLITICAL_DEPT, bureau_id=_bureau(),
+                      today=clock.today(settings.TIME_ZONE))  # fmt: skip
+        with translation.override(lang):
+            content = pack_files.render(services.session_pack(scope, m), fmt)
+        try:
+            out.write_bytes(content)
+        except OSError as exc:
+            err.print(f"[red]error:[/red] --out: {exc.strerror}: {out}", highlight=False)
+            raise SystemExit(2) from None
+        self.stdout.write(f"{m}: {out} ({len(content):,} bytes)")
 
     @command()
     def fund(
