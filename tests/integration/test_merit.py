@@ -339,10 +339,8 @@ def test_finance_gets_the_months_bonus_list_as_excel(city, officer):
 
 def test_the_three_ones_checklist_per_unit(city):
     from precinct.core.errors import NotFound
-    from precinct.merit.models import MonthClose
+    from precinct.merit.models import MonthClose, MonthSession
     from precinct.org.models import Unit
-
-    from precinct.merit.models import MonthSession
 
     last = Month.parse(MonthClose.objects.order_by("-month").values_list("month", flat=True)[0])
     chief = city.scope("chief")
@@ -467,3 +465,48 @@ def test_the_session_pack_pdf_sets_chinese_in_noto_cjk(city, tmp_path):
     with pytest.raises(SystemExit) as exc:
         call_command("merit", "pack", str(last), "--out", str(tmp_path / "pack.doc"))
     assert exc.value.code == 2
+
+
+def test_promotion_ranks_twelve_months_explains_and_filters(city):
+    last = _last_closed()
+    today = last.next().first + dt.timedelta(days=5)
+    political = city.scope("political")
+    ranking = services.promotion_ranking(political, last, today=today)
+    assert len(ranking.months) == 12 and ranking.closed == [
+        str(m) for m in ranking.months if m <= last and m >= Month.parse(ranking.closed[0])
+    ]
+    active = Officer.objects.filter(status="active").count()
+    assert len(ranking.rows) == active
+    for r in ranking.rows[:50]:
+        assert r.score.points == sum(ln.points for ln in r.score.lines)
+    top = ranking.rows[0]
+    month_rows = services.month_results(political, last)["officers"]
+    stars = {o["officer"]: o["stars"] for o in month_rows}
+    star_line = next(ln for ln in top.score.lines if ln.what == "stars")
+    assert f"{last}: {stars[top.officer_id]}★" in star_line.ref or stars[top.officer_id] == 0
+    # the over-50 group on its own, ranked among themselves
+    over = services.promotion_ranking(political, last, today=today, band="50+")
+    assert over.rows and all(r.age >= 50 for r in over.rows)
+    assert {r.officer_id for r in over.rows} == {r.officer_id for r in ranking.rows if r.age >= 50}
+    assert [r.score.rank for r in over.rows if r.score.eligible][:3] == [1, 2, 3]
+    with pytest.raises(ValidationFailed) as exc:
+        services.promotion_ranking(political, last, today=today, band="60-69")
+    assert exc.value.errors[0].field == "band"
+    # a sanction in force makes the officer ineligible; a commendation adds its line
+    leader = next(r for r in ranking.rows if r.score.eligible)
+    services.add_discipline(
+        political, officer_id=uuid.UUID(leader.officer_id), measure="demerit",
+        start=today - dt.timedelta(days=1), reason="违规",
+    )  # fmt: skip
+    after = services.promotion_ranking(political, last, today=today)
+    row = next(r for r in after.rows if r.officer_id == leader.officer_id)
+    assert not row.score.eligible and row.score.rank is None and row.score.blocked_by == "demerit"
+    assert after.rows[-1].score.eligible is False
+    # a unit chief ranks their own unit; an officer may not look
+    chief = services.promotion_ranking(city.scope("chief"), last, today=today)
+    unit_name = city.user("chief").unit.name
+    assert chief.rows and {r.unit for r in chief.rows} == {unit_name}
+    with pytest.raises(PermissionDenied):
+        services.promotion_ranking(city.scope("officer"), last, today=today)
+    page = city.client("political").get(f"/merit/promotion/?month={last}&band=50%2B")
+    assert page.status_code == 200 and over.rows[0].name in page.content.decode()

@@ -73,6 +73,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "merit:officer_month": _rule(PEOPLE_READERS),
     "merit:finance_export": _rule(LEDGER_CHECKERS),
     "merit:session_pack": _rule(PACK_READERS),
+    "merit:promotion": _rule(PACK_READERS),
     "merit:sessions": _rule(PEOPLE_READERS - {R.OFFICER}, MERIT_ENTERERS),
     "merit:achievement_list": _rule(PEOPLE_READERS, MERIT_ENTERERS),
     "merit:achievement_decide": _rule(write=MERIT_APPROVERS),

@@ -159,7 +159,16 @@ def to_xlsx(pack: Pack) -> bytes:
         )  # fmt: skip
 
     warnings = wb.create_sheet(_("Warnings"))
-    warnings.append([_("Name"), _("Unit"), _("Measure"), _("In force from"), _("Last day in force"), _("Reason")])
+    warnings.append(
+        [
+            _("Name"),
+            _("Unit"),
+            _("Measure"),
+            _("In force from"),
+            _("Last day in force"),
+            _("Reason"),
+        ]
+    )
     for w in pack.warnings:
         warnings.append(
             [w.name, w.unit, str(MEASURE_LABELS.get(w.measure, w.measure)), w.start, w.end,

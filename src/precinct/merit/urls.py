@@ -12,6 +12,7 @@ urlpatterns = [
     path("months/<str:month>/bonus.xlsx", views.finance_export, name="finance_export"),
     path("months/<str:month>/pack.<str:fmt>", views.session_pack, name="session_pack"),
     path("months/<str:month>/sessions/", views.sessions, name="sessions"),
+    path("promotion/", views.promotion, name="promotion"),
     path("achievements/", views.achievement_list, name="achievement_list"),
     path("achievements/decide/", views.achievement_decide, name="achievement_decide"),
     path("warnings/", views.warning_queue, name="warning_queue"),

@@ -24,7 +24,7 @@ from precinct.org import services as org
 
 from . import pack as pack_files
 from . import rules, services
-from .models import KIND_LABELS, MEASURE_LABELS, STATE_LABELS
+from .models import AWARD_LABELS, KIND_LABELS, MEASURE_LABELS, STATE_LABELS
 from .rules import Month
 
 
@@ -266,6 +266,65 @@ def sessions(request: HttpRequest, month: str) -> HttpResponse:
             "can_enter": scope.role in services.ENTERERS,
         },
     )
+
+
+def _promotion_label(what: str) -> str:
+    kind, _sep, code = what.partition(":")
+    if kind == "stars":
+        return _("Stars")
+    if kind == "award":
+        return str(AWARD_LABELS.get(code, code))
+    if kind in ("warning", "sanction"):
+        return str(MEASURE_LABELS.get(code, code))
+    return str(KIND_LABELS["problem_point"])
+
+
+def promotion(request: HttpRequest) -> HttpResponse:
+    """Twelve months ranked for promotion, each position explained; by unit, post type, age."""
+    scope = caller(request)
+    m = _month(request.GET.get("month"))
+    g = request.GET
+    unit, post, band = g.get("unit", "")[:100], g.get("post_type", ""), g.get("band", "")
+    try:
+        ranking = services.promotion_ranking(
+            scope, m, today=_today(), unit=unit, post_type=post, band=band
+        )
+    except DomainError as exc:
+        _report(request, exc)
+        return redirect("merit:promotion")
+    posts = org.post_type_labels()
+    query = g.copy()
+    query.pop("page", None)
+    rows = [
+        {
+            "r": r,
+            "post_label": posts.get(r.post_type, r.post_type),
+            "blocked_label": MEASURE_LABELS.get(r.score.blocked_by, r.score.blocked_by),
+            "lines": [{**ln._asdict(), "label": _promotion_label(ln.what)} for ln in r.score.lines],
+        }
+        for r in ranking.rows
+    ]
+    bands = {b: 0 for b in rules.AGE_BANDS}
+    for r in ranking.rows:
+        bands[r.band] += 1
+    return render(
+        request,
+        "merit/promotion.html",
+        {
+            "month": m,
+            "ranking": ranking,
+            "page": Paginator(rows, 50).get_page(g.get("page")),
+            "unit": unit,
+            "post_type": post,
+            "band": band,
+            "post_types": posts.items(),
+            "bands": rules.AGE_BANDS,
+            "units": org.scope_units(scope).exclude(kind="bureau").order_by("path")
+            .values_list("name", flat=True),
+            "band_chart": {"labels": list(bands), "values": list(bands.values())},
+            "query": query.urlencode(),
+        },
+    )  # fmt: skip
 
 
 def warning_queue(request: HttpRequest) -> HttpResponse:

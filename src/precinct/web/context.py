@@ -18,6 +18,7 @@ NAV: list[tuple[str, Any]] = [
     ("supervision:case_list", _("Cases")),
     ("merit:month", _("Merit")),
     ("merit:achievement_list", _("Achievements")),
+    ("merit:promotion", _("Promotion ranking")),
     ("merit:warning_queue", _("Warning queue")),
     ("identity:audit_log", _("Audit log")),
     ("admin:index", _("Administration")),

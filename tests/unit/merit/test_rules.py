@@ -1,6 +1,7 @@
 """The merit rules: months, scoring with line items, stars and quotas, awards, sanctions, money."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -158,3 +159,68 @@ def test_the_three_ones_are_done_only_when_all_three_are() -> None:
     assert not t("  ", True, 3, 3).warning_done
     assert not t("案例", True, 0, 0).done  # no star officers: the month is not closed yet
     assert not t("案例", True, 3, 2).incentive_done  # one bonus still unpaid
+
+
+# --- promotion ranking ---------------------------------------------------------------------------
+def _record(officer, number, stars=(), points=0, awards=(), measures=()):
+    return rules.PromotionRecord(officer, number, list(stars), points, list(awards), list(measures))
+
+
+def test_promotion_lines_sum_to_the_score_by_hand() -> None:
+    w = rules.PromotionWeights()
+    s = rules.promotion_score(
+        _record(
+            "a", "1", stars=[("2026-01", 3), ("2026-02", 0), ("2026-03", 2)], points=2,
+            awards=[("commendation", "award:1"), ("third_class", "award:2")],
+            measures=[("criticism", "d:1", False)],
+        ),
+        w,
+    )  # fmt: skip
+    # 5 stars × 10 + 嘉奖 20 + 三等功 40 − criticism 15 − 2 problem points × 5
+    assert s.points == 50 + 20 + 40 - 15 - 10 == sum(ln.points for ln in s.lines)
+    assert s.eligible and s.lines[0].ref == "2026-01: 3★, 2026-03: 2★"
+
+
+def test_a_sanction_in_force_lists_the_officer_unranked_after_everyone() -> None:
+    w = rules.PromotionWeights()
+    ranked = rules.rank_for_promotion(
+        [
+            _record("top", "3", stars=[("2026-01", 5)], measures=[("demerit", "d:1", True)]),
+            _record("old", "2", stars=[("2026-01", 1)], measures=[("demerit", "d:2", False)]),
+            _record("mid", "1", stars=[("2026-01", 1)]),
+            _record("tie", "0", stars=[("2026-01", 1)]),
+        ],
+        w,
+    )
+    assert [(s.officer, s.rank, s.eligible) for s in ranked] == [
+        ("tie", 1, True), ("mid", 2, True), ("old", 3, True), ("top", None, False),
+    ]  # fmt: skip
+    assert ranked[-1].blocked_by == "demerit"
+    assert ranked[2].points == 10 - 60  # a sanction served and ended still counts down
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 4), st.booleans()), min_size=1, max_size=30
+    )
+)
+def test_promotion_ranks_are_one_to_n_and_scores_never_rise_down_the_list(specs) -> None:
+    w = rules.PromotionWeights()
+    records = [
+        _record(f"o{i}", f"{i:04d}", stars=[("2026-01", s)], points=p,
+                measures=[("investigation", f"d:{i}", True)] if blocked else [])
+        for i, (s, p, blocked) in enumerate(specs)
+    ]  # fmt: skip
+    ranked = rules.rank_for_promotion(records, w)
+    eligible = [s for s in ranked if s.eligible]
+    assert [s.rank for s in eligible] == list(range(1, len(eligible) + 1))
+    assert all(a.points >= b.points for a, b in itertools.pairwise(eligible))
+    assert len(ranked) == len(records) and ranked[: len(eligible)] == eligible
+
+
+def test_age_and_band() -> None:
+    assert rules.age_on(dt.date(1976, 11, 27), dt.date(2026, 11, 26)) == 49
+    assert rules.age_on(dt.date(1976, 11, 26), dt.date(2026, 11, 26)) == 50
+    assert [rules.age_band(a) for a in (22, 29, 30, 49, 50, 60)] == [
+        "-29", "-29", "30-39", "40-49", "50+", "50+",
+    ]  # fmt: skip
