@@ -510,3 +510,74 @@ def test_promotion_ranks_twelve_months_explains_and_filters(city):
         services.promotion_ranking(city.scope("officer"), last, today=today)
     page = city.client("political").get(f"/merit/promotion/?month={last}&band=50%2B")
     assert page.status_code == 200 and over.rows[0].name in page.content.decode()
+
+
+def test_recruits_meet_a_leader_and_get_a_mentor_and_the_rest_are_listed(city):
+    from precinct.core import clock
+    from precinct.merit.models import Induction
+
+    today = clock.today("Asia/Shanghai")
+    political = city.scope("political")
+    rows = services.recruits(political, today=today)
+    assert rows and all(
+        r.hired >= rules.add_months(today, -rules.RECRUIT_MONTHS) or r.induction for r in rows
+    )
+    waiting = services.recruits(political, today=today, waiting_only=True)
+    assert waiting and {r.officer_id for r in waiting} == {
+        r.officer_id for r in rows if r.waiting_for
+    }
+    assert any(not r.waiting_for for r in rows)  # the demo paired some
+    recruit = waiting[0]
+    Induction.objects.filter(officer_id=recruit.officer_id).delete()
+    unit = Officer.objects.get(pk=recruit.officer_id).current_unit_id
+    old = (
+        Officer.objects.filter(current_unit_id=unit, status="active")
+        .exclude(pk=recruit.officer_id)
+        .order_by("hire_date")
+        .first()
+    )
+    young = (
+        Officer.objects.filter(status="active")
+        .order_by("-hire_date")
+        .exclude(pk=recruit.officer_id)[0]
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_induction(
+            political, recruit.officer_id, today=today, leader_number=old.police_number,
+            met_on=today + dt.timedelta(days=1), mentor_number=young.police_number,
+            mentor_from=today,
+        )  # fmt: skip
+    assert {e.field for e in exc.value.errors} == {"met_on", "mentor"}
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_induction(
+            political, recruit.officer_id, today=today, mentor_number="000000", mentor_from=today
+        )
+    assert exc.value.errors[0].field == "mentor"
+    assert not Induction.objects.filter(officer_id=recruit.officer_id).exists()  # nothing half
+    services.record_induction(
+        political, recruit.officer_id, today=today, leader_number=old.police_number,
+        met_on=recruit.hired,
+    )  # fmt: skip
+    row = next(
+        r for r in services.recruits(political, today=today) if r.officer_id == recruit.officer_id
+    )
+    assert row.waiting_for == ["mentor"]
+    r = city.client("political").post(
+        f"/merit/recruits/{recruit.officer_id}/",
+        {"mentor": old.police_number, "mentor_from": today.isoformat()},
+    )
+    assert r.status_code == 302
+    row = next(
+        r for r in services.recruits(political, today=today) if r.officer_id == recruit.officer_id
+    )
+    assert row.waiting_for == [] and row.induction.mentor_id == old.pk
+    assert row.induction.leader_id == old.pk  # recording the mentor kept the meeting
+    assert recruit.officer_id not in {
+        r.officer_id for r in services.recruits(political, today=today, waiting_only=True)
+    }
+    page = city.client("political").get("/merit/recruits/?waiting=1")
+    assert page.status_code == 200
+    assert city.client("officer").get("/merit/recruits/").status_code == 403
+    assert (
+        city.client("leader").post(f"/merit/recruits/{recruit.officer_id}/", {}).status_code == 403
+    )

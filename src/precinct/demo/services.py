@@ -415,8 +415,40 @@ def _load_merit(
                 merit.decide_award(scope, award.pk, approve=False, today=day)
     if len(span) > 1:
         merit.pay_month(bureau_id, span[-2], by="demo")
+    _load_inductions(rng, scope, active, today)
     report("merit", len(span), len(span))
     return n
+
+
+def _load_inductions(
+    rng: random.Random,
+    scope: Scope,
+    active: list[tuple[dict[str, Any], dict[str, Any]]],
+    today: dt.date,
+) -> None:
+    """Most recruits met a leader within days; about half have a mentor from their own unit;
+    the rest wait (the page's list)."""
+    since = today - dt.timedelta(days=365)
+    seniors: dict[Any, list[dict[str, Any]]] = {}
+    for o, a in active:
+        if o["hire_date"] < today - dt.timedelta(days=365 * 8):
+            seniors.setdefault(a["unit_id"], []).append(o)
+    leaders = [o for o, _a in active if o["hire_date"] < today - dt.timedelta(days=365 * 20)]
+    for o, a in sorted(active, key=lambda t: t[0]["police_number"]):
+        if o["hire_date"] < since or rng.random() < 0.25 or not leaders:
+            continue
+        met = min(today, o["hire_date"] + dt.timedelta(days=rng.randint(1, 20)))
+        mentor = rng.choice(seniors[a["unit_id"]]) if seniors.get(a["unit_id"]) else None
+        paired = mentor is not None and rng.random() < 0.6
+        try:
+            merit.record_induction(
+                scope, o["id"], today=today,
+                leader_number=rng.choice(leaders)["police_number"], met_on=met,
+                mentor_number=mentor["police_number"] if paired and mentor else "",
+                mentor_from=min(today, met + dt.timedelta(days=7)) if paired else None,
+            )  # fmt: skip
+        except ValidationFailed:
+            continue  # e.g. the chosen mentor is serving a sanction: the recruit waits
 
 
 DEMO_MEASURES = [

@@ -245,3 +245,24 @@ class MonthSession(BureauOwned):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.month}"
+
+
+class Induction(BureauOwned):
+    """A new officer's start (传帮带): the meeting with a leader, and the mentor they are paired
+    with. One record per recruit; each part is recorded when it happens."""
+
+    officer = models.OneToOneField("org.Officer", on_delete=models.PROTECT, related_name="+")
+    leader = models.ForeignKey(
+        "org.Officer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    met_on = models.DateField(null=True, blank=True)
+    meeting_note = models.CharField(max_length=500, blank=True)
+    mentor = models.ForeignKey(
+        "org.Officer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    mentor_from = models.DateField(null=True, blank=True)
+    mentor_note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"induction {self.officer_id}"

@@ -527,7 +527,7 @@ class PromotionRecord(NamedTuple):
 
 class PromotionLine(NamedTuple):
     what: str  # "stars", "award:<level>", "warning:<measure>", "sanction:<measure>", …
-    count: int
+    quantity: int
     points: int
     ref: str
 
@@ -594,3 +594,49 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 
 def age_band(age: int) -> str:
     return next(band for band, (lo, hi) in AGE_BANDS.items() if lo <= age <= hi)
+
+
+# --- new officers (传帮带) -------------------------------------------------------------------------
+RECRUIT_MONTHS = 12  # hired within this many months: a recruit who needs a meeting and a mentor
+MENTOR_MIN_YEARS = 3  # a mentor has served at least this long
+
+
+def check_induction_step(
+    *,
+    field_name: str,
+    date_field: str,
+    on: dt.date,
+    today: dt.date,
+    hired: dt.date,
+    recruit: str,
+    partner: str,
+    partner_hired: dt.date | None = None,
+    partner_blocked_by: str | None = None,
+) -> list[FieldError]:
+    """A leader meeting or a mentor pairing for a recruit: on a day between the recruit's hire
+    date and today, with someone else; a mentor has served MENTOR_MIN_YEARS and is not serving a
+    sanction. ``partner_hired`` is given for mentors only."""
+    errors = []
+    if on > today:
+        errors.append(FieldError(date_field, _("not in the future")))
+    elif on < hired:
+        errors.append(FieldError(date_field, _("not before the recruit was hired")))
+    if partner == recruit:
+        errors.append(FieldError(field_name, _("someone other than the recruit")))
+    elif partner_hired is not None and add_months(partner_hired, 12 * MENTOR_MIN_YEARS) > on:
+        errors.append(
+            FieldError(
+                field_name,
+                _("a mentor has served at least %(n)s years"),
+                params={"n": MENTOR_MIN_YEARS},
+            )
+        )
+    if partner_blocked_by:
+        errors.append(
+            FieldError(
+                field_name,
+                _("not while serving a sanction (%(m)s)"),
+                params={"m": partner_blocked_by},
+            )
+        )
+    return errors

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -325,6 +326,50 @@ def promotion(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )  # fmt: skip
+
+
+def recruits(request: HttpRequest) -> HttpResponse:
+    """New officers: the leader meeting and the mentor (传帮带); who still waits for either."""
+    scope = caller(request)
+    waiting = request.GET.get("waiting") == "1"
+    rows = services.recruits(scope, today=_today(), waiting_only=waiting)
+    return render(
+        request,
+        "merit/recruits.html",
+        {
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "waiting": waiting,
+            "count": len(rows),
+            "months": rules.RECRUIT_MONTHS,
+            "mentor_years": rules.MENTOR_MIN_YEARS,
+            "can_enter": scope.role in services.ENTERERS,
+            "today": _today(),
+        },
+    )
+
+
+@require_POST
+def induction_record(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
+    p = request.POST
+    try:
+        met_on = dt.date.fromisoformat(p["met_on"]) if p.get("met_on") else None
+        mentor_from = dt.date.fromisoformat(p["mentor_from"]) if p.get("mentor_from") else None
+    except ValueError:
+        messages.error(request, _("dates as YYYY-MM-DD"))
+        return redirect("merit:recruits")
+    try:
+        with transaction.atomic():
+            services.record_induction(
+                caller(request), officer_id, today=_today(),
+                leader_number=p.get("leader", "")[:16], met_on=met_on,
+                meeting_note=p.get("meeting_note", ""),
+                mentor_number=p.get("mentor", "")[:16], mentor_from=mentor_from,
+                mentor_note=p.get("mentor_note", ""),
+            )  # fmt: skip
+        messages.success(request, _("Saved."))
+    except DomainError as exc:
+        _report(request, exc)
+    return redirect(reverse("merit:recruits") + ("?waiting=1" if p.get("waiting") else ""))
 
 
 def warning_queue(request: HttpRequest) -> HttpResponse:

@@ -448,6 +448,11 @@ def officer_ids_by_number(bureau_id: uuid.UUID, numbers: list[str]) -> dict[str,
     )
 
 
+def officer_in_bureau(bureau_id: uuid.UUID, officer_id: uuid.UUID) -> Officer:
+    """An officer of the bureau, whoever's unit (a mentor may come from headquarters)."""
+    return Officer.objects.get(bureau_id=bureau_id, pk=officer_id)
+
+
 # --- roster workbook --------------------------------------------------------------------
 def export_roster(scope: Scope, *, today: dt.date) -> bytes:
     from openpyxl import Workbook
