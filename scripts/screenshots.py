@@ -16,6 +16,8 @@ SHOTS = [
     ("leader", "/org/units/", "units.png"),
     ("auditor", "/audit/", "audit.png"),
     ("political", "/merit/", "merit.png"),
+    ("political", "/merit/promotion/?band=50%2B", "promotion.png"),
+    ("political", "/merit/recruits/", "recruits.png"),
 ]
 
 
@@ -45,7 +47,9 @@ def main() -> None:
                 ctx.close()
                 continue
             page.goto(path)
-            if name in ("supervision.png", "merit.png"):
+            if name == "promotion.png":
+                page.locator("main table.promotion > tbody > tr summary").first.click()
+            if name in ("supervision.png", "merit.png", "promotion.png"):
                 page.wait_for_selector("[data-chart=trend] canvas, [data-chart=bars] canvas")
                 page.wait_for_timeout(500)
             if name == "officers.png":

@@ -116,3 +116,30 @@ def test_the_month_is_charted_and_every_score_explained(page) -> None:
     lines = page.locator("main table tbody tr td:nth-child(4)").all_inner_texts()
     assert abs(sum(float(x) for x in lines) - points) < 0.01
     assert float(page.locator("main table tfoot td strong").inner_text()) == points
+
+
+def test_the_promotion_ranking_shows_the_over_50s_with_every_position_explained(page) -> None:
+    """The political department filters the twelve-month ranking to the over-50 group
+    (重走青春路); each position opens into lines that add up to its points."""
+    _sign_in(page, "political")
+    page.wait_for_url(re.compile(r"/$"))
+    page.click("nav >> text=晋升排名")
+    page.wait_for_url(re.compile(r"/merit/promotion/"))
+    page.select_option("#band", "50+")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r"band=50%2B"))
+    page.wait_for_selector("[data-chart=bars] canvas")
+    rows = page.locator("main table.promotion > tbody > tr")
+    assert rows.count() >= 1
+    ages = [
+        int(a)
+        for a in page.locator(
+            "main table.promotion > tbody > tr > td:nth-child(5)"
+        ).all_inner_texts()
+    ]
+    assert ages and min(ages) >= 50
+    first = rows.first
+    assert first.locator("td").first.inner_text() == "1"
+    first.locator("summary").click()
+    lines = first.locator("details table td:nth-child(3)").all_inner_texts()
+    assert sum(int(x) for x in lines) == int(first.locator("> td:nth-child(6)").inner_text())
