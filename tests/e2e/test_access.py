@@ -90,6 +90,7 @@ PAGES = {
     "merit:session_pack": "/merit/months/2026-09/pack.xlsx",
     "merit:promotion": "/merit/promotion/",
     "merit:recruits": "/merit/recruits/",
+    "merit:policy": "/merit/policy/",
     "api:merit_month": "/api/v1/merit/months/2026-09",
     "api:merit_achievements": "/api/v1/merit/achievements",
     "api:merit_ledger_verify": "/api/v1/merit/ledger/verify",
@@ -139,6 +140,7 @@ EXPECTED_GET = {
     "merit:session_pack": {L, P, U},
     "merit:promotion": {L, P, U},
     "merit:recruits": {L, P, U},
+    "merit:policy": {L, P, G, C, U, OF},
     "api:merit_month": {L, P, G, C, U, OF},
     "api:merit_achievements": {L, P, G, C, U, OF},
     "api:merit_ledger_verify": {L, P},
@@ -151,6 +153,7 @@ EXPECTED_POST = {
     "/api/v1/officers": {P, U},
     "/merit/achievements/": {P, U},
     "/merit/achievements/decide/": {P},
+    "/merit/policy/": {P},
     "/api/v1/merit/achievements": {P, U},
 }
 

@@ -581,3 +581,34 @@ def test_recruits_meet_a_leader_and_get_a_mentor_and_the_rest_are_listed(city):
     assert (
         city.client("leader").post(f"/merit/recruits/{recruit.officer_id}/", {}).status_code == 403
     )
+
+
+def test_the_political_department_saves_a_new_policy_version_from_the_page(city):
+    from precinct.core import clock
+    from precinct.merit.models import ScoringPolicy
+
+    nxt = Month.of(clock.today("Asia/Shanghai")).next()
+    client = city.client("political")
+    page = client.get("/merit/policy/")
+    assert (
+        page.status_code == 200 and 'name="points.patrol.incident_handled"' in page.content.decode()
+    )
+    r = client.post("/merit/policy/", {"valid_from": str(nxt), "thresholds.0": "ten"})
+    assert r.status_code == 302 and not ScoringPolicy.objects.exists()
+    shown = client.get(r["Location"]).content.decode()
+    assert "thresholds.0" in shown  # the message names the field
+    closed = _last_closed()
+    r = client.post("/merit/policy/", {"valid_from": str(closed)})
+    assert not ScoringPolicy.objects.exists()  # a closed month keeps its version
+    r = client.post(
+        "/merit/policy/",
+        {"valid_from": str(nxt), "points.patrol.incident_handled": "3", "star_bonus_yuan": "250"},
+    )
+    saved = ScoringPolicy.objects.get()
+    assert saved.version == 2 and saved.valid_from == nxt.first
+    after = services.policy_for(city.bureau_id, nxt)
+    assert after.points_for("patrol", "incident_handled") == 3 and after.star_bonus_fen == 25_000
+    assert services.policy_for(city.bureau_id, nxt.previous()).version == 1
+    chief = city.client("chief").get("/merit/policy/").content.decode()
+    assert "<fieldset disabled>" in chief
+    assert city.client("chief").post("/merit/policy/", {"valid_from": str(nxt)}).status_code == 403

@@ -74,6 +74,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "merit:finance_export": _rule(LEDGER_CHECKERS),
     "merit:session_pack": _rule(PACK_READERS),
     "merit:promotion": _rule(PACK_READERS),
+    "merit:policy": _rule(PEOPLE_READERS, MERIT_APPROVERS),
     "merit:recruits": _rule(MERIT_ENTERERS | {R.LEADERSHIP}),
     "merit:induction_record": _rule(write=MERIT_ENTERERS),
     "merit:sessions": _rule(PEOPLE_READERS - {R.OFFICER}, MERIT_ENTERERS),

@@ -182,6 +182,15 @@ def policy_from_json(data: Mapping[str, Any]) -> Policy:
         v = data.get(name, 0)
         if not isinstance(v, int) or v < 0:
             errors.append(FieldError(name, _("an amount in fen, not negative")))
+    for role, v in (data.get("case_bonus_fen") or {}).items():
+        if role not in set(CaseRole) or not isinstance(v, int) or v < 0:
+            errors.append(FieldError(f"case_bonus_fen.{role}", _("an amount in fen, not negative")))
+    for name, v in (data.get("deductions") or {}).items():
+        if name not in set(Deduction) or not isinstance(v, int) or not -1000 <= v <= 0:
+            errors.append(FieldError(f"deductions.{name}", _("a whole number, zero or below")))
+    share = data.get("assist_share", 0.5)
+    if not isinstance(share, int | float) or not 0 <= share <= 1:
+        errors.append(FieldError("assist_share", _("a share between 0 and 1")))
     if errors:
         raise ValidationFailed(errors)
     return Policy(
@@ -194,6 +203,56 @@ def policy_from_json(data: Mapping[str, Any]) -> Policy:
         star_bonus_fen=int(data.get("star_bonus_fen", 0)),
         case_bonus_fen=data.get("case_bonus_fen") or {},
     )
+
+
+def policy_from_form(
+    fields: Mapping[str, str], *, post_types: Iterable[str], base: Policy
+) -> dict[str, Any]:
+    """A policy as JSON from a form's fields (``points.<post>.<kind>``, ``thresholds.<0-4>``,
+    ``quotas.<level>``, ``deductions.<name>``, ``assist_share``, bonus amounts in whole yuan
+    ``star_bonus_yuan`` and ``case_bonus_yuan.<role>``); a field left out keeps ``base``'s value.
+    Raises ValidationFailed naming every field that is not a number."""
+    errors: list[FieldError] = []
+
+    def number(name: str, default: float, *, whole: bool = True) -> Any:
+        text = (fields.get(name) or "").strip()
+        if not text:
+            return default
+        try:
+            return int(text) if whole else float(text)
+        except ValueError:
+            errors.append(FieldError(name, _("a number")))
+            return default
+
+    points = {
+        post: {str(k): number(f"points.{post}.{k}", base.points_for(post, str(k))) for k in Kind}
+        for post in ["default", *post_types]
+    }
+    data = {
+        "points": points,
+        "thresholds": [number(f"thresholds.{i}", t) for i, t in enumerate(base.thresholds)],
+        "quotas": {
+            str(level): number(f"quotas.{level}", base.quotas.get(level, 1.0), whole=False)
+            for level in (5, 4, 3)
+            if level in base.quotas or fields.get(f"quotas.{level}", "").strip()
+        },
+        "deductions": {
+            str(d): number(f"deductions.{d}", base.deductions.get(str(d), 0)) for d in Deduction
+        },
+        "assist_share": number("assist_share", base.assist_share, whole=False),
+        "star_bonus_fen": number("star_bonus_yuan", base.star_bonus_fen // FEN_PER_YUAN)
+        * FEN_PER_YUAN,
+        "case_bonus_fen": {
+            str(r): number(
+                f"case_bonus_yuan.{r}", base.case_bonus_fen.get(str(r), 0) // FEN_PER_YUAN
+            )
+            * FEN_PER_YUAN
+            for r in CaseRole
+        },
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    return data
 
 
 class Item(NamedTuple):

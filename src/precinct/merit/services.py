@@ -267,6 +267,13 @@ def save_policy(scope: Scope, data: dict[str, Any], *, valid_from: dt.date) -> S
     )
 
 
+def policy_versions(scope: Scope) -> QuerySet[ScoringPolicy]:
+    """The stored versions, newest first (everyone who scores may read how they are scored)."""
+    if not scope.reads_business_data or scope.bureau_id is None:
+        raise PermissionDenied()
+    return ScoringPolicy.objects.filter(bureau_id=scope.bureau_id).order_by("-version")
+
+
 # --- scoring the month --------------------------------------------------------------------------
 def _bounds(month: Month) -> tuple[dt.datetime, dt.datetime]:
     tz = ZoneInfo(settings.TIME_ZONE)

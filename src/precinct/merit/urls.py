@@ -12,6 +12,7 @@ urlpatterns = [
     path("months/<str:month>/bonus.xlsx", views.finance_export, name="finance_export"),
     path("months/<str:month>/pack.<str:fmt>", views.session_pack, name="session_pack"),
     path("months/<str:month>/sessions/", views.sessions, name="sessions"),
+    path("policy/", views.policy, name="policy"),
     path("promotion/", views.promotion, name="promotion"),
     path("recruits/", views.recruits, name="recruits"),
     path("recruits/<uuid:officer_id>/", views.induction_record, name="induction_record"),

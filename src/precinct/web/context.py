@@ -19,6 +19,7 @@ NAV: list[tuple[str, Any]] = [
     ("merit:month", _("Merit")),
     ("merit:achievement_list", _("Achievements")),
     ("merit:promotion", _("Promotion ranking")),
+    ("merit:policy", _("Scoring policy")),
     ("merit:recruits", _("New officers")),
     ("merit:warning_queue", _("Warning queue")),
     ("identity:audit_log", _("Audit log")),

@@ -224,3 +224,27 @@ def test_age_and_band() -> None:
     assert [rules.age_band(a) for a in (22, 29, 30, 49, 50, 60)] == [
         "-29", "-29", "30-39", "40-49", "50+", "50+",
     ]  # fmt: skip
+
+
+def test_a_policy_from_the_form_keeps_what_is_left_out_and_names_what_is_not_a_number() -> None:
+    base = rules.default_policy()
+    data = rules.policy_from_form(
+        {"points.patrol.incident_handled": "3", "star_bonus_yuan": "250", "thresholds.4": " "},
+        post_types=["patrol", "community"],
+        base=base,
+    )
+    assert data["points"]["patrol"]["incident_handled"] == 3
+    assert data["points"]["community"]["community_visit"] == base.points_for(
+        "community", "community_visit"
+    )
+    assert data["star_bonus_fen"] == 25_000 and data["thresholds"] == list(base.thresholds)
+    policy = rules.policy_from_json({**data, "version": 2})
+    assert policy.points_for("patrol", "incident_handled") == 3
+    with pytest.raises(ValidationFailed) as exc:
+        rules.policy_from_form(
+            {"thresholds.0": "ten", "quotas.5": "a tenth"}, post_types=[], base=base
+        )
+    assert {e.field for e in exc.value.errors} == {"thresholds.0", "quotas.5"}
+    with pytest.raises(ValidationFailed) as exc:
+        rules.policy_from_json({**data, "deductions": {"warning": 5}, "assist_share": 2})
+    assert {e.field for e in exc.value.errors} == {"deductions.warning", "assist_share"}
