@@ -91,6 +91,7 @@ PAGES = {
     "merit:promotion": "/merit/promotion/",
     "merit:recruits": "/merit/recruits/",
     "merit:policy": "/merit/policy/",
+    "merit:award_list": "/merit/awards/",
     "api:merit_month": "/api/v1/merit/months/2026-09",
     "api:merit_achievements": "/api/v1/merit/achievements",
     "api:merit_ledger_verify": "/api/v1/merit/ledger/verify",
@@ -141,6 +142,7 @@ EXPECTED_GET = {
     "merit:promotion": {L, P, U},
     "merit:recruits": {L, P, U},
     "merit:policy": {L, P, G, C, U, OF},
+    "merit:award_list": {L, P, U},
     "api:merit_month": {L, P, G, C, U, OF},
     "api:merit_achievements": {L, P, G, C, U, OF},
     "api:merit_ledger_verify": {L, P},
@@ -154,6 +156,7 @@ EXPECTED_POST = {
     "/merit/achievements/": {P, U},
     "/merit/achievements/decide/": {P},
     "/merit/policy/": {P},
+    "/merit/awards/": {P, U},
     "/api/v1/merit/achievements": {P, U},
 }
 

@@ -612,3 +612,62 @@ def test_the_political_department_saves_a_new_policy_version_from_the_page(city)
     chief = city.client("chief").get("/merit/policy/").content.decode()
     assert "<fieldset disabled>" in chief
     assert city.client("chief").post("/merit/policy/", {"valid_from": str(nxt)}).status_code == 403
+
+
+def test_awards_are_proposed_checked_decided_and_forwarded_with_a_dossier(city, officer):
+    from pypdf import PdfReader
+
+    from precinct.core import clock
+    from precinct.merit.models import AwardProposal
+
+    today = clock.today("Asia/Shanghai")
+    services.fund_month(city.bureau_id, Month.of(today), amount_fen=10_000_000, by="t")
+    chief, political = city.client("chief"), city.client("political")
+    r = chief.post("/merit/awards/", {"officer": "000000", "level": "commendation", "deed": "x"})
+    assert r.status_code == 302 and not AwardProposal.objects.filter(deed="x").exists()
+    assert "officer" in chief.get("/merit/awards/").content.decode()  # the message names it
+    deed = "抓获持刀抢劫嫌疑人"
+    chief.post(
+        "/merit/awards/", {"officer": officer.police_number, "level": "commendation", "deed": deed}
+    )
+    award = AwardProposal.objects.get(deed=deed)
+    assert (
+        award.state == "proposed" and award.bonus_fen == rules.STATUTORY_BONUS_FEN["commendation"]
+    )
+    assert chief.post(f"/merit/awards/{award.pk}/decide/", {"approve": "1"}).status_code == 403
+    political.post(f"/merit/awards/{award.pk}/decide/", {"approve": "1"})
+    award.refresh_from_db()
+    assert award.state == "approved" and award.decided_on == today
+    assert LedgerTransaction.objects.filter(key=f"award:{award.pk}").exists()
+    # above 三等功: a public notice of seven working days, then forwarded with a dossier
+    big = "破获特大电信诈骗案"
+    chief.post(
+        "/merit/awards/",
+        {"officer": officer.police_number, "level": "second_class", "deed": big,
+         "notice_start": (today - dt.timedelta(days=2)).isoformat(),
+         "notice_end": today.isoformat()},
+    )  # fmt: skip
+    second = AwardProposal.objects.get(deed=big)
+    political.post(f"/merit/awards/{second.pk}/decide/", {"approve": "1"})
+    second.refresh_from_db()
+    assert second.state == "proposed"  # the notice is too short
+    AwardProposal.objects.filter(pk=second.pk).update(notice_start=today - dt.timedelta(days=20))
+    political.post(f"/merit/awards/{second.pk}/decide/", {"approve": "1"})
+    second.refresh_from_db()
+    assert second.state == "forwarded"
+    assert not LedgerTransaction.objects.filter(key=f"award:{second.pk}").exists()
+    r = political.get(f"/merit/awards/{second.pk}/dossier.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    import io
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert big in text and officer.name in text and deed in text  # the earlier award is listed
+    other = Officer.objects.exclude(current_unit_id=officer.current_unit_id).filter(
+        status="active"
+    )[0]
+    foreign = services.propose_award(
+        city.scope("political"), officer_id=other.pk, level="commendation", deed="y"
+    )
+    assert chief.get(f"/merit/awards/{foreign.pk}/dossier.pdf").status_code == 404
+    assert deed in chief.get("/merit/awards/").content.decode()
+    assert "y</td>" not in chief.get("/merit/awards/").content.decode()

@@ -10,11 +10,12 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from precinct.common.i18n import explain
 from precinct.org import services as org
 
 from . import rules
 from .models import AWARD_LABELS, AWARD_STATE_LABELS, MEASURE_LABELS
-from .services import Pack
+from .services import Dossier, Pack
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -235,6 +236,26 @@ def to_pdf(pack: Pack) -> bytes:
     }
     html = render_to_string("merit/pack.html", context)
     return bytes(HTML(string=html).write_pdf())
+
+
+def dossier_pdf(d: Dossier) -> bytes:
+    """An award proposal's dossier: the deed, the officer, the public notice, a year of stars,
+    prior awards and every measure on record, and what the rules say today."""
+    from weasyprint import HTML
+
+    context = {
+        "d": d,
+        "level": AWARD_LABELS.get(d.award.level, d.award.level),
+        "state": AWARD_STATE_LABELS.get(d.award.state, d.award.state),
+        "bonus": rules.yuan(d.award.bonus_fen),
+        "post": org.post_type_labels().get(d.officer.post_type, d.officer.post_type),
+        "checks": [f"{e.field}: {explain(e)}" for e in d.checks],
+        "prior": [(AWARD_LABELS.get(a.level, a.level), a) for a in d.prior],
+        "measures": [(MEASURE_LABELS.get(m.measure, m.measure), m) for m in d.measures],
+        "notice_needed": rules.NOTICE_WORKING_DAYS,
+        "city": rules.AwardLevel(d.award.level) in rules.CITY_APPROVES,
+    }
+    return bytes(HTML(string=render_to_string("merit/dossier.html", context)).write_pdf())
 
 
 def render(pack: Pack, fmt: str) -> bytes:

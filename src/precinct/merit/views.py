@@ -18,14 +18,27 @@ from django.views.decorators.http import require_POST
 
 from precinct.common.i18n import explain
 from precinct.core import clock
-from precinct.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.errors import (
+    DomainError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    gettext_noop,
+)
 from precinct.core.scoping import Role
 from precinct.identity.services import caller
 from precinct.org import services as org
 
 from . import pack as pack_files
 from . import rules, services
-from .models import AWARD_LABELS, KIND_LABELS, MEASURE_LABELS, STATE_LABELS
+from .models import (
+    AWARD_LABELS,
+    AWARD_STATE_LABELS,
+    KIND_LABELS,
+    MEASURE_LABELS,
+    STATE_LABELS,
+)
 from .rules import Month
 
 
@@ -428,6 +441,78 @@ def policy(request: HttpRequest) -> HttpResponse:
             "next_month": Month.of(_today()).next(),
         },
     )
+
+
+def award_list(request: HttpRequest) -> HttpResponse:
+    """Award proposals: a unit proposes, the political department checks and decides; levels above
+    三等功 are forwarded to the province with a dossier."""
+    scope = caller(request)
+    if request.method == "POST":
+        p = request.POST
+        try:
+            start = dt.date.fromisoformat(p["notice_start"]) if p.get("notice_start") else None
+            end = dt.date.fromisoformat(p["notice_end"]) if p.get("notice_end") else None
+        except ValueError:
+            messages.error(request, _("dates as YYYY-MM-DD"))
+            return redirect("merit:award_list")
+        assert scope.bureau_id is not None
+        number = p.get("officer", "").strip()[:16]
+        officer_id = org.officer_ids_by_number(scope.bureau_id, [number]).get(number)
+        try:
+            if officer_id is None:
+                raise ValidationFailed(
+                    [FieldError("officer", gettext_noop("no officer %(number)s"),
+                                params={"number": number})]
+                )  # fmt: skip
+            with transaction.atomic():
+                services.propose_award(
+                    scope, officer_id=officer_id, level=p.get("level", ""),
+                    deed=p.get("deed", "")[:200], notice_start=start, notice_end=end,
+                )  # fmt: skip
+            messages.success(request, _("Proposed."))
+        except DomainError as exc:
+            _report(request, exc)
+        return redirect("merit:award_list")
+    state = request.GET.get("state", "")
+    return render(
+        request,
+        "merit/awards.html",
+        {
+            "page": Paginator(services.awards(scope, state=state), 50).get_page(
+                request.GET.get("page")
+            ),
+            "state": state,
+            "states": AWARD_STATE_LABELS.items(),
+            "levels": AWARD_LABELS.items(),
+            "can_propose": scope.role in services.ENTERERS,
+            "can_decide": scope.role in services.APPROVERS,
+        },
+    )
+
+
+@require_POST
+def award_decide(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
+    try:
+        with transaction.atomic():
+            award = services.decide_award(
+                caller(request), award_id, approve=request.POST.get("approve") == "1",
+                today=_today(),
+            )  # fmt: skip
+        messages.success(request, str(AWARD_STATE_LABELS.get(award.state, award.state)))
+    except DomainError as exc:
+        _report(request, exc)
+    return redirect("merit:award_list")
+
+
+def award_dossier(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
+    try:
+        dossier = services.award_dossier(caller(request), award_id, today=_today())
+    except DomainError as exc:
+        _report(request, exc)
+        raise Http404() from exc
+    response = HttpResponse(pack_files.dossier_pdf(dossier), content_type=pack_files.PDF)
+    response["Content-Disposition"] = f'attachment; filename="award-{award_id}.pdf"'
+    return response
 
 
 def warning_queue(request: HttpRequest) -> HttpResponse:

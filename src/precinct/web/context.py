@@ -18,6 +18,7 @@ NAV: list[tuple[str, Any]] = [
     ("supervision:case_list", _("Cases")),
     ("merit:month", _("Merit")),
     ("merit:achievement_list", _("Achievements")),
+    ("merit:award_list", _("Awards")),
     ("merit:promotion", _("Promotion ranking")),
     ("merit:policy", _("Scoring policy")),
     ("merit:recruits", _("New officers")),
