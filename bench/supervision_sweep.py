@@ -163,32 +163,50 @@ def sweeps(args: argparse.Namespace, *, n_events: int, first: bool = False) -> N
         last = SweepRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
         at = max(at, last) + 5 * day if last else at
     runs = [
-        ("first sweep (every case; writes every finding)", at, args.workers, True),
-        ("full sweep a day later (every case re-evaluated)", at + day, args.workers, True),
-        ("full sweep a day later, 1 process", at + 2 * day, 1, True),
+        ("first sweep (every case; writes every finding)", at, args.workers, "full"),
+        ("full sweep a day later (every case re-evaluated)", at + day, args.workers, "full"),
+        ("full sweep a day later, 1 process", at + 2 * day, 1, "full"),
         (
             "periodic sweep a day later (the cases time can change)",
             at + 3 * day,
             args.workers,
-            False,
+            "periodic",
         ),
-        ("periodic sweep a day later, 1 process", at + 4 * day, 1, False),
+        ("periodic sweep a day later, 1 process", at + 4 * day, 1, "periodic"),
+        (
+            "baseline: deep sweep a day later (every case compared row by row, as before "
+            "fingerprints)",
+            at + 5 * day,
+            args.workers,
+            "deep",
+        ),
+        (
+            "full sweep a day later again (same workers as the baseline)",
+            at + 6 * day,
+            args.workers,
+            "full",
+        ),
     ]
     figures = [] if first else [0.0]
-    for label, now, workers, full in runs if first else runs[1:]:
+    for label, now, workers, how in runs if first else runs[1:]:
         t0 = time.perf_counter()
-        out = supervision.sweep(now=now, workers=workers, full=full)
+        out = supervision.sweep(now=now, workers=workers, full=how == "full", deep=how == "deep")
         took = time.perf_counter() - t0
         figures.append(took)
         print(
             f"{label}: {took:.1f} s; {out.cases:,} cases, {out.findings:,} findings, "
-            f"{out.changed:,} changed, {out.tickets:,} tickets opened, {out.retried} retried; "
-            f"target {TARGET_S:.0f} s -> ratio {took / TARGET_S:.2f}"
+            f"{out.compared:,} compared, {out.changed:,} changed, {out.tickets:,} tickets "
+            f"opened, {out.retried} retried; target {TARGET_S:.0f} s -> ratio {took / TARGET_S:.2f}"
         )
-    check = supervision.sweep(now=at + 4 * day, workers=args.workers, full=True)
     print(
-        f"check: a full sweep as of the last periodic one changes {check.changed} finding(s) "
-        f"(0 means the periodic sweep missed nothing)"
+        f"fingerprints: full sweep {figures[6]:.1f} s against the deep baseline {figures[5]:.1f} s "
+        f"-> {figures[5] / figures[6]:.2f}x faster"
+    )
+    check_at = at + 6 * day
+    check = supervision.sweep(now=check_at, workers=args.workers, deep=True)
+    print(
+        f"check: a deep sweep as of the last full one changes {check.changed} finding(s) "
+        f"(0 means the sweeps before missed nothing)"
     )
     print(f"stored: {Finding.objects.count():,} findings, {Ticket.objects.count():,} tickets")
     print(

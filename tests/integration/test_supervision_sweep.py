@@ -92,3 +92,53 @@ def test_a_parallel_sweep_writes_what_one_process_would(city_committed) -> None:
     # every problem point has its ticket, opened once
     problems = Finding.objects.filter(state__in=("late", "overdue", "violated"))
     assert Ticket.objects.filter(finding__in=problems).count() == problems.count()
+
+
+def test_a_full_sweep_skips_cases_whose_findings_fingerprint_as_stored(city) -> None:
+    """Nothing changed: every case is evaluated, none is compared row by row, nothing written.
+    Time passing changes some cases: those, and only those, are compared and written."""
+    later = clock.now() + LATER
+    first = services.sweep(now=later, full=True)
+    again = services.sweep(now=later, full=True)
+    assert again.cases == cases.case_count() and again.findings == first.findings
+    assert again.compared == 0 and again.changed == 0
+    moved = services.sweep(now=later + dt.timedelta(days=3), full=True)
+    assert 0 < moved.compared < moved.cases
+    assert moved.updated > 0 and moved.compared >= len(
+        set(Finding.objects.filter(updated_at__gte=clock.now()).values_list("case_id", flat=True))
+    )
+    assert services.sweep(now=later + dt.timedelta(days=3), deep=True).changed == 0
+
+
+def test_a_deep_sweep_repairs_findings_changed_behind_the_sweeps_back(city) -> None:
+    later = clock.now() + LATER
+    services.sweep(now=later, full=True)
+    victim = Finding.objects.filter(state="overdue").first()
+    Finding.objects.filter(pk=victim.pk).update(state="met")  # not through precinct
+    assert services.sweep(now=later, full=True).changed == 0  # the fingerprint still matches
+    deep = services.sweep(now=later, deep=True)
+    assert deep.compared == deep.cases and deep.updated == 1
+    victim.refresh_from_db()
+    assert victim.state == "overdue"
+
+
+def test_the_recompute_on_a_new_event_keeps_the_fingerprint_current(
+    city, django_capture_on_commit_callbacks
+) -> None:
+    """An event recomputes its case through the same path: the fingerprint it leaves matches, so
+    the next full sweep need not compare that case."""
+    from precinct.supervision.models import FindingDigest
+
+    case = Case.objects.filter(kind="criminal").first()
+    before = FindingDigest.objects.get(case=case).digest
+    n_before = Finding.objects.filter(case=case).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.record_event(
+            case=case,
+            content=EventContent("detained", clock.now(), "P-新", {}),
+            recorded_by="t",
+        )
+    assert Finding.objects.filter(case=case).count() > n_before  # the detention's deadlines
+    assert FindingDigest.objects.get(case=case).digest != before
+    out = services.sweep(now=clock.now(), full=True)
+    assert out.compared == 0 and out.changed == 0

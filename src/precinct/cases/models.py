@@ -88,6 +88,13 @@ class CaseEvent(BureauOwned):
             models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique"),
             models.UniqueConstraint(fields=["case", "digest"], name="case_event_content_unique"),
         ]
+        indexes = [  # the sweep's read of a page's corrections (few: the index stays small)
+            models.Index(
+                fields=["case"],
+                condition=models.Q(corrects__isnull=False),
+                name="case_event_corrections",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.type}"

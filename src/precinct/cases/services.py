@@ -301,6 +301,20 @@ class CaseHead:
 TimelineRow = tuple[str, Any, str | None, Mapping[str, Any], int]
 
 
+def _corrected(event_t: str, span: str, params: list[Any], c: bulk.Codec) -> set[tuple[Any, int]]:
+    """(raw case id, seq) of the events in ``span`` that a later event corrects (through the
+    partial index of corrections: none read when there are none)."""
+    where = span.replace("case_id", "k.case_id")
+    return set(
+        bulk.select(
+            f"SELECT {c.select_id('e.case_id')}, e.seq FROM {event_t} k "  # noqa: S608
+            f"JOIN {event_t} e ON e.id = k.corrects_id "
+            f"WHERE k.corrects_id IS NOT NULL AND {where}",
+            params,
+        )
+    )
+
+
 def case_id_bounds(*, parts: int, bureau_id: uuid.UUID | None = None) -> list[Any]:
     """Raw case ids that cut the cases into ``parts`` ranges of about equal size, for sweeping in
     parallel: the last id of every range but the last."""
@@ -360,19 +374,18 @@ def timelines_page(
     else:
         span_params = [h[0] for h in heads]
         span = f"case_id IN ({', '.join('%s' for _ in span_params)})"
+    # Corrections are rare: which (case, seq) they set aside is read on its own, so the page's
+    # main read carries no event ids.
+    corrected = _corrected(event_t, span, span_params, c)
     events: dict[Any, list[tuple[Any, ...]]] = {h[0]: [] for h in heads}
-    corrected: set[Any] = set()
     for row in bulk.select(
-        f"SELECT {c.select_id('case_id')}, {c.select_id('id')}, {c.select_id('corrects_id')}, "  # noqa: S608
-        f"seq, type, {c.select_datetime('at')}, subject, "
+        f"SELECT {c.select_id('case_id')}, seq, type, {c.select_datetime('at')}, subject, "  # noqa: S608
         f"attrs FROM {event_t} WHERE {span}",
         span_params,
     ):
         timeline = events.get(row[0])
         if timeline is not None:  # None: another bureau's case inside the id range
             timeline.append(row)
-            if row[2] is not None:
-                corrected.add(row[2])
     read_at, read_json = c.datetime_reader(), c.read_json
     empty: Mapping[str, Any] = {}
     out = []
@@ -399,8 +412,8 @@ def timelines_page(
                         empty if attrs in ("{}", empty) else read_json(attrs),
                         seq,
                     )
-                    for _c, e_id, _k, seq, etype, at, subject, attrs in rows
-                    if not corrected or e_id not in corrected
+                    for _c, seq, etype, at, subject, attrs in rows
+                    if not corrected or (pk, seq) not in corrected
                 ],
             )
         )

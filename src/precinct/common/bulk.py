@@ -110,10 +110,12 @@ def insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) ->
     return n
 
 
-def update(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """``UPDATE table SET columns... WHERE id = ?`` for rows of (*values, id)."""
+def update(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, key: str = "id"
+) -> int:
+    """``UPDATE table SET columns... WHERE key = ?`` for rows of (*values, key)."""
     sets = ", ".join(f"{quote(c)} = %s" for c in columns)
-    sql = f"UPDATE {quote(table)} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608 - our names
+    sql = f"UPDATE {quote(table)} SET {sets} WHERE {quote(key)} = %s"  # noqa: S608 - our names
     data = list(rows)
     if data:
         with connection.cursor() as cursor:

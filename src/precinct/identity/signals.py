@@ -14,7 +14,12 @@ from .middleware import client_ip
 
 AUDITED_APPS = {"org", "identity", "cases", "merit", "supervision", "command", "campaigns"}
 # The audit chain itself, and derived data that the engine recomputes from audited events.
-NOT_AUDITED = {"identity.auditentry", "identity.audithead", "supervision.finding"}
+NOT_AUDITED = {
+    "identity.auditentry",
+    "identity.audithead",
+    "supervision.finding",
+    "supervision.findingdigest",
+}
 QUIET_UPDATES = {frozenset({"last_login"}), frozenset({"last_used_at"})}
 
 

@@ -137,3 +137,18 @@ class SweepRun(BureauOwned):
 
     def __str__(self) -> str:
         return f"sweep as of {self.as_of}"
+
+
+class FindingDigest(models.Model):
+    """A fingerprint of each case's findings as last written (ADR 0011). A sweep that computes the
+    same fingerprint knows the stored findings are current and neither reads nor compares them;
+    any difference, or no fingerprint, takes the full comparison. Derived data, not audited."""
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    bureau = models.ForeignKey("org.Bureau", on_delete=models.PROTECT, related_name="+")
+    digest = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"digest {self.case_id}"

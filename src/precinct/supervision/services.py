@@ -3,8 +3,10 @@ holiday calendar, the stored cases and the stored findings."""
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import multiprocessing
+import pickle
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -34,6 +36,7 @@ from .models import (
     TICKET_STATE_LABELS,
     CaseReview,
     Finding,
+    FindingDigest,
     ReviewItem,
     SweepRun,
     Ticket,
@@ -224,6 +227,7 @@ class SweepOutcome:
     removed: int = 0  # deleted, or withdrawn when a ticket keeps them on record
     tickets: int = 0  # opened for new problem points
     retried: int = 0  # cases written to while being swept: recomputed one by one
+    compared: int = 0  # cases whose fingerprint differed: compared with stored findings row by row
 
     @property
     def changed(self) -> int:
@@ -303,6 +307,57 @@ def _raw_values(values: tuple[Any, ...], c: bulk.Codec) -> tuple[Any, ...]:
     return (title, c.datetime(trigger_at), c.datetime(due_at), state, c.datetime(met_at), *rest)
 
 
+def _stored_digests(case_ids: list[Any], *, ranged: bool) -> dict[Any, int]:
+    """The fingerprints of the cases' findings as last written (raw case id -> digest)."""
+    c = bulk.codec()
+    table = bulk.quote(FindingDigest._meta.db_table)
+    if ranged:
+        span, params = "case_id >= %s AND case_id <= %s", [case_ids[0], case_ids[-1]]
+    else:
+        span, params = f"case_id IN ({', '.join('%s' for _ in case_ids)})", case_ids
+    return dict(
+        bulk.select(
+            f"SELECT {c.select_id('case_id')}, digest FROM {table} WHERE {span}",  # noqa: S608
+            params,
+        )
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _engine_fingerprint(eng: Settings) -> bytes:
+    """What, besides a case and the clock, decides its findings: the engine's own code and rule
+    table, the holiday calendar, the settings. Any change makes every case's fingerprint differ."""
+    import chinese_calendar
+
+    from . import rules as rules_package
+
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(rules_package.__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    h.update(Path(calendar.__file__).read_bytes())
+    h.update(Path(chinese_calendar.__file__).parent.joinpath("constants.py").read_bytes())
+    h.update(
+        repr(
+            (eng.tz.key, eng.immediate_grace, eng.warn_fraction, eng.warn_cap, eng.calendar_years,
+             [r.id for r in eng.rules])
+        ).encode()
+    )  # fmt: skip
+    return h.digest()
+
+
+def _digest(head: cases.CaseHead, in_force: int, fresh: list[EngineFinding], engine: bytes) -> int:
+    """A stable 64-bit fingerprint of a case's findings as of some moment. The engine is a pure
+    function of the case (number, kind, flags), its append-only events, the clock and the engine
+    itself; the clock enters only through which events are in force and each finding's state.
+    So two moments with the same fingerprint have the same findings, field for field."""
+    key = (
+        engine, head.number, head.kind, sorted(head.flags.items()), head.unit_id, head.version[1],
+        in_force, [(f.rule, f.subject, f.state._value_) for f in fresh],
+    )  # fmt: skip
+    raw = hashlib.blake2b(pickle.dumps(key, protocol=5), digest_size=8).digest()
+    return int.from_bytes(raw, "big", signed=True)
+
+
 def _sweep_page(
     page: list[tuple[cases.CaseHead, list[cases.TimelineRow]]],
     *,
@@ -310,45 +365,75 @@ def _sweep_page(
     eng: Settings,
     ranged: bool,
     locked: bool = False,
+    deep: bool = False,
 ) -> SweepOutcome:
-    """Evaluate a page of cases, compare with their stored findings, and write the differences in
-    one transaction. Unless the caller read them under the case lock (``locked``), cases written
-    to since they were read are skipped here and recomputed on their own."""
+    """Evaluate a page of cases and write what differs from what is stored, in one transaction.
+    A case whose findings fingerprint to what was last written is current and is left alone; the
+    others are compared with their stored findings row by row. Unless the caller read them under
+    the case lock (``locked``), cases written to since they were read are skipped here and
+    recomputed on their own. ``deep``: compare every case row by row, fingerprint or not."""
     c = bulk.codec()
     out = SweepOutcome(cases=len(page))
-    stored = _stored_page([head.id for head, _t in page], ranged=ranged)
+    ids = [head.id for head, _t in page]
+    digests = _stored_digests(ids, ranged=ranged)
+    engine = _engine_fingerprint(eng)
+    local_now = now.astimezone(eng.tz)  # the events' zone: cheap comparisons
+    differ: list[tuple[cases.CaseHead, list[tuple[tuple[str, str], tuple[Any, ...], bool]], int]]
+    differ = []
+    for head, timeline in page:
+        events = list(map(Event._make, timeline))
+        fresh = evaluate(Case(head.number, CaseKind(head.kind), dict(head.flags)), events, now, eng)
+        out.findings += len(fresh)
+        in_force = sum(1 for e in timeline if e[1] <= local_now)
+        sig = _digest(head, in_force, fresh, engine)
+        if not deep and digests.get(head.id) == sig:
+            continue
+        rows = [
+            (
+                (f.rule, f.subject),
+                (
+                    f.title, f.trigger_at, f.due_at, f.state.value, f.met_at, f.severity.value,
+                    f.basis, f.kind.value, f.reason[:200], f.version, head.unit_id,
+                ),
+                f.state in PROBLEM_STATES,
+            )
+            for f in fresh
+        ]  # fmt: skip
+        differ.append((head, rows, sig))
+    out.compared = len(differ)
+    if not differ:
+        return out
+    if len(differ) * 2 > len(page):  # most of the page: one range read is cheaper
+        stored = _stored_page(ids, ranged=ranged)
+    else:
+        stored = _stored_page([head.id for head, _r, _s in differ], ranged=False)
     stamp = c.datetime(clock.now())
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     deletes: list[Any] = []
     withdraws: list[tuple[Any, ...]] = []
     tickets: list[tuple[Any, ...]] = []
+    new_digests: list[tuple[Any, ...]] = []
+    changed_digests: list[tuple[Any, ...]] = []
     touched: dict[Any, cases.CaseHead] = {}  # cases with something to write
     no_findings: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for head, timeline in page:
-        events = list(map(Event._make, timeline))
-        fresh = evaluate(Case(head.number, CaseKind(head.kind), dict(head.flags)), events, now, eng)
-        out.findings += len(fresh)
-        mark = (len(inserts), len(updates), len(deletes), len(withdraws), len(tickets))
+    for head, rows, sig in differ:
         old = stored.get(head.id, no_findings)
-        for f in fresh:
-            key = (f.rule, f.subject)
-            values = (
-                f.title, f.trigger_at, f.due_at, f.state.value, f.met_at, f.severity.value,
-                f.basis, f.kind.value, f.reason[:200], f.version, head.unit_id,
-            )  # fmt: skip
+        fresh_inserts = 0
+        for key, values, problem in rows:
             have = old.get(key)
             if have is None:
                 fid = c.uuid(uuid7())
                 inserts.append(
                     (fid, stamp, stamp, head.bureau_id, head.id, *key, *_raw_values(values, c))
                 )
+                fresh_inserts += 1
                 ticket = None
             else:
                 fid, ticket, was = have
                 if was != values:
                     updates.append((*_raw_values(values, c), stamp, fid))
-            if ticket is None and f.state in PROBLEM_STATES:
+            if ticket is None and problem:
                 tickets.append(
                     (
                         c.uuid(uuid7()),
@@ -362,8 +447,8 @@ def _sweep_page(
                         "open",
                     )
                 )
-        if len(fresh) - (len(inserts) - mark[0]) != len(old):  # a stored one is not fresh
-            seen = {(f.rule, f.subject) for f in fresh}
+        if len(rows) - fresh_inserts != len(old):  # a stored one is not fresh
+            seen = {key for key, _v, _p in rows}
             for key, (fid, ticket, was) in old.items():
                 if key in seen:
                     continue
@@ -371,10 +456,11 @@ def _sweep_page(
                     deletes.append(fid)
                 elif was[_STATE] != WITHDRAWN:  # kept on record, withdrawn
                     withdraws.append((WITHDRAWN, stamp, fid))
-        if mark != (len(inserts), len(updates), len(deletes), len(withdraws), len(tickets)):
-            touched[head.id] = head
-    if not touched:
-        return out
+        if head.id in digests:
+            changed_digests.append((sig, head.id))
+        else:
+            new_digests.append((head.id, head.bureau_id, sig))
+        touched[head.id] = head
     retry: list[Any] = []
     with transaction.atomic():
         stale: set[Any] = set()
@@ -389,19 +475,24 @@ def _sweep_page(
             updates = [r for r in updates if r[-1] not in gone]
             deletes = [r for r in deletes if r not in gone]
             withdraws = [r for r in withdraws if r[-1] not in gone]
+            new_digests = [r for r in new_digests if r[0] not in stale]
+            changed_digests = [r for r in changed_digests if r[1] not in stale]
         bulk.insert(Finding._meta.db_table, _INSERT_COLUMNS, inserts)
         bulk.update(Finding._meta.db_table, [*FINDING_FIELDS, "updated_at"], updates)
         bulk.update(Finding._meta.db_table, ["state", "updated_at"], withdraws)
         bulk.delete(Finding._meta.db_table, deletes)
         bulk.insert(Ticket._meta.db_table, _TICKET_COLUMNS, tickets)
+        bulk.insert(FindingDigest._meta.db_table, ("case_id", "bureau_id", "digest"), new_digests)
+        bulk.update(FindingDigest._meta.db_table, ["digest"], changed_digests, key="case_id")
         out.inserted, out.updated = len(inserts), len(updates)
         out.removed, out.tickets = len(deletes) + len(withdraws), len(tickets)
-        identity.record_many(  # findings are derived data; the tickets they open are audited
-            "create",
-            object_type="supervision.ticket",
-            items=[(str(c.key(t[0])), {"row": _ticket_row(t, c)}) for t in tickets],
-            bureau_id=str(c.key(page[0][0].bureau_id)),
-        )
+        if tickets:
+            identity.record_many(  # findings are derived data; the tickets they open are audited
+                "create",
+                object_type="supervision.ticket",
+                items=[(str(c.key(t[0])), {"row": _ticket_row(t, c)}) for t in tickets],
+                bureau_id=str(c.key(page[0][0].bureau_id)),
+            )
     for case_id in retry:
         with transaction.atomic():
             recompute_case(c.key(case_id), now=now)
@@ -438,6 +529,7 @@ def _sweep_range(
     bureau_id: uuid.UUID | None,
     page: int,
     tick: Callable[[int], None],
+    deep: bool = False,
 ) -> SweepOutcome:
     """Sweep the cases with raw ids in (after, upto], or the given ``ids``, page by page."""
     eng = engine_settings()
@@ -457,7 +549,7 @@ def _sweep_range(
             chunk, todo = todo[:page], todo[page:]
             batch = cases.timelines_page(ids=chunk, limit=page, bureau_id=bureau_id, tz=eng.tz)
         if batch:
-            out.add(_sweep_page(batch, now=now, eng=eng, ranged=todo is None))
+            out.add(_sweep_page(batch, now=now, eng=eng, ranged=todo is None, deep=deep))
         tick(len(batch))
 
 
@@ -490,11 +582,13 @@ def _worker_sweep(
     now: dt.datetime,
     bureau_id: uuid.UUID | None,
     page: int,
+    deep: bool,
 ) -> SweepOutcome:
     try:
         return _sweep_range(
-            after, upto, ids=ids, now=now, bureau_id=bureau_id, page=page, tick=_worker_tick
-        )
+            after, upto, ids=ids, now=now, bureau_id=bureau_id, page=page, tick=_worker_tick,
+            deep=deep,
+        )  # fmt: skip
     finally:
         connections.close_all()
 
@@ -527,6 +621,7 @@ def sweep(
     now: dt.datetime,
     bureau_id: uuid.UUID | None = None,
     full: bool = False,
+    deep: bool = False,
     workers: int = 1,
     page: int = 2000,
     progress: Callable[[int, int], None] | None = None,
@@ -537,8 +632,11 @@ def sweep(
     re-evaluates every case in one pass over the events, which also brings in findings after a
     bulk load or a calendar or rule-table change. Pages of cases are read, evaluated, compared,
     and only the differences written, each page in its own short transaction; ``workers`` > 1
-    sweeps parts of the cases in parallel processes. The run is recorded."""
+    sweeps parts of the cases in parallel processes. A case whose findings fingerprint to what was
+    last written is known to be current and is not compared; ``deep`` (implies ``full``) compares
+    every case row by row, for findings changed behind the sweep's back. The run is recorded."""
     started = time.perf_counter()
+    full = full or deep
     ids = None if full else _time_sensitive(now, bureau_id)
     is_full = ids is None
     total = cases.case_count(bureau_id=bureau_id) if ids is None else len(ids)
@@ -552,7 +650,9 @@ def sweep(
             seen += n
             report(seen, total)
 
-        out = _sweep_range(None, None, ids=ids, now=now, bureau_id=bureau_id, page=page, tick=tick)
+        out = _sweep_range(
+            None, None, ids=ids, now=now, bureau_id=bureau_id, page=page, tick=tick, deep=deep
+        )
     else:
         if ids is None:
             bounds = cases.case_id_bounds(parts=workers, bureau_id=bureau_id)
@@ -563,7 +663,7 @@ def sweep(
             step = -(-len(ids) // workers)
             parts = [(None, None, ids[k : k + step]) for k in range(0, len(ids), step)]
         out = _sweep_parallel(parts, now=now, bureau_id=bureau_id, page=page, report=report,
-                              total=total)  # fmt: skip
+                              total=total, deep=deep)  # fmt: skip
     _record_run(
         out, now=now, full=is_full, bureau_id=bureau_id, seconds=time.perf_counter() - started
     )
@@ -578,6 +678,7 @@ def _sweep_parallel(
     page: int,
     report: Callable[[int, int], None],
     total: int,
+    deep: bool = False,
 ) -> SweepOutcome:
     connections.close_all()  # the children open their own
     ctx = multiprocessing.get_context("fork")
@@ -587,7 +688,8 @@ def _sweep_parallel(
         max_workers=len(parts), mp_context=ctx, initializer=_worker_start, initargs=(done,)
     ) as pool:
         futures = [
-            pool.submit(_worker_sweep, lo, hi, ids, now, bureau_id, page) for lo, hi, ids in parts
+            pool.submit(_worker_sweep, lo, hi, ids, now, bureau_id, page, deep)
+            for lo, hi, ids in parts
         ]
         pending = set(futures)
         while pending:

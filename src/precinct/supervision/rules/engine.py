@@ -80,6 +80,9 @@ def evaluate(
 ) -> list[Finding]:
     """All findings for one case as of ``now``, sorted by due time (mandatory-step findings,
     which have their trigger as due time, sort in with the rest)."""
+    # In the zone the events are in: comparing datetimes of one tzinfo object skips the
+    # zone arithmetic that comparing across zones costs (a tenth of the time).
+    now = now.astimezone(settings.tz)
     # As of ``now``: what is recorded for later has not happened yet.
     ordered = [e for e in events if e.at <= now]
     ordered.sort(key=_EVENT_ORDER)

@@ -151,6 +151,14 @@ class Command(TyperCommand):
                 "time can have changed.",
             ),
         ] = False,
+        deep: Annotated[
+            bool,
+            typer.Option(
+                "--deep",
+                help="Full, and compare every case's stored findings row by row even where their "
+                "fingerprint matches (after findings were changed outside precinct).",
+            ),
+        ] = False,
         workers: Annotated[
             int,
             typer.Option(
@@ -173,6 +181,7 @@ class Command(TyperCommand):
             outcome = services.sweep(
                 now=now,
                 full=full,
+                deep=deep,
                 workers=workers,
                 progress=lambda d, t: bar.update(task, completed=d, total=t),
             )
