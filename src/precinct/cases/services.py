@@ -2,7 +2,7 @@
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,6 +301,12 @@ class CaseHead:
 TimelineRow = tuple[str, Any, str | None, Mapping[str, Any], int]
 
 
+def _timeline_row(
+    etype: str, at: dt.datetime, subject: str | None, attrs: Mapping[str, Any], seq: int
+) -> TimelineRow:
+    return (etype, at, subject, attrs, seq)
+
+
 def _corrected(event_t: str, span: str, params: list[Any], c: bulk.Codec) -> set[tuple[Any, int]]:
     """(raw case id, seq) of the events in ``span`` that a later event corrects (through the
     partial index of corrections: none read when there are none)."""
@@ -338,11 +344,13 @@ def timelines_page(
     limit: int = 2000,
     bureau_id: uuid.UUID | None = None,
     tz: dt.tzinfo = dt.UTC,
-) -> list[tuple[CaseHead, list[TimelineRow]]]:
+    row: Callable[[str, dt.datetime, str | None, Mapping[str, Any], int], Any] | None = None,
+) -> list[tuple[CaseHead, list[Any]]]:
     """The next ``limit`` cases with raw id greater than ``after`` (and at most ``upto``), or the
     cases with the given raw ``ids``, each with its timeline in force (corrected events left out)
-    in recorded order, event times in ``tz``: the sweep's read, two statements a page, values
-    straight from the driver."""
+    in recorded order, event times in ``tz``: the sweep's read, three statements a page, values
+    straight from the driver. Each event is ``row(type, at, subject, attrs, seq)`` (a
+    :data:`TimelineRow` tuple by default), built once."""
     c = bulk.codec()
     case_t, event_t = bulk.quote(Case._meta.db_table), bulk.quote(CaseEvent._meta.db_table)
     where, params = ["1 = 1"], []
@@ -377,20 +385,37 @@ def timelines_page(
     # Corrections are rare: which (case, seq) they set aside is read on its own, so the page's
     # main read carries no event ids.
     corrected = _corrected(event_t, span, span_params, c)
-    events: dict[Any, list[tuple[Any, ...]]] = {h[0]: [] for h in heads}
-    for row in bulk.select(
+    make = row or _timeline_row
+    events: dict[Any, list[Any]] = {h[0]: [] for h in heads}
+    get = events.get
+    parse, read_json = dt.datetime.fromisoformat, c.read_json
+    empty: Mapping[str, Any] = {}
+    for case_id, seq, etype, at, subject, attrs in bulk.select(
         f"SELECT {c.select_id('case_id')}, seq, type, {c.select_datetime('at')}, subject, "  # noqa: S608
         f"attrs FROM {event_t} WHERE {span}",
         span_params,
     ):
-        timeline = events.get(row[0])
-        if timeline is not None:  # None: another bureau's case inside the id range
-            timeline.append(row)
-    read_at, read_json = c.datetime_reader(), c.read_json
-    empty: Mapping[str, Any] = {}
+        timeline = get(case_id)
+        if timeline is None:  # another bureau's case inside the id range
+            continue
+        if corrected and (case_id, seq) in corrected:
+            continue
+        timeline.append(
+            make(
+                etype,
+                parse(at).astimezone(tz),
+                subject or None,
+                empty if attrs in ("{}", empty) else read_json(attrs),
+                seq,
+            )
+        )
+    set_aside: dict[Any, int] = {}
+    for case_id, _seq in corrected:
+        set_aside[case_id] = set_aside.get(case_id, 0) + 1
+    read_at = c.datetime_reader()
     out = []
     for pk, number, kind, flags, unit_id, lead_id, b_id, updated in heads:
-        rows = events[pk]
+        timeline = events[pk]
         head = CaseHead(
             pk,
             number,
@@ -399,24 +424,9 @@ def timelines_page(
             unit_id,
             lead_id,
             b_id,
-            (read_at(updated), len(rows)),
+            (read_at(updated), len(timeline) + set_aside.get(pk, 0)),
         )
-        out.append(
-            (
-                head,
-                [
-                    (
-                        etype,
-                        read_at(at).astimezone(tz),  # type: ignore[union-attr]
-                        subject or None,
-                        empty if attrs in ("{}", empty) else read_json(attrs),
-                        seq,
-                    )
-                    for _c, seq, etype, at, subject, attrs in rows
-                    if not corrected or (pk, seq) not in corrected
-                ],
-            )
-        )
+        out.append((head, timeline))
     return out
 
 

@@ -202,7 +202,7 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     Returns how many findings changed. The caller owns the transaction."""
     cases.lock_case(case_id)  # one recompute per case at a time, reading after the lock
     eng = engine_settings()
-    page = cases.timelines_page(ids=[bulk.codec().uuid(case_id)], tz=eng.tz)
+    page = cases.timelines_page(ids=[bulk.codec().uuid(case_id)], tz=eng.tz, row=Event)
     if not page:
         return 0
     return _sweep_page(page, now=now, eng=eng, ranged=False, locked=True).changed
@@ -359,7 +359,7 @@ def _digest(head: cases.CaseHead, in_force: int, fresh: list[EngineFinding], eng
 
 
 def _sweep_page(
-    page: list[tuple[cases.CaseHead, list[cases.TimelineRow]]],
+    page: list[tuple[cases.CaseHead, list[Event]]],
     *,
     now: dt.datetime,
     eng: Settings,
@@ -380,11 +380,10 @@ def _sweep_page(
     local_now = now.astimezone(eng.tz)  # the events' zone: cheap comparisons
     differ: list[tuple[cases.CaseHead, list[tuple[tuple[str, str], tuple[Any, ...], bool]], int]]
     differ = []
-    for head, timeline in page:
-        events = list(map(Event._make, timeline))
+    for head, events in page:  # events: engine Events, built by the read
         fresh = evaluate(Case(head.number, CaseKind(head.kind), dict(head.flags)), events, now, eng)
         out.findings += len(fresh)
-        in_force = sum(1 for e in timeline if e[1] <= local_now)
+        in_force = sum(1 for e in events if e.at <= local_now)
         sig = _digest(head, in_force, fresh, engine)
         if not deep and digests.get(head.id) == sig:
             continue
@@ -538,7 +537,7 @@ def _sweep_range(
     while True:
         if todo is None:
             batch = cases.timelines_page(
-                after=after, upto=upto, limit=page, bureau_id=bureau_id, tz=eng.tz
+                after=after, upto=upto, limit=page, bureau_id=bureau_id, tz=eng.tz, row=Event
             )
             if not batch:
                 return out
@@ -547,7 +546,9 @@ def _sweep_range(
             if not todo:
                 return out
             chunk, todo = todo[:page], todo[page:]
-            batch = cases.timelines_page(ids=chunk, limit=page, bureau_id=bureau_id, tz=eng.tz)
+            batch = cases.timelines_page(
+                ids=chunk, limit=page, bureau_id=bureau_id, tz=eng.tz, row=Event
+            )
         if batch:
             out.add(_sweep_page(batch, now=now, eng=eng, ranged=todo is None, deep=deep))
         tick(len(batch))
