@@ -1,15 +1,17 @@
 """Supervision use cases. The engine is pure; here it meets the bureau's zone, the official
 holiday calendar, the stored cases and the stored findings."""
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import multiprocessing
 import pickle
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -531,6 +533,43 @@ def _sweep_range(
     deep: bool = False,
 ) -> SweepOutcome:
     """Sweep the cases with raw ids in (after, upto], or the given ``ids``, page by page."""
+    with _young_garbage_per_page():
+        return _sweep_pages(
+            after, upto, ids=ids, now=now, bureau_id=bureau_id, page=page, tick=tick, deep=deep
+        )
+
+
+@contextlib.contextmanager
+def _young_garbage_per_page() -> Iterator[None]:
+    """A page builds a few hundred thousand short-lived objects without reference cycles, which
+    reference counting frees; the cyclic collector, left on, would walk them again and again as
+    they are made (an eighth of the sweep's time). It is off while pages are swept and collects
+    once after each page (``_page_done``), and is restored afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _page_done() -> None:
+    if not gc.isenabled():
+        gc.collect(0)
+
+
+def _sweep_pages(
+    after: Any,
+    upto: Any,
+    *,
+    ids: list[Any] | None,
+    now: dt.datetime,
+    bureau_id: uuid.UUID | None,
+    page: int,
+    tick: Callable[[int], None],
+    deep: bool,
+) -> SweepOutcome:
     eng = engine_settings()
     out = SweepOutcome()
     todo = list(ids) if ids is not None else None
@@ -549,9 +588,12 @@ def _sweep_range(
             batch = cases.timelines_page(
                 ids=chunk, limit=page, bureau_id=bureau_id, tz=eng.tz, row=Event
             )
+        n = len(batch)
         if batch:
             out.add(_sweep_page(batch, now=now, eng=eng, ranged=todo is None, deep=deep))
-        tick(len(batch))
+        del batch
+        _page_done()
+        tick(n)
 
 
 _DONE: Any = None  # a worker's shared progress counter
