@@ -671,3 +671,28 @@ def test_awards_are_proposed_checked_decided_and_forwarded_with_a_dossier(city, 
     assert chief.get(f"/merit/awards/{foreign.pk}/dossier.pdf").status_code == 404
     assert deed in chief.get("/merit/awards/").content.decode()
     assert "y</td>" not in chief.get("/merit/awards/").content.decode()
+
+
+def test_locking_decisions_hold_their_own_transaction(city_committed) -> None:
+    """The demo loader and the CLI call these without a transaction of their own; on PostgreSQL
+    a row lock outside one is an error (the demo city failed to load there)."""
+    from precinct.core.scoping import Role, Scope
+    from precinct.merit.models import Induction
+    from precinct.org import services as org
+
+    assert not connection.in_atomic_block
+    bureau = org.first_bureau().pk
+    scope = Scope(user_id=None, role=Role.POLITICAL_DEPT, bureau_id=bureau, today=TODAY)
+    officer = Officer.objects.filter(status="active").order_by("police_number")[3]
+    award = services.propose_award(
+        scope, officer_id=officer.pk, level="commendation", deed="锁测试"
+    )
+    services.fund_month(bureau, Month.of(TODAY), amount_fen=1_000_000, by="t")
+    decided = services.decide_award(scope, award.pk, approve=True, today=TODAY)
+    assert decided.state == "approved"
+    mentor = Officer.objects.filter(status="active", hire_date__lt=dt.date(2015, 1, 1)).first()
+    services.record_induction(
+        scope, officer.pk, today=TODAY, mentor_number=mentor.police_number,
+        mentor_from=max(officer.hire_date, TODAY - dt.timedelta(days=3)),
+    )  # fmt: skip
+    assert Induction.objects.get(officer=officer).mentor_id == mentor.pk

@@ -847,6 +847,7 @@ def recruits(scope: Scope, *, today: dt.date, waiting_only: bool = False) -> lis
     return [r for r in rows if r.waiting_for] if waiting_only else rows
 
 
+@transaction.atomic  # it locks what it decides: a transaction of its own if the caller has none
 def record_induction(
     scope: Scope,
     officer_id: uuid.UUID,
@@ -1038,6 +1039,7 @@ def award_dossier(scope: Scope, award_id: uuid.UUID, *, today: dt.date) -> Dossi
     )
 
 
+@transaction.atomic  # it locks what it decides: a transaction of its own if the caller has none
 def decide_award(
     scope: Scope, award_id: uuid.UUID, *, approve: bool, today: dt.date
 ) -> AwardProposal:
