@@ -696,3 +696,98 @@ def test_locking_decisions_hold_their_own_transaction(city_committed) -> None:
         mentor_from=max(officer.hire_date, TODAY - dt.timedelta(days=3)),
     )  # fmt: skip
     assert Induction.objects.get(officer=officer).mentor_id == mentor.pk
+
+
+def test_the_pack_counts_units_by_id_even_when_names_repeat(city):
+    from precinct.org.models import Unit
+
+    last = _last_closed()
+    political = city.scope("political")
+    stations = list(Unit.objects.filter(kind="station").order_by("path")[:2])
+    Unit.objects.filter(pk=stations[1].pk).update(name=stations[0].name)  # names are not unique
+    pack = services.session_pack(political, last)
+    rows = [u for u in pack.units if u.name == stations[0].name]
+    members = [Officer.objects.filter(current_unit=s, status="active").count() for s in stations]
+    assert sorted(u.officers for u in rows) == sorted(members)
+
+
+def test_user_text_reaches_excel_as_text_never_as_a_formula(city, officer):
+    import io
+
+    from openpyxl import load_workbook
+
+    from precinct.core import clock
+
+    today = clock.today("Asia/Shanghai")
+    services.fund_month(city.bureau_id, Month.of(today), amount_fen=10_000_000, by="t")
+    evil = '=HYPERLINK("http://x.example","点我")'
+    award = services.propose_award(
+        city.scope("chief"), officer_id=officer.pk, level="commendation", deed=evil + "\x07"
+    )
+    services.decide_award(city.scope("political"), award.pk, approve=True, today=today)
+    r = city.client("political").get(f"/merit/months/{Month.of(today)}/pack.xlsx")
+    ws = load_workbook(io.BytesIO(r.content))["奖励"]
+    cells = [
+        c for row in ws.iter_rows(min_row=2) for c in row if c.value and "HYPERLINK" in str(c.value)
+    ]
+    assert cells and all(c.data_type == "s" for c in cells)
+    r = city.client("political").get(f"/merit/months/{Month.of(today)}/bonus.xlsx")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_an_award_is_decided_only_by_an_explicit_choice(city, officer):
+    from precinct.merit.models import AwardProposal
+
+    award = services.propose_award(
+        city.scope("chief"), officer_id=officer.pk, level="commendation", deed="明确决定"
+    )
+    city.client("political").post(f"/merit/awards/{award.pk}/decide/", {})
+    assert AwardProposal.objects.get(pk=award.pk).state == "proposed"
+
+
+def test_a_mentor_comes_from_the_callers_scope_and_an_unchanged_part_keeps_its_note(city):
+    from precinct.core import clock
+    from precinct.merit.models import Induction
+
+    today = clock.today("Asia/Shanghai")
+    chief = city.scope("chief")
+    recruit = services.recruits(chief, today=today)[0]
+    Induction.objects.filter(officer_id=recruit.officer_id).delete()
+    outsider = (
+        Officer.objects.exclude(current_unit_id=city.user("chief").unit_id)
+        .filter(status="active", hire_date__lt=dt.date(2015, 1, 1))
+        .first()
+    )
+    services.add_discipline(
+        city.scope("political"), officer_id=outsider.pk, measure="demerit",
+        start=today - dt.timedelta(days=3), reason="x",
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_induction(
+            chief, recruit.officer_id, today=today, mentor_number=outsider.police_number,
+            mentor_from=today,
+        )  # fmt: skip
+    assert [(e.field, e.params) for e in exc.value.errors] == [
+        ("mentor", {"number": outsider.police_number})
+    ]  # "no officer …": nothing about the outsider's service or sanctions
+    mine = (
+        Officer.objects.filter(current_unit_id=city.user("chief").unit_id, status="active")
+        .exclude(pk=recruit.officer_id)
+        .order_by("hire_date")
+        .first()
+    )
+    services.record_induction(
+        chief, recruit.officer_id, today=today, leader_number=mine.police_number,
+        met_on=today, meeting_note="谈心谈话",
+    )  # fmt: skip
+    services.add_discipline(
+        city.scope("political"), officer_id=mine.pk, measure="demerit", start=today, reason="y",
+    )  # fmt: skip
+    services.record_induction(  # the leader part as recorded, now with a mentor too
+        chief, recruit.officer_id, today=today, leader_number=mine.police_number, met_on=today,
+        meeting_note="谈心谈话",
+    )  # fmt: skip
+    assert Induction.objects.get(officer_id=recruit.officer_id).meeting_note == "谈心谈话"
+    page = city.client("chief").get("/merit/recruits/").content.decode()
+    assert 'name="meeting_note"' in page and "谈心谈话" in page

@@ -142,3 +142,46 @@ def test_the_recompute_on_a_new_event_keeps_the_fingerprint_current(
     assert FindingDigest.objects.get(case=case).digest != before
     out = services.sweep(now=clock.now(), full=True)
     assert out.compared == 0 and out.changed == 0
+
+
+def test_a_correction_recorded_during_the_page_read_is_not_overwritten(
+    city, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """A correction lands between the statements that read a page: the sweep must end with the
+    findings of the corrected timeline (a deep comparison afterwards changes nothing)."""
+    from precinct.cases.models import CaseEvent
+
+    later = clock.now() + LATER
+    services.sweep(now=later, full=True)
+    wrong = CaseEvent.objects.filter(type="detained", case__kind="criminal").order_by("pk").first()
+    real_select = bulk.select
+    done = []
+
+    def select(sql, params=()):
+        if not done and "attrs FROM" in sql and "caseevent" in sql:
+            done.append(True)  # just before the page's events are read
+            with django_capture_on_commit_callbacks(execute=True):
+                cases.record_event(
+                    case=wrong.case,
+                    content=EventContent(
+                        "detained", wrong.at + dt.timedelta(hours=30), wrong.subject or None, {}
+                    ),
+                    recorded_by="test",
+                    corrects=wrong.pk,
+                )
+        return real_select(sql, params)
+
+    monkeypatch.setattr(bulk, "select", select)
+    services.sweep(now=later, full=True)
+    monkeypatch.undo()
+    assert done
+    assert services.sweep(now=later, deep=True).changed == 0
+
+
+def test_overlapping_sweeps_write_the_same_fingerprint_without_colliding(city, monkeypatch) -> None:
+    """Two sweeps that both found no fingerprint for a case both write one: the second updates."""
+    later = clock.now() + LATER
+    services.sweep(now=later, full=True)
+    monkeypatch.setattr(services, "_stored_digests", lambda ids, ranged: {})
+    out = services.sweep(now=later + dt.timedelta(days=1), full=True)
+    assert out.compared == out.cases

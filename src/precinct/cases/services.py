@@ -384,20 +384,25 @@ def timelines_page(
         span = f"case_id IN ({', '.join('%s' for _ in span_params)})"
     # Corrections are rare: which (case, seq) they set aside is read on its own, so the page's
     # main read carries no event ids.
-    corrected = _corrected(event_t, span, span_params, c)
     make = row or _timeline_row
     events: dict[Any, list[Any]] = {h[0]: [] for h in heads}
     get = events.get
     parse, read_json = dt.datetime.fromisoformat, c.read_json
     empty: Mapping[str, Any] = {}
-    for case_id, seq, etype, at, subject, attrs in bulk.select(
+    rows = bulk.select(
         f"SELECT {c.select_id('case_id')}, seq, type, {c.select_datetime('at')}, subject, "  # noqa: S608
         f"attrs FROM {event_t} WHERE {span}",
         span_params,
-    ):
+    )
+    # After the events: a correction recorded in between then shows in the count of events (it is
+    # not among the rows read), the case's version differs, and the sweep recomputes it alone.
+    corrected = _corrected(event_t, span, span_params, c)
+    recorded: dict[Any, int] = dict.fromkeys(events, 0)  # every event read, corrected or not
+    for case_id, seq, etype, at, subject, attrs in rows:
         timeline = get(case_id)
         if timeline is None:  # another bureau's case inside the id range
             continue
+        recorded[case_id] += 1
         if corrected and (case_id, seq) in corrected:
             continue
         timeline.append(
@@ -409,9 +414,6 @@ def timelines_page(
                 seq,
             )
         )
-    set_aside: dict[Any, int] = {}
-    for case_id, _seq in corrected:
-        set_aside[case_id] = set_aside.get(case_id, 0) + 1
     read_at = c.datetime_reader()
     out = []
     for pk, number, kind, flags, unit_id, lead_id, b_id, updated in heads:
@@ -424,7 +426,7 @@ def timelines_page(
             unit_id,
             lead_id,
             b_id,
-            (read_at(updated), len(timeline) + set_aside.get(pk, 0)),
+            (read_at(updated), recorded[pk]),
         )
         out.append((head, timeline))
     return out

@@ -123,6 +123,24 @@ def update(
     return len(data)
 
 
+def upsert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, key: str) -> int:
+    """Insert rows, or update the other columns where a row with the same ``key`` exists
+    (``INSERT … ON CONFLICT (key) DO UPDATE``, on both databases): two writers of the same key
+    never collide."""
+    cols = ", ".join(quote(c) for c in columns)
+    sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns if c != key)
+    marks = ", ".join("%s" for _ in columns)
+    sql = (
+        f"INSERT INTO {quote(table)} ({cols}) VALUES ({marks}) "  # noqa: S608 - our names
+        f"ON CONFLICT ({quote(key)}) DO UPDATE SET {sets}"
+    )
+    data = list(rows)
+    if data:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, data)
+    return len(data)
+
+
 def delete(table: str, ids: Sequence[Any]) -> int:
     """Delete rows by raw id, in slices that stay under the drivers' parameter limits."""
     n = 0

@@ -10,6 +10,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from precinct.common import xlsx
 from precinct.common.i18n import explain
 from precinct.org import services as org
 
@@ -94,7 +95,7 @@ def to_xlsx(pack: Pack) -> bytes:
     title = _("三一 monthly session pack, %(month)s") % {"month": pack.month}
     summary.append([title])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([_("Bureau"), pack.bureau])
+    summary.append(xlsx.row([_("Bureau"), pack.bureau]))
     status = _("Closed") if pack.closed else _("Open: figures change until the month is closed")
     summary.append([_("Status"), status])
     summary.append([_("Digest of the frozen month"), pack.digest])
@@ -122,8 +123,8 @@ def to_xlsx(pack: Pack) -> bytes:
     )  # fmt: skip
     for o in pack.officers:
         ranking.append(
-            [o.rank, o.number, o.name, o.unit, _post_label(o.post_type), o.points, o.stars,
-             o.bonus_fen / rules.FEN_PER_YUAN]
+            xlsx.row([o.rank, o.number, o.name, o.unit, _post_label(o.post_type), o.points, o.stars,
+             o.bonus_fen / rules.FEN_PER_YUAN])
         )  # fmt: skip
 
     units = wb.create_sheet(_("Units"))
@@ -134,10 +135,10 @@ def to_xlsx(pack: Pack) -> bytes:
     )  # fmt: skip
     for u in pack.units:
         units.append(
-            [u.name, u.officers, len(u.star_officers), "、".join(u.star_officers),
+            xlsx.row([u.name, u.officers, len(u.star_officers), "、".join(u.star_officers),
              u.bonus_fen / rules.FEN_PER_YUAN, u.theme, u.warning_case,
              _("yes") if u.warning_published else _("no"), u.held_on, u.attendance,
-             _("yes") if u.done else _("no")]
+             _("yes") if u.done else _("no")])
         )  # fmt: skip
     if pack.units:
         chart = BarChart()
@@ -155,8 +156,8 @@ def to_xlsx(pack: Pack) -> bytes:
     )  # fmt: skip
     for a in pack.awards:
         awards.append(
-            [a.name, a.unit, str(AWARD_LABELS.get(a.level, a.level)), a.deed,
-             str(AWARD_STATE_LABELS.get(a.state, a.state)), a.bonus_fen / rules.FEN_PER_YUAN]
+            xlsx.row([a.name, a.unit, str(AWARD_LABELS.get(a.level, a.level)), a.deed,
+             str(AWARD_STATE_LABELS.get(a.state, a.state)), a.bonus_fen / rules.FEN_PER_YUAN])
         )  # fmt: skip
 
     warnings = wb.create_sheet(_("Warnings"))
@@ -172,8 +173,8 @@ def to_xlsx(pack: Pack) -> bytes:
     )
     for w in pack.warnings:
         warnings.append(
-            [w.name, w.unit, str(MEASURE_LABELS.get(w.measure, w.measure)), w.start, w.end,
-             w.reason]
+            xlsx.row([w.name, w.unit, str(MEASURE_LABELS.get(w.measure, w.measure)), w.start, w.end,
+             w.reason])
         )  # fmt: skip
 
     for ws in (ranking, units, awards, warnings):
@@ -189,6 +190,8 @@ def to_xlsx(pack: Pack) -> bytes:
                     cell.number_format = "#,##0.00"
                 elif cell.is_date:
                     cell.number_format = "yyyy-mm-dd"
+    for ws in wb.worksheets:
+        xlsx.no_formulas(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

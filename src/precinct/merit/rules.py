@@ -17,6 +17,7 @@ from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 
 FEN_PER_YUAN = 100
+MAX_RATE_FEN = 10_000_000  # 100,000 yuan: no bonus rate is larger
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -180,11 +181,13 @@ def policy_from_json(data: Mapping[str, Any]) -> Policy:
             errors.append(FieldError(f"quotas.{level}", _("a share between 0 and 1")))
     for name in ("star_bonus_fen",):
         v = data.get(name, 0)
-        if not isinstance(v, int) or v < 0:
-            errors.append(FieldError(name, _("an amount in fen, not negative")))
+        if not isinstance(v, int) or not 0 <= v <= MAX_RATE_FEN:
+            errors.append(FieldError(name, _("an amount in fen, 0 to 10,000,000")))
     for role, v in (data.get("case_bonus_fen") or {}).items():
-        if role not in set(CaseRole) or not isinstance(v, int) or v < 0:
-            errors.append(FieldError(f"case_bonus_fen.{role}", _("an amount in fen, not negative")))
+        if role not in set(CaseRole) or not isinstance(v, int) or not 0 <= v <= MAX_RATE_FEN:
+            errors.append(
+                FieldError(f"case_bonus_fen.{role}", _("an amount in fen, 0 to 10,000,000"))
+            )
     for name, v in (data.get("deductions") or {}).items():
         if name not in set(Deduction) or not isinstance(v, int) or not -1000 <= v <= 0:
             errors.append(FieldError(f"deductions.{name}", _("a whole number, zero or below")))
@@ -652,7 +655,8 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 
 
 def age_band(age: int) -> str:
-    return next(band for band, (lo, hi) in AGE_BANDS.items() if lo <= age <= hi)
+    """The band of an age ("" for an impossible one, e.g. a birth date after today)."""
+    return next((band for band, (lo, hi) in AGE_BANDS.items() if lo <= age <= hi), "")
 
 
 # --- new officers (传帮带) -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 
-from precinct.common import bulk, bus
+from precinct.common import bulk, bus, xlsx
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -594,20 +594,18 @@ def session_pack(scope: Scope, month: Month) -> Pack:
         .values_list("account__officer_id", "total")
     }
     officers = []
+    by_unit: dict[str, list[PackOfficer]] = {}  # by unit id: unit names repeat across stations
     for rank, o in enumerate(results["officers"], start=1):
         number, name, _unit = people.get(o["officer"], (o["number"], "", ""))
-        officers.append(
-            PackOfficer(
-                rank, number, name, unit_names.get(o["unit"], ""), o["post_type"],
-                o["points"], o["stars"], paid.get(o["officer"], 0),
-            )
+        officer = PackOfficer(
+            rank, number, name, unit_names.get(o["unit"], ""), o["post_type"],
+            o["points"], o["stars"], paid.get(o["officer"], 0),
         )  # fmt: skip
-    by_unit: dict[str, list[PackOfficer]] = {}
-    for officer in officers:
-        by_unit.setdefault(officer.unit, []).append(officer)
+        officers.append(officer)
+        by_unit.setdefault(o["unit"], []).append(officer)
     units = []
     for row in session_checklist(scope, month):
-        members = by_unit.get(row.unit_name, [])
+        members = by_unit.get(str(row.unit_id), [])
         s = row.session
         units.append(
             PackUnit(
@@ -865,9 +863,21 @@ def record_induction(
     _require(scope, ENTERERS)
     recruit = org.get_officer(scope, officer_id)
     assert scope.bureau_id is not None
+    induction, _created = Induction.objects.select_for_update().get_or_create(
+        officer_id=recruit.pk, defaults={"bureau_id": recruit.bureau_id}
+    )
     numbers = org.officer_ids_by_number(
         scope.bureau_id, [leader_number.strip(), mentor_number.strip()]
     )
+    in_scope = set(
+        org.scope_officers(scope)
+        .filter(police_number=mentor_number.strip())
+        .values_list("pk", flat=True)
+    )
+    recorded = {
+        "leader": (induction.leader_id, induction.met_on),
+        "mentor": (induction.mentor_id, induction.mentor_from),
+    }
     errors: list[FieldError] = []
     parts: dict[str, Any] = {}
     for part, date_field, number, on, note in (
@@ -883,8 +893,13 @@ def record_induction(
             errors.append(FieldError(date_field, _("give the date")))
             continue
         partner_id = numbers.get(number)
+        if part == "mentor" and partner_id not in in_scope:
+            partner_id = None  # a mentor comes from the officers the caller may see
         if partner_id is None:
             errors.append(FieldError(part, _("no officer %(number)s"), params={"number": number}))
+            continue
+        if recorded[part] == (partner_id, on):  # as recorded: only the note may change
+            parts[part] = (partner_id, on, note.strip()[:500])
             continue
         partner = org.officer_in_bureau(scope.bureau_id, partner_id)
         block = blocking_measure(partner_id, on) if part == "mentor" else None
@@ -906,10 +921,7 @@ def record_induction(
     if not parts and not errors:
         errors.append(FieldError("leader", _("record the meeting, the mentor, or both")))
     if errors:
-        raise ValidationFailed(errors)
-    induction, _created = Induction.objects.select_for_update().get_or_create(
-        officer_id=recruit.pk, defaults={"bureau_id": recruit.bureau_id}
-    )
+        raise ValidationFailed(errors)  # the transaction (and a new empty record) rolls back
     if "leader" in parts:
         induction.leader_id, induction.met_on, induction.meeting_note = parts["leader"]
     if "mentor" in parts:
@@ -1319,15 +1331,17 @@ def finance_export(scope: Scope, month: Month) -> bytes:
         officer = e.account.officer
         assert officer is not None
         ws.append(
-            [
-                officer.police_number,
-                officer.name,
-                officer.current_unit.name if officer.current_unit else "",
-                e.txn.key,
-                e.txn.memo,
-                e.amount_fen / rules.FEN_PER_YUAN,
-                e.txn.created_at.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None),
-            ]
+            xlsx.row(
+                [
+                    officer.police_number,
+                    officer.name,
+                    officer.current_unit.name if officer.current_unit else "",
+                    e.txn.key,
+                    e.txn.memo,
+                    e.amount_fen / rules.FEN_PER_YUAN,
+                    e.txn.created_at.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None),
+                ]
+            )
         )
         totals[officer.police_number] = totals.get(officer.police_number, 0) + e.amount_fen
         grand += e.amount_fen
@@ -1341,6 +1355,7 @@ def finance_export(scope: Scope, month: Month) -> bytes:
     for col, width in zip("ABCDEFG", (10, 10, 16, 44, 30, 14, 18), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
+    xlsx.no_formulas(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -320,7 +320,8 @@ def promotion(request: HttpRequest) -> HttpResponse:
     ]
     bands = {b: 0 for b in rules.AGE_BANDS}
     for r in ranking.rows:
-        bands[r.band] += 1
+        if r.band in bands:
+            bands[r.band] += 1
     return render(
         request,
         "merit/promotion.html",
@@ -492,6 +493,9 @@ def award_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def award_decide(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
+    if request.POST.get("approve") not in ("1", "0"):
+        messages.error(request, _("approve: 1 to approve, 0 to reject"))
+        return redirect("merit:award_list")
     try:
         with transaction.atomic():
             award = services.decide_award(

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from precinct.common import xlsx
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Role, Scope
@@ -473,20 +474,22 @@ def export_roster(scope: Scope, *, today: dt.date) -> bytes:
     )
     for o in qs.iterator(chunk_size=2000):
         ws.append(
-            [
-                o.police_number,
-                o.name,
-                rules.ROSTER_LABELS["gender"][o.gender],
-                o.birth_date,
-                o.hire_date,
-                o.rank,
-                rules.ROSTER_LABELS["post_type"][o.post_type],
-                rules.ROSTER_LABELS["status"][o.status],
-                rules.ROSTER_LABELS["party"][o.party],
-                o.current_unit.code if o.current_unit else "",
-                o.current_position,
-                starts.get(o.pk),
-            ]
+            xlsx.row(
+                [
+                    o.police_number,
+                    o.name,
+                    rules.ROSTER_LABELS["gender"][o.gender],
+                    o.birth_date,
+                    o.hire_date,
+                    o.rank,
+                    rules.ROSTER_LABELS["post_type"][o.post_type],
+                    rules.ROSTER_LABELS["status"][o.status],
+                    rules.ROSTER_LABELS["party"][o.party],
+                    o.current_unit.code if o.current_unit else "",
+                    o.current_position,
+                    starts.get(o.pk),
+                ]
+            )
         )
     for col, width in zip(
         "ABCDEFGHIJKL", (10, 10, 6, 12, 14, 10, 10, 10, 14, 12, 12, 12), strict=True
@@ -496,6 +499,7 @@ def export_roster(scope: Scope, *, today: dt.date) -> bytes:
             if col in "DEL":
                 cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
+    xlsx.no_formulas(ws)  # names and positions are typed by people
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

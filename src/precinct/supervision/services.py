@@ -325,26 +325,41 @@ def _stored_digests(case_ids: list[Any], *, ranged: bool) -> dict[Any, int]:
     )
 
 
-@functools.lru_cache(maxsize=16)
-def _engine_fingerprint(eng: Settings) -> bytes:
-    """What, besides a case and the clock, decides its findings: the engine's own code and rule
-    table, the holiday calendar, the settings. Any change makes every case's fingerprint differ."""
+SWEEP_FORMAT = 1  # bump when what a finding row holds changes in a way the sources below miss
+
+
+def _code_fingerprint() -> bytes:
+    """The code that decides findings, as imported by this process: the engine and rule table,
+    the holiday calendar and its data, the page read (cases) and the row mapping (this module).
+    Read once at import, so a process still running old code never vouches for new code."""
     import chinese_calendar
+
+    from precinct.cases import services as cases_services
 
     from . import rules as rules_package
 
     h = hashlib.blake2b(digest_size=16)
-    for path in sorted(Path(rules_package.__file__).parent.glob("*.py")):
+    h.update(str(SWEEP_FORMAT).encode())
+    files = sorted(Path(rules_package.__file__).parent.glob("*.py"))
+    files += [Path(calendar.__file__), Path(cases_services.__file__), Path(__file__)]
+    files.append(Path(chinese_calendar.__file__).parent / "constants.py")
+    for path in files:
         h.update(path.name.encode() + path.read_bytes())
-    h.update(Path(calendar.__file__).read_bytes())
-    h.update(Path(chinese_calendar.__file__).parent.joinpath("constants.py").read_bytes())
-    h.update(
-        repr(
-            (eng.tz.key, eng.immediate_grace, eng.warn_fraction, eng.warn_cap, eng.calendar_years,
-             [r.id for r in eng.rules])
-        ).encode()
-    )  # fmt: skip
     return h.digest()
+
+
+_CODE = _code_fingerprint()
+
+
+@functools.lru_cache(maxsize=16)
+def _engine_fingerprint(eng: Settings) -> bytes:
+    """What, besides a case and the clock, decides its findings: the code (above) and the
+    engine's settings. Any change makes every case's fingerprint differ."""
+    settings_part = repr(
+        (eng.tz.key, eng.immediate_grace, eng.warn_fraction, eng.warn_cap, eng.calendar_years,
+         [r.id for r in eng.rules])
+    ).encode()  # fmt: skip
+    return hashlib.blake2b(_CODE + settings_part, digest_size=16).digest()
 
 
 def _digest(head: cases.CaseHead, in_force: int, fresh: list[EngineFinding], engine: bytes) -> int:
@@ -415,7 +430,6 @@ def _sweep_page(
     withdraws: list[tuple[Any, ...]] = []
     tickets: list[tuple[Any, ...]] = []
     new_digests: list[tuple[Any, ...]] = []
-    changed_digests: list[tuple[Any, ...]] = []
     touched: dict[Any, cases.CaseHead] = {}  # cases with something to write
     no_findings: dict[tuple[str, str], tuple[Any, ...]] = {}
     for head, rows, sig in differ:
@@ -457,10 +471,7 @@ def _sweep_page(
                     deletes.append(fid)
                 elif was[_STATE] != WITHDRAWN:  # kept on record, withdrawn
                     withdraws.append((WITHDRAWN, stamp, fid))
-        if head.id in digests:
-            changed_digests.append((sig, head.id))
-        else:
-            new_digests.append((head.id, head.bureau_id, sig))
+        new_digests.append((head.id, head.bureau_id, sig))
         touched[head.id] = head
     retry: list[Any] = []
     with transaction.atomic():
@@ -477,14 +488,17 @@ def _sweep_page(
             deletes = [r for r in deletes if r not in gone]
             withdraws = [r for r in withdraws if r[-1] not in gone]
             new_digests = [r for r in new_digests if r[0] not in stale]
-            changed_digests = [r for r in changed_digests if r[1] not in stale]
         bulk.insert(Finding._meta.db_table, _INSERT_COLUMNS, inserts)
         bulk.update(Finding._meta.db_table, [*FINDING_FIELDS, "updated_at"], updates)
         bulk.update(Finding._meta.db_table, ["state", "updated_at"], withdraws)
         bulk.delete(Finding._meta.db_table, deletes)
         bulk.insert(Ticket._meta.db_table, _TICKET_COLUMNS, tickets)
-        bulk.insert(FindingDigest._meta.db_table, ("case_id", "bureau_id", "digest"), new_digests)
-        bulk.update(FindingDigest._meta.db_table, ["digest"], changed_digests, key="case_id")
+        bulk.upsert(  # an overlapping sweep may write the same case's fingerprint
+            FindingDigest._meta.db_table,
+            ("case_id", "bureau_id", "digest"),
+            new_digests,
+            key="case_id",
+        )
         out.inserted, out.updated = len(inserts), len(updates)
         out.removed, out.tickets = len(deletes) + len(withdraws), len(tickets)
         if tickets:

@@ -248,3 +248,13 @@ def test_a_policy_from_the_form_keeps_what_is_left_out_and_names_what_is_not_a_n
     with pytest.raises(ValidationFailed) as exc:
         rules.policy_from_json({**data, "deductions": {"warning": 5}, "assist_share": 2})
     assert {e.field for e in exc.value.errors} == {"deductions.warning", "assist_share"}
+
+
+def test_an_impossible_age_has_no_band_and_rates_are_capped() -> None:
+    assert rules.age_band(-1) == "" and rules.age_band(201) == ""
+    data = rules.policy_to_json(rules.default_policy())
+    with pytest.raises(ValidationFailed) as exc:
+        rules.policy_from_json(
+            {**data, "star_bonus_fen": 10**15, "case_bonus_fen": {"lead": 10**12}}
+        )
+    assert {e.field for e in exc.value.errors} == {"star_bonus_fen", "case_bonus_fen.lead"}
