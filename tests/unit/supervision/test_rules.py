@@ -414,3 +414,31 @@ def test_a20_an_exempted_notice_still_leaves_the_delivery_due() -> None:
     assert state(A, events, "2026-03-03 00:00", "A20") == "overdue"
     delivered = [*events, ev("delivered_to_detention_house", "2026-03-02 11:00")]
     assert state(A, delivered, "2026-03-03 00:00", "A20") == "met"
+
+
+def test_c29_every_renewal_starts_a_period_that_must_end_in_a_renewal_or_release() -> None:
+    frozen = ev("account_frozen", DET, "acct")  # 6 months: expiry 24:00 on 2026-09-02
+    renewed = ev("freeze_renewed", "2026-08-20 10:00", "acct")  # in time: a new period from here
+    found = run(C, [frozen, renewed], "2026-12-01 00:00")
+    f = found[("C29", "acct")]
+    # 6 months from 08-20 is Saturday 2027-02-20: the period ends on Monday, 24:00 (00:00 on 02-23)
+    assert f.trigger_at == renewed.at and f.due_at.date().isoformat() == "2027-02-23"
+    assert f.state.value == "pending"  # the second period runs: not met by the first renewal
+    late = ev("freeze_renewed", "2027-03-01 10:00", "acct")  # the second renewal came too late
+    assert state(C, [frozen, renewed, late], "2027-04-01 00:00", "C29", "acct") == "late"
+    released = ev("freeze_released", "2027-01-10 10:00", "acct")
+    assert state(C, [frozen, renewed, released], "2027-04-01 00:00", "C29", "acct") == "met"
+    assert state(C, [frozen], "2026-12-01 00:00", "C29", "acct") == "overdue"
+
+
+def test_c13_an_approved_extension_moves_the_expiry_and_the_next_request_is_due_before_it() -> None:
+    arrested = ev("arrested", DET)  # expiry 2026-05-03 00:00; request due 04-26 00:00
+    request = ev("custody_extension_requested", "2026-04-20 10:00")
+    extended = ev("custody_extended", "2026-04-24 10:00", months=1)  # expiry now 06-03 00:00
+    found = run(C, [arrested, request, extended], "2026-05-20 00:00")
+    f = found[("C13", "p1")]
+    assert f.due_at == t("2026-05-27 00:00") and f.state.value == "pending"
+    second = ev("custody_extension_requested", "2026-05-30 10:00")  # after 05-27: late
+    assert state(C, [arrested, request, extended, second], "2026-06-10 00:00", "C13") == "late"
+    done = ev("transferred_for_prosecution", "2026-05-25 10:00", None)
+    assert state(C, [arrested, request, extended, done], "2026-06-10 00:00", "C13") == "met"

@@ -13,7 +13,7 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from .model import Case, CaseKind, Event, Finding, Limit, LimitKind, Match, Rule, State, on
-from .periods import IsHoliday, Unit, due_at, weekends
+from .periods import IsHoliday, Unit, add_months, due_at, end_of, weekends
 from .table import RULES
 
 CASE = "case"
@@ -374,25 +374,82 @@ def _before_expiry(
     now: dt.datetime,
     settings: Settings,
 ) -> list[Finding]:
-    """C13: if custody is to run past its 2-month expiry, the extension request is due 7 days
-    before it. A case concluded (transferred or released) by the expiry needs no request."""
+    """C13: if custody is to run past its expiry (2 months from arrest), the extension request is
+    due 7 days before it. A case concluded (transferred or released) by the expiry needs no
+    request. Each approved extension (``custody_extended``, ``months``) moves the expiry, and the
+    next request is due 7 days before the new one. One finding per person: the first request that
+    was late, or else the one due now (or the last, met)."""
     out = []
     request_match = on("custody_extension_requested")
+    extended_match = on("custody_extended")
     concluded = on("transferred_for_prosecution", "released")
     for subject, trigger in _first_per_subject(triggers).items():
         expiry = _due(rule, rule.limit, trigger, settings)
-        due = expiry - dt.timedelta(days=7)
-        request = _first_after(request_match, by_type, trigger, subject)
         end = _first_after(concluded, by_type, trigger, subject)
-        if end is not None and end.at <= expiry and (request is None or end.at <= request.at):
-            met, state = end, State.MET
-        elif request is not None:
-            met, state = request, (State.MET if request.at <= due else State.LATE)
-        elif end is not None:
-            met, state = end, State.LATE  # concluded only after custody had expired
-        else:
-            met, state = None, _state(trigger.at, due, None, now, settings)
-        out.append(_finding(rule, subject, trigger, due, state, met))
+        start = trigger
+        for _ in range(12):  # extensions are few; the bound only guards against bad data
+            due = expiry - dt.timedelta(days=7)
+            request = _first_after(request_match, by_type, start, subject)
+            if end is not None and end.at <= expiry and (request is None or end.at <= request.at):
+                met, state = end, State.MET
+            elif request is not None:
+                met, state = request, (State.MET if request.at <= due else State.LATE)
+                extension = _first_after(extended_match, by_type, request, subject)
+                if state is State.MET and extension is not None:
+                    added = int(extension.get("months", 0) or 0)
+                    if added > 0:  # custody runs on: the next expiry needs its own request
+                        expiry = end_of(
+                            add_months(expiry.astimezone(settings.tz).date(), added)
+                            - dt.timedelta(days=1),
+                            settings.tz,
+                        )
+                        start = extension
+                        continue
+            elif end is not None:
+                met, state = end, State.LATE  # concluded only after custody had expired
+            else:
+                met, state = None, _state(start.at, due, None, now, settings)
+            break
+        out.append(_finding(rule, subject, start, due, state, met))
+    return out
+
+
+def _renewable(
+    rule: Rule,
+    case: Case,
+    triggers: list[Event],
+    by_type: dict[str, list[Event]],
+    now: dt.datetime,
+    settings: Settings,
+) -> list[Finding]:
+    """C29: a freeze runs for its period from the freeze, and again from each renewal; every period
+    must end in a renewal or a release by its expiry. One finding per account: the first period
+    that ended late, or else the period running now (or the last, released)."""
+    out = []
+    renewed, released = on("freeze_renewed"), on("freeze_released")
+    for subject, trigger in _first_per_subject(triggers).items():
+        start = trigger
+        while True:
+            limit = rule.limit_for(case, start) if rule.limit_for else rule.limit
+            due = _due(rule, limit, start, settings)
+            renewal = _first_after(renewed, by_type, start, subject)
+            release = _first_after(released, by_type, start, subject)
+            nxt = min(
+                (e for e in (renewal, release) if e is not None),
+                key=_EVENT_ORDER,
+                default=None,
+            )
+            if nxt is None:
+                met, state = None, _state(start.at, due, None, now, settings)
+            elif nxt.at > due:
+                met, state = nxt, State.LATE
+            elif nxt is release:
+                met, state = release, State.MET
+            else:  # renewed in time: the next period runs from the renewal
+                start = nxt
+                continue
+            break
+        out.append(_finding(rule, subject, start, due, state, met))
     return out
 
 
@@ -502,6 +559,7 @@ def _group(events: list[Event]) -> dict[str, list[Event]]:
 
 SPECIAL = {
     "before_expiry": _before_expiry,
+    "renewable": _renewable,
     "supplementary": _supplementary,
     "recorded": _recorded,
     "before_decision": _before_decision,

@@ -374,6 +374,7 @@ RULES: tuple[Rule, ...] = (
         M,
         months(6),
         limit_for=_c29_limit,
+        evaluator="renewable",
     ),
     Rule(
         "C30",
