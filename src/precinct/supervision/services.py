@@ -547,10 +547,31 @@ def _sweep_range(
     deep: bool = False,
 ) -> SweepOutcome:
     """Sweep the cases with raw ids in (after, upto], or the given ``ids``, page by page."""
+    eng = engine_settings()
+    out = SweepOutcome()
+    todo = list(ids) if ids is not None else None
     with _young_garbage_per_page():
-        return _sweep_pages(
-            after, upto, ids=ids, now=now, bureau_id=bureau_id, page=page, tick=tick, deep=deep
-        )
+        while True:
+            if todo is None:
+                batch = cases.timelines_page(
+                    after=after, upto=upto, limit=page, bureau_id=bureau_id, tz=eng.tz, row=Event
+                )
+                if not batch:
+                    return out
+                after = batch[-1][0].id
+            else:
+                if not todo:
+                    return out
+                chunk, todo = todo[:page], todo[page:]
+                batch = cases.timelines_page(
+                    ids=chunk, limit=page, bureau_id=bureau_id, tz=eng.tz, row=Event
+                )
+            n = len(batch)
+            if batch:
+                out.add(_sweep_page(batch, now=now, eng=eng, ranged=todo is None, deep=deep))
+            del batch
+            _page_done()
+            tick(n)
 
 
 @contextlib.contextmanager
@@ -571,43 +592,6 @@ def _young_garbage_per_page() -> Iterator[None]:
 def _page_done() -> None:
     if not gc.isenabled():
         gc.collect(0)
-
-
-def _sweep_pages(
-    after: Any,
-    upto: Any,
-    *,
-    ids: list[Any] | None,
-    now: dt.datetime,
-    bureau_id: uuid.UUID | None,
-    page: int,
-    tick: Callable[[int], None],
-    deep: bool,
-) -> SweepOutcome:
-    eng = engine_settings()
-    out = SweepOutcome()
-    todo = list(ids) if ids is not None else None
-    while True:
-        if todo is None:
-            batch = cases.timelines_page(
-                after=after, upto=upto, limit=page, bureau_id=bureau_id, tz=eng.tz, row=Event
-            )
-            if not batch:
-                return out
-            after = batch[-1][0].id
-        else:
-            if not todo:
-                return out
-            chunk, todo = todo[:page], todo[page:]
-            batch = cases.timelines_page(
-                ids=chunk, limit=page, bureau_id=bureau_id, tz=eng.tz, row=Event
-            )
-        n = len(batch)
-        if batch:
-            out.add(_sweep_page(batch, now=now, eng=eng, ranged=todo is None, deep=deep))
-        del batch
-        _page_done()
-        tick(n)
 
 
 _DONE: Any = None  # a worker's shared progress counter
