@@ -102,12 +102,21 @@ def test_a_full_sweep_skips_cases_whose_findings_fingerprint_as_stored(city) -> 
     again = services.sweep(now=later, full=True)
     assert again.cases == cases.case_count() and again.findings == first.findings
     assert again.compared == 0 and again.changed == 0
-    moved = services.sweep(now=later + dt.timedelta(days=3), full=True)
+    # just past the next due time still to come: at least that finding goes overdue
+    next_due = (
+        Finding.objects.filter(state__in=["pending", "due_soon"], due_at__gt=later)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    assert next_due is not None
+    moved_at = next_due + dt.timedelta(minutes=1)
+    moved = services.sweep(now=moved_at, full=True)
     assert 0 < moved.compared < moved.cases
     assert moved.updated > 0 and moved.compared >= len(
         set(Finding.objects.filter(updated_at__gte=clock.now()).values_list("case_id", flat=True))
     )
-    assert services.sweep(now=later + dt.timedelta(days=3), deep=True).changed == 0
+    assert services.sweep(now=moved_at, deep=True).changed == 0
 
 
 def test_a_deep_sweep_repairs_findings_changed_behind_the_sweeps_back(city) -> None:

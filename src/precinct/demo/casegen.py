@@ -134,6 +134,11 @@ def administrative(
     if rng.random() < 0.12:
         ev(("items_seized", c.after(0.5, 3), "i1", {}))
         ev(("items_decided", c.after(48, 500, limit_h=720), "i1", {}))
+    if rng.random() < 0.06:  # an injury or value assessment: its time does not count (A08)
+        ev(("expert_opinion_commissioned", c.after(2, 48), None, {}))
+        ev(("expert_opinion_received", c.after(72, 500), None, {}))
+        if not _skip(rng):
+            ev(("expert_opinion_notified", c.after(2, 100, limit_h=120), None, {}))
     if not _skip(rng):
         ev(("penalty_notice_given", c.after(24, 150), "p1", {}))
     ev(("decision_made", c.after(10, 150, limit_h=400), None, {}))

@@ -47,6 +47,7 @@ EVENT_LABELS = {
     "freeze_released": _("Freeze released"),
     "items_registered": _("Evidence registered and preserved"),
     "items_decided": _("Decision on registered items"),
+    "expert_opinion_commissioned": _("Expert opinion commissioned"),
     "expert_opinion_received": _("Expert opinion received"),
     "expert_opinion_notified": _("Expert opinion communicated"),
     "case_extended": _("Case period extended"),

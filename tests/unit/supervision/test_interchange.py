@@ -137,3 +137,21 @@ def test_a_correction_replaces_the_event_it_names() -> None:
         InterchangeError, match="event 5 \\(delivered_to_detention_centre\\): field 'corrects'"
     ):
         parse(doc)
+
+
+def test_an_expert_opinion_commission_reads_and_excludes_its_time_from_a08() -> None:
+    from precinct.supervision.rules import Settings, evaluate
+
+    doc = {
+        "case": {"id": "XZ-2026-0007", "kind": "administrative"},
+        "events": [
+            {"type": "case_filed", "at": "2026-03-02T10:00:00+08:00"},
+            {"type": "expert_opinion_commissioned", "at": "2026-03-05T15:00:00+08:00"},
+            {"type": "expert_opinion_received", "at": "2026-03-12T09:00:00+08:00"},
+        ],
+    }
+    case, events = parse(doc)
+    assert [e.type for e in events][1] == "expert_opinion_commissioned"
+    at = events[-1].at
+    (a08,) = [f for f in evaluate(case, events, at, Settings()) if f.rule == "A08"]
+    assert a08.reason == "7 day(s) not counted (excluded time)"

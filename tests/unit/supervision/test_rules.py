@@ -442,3 +442,67 @@ def test_c13_an_approved_extension_moves_the_expiry_and_the_next_request_is_due_
     assert state(C, [arrested, request, extended, second], "2026-06-10 00:00", "C13") == "late"
     done = ev("transferred_for_prosecution", "2026-05-25 10:00", None)
     assert state(C, [arrested, request, extended, done], "2026-06-10 00:00", "C13") == "met"
+
+
+# --- A08: the time an expert opinion takes does not count (治安12 99, 治安25 118) -----------------
+FILED = "2026-03-02 10:00"  # a Monday: 30 days end with Wednesday 04-01
+
+
+def _a08(*events: object, now: str) -> object:
+    timeline = [ev("case_filed", FILED, None), *events]
+    return run(A, timeline, now)[("A08", "case")]  # type: ignore[arg-type]
+
+
+def test_a08_expert_opinion_time_is_not_counted() -> None:
+    plain = _a08(now="2026-03-03 00:00")
+    assert plain.due_at == t("2026-04-02 00:00") and plain.reason == ""
+    commissioned = ev("expert_opinion_commissioned", "2026-03-05 15:00", None)
+    received = ev("expert_opinion_received", "2026-03-12 09:00", None)
+    # 03-05 to 03-12: 7 days more, the last day Wednesday 04-08
+    found = _a08(commissioned, received, now="2026-03-13 00:00")
+    assert found.due_at == t("2026-04-09 00:00")
+    assert found.reason == "7 day(s) not counted (excluded time)"
+    decided = ev("decision_made", "2026-04-08 23:59", None)
+    assert _a08(commissioned, received, decided, now="2026-04-10 00:00").state.value == "met"
+    assert _a08(decided, now="2026-04-10 00:00").state.value == "late"  # without the opinion
+
+
+def test_a08_an_opinion_still_awaited_stops_the_clock_until_now() -> None:
+    commissioned = ev("expert_opinion_commissioned", "2026-03-05 15:00", None)
+    # 36 days awaited by 04-10: the period runs on to 05-07, nothing is overdue yet
+    found = _a08(commissioned, now="2026-04-10 12:00")
+    assert found.state.value == "pending"
+    assert found.due_at == t("2026-05-08 00:00")
+    assert _a08(now="2026-04-10 12:00").state.value == "overdue"
+    # the decision ends the span: 03-05 to 03-20 is 15 days
+    decided = ev("decision_made", "2026-03-20 10:00", None)
+    assert _a08(commissioned, decided, now="2026-04-10 12:00").state.value == "met"
+
+
+def test_a08_overlapping_opinions_count_once_and_late_or_early_ones_not_at_all() -> None:
+    spans = [
+        ev("expert_opinion_commissioned", "2026-03-05 10:00", None),
+        ev("expert_opinion_commissioned", "2026-03-08 10:00", None),
+        ev("expert_opinion_received", "2026-03-12 10:00", None),
+        ev("expert_opinion_received", "2026-03-15 10:00", None),
+    ]
+    # each receipt ends the earliest span still open: 03-05..03-12 and 03-08..03-12, union 7 days
+    assert _a08(*spans, now="2026-03-16 00:00").due_at == t("2026-04-09 00:00")
+    before = [ev("expert_opinion_commissioned", "2026-02-20 10:00", None)]
+    timeline = [*before, ev("case_filed", FILED, None)]
+    found = run(A, timeline, "2026-03-03 00:00")[("A08", "case")]
+    assert found.due_at == t("2026-04-02 00:00")  # commissioned before the case was filed
+    lapsed = ev("expert_opinion_commissioned", "2026-04-03 10:00", None)
+    # commissioned after the period ran out: it does not revive it
+    assert _a08(lapsed, now="2026-04-20 00:00").state.value == "overdue"
+
+
+def test_a08_exclusion_applies_to_the_old_law_too() -> None:
+    events = [
+        ev("case_accepted", "2025-11-03 10:00", None),
+        ev("expert_opinion_commissioned", "2025-11-10 10:00", None),
+        ev("expert_opinion_received", "2025-11-13 10:00", None),
+    ]
+    found = run(A, events, "2025-11-14 00:00")[("A08", "case")]
+    # 30 + 3 days end on Saturday 12-06: the period runs to the end of Monday 12-08
+    assert found.version == "治安12" and found.due_at == t("2025-12-09 00:00")

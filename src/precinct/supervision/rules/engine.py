@@ -207,6 +207,47 @@ def _limit(
     return Limit(amount, base.unit)
 
 
+def _excluded_days(
+    rule: Rule,
+    limit: Limit,
+    trigger: Event,
+    by_type: dict[str, list[Event]],
+    subject: str,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+) -> int:
+    """Whole days that do not count towards the period (``rule.excluded``): from each start event
+    after the trigger to its end event, or to the follow-up, or to ``now`` while it still runs;
+    overlapping spans count once. Days are calendar dates in the bureau's zone, the start's day
+    counting and the end's not (commissioned 03-05, received 03-12: 7 days). A span that starts
+    after the period (as extended by the spans before it) has run out excuses nothing: the time
+    was already over."""
+    assert rule.excluded is not None and limit.unit is Unit.DAYS
+    start_match, end_match = rule.excluded
+    done = _first_after(rule.follow_up, by_type, trigger, subject)
+    bound = done.at if done is not None else now
+    spans: list[tuple[dt.date, dt.date]] = []
+    for t in start_match.types:
+        for e in by_type.get(t, ()):
+            if e.at < trigger.at or e.at >= bound or not start_match(e):
+                continue
+            if e.subject is not None and subject != CASE and e.subject != subject:
+                continue
+            end = _first_after(end_match, by_type, e, subject)
+            stop = end.at if end is not None and end.at < bound else bound
+            spans.append((e.at.astimezone(tz).date(), stop.astimezone(tz).date()))
+    day0 = trigger.at.astimezone(tz).date()  # the trigger's day does not count
+    total, reach = 0, dt.date.min
+    for first, last in sorted(spans):
+        if (first - day0).days > limit.amount + total:
+            break  # started after the (extended) period's last day
+        first = max(first, reach)
+        if last > first:
+            total += (last - first).days
+            reach = last
+    return total
+
+
 def _due(rule: Rule, limit: Limit | None, trigger: Event, settings: Settings) -> dt.datetime:
     if rule.kind is LimitKind.IMMEDIATE or limit is None:
         return trigger.at + settings.immediate_grace
@@ -275,6 +316,7 @@ def _periods(
         if subject in seen:
             continue
         seen.add(subject)
+        excluded_note = ""
         if rule.kind is LimitKind.IMMEDIATE:
             due = trigger.at + settings.immediate_grace
         else:
@@ -283,6 +325,11 @@ def _periods(
             else:
                 limit = _limit(rule, case, trigger, by_type, subject)
             assert limit is not None
+            if rule.excluded is not None:
+                skipped = _excluded_days(rule, limit, trigger, by_type, subject, now, settings.tz)
+                if skipped:
+                    limit = Limit(limit.amount + skipped, limit.unit)
+                    excluded_note = f"{skipped} day(s) not counted (excluded time)"
             if limit.unit is Unit.HOURS:
                 due = trigger.at + _hours(limit.amount)
             else:
@@ -341,6 +388,8 @@ def _periods(
             and (rule.limit is None or rule.limit.unit is not Unit.HOURS)
         ):
             reason = f"holiday calendar for {due.year} not available: weekends only"
+        if excluded_note and not reason:
+            reason = excluded_note
         out.append(
             Finding(
                 rule.id,

@@ -61,6 +61,7 @@ EVENT_TYPES: dict[str, dict[str, Any]] = {
     "items_registered": {},
     "items_decided": {},
     # expert
+    "expert_opinion_commissioned": {},  # a precinct addition (ADR 0014): A08 excludes the time
     "expert_opinion_received": {},
     "expert_opinion_notified": {},
     # administrative

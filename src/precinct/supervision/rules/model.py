@@ -133,6 +133,9 @@ class Rule:
     extension_total_cap: int | None = None  # the most all approvals together may add
     total_cap_for: Callable[[Case], int] | None = None  # "total" mode: the cap chosen by flags
     waiver: Match | None = None  # a recorded lawful exception (with its reason)
+    # time that does not count (e.g. A08's expert opinion): from each start event to the matching
+    # end event (or to the follow-up, or to now, while it is still running), in whole days
+    excluded: tuple[Match, Match] | None = None
     also_required: Match | None = None  # a second follow-up that must also be done
     applies: Callable[[Case, list[Event]], bool] | None = None
     version: str = ""

@@ -37,6 +37,10 @@ OLD, NEW = "治安12", "治安25"
 ARRIVAL = ("summoned", "compelled")
 ANOTHER_MEASURE = ("detained", "arrested", "bail_started", "surveillance_started")
 CHANGE_OF_MEASURE = ("bail_started", "surveillance_started")
+# 治安12 99 / 治安25 118: the time an expert opinion takes does not count towards the public-order
+# case's period. It runs from the commission (an event this project adds to the interchange format,
+# ADR 0014) to the opinion received.
+EXPERT_OPINION_TIME = (on("expert_opinion_commissioned"), on("expert_opinion_received"))
 
 
 def _c01_limit(case: Case, _e: Event) -> Limit:
@@ -514,6 +518,7 @@ RULES: tuple[Rule, ...] = (
         extension=on("case_extended"),
         extension_attr="days",
         extension_mode="add",
+        excluded=EXPERT_OPINION_TIME,
         version=OLD,
         valid_to=NEW_PUBLIC_ORDER_LAW,
         max_extensions=1,
@@ -532,6 +537,7 @@ RULES: tuple[Rule, ...] = (
         extension=on("case_extended"),
         extension_attr="days",
         extension_mode="add",
+        excluded=EXPERT_OPINION_TIME,
         max_extensions=2,
         version=NEW,
         valid_from=NEW_PUBLIC_ORDER_LAW,
