@@ -194,3 +194,31 @@ def test_overlapping_sweeps_write_the_same_fingerprint_without_colliding(city, m
     monkeypatch.setattr(services, "_stored_digests", lambda ids, ranged: {})
     out = services.sweep(now=later + dt.timedelta(days=1), full=True)
     assert out.compared == out.cases
+
+
+def test_a_stopped_clock_stays_put_between_sweeps(city, django_capture_on_commit_callbacks) -> None:
+    """A public-order case waiting for an expert opinion: full sweeps days apart, then a deep
+    sweep, change nothing (the finding used to carry a due time that moved with the clock, which
+    the fingerprints could not see: the deep sweep found it stale)."""
+    from precinct.org.models import Unit
+
+    station = Unit.objects.get(pk=city.user("chief").unit_id)
+    filed = clock.now() - dt.timedelta(days=10)
+    doc = {
+        "case": {"id": "XZ-STOP-1", "kind": "administrative", "unit": station.code},
+        "events": [
+            {"type": "case_filed", "at": filed.isoformat()},
+            {
+                "type": "expert_opinion_commissioned",
+                "at": (filed + dt.timedelta(days=2)).isoformat(),
+            },
+        ],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.import_document(bureau_id=city.bureau_id, document=doc)
+    later = clock.now() + dt.timedelta(days=1)
+    services.sweep(now=later, full=True)
+    a08 = Finding.objects.get(case_id=outcome.case_id, rule="A08")
+    assert a08.state == "pending" and a08.due_at is None and "clock stopped" in a08.reason
+    services.sweep(now=later + dt.timedelta(days=3), full=True)
+    assert services.sweep(now=later + dt.timedelta(days=3), deep=True).changed == 0

@@ -467,13 +467,18 @@ def test_a08_expert_opinion_time_is_not_counted() -> None:
     assert _a08(decided, now="2026-04-10 00:00").state.value == "late"  # without the opinion
 
 
-def test_a08_an_opinion_still_awaited_stops_the_clock_until_now() -> None:
+def test_a08_an_opinion_still_awaited_stops_the_clock() -> None:
     commissioned = ev("expert_opinion_commissioned", "2026-03-05 15:00", None)
-    # 36 days awaited by 04-10: the period runs on to 05-07, nothing is overdue yet
+    # awaited on 04-10: no due time while the clock is stopped, and the same a day later (a due
+    # time moving with "now" would change the finding every day without an event)
     found = _a08(commissioned, now="2026-04-10 12:00")
-    assert found.state.value == "pending"
-    assert found.due_at == t("2026-05-08 00:00")
+    assert found.state.value == "pending" and found.due_at is None
+    assert found.reason == "clock stopped since 2026-03-05 (excluded time)"
+    assert _a08(commissioned, now="2026-04-11 12:00") == found
     assert _a08(now="2026-04-10 12:00").state.value == "overdue"
+    # received on 04-10: 36 days not counted, the period runs to the end of 05-07
+    received = ev("expert_opinion_received", "2026-04-10 09:00", None)
+    assert _a08(commissioned, received, now="2026-04-11 12:00").due_at == t("2026-05-08 00:00")
     # the decision ends the span: 03-05 to 03-20 is 15 days
     decided = ev("decision_made", "2026-03-20 10:00", None)
     assert _a08(commissioned, decided, now="2026-04-10 12:00").state.value == "met"

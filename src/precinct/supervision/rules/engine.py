@@ -72,7 +72,10 @@ def _compile(rules: Sequence[Rule]) -> tuple[_Index, list[_Compiled]]:
 
 _INDEX: dict[int, tuple[Sequence[Rule], _Index, list[_Compiled]]] = {}
 _EVENT_ORDER = attrgetter("at", "seq")
-_FINDING_ORDER = attrgetter("due_at", "rule", "subject")
+
+
+def _FINDING_ORDER(f: Finding) -> tuple[dt.datetime, str, str]:
+    return (f.due_at or f.trigger_at, f.rule, f.subject)
 
 
 def evaluate(
@@ -138,7 +141,8 @@ def evaluate(
             if key not in versioned or f.trigger_at < versioned[key].trigger_at:
                 versioned[key] = f
     found.extend(versioned.values())
-    found.sort(key=_FINDING_ORDER)  # every finding has a due time (mandatory steps: the trigger)
+    # by due time (mandatory steps: the trigger; a stopped clock: the trigger)
+    found.sort(key=_FINDING_ORDER)
     return found
 
 
@@ -215,10 +219,11 @@ def _excluded_days(
     subject: str,
     now: dt.datetime,
     tz: dt.tzinfo,
-) -> int:
-    """Whole days that do not count towards the period (``rule.excluded``): from each start event
-    after the trigger to its end event, or to the follow-up, or to ``now`` while it still runs;
-    overlapping spans count once. Days are calendar dates in the bureau's zone, the start's day
+) -> tuple[int, dt.date | None]:
+    """Whole days that do not count towards the period (``rule.excluded``), and the day the clock
+    stopped if it is stopped still. A span runs from a start event after the trigger to its end
+    event, or to the follow-up; one with neither yet is still running (the clock is stopped).
+    Overlapping spans count once. Days are calendar dates in the bureau's zone, the start's day
     counting and the end's not (commissioned 03-05, received 03-12: 7 days). A span that starts
     after the period (as extended by the spans before it) has run out excuses nothing: the time
     was already over."""
@@ -226,7 +231,7 @@ def _excluded_days(
     start_match, end_match = rule.excluded
     done = _first_after(rule.follow_up, by_type, trigger, subject)
     bound = done.at if done is not None else now
-    spans: list[tuple[dt.date, dt.date]] = []
+    spans: list[tuple[dt.date, dt.date, bool]] = []  # (first day, end day, still running)
     for t in start_match.types:
         for e in by_type.get(t, ()):
             if e.at < trigger.at or e.at >= bound or not start_match(e):
@@ -234,18 +239,24 @@ def _excluded_days(
             if e.subject is not None and subject != CASE and e.subject != subject:
                 continue
             end = _first_after(end_match, by_type, e, subject)
-            stop = end.at if end is not None and end.at < bound else bound
-            spans.append((e.at.astimezone(tz).date(), stop.astimezone(tz).date()))
+            ended = end is not None and end.at <= bound
+            stop = end.at if ended and end is not None else bound
+            running = not ended and done is None
+            spans.append((e.at.astimezone(tz).date(), stop.astimezone(tz).date(), running))
     day0 = trigger.at.astimezone(tz).date()  # the trigger's day does not count
     total, reach = 0, dt.date.min
-    for first, last in sorted(spans):
+    stopped: dt.date | None = None
+    for first, last, running in sorted(spans):
         if (first - day0).days > limit.amount + total:
             break  # started after the (extended) period's last day
+        if running:
+            stopped = first if stopped is None else min(stopped, first)
+            continue
         first = max(first, reach)
         if last > first:
             total += (last - first).days
             reach = last
-    return total
+    return total, stopped
 
 
 def _due(rule: Rule, limit: Limit | None, trigger: Event, settings: Settings) -> dt.datetime:
@@ -326,7 +337,30 @@ def _periods(
                 limit = _limit(rule, case, trigger, by_type, subject)
             assert limit is not None
             if rule.excluded is not None:
-                skipped = _excluded_days(rule, limit, trigger, by_type, subject, now, settings.tz)
+                skipped, stopped_since = _excluded_days(
+                    rule, limit, trigger, by_type, subject, now, settings.tz
+                )
+                if stopped_since is not None:
+                    # The clock is stopped (an opinion is awaited): no due time until it runs
+                    # again. A due time that moved with "now" would change every day without an
+                    # event (and the sweep's fingerprints rightly assume it does not).
+                    out.append(
+                        Finding(
+                            rule.id,
+                            subject,
+                            trigger.at,
+                            None,
+                            State.PENDING,
+                            None,
+                            rule.severity,
+                            rule.basis,
+                            rule.kind,
+                            rule.title,
+                            f"clock stopped since {stopped_since:%Y-%m-%d} (excluded time)",
+                            rule.version,
+                        )
+                    )
+                    continue
                 if skipped:
                     limit = Limit(limit.amount + skipped, limit.unit)
                     excluded_note = f"{skipped} day(s) not counted (excluded time)"
