@@ -18,6 +18,8 @@ SHOTS = [
     ("political", "/merit/", "merit.png"),
     ("political", "/merit/promotion/?band=50%2B", "promotion.png"),
     ("political", "/merit/recruits/", "recruits.png"),
+    ("command", "/command/", "board.png"),
+    ("command", "/command/figures/?from=2025-11-27", "figures.png"),
 ]
 
 
@@ -49,6 +51,13 @@ def main() -> None:
             page.goto(path)
             if name == "promotion.png":
                 page.locator("main table.promotion > tbody > tr summary").first.click()
+            if name == "board.png":  # the road network drawn and the live stream connected
+                page.wait_for_selector("#map[data-roads]")
+                page.wait_for_selector("#live-state[data-live=live]")
+                page.wait_for_timeout(500)
+            if name == "figures.png":
+                page.wait_for_selector("[data-chart=series][data-drawn]")
+                page.wait_for_timeout(500)
             if name in ("supervision.png", "merit.png", "promotion.png"):
                 page.wait_for_selector("[data-chart=trend] canvas, [data-chart=bars] canvas")
                 page.wait_for_timeout(500)

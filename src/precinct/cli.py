@@ -6,16 +6,18 @@ import sys
 COMMANDS = {
     "db": "database schema: upgrade, status",
     "serve": "serve the web app and API (uvicorn): --host --port --workers",
-    "demo": "demo city: load [--seed N] [--if-empty]",
+    "demo": "demo city: load [--seed N] [--if-empty], replay [--speed X] [--minutes N]",
     "org": "organisation: refresh (current units from postings now in force)",
     "supervision": "law-enforcement supervision: check FILE.json [--at ISO] [--json]",
+    "merit": "三一 monthly mechanism: close-month, fund, pay, ledger verify, pack",
+    "network": "road network: load FILE.osm.pbf, synthetic, info",
     "token": "API tokens: create USERNAME, revoke ID",
     "audit": "audit log: verify",
 }
 
 USAGE = (
     "usage: precinct COMMAND [ARGS]...\n\nCommands:\n"
-    + "\n".join(f"  {name:<8} {text}" for name, text in COMMANDS.items())
+    + "\n".join(f"  {name:<12} {text}" for name, text in COMMANDS.items())
     + (
         "\n\n`precinct COMMAND --help` tells more. Django's own commands (migrate, shell, …) work too.\n"
         "Configuration: PRECINCT_DATABASE_URL, PRECINCT_SECRET_KEY, PRECINCT_TZ, PRECINCT_ENV, "

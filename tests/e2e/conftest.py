@@ -61,8 +61,10 @@ def _scratch_database(tmp: Path) -> tuple[str, Any]:
 
 
 class AppServer:
-    def __init__(self, url: str, process: subprocess.Popen[bytes]) -> None:
-        self.url, self.process = url, process
+    def __init__(
+        self, url: str, process: subprocess.Popen[bytes], env: dict[str, str] | None = None
+    ) -> None:
+        self.url, self.process, self.env = url, process, env or {}
 
     def rss_kib(self) -> int:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
@@ -80,7 +82,19 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     cli = [sys.executable, "-m", "precinct.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run(
-        [*cli, "demo", "load", "--seed", "7", "--criminal", "40", "--administrative", "120"],
+        [
+            *cli,
+            "demo",
+            "load",
+            "--seed",
+            "7",
+            "--criminal",
+            "40",
+            "--administrative",
+            "120",
+            "--incident-days",
+            "14",
+        ],
         env=env,
         check=True,
         capture_output=True,
@@ -109,7 +123,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
                 raise RuntimeError((tmp / "server.log").read_text()) from None
             time.sleep(0.2)
     try:
-        yield AppServer(url, process)
+        yield AppServer(url, process, env)
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -151,3 +165,27 @@ def page(browser: Any, app_server: AppServer) -> Iterator[Any]:
     yield pg
     context.close()
     assert external == [], f"requests left the machine: {external}"
+
+
+def start_server(env: dict[str, str], log_path: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """Another `precinct serve` on the same database (for tests of several processes and of
+    crashes); the caller stops it."""
+    port = _free_port()
+    log = open(log_path, "ab")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "precinct.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=2)
+            return url, process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(log_path.read_text()) from None
+            time.sleep(0.1)

@@ -143,3 +143,69 @@ def test_the_promotion_ranking_shows_the_over_50s_with_every_position_explained(
     first.locator("summary").click()
     lines = first.locator("details table td:nth-child(3)").all_inner_texts()
     assert sum(int(x) for x in lines) == int(first.locator("> td:nth-child(6)").inner_text())
+
+
+def test_two_dispatchers_see_each_others_work_live_and_cannot_send_one_car_twice(
+    page, browser, app_server
+) -> None:
+    """Both boards are open; an incident taken by intake appears on both without a reload; one
+    dispatcher sends the first recommended car and the other board shows it busy; the second
+    dispatcher, sending the same car, is told who has it."""
+    other_ctx = browser.new_context(base_url=app_server.url)
+    try:
+        _two_dispatchers(page, other_ctx, app_server)
+    finally:
+        other_ctx.close()
+
+
+def _two_dispatchers(page, other_ctx, app_server) -> None:
+    import json
+    import uuid
+
+    other = other_ctx.new_page()
+    other.set_default_timeout(15000)
+    for p in (page, other):
+        _sign_in(p, "command")
+        p.wait_for_url(re.compile(r"/$"))
+        p.goto("/command/")
+        p.wait_for_selector("#live-state[data-live=live]")
+    page.wait_for_selector("#map[data-roads]")  # the road network is drawn (no tile server)
+    assert int(page.get_attribute("#map", "data-roads")) >= 4  # a layer per road class
+    before = page.locator("#incidents li").count()
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    body = {
+        "category": "criminal",
+        "priority": 1,
+        "lat": 47.35,
+        "lon": 130.29,
+        "address": "向阳区光明街3号",
+        "summary": "入室盗窃，嫌疑人在逃",
+    }
+    made = page.request.post(
+        f"{app_server.url}/api/v1/incidents",
+        data=json.dumps(body),
+        headers={
+            "Content-Type": "application/json",
+            "Idempotency-Key": str(uuid.uuid4()),
+            "X-CSRFToken": csrf,
+        },
+    )
+    assert made.status == 201, made.text()
+    number = made.json()["number"]
+    for p in (page, other):  # pushed to both screens: nobody reloads
+        p.wait_for_selector(f"#incidents li:has-text('{number}')", timeout=5000)
+    assert page.locator("#incidents li").count() == before + 1
+    for p in (page, other):
+        p.click(f"#incidents li:has-text('{number}')")
+        p.wait_for_selector("#recommendations li button")
+    first = page.locator("#recommendations li").first
+    unit_id = first.get_attribute("data-unit")
+    assert other.locator("#recommendations li").first.get_attribute("data-unit") == unit_id
+    first.locator("button").click()
+    page.wait_for_selector("#dispatch-message.ok")
+    other.wait_for_selector(f"#units tr[data-id='{unit_id}'][data-status=dispatched]", timeout=5000)
+    # the second dispatcher's list is as it was when opened: pressing the same car is refused
+    other.locator(f"#recommendations li[data-unit='{unit_id}'] button").click()
+    other.wait_for_selector("#dispatch-message.error")
+    message = other.inner_text("#dispatch-message")
+    assert "command" in message and number in message

@@ -7,7 +7,8 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, SessionAuth
 
-from precinct.core.errors import NotFound, PermissionDenied, ValidationFailed
+from precinct.command.api import router as command_router
+from precinct.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from precinct.identity.api import router as identity_router
 from precinct.merit.api import router as merit_router
 from precinct.org.api import router as org_router
@@ -37,6 +38,7 @@ api.add_router("/", identity_router)
 api.add_router("/", org_router)
 api.add_router("/", supervision_router)
 api.add_router("/", merit_router)
+api.add_router("/", command_router)
 
 
 @api.exception_handler(NotFound)
@@ -53,3 +55,8 @@ def _denied(request: HttpRequest, exc: PermissionDenied) -> Any:
 def _invalid(request: HttpRequest, exc: ValidationFailed) -> Any:
     errors = [{"field": e.field, "row": e.row, "message": e.text} for e in exc.errors]
     return api.create_response(request, {"detail": "invalid input", "errors": errors}, status=422)
+
+
+@api.exception_handler(Conflict)
+def _conflict(request: HttpRequest, exc: Conflict) -> Any:
+    return api.create_response(request, {"detail": exc.message, "conflict": exc.detail}, status=409)

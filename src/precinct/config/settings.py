@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.leaflet as _leaflet
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -112,6 +113,8 @@ INSTALLED_APPS = [
     "precinct.cases",
     "precinct.supervision",
     "precinct.merit",
+    "precinct.geo",
+    "precinct.command",
     "precinct.demo",
     "precinct.web",
 ]
@@ -242,6 +245,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Leaflet's browser build from its PyPI package (xstatic-leaflet), never a CDN
+STATICFILES_DIRS = [("vendor/leaflet", _leaflet.BASE_DIR)]
 WHITENOISE_USE_FINDERS = True  # serve straight from installed packages; no collectstatic step
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"

@@ -50,3 +50,13 @@ class ValidationFailed(DomainError):
 
     def __post_init__(self) -> None:
         super().__init__("; ".join(str(e) for e in self.errors))
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (the car is taken, the key was used for another
+    body); ``detail`` says with what, for the caller to show."""
+
+    def __init__(self, message: str, detail: Mapping[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = dict(detail or {})

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from precinct.cases import services as cases
+from precinct.command import services as command
 from precinct.core.errors import ValidationFailed
 from precinct.core.ids import uuid7_at
 from precinct.core.scoping import Role, Scope
+from precinct.geo import rules as geo_rules
+from precinct.geo import services as geo
 from precinct.identity import services as identity
 from precinct.merit import services as merit
 from precinct.merit.rules import Month
@@ -18,7 +21,7 @@ from precinct.org import services as org
 from precinct.org.rules import PostType, UnitKind
 from precinct.supervision import services as supervision
 
-from . import casegen, rules
+from . import casegen, incidentgen, rules
 
 DEMO_PASSWORD = "Hegang-Demo-2026!"  # noqa: S105 - documented demo credential; no demo in production
 LOGINS: list[tuple[str, Role, str]] = [
@@ -70,6 +73,7 @@ def load(
     administrative_cases: int = 15000,
     now: dt.datetime | None = None,
     merit_months: int = 24,
+    incident_days: int = 365,
 ) -> DemoResult:
     """Create the demo bureau. The caller owns the transaction."""
     report = progress or (lambda stage, done, total: None)
@@ -277,6 +281,17 @@ def load(
         months=merit_months,
         report=report,
     )
+    n_zones, n_cars = _load_command(
+        rng=random.Random(seed + 3),
+        bureau_id=bureau.pk,
+        plan=plan,
+        brigade=brigade,
+        officers=officers,
+        assignments=assignments,
+        now=now or dt.datetime.combine(today, dt.time(8), tzinfo=casegen.TZ),
+        report=report,
+        incident_days=incident_days,
+    )
     identity.record(
         "demo_loaded",
         object_type="org.bureau",
@@ -290,11 +305,87 @@ def load(
             "cases": n_cases,
             "findings": n_findings,
             "achievements": n_achievements,
+            "patrol_zones": n_zones,
+            "patrol_cars": n_cars,
         },
     )
     return DemoResult(
         bureau.pk, len(all_units) + 1, len(officers), len(assignments), logins, n_cases, n_findings
     )
+
+
+def _load_command(
+    *,
+    rng: random.Random,
+    bureau_id: uuid.UUID,
+    plan: list[Any],
+    brigade: Any,
+    officers: list[dict[str, Any]],
+    assignments: list[dict[str, Any]],
+    now: dt.datetime,
+    report: Progress,
+    incident_days: int,
+) -> tuple[int, int]:
+    """The road network (a synthetic Hegang-like city of about 50,000 nodes), one patrol zone per
+    station tiling the city, and the 48 patrol cars of the brigade, two officers each, on
+    24-hour patrol from their zones' posts."""
+    report("road network", 0, 1)
+    graph = geo_rules.synthetic_city(seed=rng.randrange(1 << 30))
+    geo.install(bureau_id=bureau_id, graph=graph, name="鹤岗市区路网（合成）", source="synthetic")
+    report("road network", 1, 1)
+    stations = [p[0] for p in plan if p[1] == UnitKind.STATION]
+    west, south, east, north = graph.bounds()
+    cols = 5
+    rows = -(-len(stations) // cols)
+    zones = []
+    for i, station in enumerate(stations):
+        r, c = divmod(i, cols)
+        x0, x1 = west + (east - west) * c / cols, west + (east - west) * (c + 1) / cols
+        y0, y1 = south + (north - south) * r / rows, south + (north - south) * (r + 1) / rows
+        post = geo_rules.snap(graph, (x0 + x1) / 2, (y0 + y1) / 2).node
+        zones.append(
+            command.ZoneSpec(
+                name=f"{station.name}网格",
+                station_id=station.pk,
+                polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]],
+                post=(float(graph.lon[post]), float(graph.lat[post])),
+            )
+        )
+    crew = [o["id"] for o, a in _current(officers, assignments) if a["unit_id"] == brigade.pk]
+    rng.shuffle(crew)
+    cars = [
+        command.CarSpec(
+            call_sign=f"巡{n:02d}",
+            zone=(n - 1) % len(zones),
+            crew=tuple(crew[2 * (n - 1) : 2 * n]),
+        )
+        for n in range(1, 49)
+    ]
+    made = command.install_fleet(
+        bureau_id=bureau_id, unit_id=brigade.pk, zones=zones, cars=cars, now=now
+    )
+    report("patrol cars", len(cars), len(cars))
+    if incident_days > 0:
+        today = now.astimezone(casegen.TZ).date()
+        history = incidentgen.generate(
+            graph,
+            posts=[z.post for z in zones],
+            car_posts=[c.zone for c in cars],
+            start=today - dt.timedelta(days=incident_days),
+            days=incident_days,
+            seed=rng.randrange(1 << 30),
+        )
+        command.bulk_load_history(
+            bureau_id=bureau_id,
+            incidents=history.incidents,
+            dispatches=history.dispatches,
+            off_duty=history.off_duty,
+            zone_names=[z.name for z in zones],
+            call_signs=[c.call_sign for c in cars],
+            seed=rng.randrange(1 << 30),
+        )
+        report("incidents", len(history.incidents), len(history.incidents))
+    return made
 
 
 # What each post type does in a month: (kind, low, high, chance the officer has any).

@@ -30,6 +30,9 @@ MERIT_ENTERERS = frozenset({R.POLITICAL_DEPT, R.UNIT_CHIEF})
 MERIT_APPROVERS = frozenset({R.POLITICAL_DEPT})
 LEDGER_CHECKERS = frozenset({R.POLITICAL_DEPT, R.LEADERSHIP})
 PACK_READERS = frozenset({R.LEADERSHIP, R.POLITICAL_DEPT, R.UNIT_CHIEF})
+COMMAND = frozenset({R.COMMAND_CENTRE})
+BOARD_READERS = frozenset({R.COMMAND_CENTRE, R.LEADERSHIP, R.UNIT_CHIEF})
+UNIT_TERMINALS = frozenset({R.COMMAND_CENTRE, R.OFFICER})
 PUBLIC = frozenset({"web:login", "set_language", "web:health"})
 
 
@@ -85,6 +88,12 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "merit:achievement_decide": _rule(write=MERIT_APPROVERS),
     "merit:warning_queue": _rule(MERIT_APPROVERS),
     "merit:warning_decide": _rule(write=MERIT_APPROVERS),
+    "command:board": _rule(BOARD_READERS),
+    "command:board_json": _rule(BOARD_READERS),
+    "command:network": _rule(BOARD_READERS),
+    "command:stream": _rule(BOARD_READERS),
+    "command:figures": _rule(BOARD_READERS),
+    "command:figures_export": _rule(BOARD_READERS),
     "identity:audit_log": _rule(AUDIT_READERS),
     "identity:audit_verify": _rule(write=AUDIT_READERS),
     # JSON API (django-ninja, namespace "api")
@@ -108,6 +117,13 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "api:merit_month": _rule(PEOPLE_READERS),
     "api:merit_achievements": _rule(PEOPLE_READERS, MERIT_ENTERERS),
     "api:merit_ledger_verify": _rule(LEDGER_CHECKERS),
+    "api:incidents": _rule(BOARD_READERS, COMMAND),
+    "api:incident_recommendations": _rule(COMMAND),
+    "api:incident_dispatch": _rule(write=COMMAND),
+    "api:incident_close": _rule(write=COMMAND),
+    "api:patrol_units": _rule(BOARD_READERS | {R.OFFICER}),
+    "api:patrol_unit_status": _rule(write=UNIT_TERMINALS),
+    "api:patrol_unit_position": _rule(write=UNIT_TERMINALS),
     "api:audit_list": _rule(AUDIT_READERS),
     "api:audit_verify": _rule(AUDIT_READERS),
 }

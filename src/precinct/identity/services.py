@@ -88,9 +88,19 @@ def scope_for(user: User) -> Scope:
     )
 
 
+def scope_for_username(username: str) -> Scope:
+    """The scope of an active account, for work done on its behalf outside a request (the demo
+    replay acts as the command centre's dispatcher)."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound("user")
+    return scope_for(user)
+
+
 # --- audit --------------------------------------------------------------------------------
-# Secrets and citizens' identity numbers appear in the log only as fingerprints.
-REDACTED_FIELDS = {"password", "digest", "id_number"}
+# Secrets, citizens' identity numbers and callers' telephone numbers appear in the log only as
+# fingerprints.
+REDACTED_FIELDS = {"password", "digest", "id_number", "caller_phone"}
 # Bulky derived content the audit log refers to instead of copying (its digest is recorded).
 SUMMARISED_FIELDS = {("merit.monthclose", "data")}
 

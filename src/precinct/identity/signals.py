@@ -19,6 +19,7 @@ NOT_AUDITED = {
     "identity.audithead",
     "supervision.finding",
     "supervision.findingdigest",
+    "command.incidentcounter",  # bookkeeping of numbers; the incident itself is audited
 }
 QUIET_UPDATES = {frozenset({"last_login"}), frozenset({"last_used_at"})}
 

@@ -16,6 +16,8 @@ NAV: list[tuple[str, Any]] = [
     ("org:roster_import", _("Roster import")),
     ("supervision:dashboard", _("Supervision")),
     ("supervision:case_list", _("Cases")),
+    ("command:board", _("Command")),
+    ("command:figures", _("Street figures")),
     ("merit:month", _("Merit")),
     ("merit:achievement_list", _("Achievements")),
     ("merit:award_list", _("Awards")),

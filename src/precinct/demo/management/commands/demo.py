@@ -44,6 +44,9 @@ class Command(TyperCommand):
         merit_months: Annotated[
             int, typer.Option(help="Months of achievements, stars and bonuses.", min=0, max=120)
         ] = 24,
+        incident_days: Annotated[
+            int, typer.Option(help="Days of past 110 incidents (about 180 a day).", min=0, max=3660)
+        ] = 365,
     ) -> None:
         """Create the demo bureau, its units, officers and one login per role."""
         console = Console(stderr=True)
@@ -84,6 +87,7 @@ class Command(TyperCommand):
                     criminal_cases=criminal,
                     administrative_cases=administrative,
                     merit_months=merit_months,
+                    incident_days=incident_days,
                     now=clock.now(),
                 )
         elapsed = time.perf_counter() - started
@@ -94,3 +98,52 @@ class Command(TyperCommand):
         self.stdout.write(f"Demo logins (password: {services.DEMO_PASSWORD}):")
         for username, role in result.logins:
             self.stdout.write(f"  {username:<10} {role}")
+
+    @command()
+    def replay(
+        self,
+        speed: Annotated[
+            float,
+            typer.Option(help="How much faster than real time the city lives.", min=0.1, max=1000),
+        ] = 1.0,
+        minutes: Annotated[
+            float, typer.Option(help="Stop after this many minutes (0: run until Ctrl-C).", min=0)
+        ] = 0,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 2021,
+        dispatcher: Annotated[
+            str, typer.Option(help="The account the replay acts as (a command-centre login).")
+        ] = "command",
+    ) -> None:
+        """Feed incidents in real time: intake, dispatch, cars driving and arriving, closing."""
+        from rich.live import Live
+
+        from precinct.identity import services as identity_services
+
+        from ...replay import ReplayStats, replay
+
+        console = Console(stderr=True)
+        scope = identity_services.scope_for_username(dispatcher)
+        with Live(console=console, refresh_per_second=4, transient=True) as live:
+
+            def show(s: ReplayStats) -> None:
+                live.update(
+                    f"replay ×{speed:g}: {s.calls} calls, {s.dispatched} dispatched, "
+                    f"{s.on_scene} on scene, {s.closed} closed, {s.waiting} waited for a car"
+                )
+
+            try:
+                with identity.acting_as(identity.Actor(username=dispatcher, role="system")):
+                    stats = replay(
+                        scope=scope,
+                        speed=speed,
+                        seconds=minutes * 60 if minutes else None,
+                        seed=seed,
+                        on_step=show,
+                    )
+            except KeyboardInterrupt:
+                console.print("replay stopped.")
+                return
+        console.print(
+            f"replay done: {stats.calls} calls, {stats.dispatched} dispatched, {stats.closed} closed"
+            + (f"; {len(stats.errors)} steps skipped" if stats.errors else "")
+        )

@@ -34,4 +34,6 @@ class Command(TyperCommand):
             log_level="info",
             proxy_headers=False,
             server_header=False,
+            # live-board streams never end by themselves: a stop must not wait for them
+            timeout_graceful_shutdown=5,
         )

@@ -83,11 +83,35 @@
     el.dataset.drawn = "1";
   }
 
+  /* Several series over categories: {labels, series: [{name, values, type?}], percent?, goal?}. */
+  function series(el) {
+    var d = data(el.dataset.source);
+    if (!d) return;
+    var palette = ["#1f4e8c", "#c8102e", "#d99a00", "#1b7f3b"];
+    var s = d.series.map(function (x, i) {
+      var out = { name: x.name, type: x.type || "line", data: x.values, itemStyle: { color: palette[i % palette.length] } };
+      if (i === 0 && d.goal !== undefined) {
+        out.markLine = { symbol: "none", data: [{ yAxis: d.goal }], lineStyle: { color: "#1b7f3b", type: "dashed" } };
+      }
+      return out;
+    });
+    echarts.init(el).setOption({
+      grid: { left: 48, right: 16, top: 36, bottom: 60 },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      xAxis: { type: "category", data: d.labels, axisLabel: { rotate: d.labels.length > 12 ? 45 : 0 } },
+      yAxis: { type: "value", max: d.percent ? 100 : null, axisLabel: { formatter: d.percent ? "{value}%" : "{value}" } },
+      series: s
+    });
+    el.dataset.drawn = "1";
+  }
+
   function draw() {
     if (typeof echarts === "undefined") return;
     document.querySelectorAll("[data-chart=trend]").forEach(trend);
     document.querySelectorAll("[data-chart=bars]").forEach(bars);
     document.querySelectorAll("[data-chart=timeline]").forEach(timeline);
+    document.querySelectorAll("[data-chart=series]").forEach(series);
   }
   document.addEventListener("DOMContentLoaded", draw);
 })();

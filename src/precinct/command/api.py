@@ -1,0 +1,268 @@
+"""JSON API of command and patrol: intake, the newest incidents, recommendations, dispatch, unit
+status and position. Each write is one transaction, committed before the answer is sent."""
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Field, Header, Query, Router, Schema, Status
+
+from precinct.core import clock
+from precinct.identity.services import caller
+
+from . import rules, services
+from .models import Incident
+
+router = Router(tags=["command"])
+
+
+class IncidentIn(Schema):
+    category: Literal["criminal", "public_order", "traffic", "dispute", "help", "non_police"]
+    priority: int = Field(..., ge=1, le=3)
+    lat: float = Field(..., ge=-90, le=90)
+    lon: float = Field(..., ge=-180, le=180)
+    address: str = Field(..., min_length=1, max_length=rules.MAX_ADDRESS)
+    summary: str = Field(..., min_length=1, max_length=rules.MAX_SUMMARY)
+    caller_phone: str | None = Field(None, max_length=24)
+    source: Literal["call_110", "walk_in", "patrol", "transfer_12345"] = "call_110"
+
+
+class IncidentOut(Schema):
+    id: uuid.UUID
+    number: str
+    category: str
+    priority: int
+    lat: float
+    lon: float
+    address: str
+    summary: str
+    caller_phone: str | None
+    source: str
+    status: str
+    station_id: uuid.UUID | None
+    received_at: dt.datetime
+    dispatched_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    on_scene_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    disposition: str
+
+
+class IncidentQuery(Schema):
+    limit: int = Field(50, ge=1, le=500)
+    open: bool = False
+
+
+class RecommendationOut(Schema):
+    rank: int
+    unit_id: uuid.UUID
+    call_sign: str
+    eta_seconds: float
+    distance_m: int
+    why: list[str]
+
+
+class DispatchIn(Schema):
+    unit_id: uuid.UUID
+    reason: str = Field("", max_length=500)
+
+
+class DispatchOut(Schema):
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    unit_id: uuid.UUID
+    call_sign: str
+    at: dt.datetime
+    dispatcher: str
+    rank: int | None
+    eta_seconds: float | None
+
+
+class CloseIn(Schema):
+    disposition: Literal["street", "station", "criminal_investigation", "non_police"]
+
+
+class UnitOut(Schema):
+    id: uuid.UUID
+    call_sign: str
+    status: str
+    lon: float | None
+    lat: float | None
+    position_at: dt.datetime | None
+    incident_id: uuid.UUID | None
+    zone: str
+
+
+class StatusIn(Schema):
+    status: Literal["available", "dispatched", "en_route", "on_scene", "returning", "off_duty"]
+
+
+class PositionIn(Schema):
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    at: dt.datetime | None = None
+
+
+class ProblemOut(Schema):
+    detail: str
+    conflict: dict[str, Any] = {}
+
+
+def incident_out(incident: Incident, *, full_phone: bool) -> dict[str, Any]:
+    phone = incident.caller_phone
+    return {
+        "id": incident.pk,
+        "number": incident.number,
+        "category": incident.category,
+        "priority": incident.priority,
+        "lat": incident.lat,
+        "lon": incident.lon,
+        "address": incident.address,
+        "summary": incident.summary,
+        "caller_phone": (phone if full_phone else rules.mask_phone(phone)) if phone else None,
+        "source": incident.source,
+        "status": incident.status,
+        "station_id": incident.station_id,
+        "received_at": incident.received_at,
+        "dispatched_at": incident.dispatched_at,
+        "acknowledged_at": incident.acknowledged_at,
+        "on_scene_at": incident.on_scene_at,
+        "closed_at": incident.closed_at,
+        "disposition": incident.disposition,
+    }
+
+
+@router.post(
+    "/incidents",
+    response={201: IncidentOut, 200: IncidentOut, 409: ProblemOut},
+    url_name="incidents",
+)
+def intake(
+    request: HttpRequest,
+    payload: IncidentIn,
+    idempotency_key: str = Header(..., alias="Idempotency-Key", max_length=200),
+) -> Any:
+    """Record an incident. A retry with the same Idempotency-Key and body returns the incident
+    already recorded (200); the same key with a different body is refused (409). The answer is
+    sent only after the incident is committed."""
+    scope = caller(request)
+    body = payload.model_dump(exclude_none=True)
+    now = clock.now()
+    with transaction.atomic():
+        incident, created = services.intake(
+            scope, body=body, key=idempotency_key, now=now, today=clock.today(settings.TIME_ZONE)
+        )
+    out = incident_out(incident, full_phone=services.shows_full_phone(scope))
+    return Status(201 if created else 200, out)
+
+
+@router.get("/incidents", response=list[IncidentOut], url_name="incidents")
+def list_incidents(request: HttpRequest, query: Query[IncidentQuery]) -> Any:
+    """The newest incidents, newest first."""
+    scope = caller(request)
+    full = services.shows_full_phone(scope)
+    return [
+        incident_out(i, full_phone=full)
+        for i in services.list_incidents(scope, limit=query.limit, open_only=query.open)
+    ]
+
+
+@router.get(
+    "/incidents/{incident_id}/recommendations",
+    response=list[RecommendationOut],
+    url_name="incident_recommendations",
+)
+def recommendations(request: HttpRequest, incident_id: uuid.UUID) -> Any:
+    """Available units by exact road-network travel time, with ETA, distance and why."""
+    scope = caller(request)
+    ranked = services.recommendations(scope, incident_id, now=clock.now())
+    return [r.as_dict() for r in ranked]
+
+
+@router.post(
+    "/incidents/{incident_id}/dispatch",
+    response={201: DispatchOut, 409: ProblemOut},
+    url_name="incident_dispatch",
+)
+def dispatch(request: HttpRequest, incident_id: uuid.UUID, payload: DispatchIn) -> Any:
+    """Send a unit. A unit already sent elsewhere gives 409 with who has it."""
+    scope = caller(request)
+    with transaction.atomic():
+        sent = services.dispatch(
+            scope,
+            incident_id,
+            unit_id=payload.unit_id,
+            reason=payload.reason,
+            now=clock.now(),
+            dispatcher=request.user.get_username(),
+        )
+    return Status(
+        201,
+        {
+            "id": sent.pk,
+            "incident_id": sent.incident_id,
+            "unit_id": sent.patrol_unit_id,
+            "call_sign": sent.patrol_unit.call_sign,
+            "at": sent.at,
+            "dispatcher": sent.dispatcher,
+            "rank": sent.rank,
+            "eta_seconds": sent.eta_seconds,
+        },
+    )
+
+
+@router.post(
+    "/incidents/{incident_id}/close",
+    response={200: IncidentOut, 409: ProblemOut},
+    url_name="incident_close",
+)
+def close(request: HttpRequest, incident_id: uuid.UUID, payload: CloseIn) -> Any:
+    scope = caller(request)
+    with transaction.atomic():
+        incident = services.close_incident(
+            scope, incident_id, disposition=payload.disposition, now=clock.now()
+        )
+    return incident_out(incident, full_phone=services.shows_full_phone(scope))
+
+
+@router.get("/patrol-units", response=list[UnitOut], url_name="patrol_units")
+def patrol_units(request: HttpRequest) -> Any:
+    return [u.__dict__ for u in services.unit_views(caller(request))]
+
+
+@router.post(
+    "/patrol-units/{unit_id}/status",
+    response={200: UnitOut, 409: ProblemOut},
+    url_name="patrol_unit_status",
+)
+def unit_status(request: HttpRequest, unit_id: uuid.UUID, payload: StatusIn) -> Any:
+    scope = caller(request)
+    with transaction.atomic():
+        unit = services.set_unit_status(scope, unit_id, status=payload.status, now=clock.now())
+    return {
+        "id": unit.pk,
+        "call_sign": unit.call_sign,
+        "status": unit.status,
+        "lon": unit.lon,
+        "lat": unit.lat,
+        "position_at": unit.position_at,
+        "incident_id": unit.incident_id,
+        "zone": unit.zone.name if unit.zone_id and unit.zone else "",
+    }
+
+
+@router.post(
+    "/patrol-units/{unit_id}/position", response={204: None}, url_name="patrol_unit_position"
+)
+def unit_position(request: HttpRequest, unit_id: uuid.UUID, payload: PositionIn) -> Any:
+    """A position ping from the car's terminal."""
+    scope = caller(request)
+    at = payload.at or clock.now()
+    with transaction.atomic():
+        services.record_position(
+            scope, unit_id, lon=payload.lon, lat=payload.lat, at=at, now=clock.now()
+        )
+    return Status(204, None)

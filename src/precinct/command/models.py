@@ -1,0 +1,195 @@
+"""Incidents (警情), patrol units, dispatches and the unit status history."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from precinct.common.models import BureauOwned
+
+from . import rules
+
+SOURCE_LABELS = {
+    "call_110": _("110 call"),
+    "walk_in": _("Walk-in"),
+    "patrol": _("Found on patrol"),
+    "transfer_12345": _("Transferred from 12345"),
+}
+CATEGORY_LABELS = {
+    "criminal": _("Criminal"),
+    "public_order": _("Public order"),
+    "traffic": _("Traffic"),
+    "dispute": _("Dispute"),
+    "help": _("Help"),
+    "non_police": _("Non-police"),
+}
+INCIDENT_STATE_LABELS = {
+    "received": _("Received"),
+    "dispatched": _("Dispatched"),
+    "acknowledged": _("Acknowledged"),
+    "on_scene": _("On scene"),
+    "closed": _("Closed"),
+}
+DISPOSITION_LABELS = {
+    "street": _("Handled on the street by patrol"),
+    "station": _("Handed to a station"),
+    "criminal_investigation": _("Handed to criminal investigation"),
+    "non_police": _("Transferred as non-police"),
+}
+UNIT_STATE_LABELS = {
+    "available": _("Available"),
+    "dispatched": _("Dispatched"),
+    "en_route": _("En route"),
+    "on_scene": _("On scene"),
+    "returning": _("Returning"),
+    "off_duty": _("Off duty"),
+}
+
+
+class PatrolZone(BureauOwned):
+    """A patrol grid cell (網格) with its standby post, answered for by a station."""
+
+    name = models.CharField(_("name"), max_length=100)
+    station = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("station")
+    )
+    post_lon = models.FloatField()
+    post_lat = models.FloatField()
+    polygon = models.JSONField(default=list)  # [[lon, lat], ...], closed ring
+
+    class Meta:
+        verbose_name = _("patrol zone")
+        verbose_name_plural = _("patrol zones")
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "name"], name="command_zone_name_unique")
+        ]
+
+
+class PatrolUnit(BureauOwned):
+    """A patrol car and its crew; its status and last known position."""
+
+    call_sign = models.CharField(_("call sign"), max_length=32)
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    zone = models.ForeignKey(
+        PatrolZone, on_delete=models.SET_NULL, null=True, blank=True, related_name="units"
+    )
+    crew = models.ManyToManyField("org.Officer", blank=True, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=list(UNIT_STATE_LABELS.items()), default="off_duty"
+    )
+    status_at = models.DateTimeField(null=True, blank=True)
+    incident = models.ForeignKey(
+        "Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    position_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("patrol unit")
+        verbose_name_plural = _("patrol units")
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "call_sign"], name="command_call_sign_unique")
+        ]
+
+
+class Incident(BureauOwned):
+    number = models.CharField(_("number"), max_length=32)
+    source = models.CharField(_("source"), max_length=16, choices=list(SOURCE_LABELS.items()))
+    category = models.CharField(_("category"), max_length=16, choices=list(CATEGORY_LABELS.items()))
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    lon = models.FloatField()
+    lat = models.FloatField()
+    address = models.CharField(_("address"), max_length=rules.MAX_ADDRESS)
+    summary = models.TextField(_("summary"))
+    caller_phone = models.CharField(_("caller phone"), max_length=24, blank=True)
+    zone = models.ForeignKey(
+        PatrolZone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    station = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("station"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=list(INCIDENT_STATE_LABELS.items()), default="received"
+    )
+    received_at = models.DateTimeField(_("received"))
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    on_scene_at = models.DateTimeField(_("on scene"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    disposition = models.CharField(
+        _("disposition"), max_length=24, blank=True, choices=list(DISPOSITION_LABELS.items())
+    )
+    received_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [
+            models.Index(fields=["bureau", "received_at"], name="command_incident_received"),
+            models.Index(fields=["bureau", "status"], name="command_incident_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "number"], name="command_incident_number")
+        ]
+
+
+class IncidentCounter(BureauOwned):
+    """The last incident number given on a day: locked while a number is taken, so concurrent
+    intakes never pick the same one."""
+
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "day"], name="command_counter_day_unique")
+        ]
+
+
+class IntakeKey(BureauOwned):
+    """An Idempotency-Key seen at intake, bound to the body it came with."""
+
+    key = models.CharField(max_length=200)
+    body_digest = models.CharField(max_length=64)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "key"], name="command_intake_key_unique")
+        ]
+
+
+class Dispatch(BureauOwned):
+    """A unit sent to an incident: by whom, at which rank of the recommendation, and why."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="dispatches")
+    patrol_unit = models.ForeignKey(PatrolUnit, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    dispatcher = models.CharField(max_length=150)
+    rank = models.PositiveSmallIntegerField(null=True, blank=True)  # None: not recommended
+    eta_seconds = models.FloatField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["incident", "at"], name="command_dispatch_incident")]
+
+
+class UnitStatusChange(BureauOwned):
+    """Append-only history of unit statuses (coverage per hour is read from it)."""
+
+    patrol_unit = models.ForeignKey(PatrolUnit, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16)
+    at = models.DateTimeField()
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["patrol_unit", "at"], name="command_status_unit_at")]

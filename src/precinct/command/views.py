@@ -1,0 +1,234 @@
+"""The live dispatch board: the page, its snapshot, the road map layer and the event stream."""
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import condition
+
+from precinct.common import live
+from precinct.core import clock
+from precinct.core.scoping import Scope
+from precinct.geo import services as geo
+from precinct.identity.services import caller
+
+from . import figures as figure_book
+from . import services
+from .models import CATEGORY_LABELS, INCIDENT_STATE_LABELS, UNIT_STATE_LABELS
+
+KEEPALIVE_S = 15.0
+COALESCE_S = 0.15  # a burst of writes (pings) becomes one snapshot
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "unit": {k: str(v) for k, v in UNIT_STATE_LABELS.items()},
+        "incident": {k: str(v) for k, v in INCIDENT_STATE_LABELS.items()},
+        "category": {k: str(v) for k, v in CATEGORY_LABELS.items()},
+    }
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    return render(
+        request,
+        "command/board.html",
+        {
+            "snapshot": services.board(scope, now=clock.now()),
+            "labels": _labels(),
+            "text": {
+                "eta": _("ETA"),
+                "min": _("min"),
+                "km": _("km"),
+                "dispatch": _("Dispatch"),
+                "sent": _("Sent"),
+                "live": _("live"),
+                "offline": _("reconnecting…"),
+                "none": _("No unit available"),
+            },
+            "can_dispatch": scope.role in services.COMMAND_ROLES,
+        },
+    )
+
+
+def board_json(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(services.board(caller(request), now=clock.now()))
+
+
+def _network_etag(request: HttpRequest) -> str | None:
+    scope = caller(request)
+    info = geo.active_info(scope.bureau_id) if scope.bureau_id else None
+    return info.digest if info else None
+
+
+@gzip_page
+@condition(etag_func=_network_etag)
+def network(request: HttpRequest) -> HttpResponse:
+    """The road network as GeoJSON for Leaflet (about 2 MB, compressed on the way)."""
+    scope = caller(request)
+    if scope.bureau_id is None:
+        return JsonResponse(
+            {"bounds": None, "roads": {"type": "FeatureCollection", "features": []}}
+        )
+    response = JsonResponse(geo.map_layer(bureau_id=scope.bureau_id))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _snapshot(scope: Scope) -> str:
+    return json.dumps(services.board(scope, now=clock.now()), ensure_ascii=False)
+
+
+async def _events(scope: Scope) -> AsyncIterator[str]:
+    live.ensure_watcher()
+    token = live.HUB.subscribe(services.TOPIC)
+    wake = token[1]
+    last = None
+    try:
+        yield "retry: 2000\n\n"
+        while True:
+            data = await sync_to_async(_snapshot)(scope)
+            if data != last:
+                yield f"event: board\ndata: {data}\n\n"
+                last = data
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=KEEPALIVE_S)
+                await asyncio.sleep(COALESCE_S)
+            except TimeoutError:
+                yield ": keepalive\n\n"
+            wake.clear()
+    finally:
+        live.HUB.unsubscribe(services.TOPIC, token)
+
+
+def stream(request: HttpRequest) -> StreamingHttpResponse:
+    """Server-sent events: a fresh board whenever an incident or a unit changes."""
+    response = StreamingHttpResponse(_events(caller(request)), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD; default the last 30 days. At most ten years."""
+    today = clock.today(settings.TIME_ZONE)
+    try:
+        last = dt.date.fromisoformat(request.GET.get("to", "")[:10])
+    except ValueError:
+        last = today
+    try:
+        first = dt.date.fromisoformat(request.GET.get("from", "")[:10])
+    except ValueError:
+        first = last - dt.timedelta(days=29)
+    if first > last:
+        first, last = last, first
+    first = max(first, last - dt.timedelta(days=3660))
+    return first, last
+
+
+def figures(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    first, last = _period(request)
+    f = services.figures(scope, first=first, last=last, tz=ZoneInfo(settings.TIME_ZONE))
+
+    def pct(x: float | None) -> float | None:
+        return None if x is None else round(x * 100, 1)
+
+    def minutes(x: Any) -> float | None:
+        return None if x is None else round(float(x) / 60, 2)
+
+    hours = list(range(24))
+    charts = {
+        "street": {
+            "labels": [m for m, *_rest in f.street_by_month],
+            "series": [
+                {
+                    "name": _("Street-handling rate (%)"),
+                    "values": [pct(r) for *_a, r in f.street_by_month],
+                }
+            ],
+            "goal": 70,
+            "percent": True,
+        },
+        "response": {
+            "labels": [f"{h:02d}" for h in hours],
+            "series": [
+                {
+                    "name": _("Received→dispatched p50 (min)"),
+                    "values": [minutes(f.by_hour.get(h, {}).get("dispatch_p50")) for h in hours],
+                },
+                {
+                    "name": _("Dispatched→on scene p50 (min)"),
+                    "values": [minutes(f.by_hour.get(h, {}).get("scene_p50")) for h in hours],
+                },
+                {
+                    "name": _("Dispatched→on scene p90 (min)"),
+                    "values": [minutes(f.by_hour.get(h, {}).get("scene_p90")) for h in hours],
+                },
+            ],
+        },
+        "zero": {
+            "labels": list(f.zero_days),
+            "series": [
+                {"name": _("Zero-call days"), "values": list(f.zero_days.values()), "type": "bar"}
+            ],
+        },
+        "coverage": {
+            "labels": [f"{c['hour']:02d}" for c in f.coverage],
+            "series": [
+                {
+                    "name": _("Cars on the road (mean)"),
+                    "values": [round(c["mean"], 2) for c in f.coverage],
+                    "type": "bar",
+                },
+                {
+                    "name": _("Cars on the road (lowest)"),
+                    "values": [round(c["min"], 2) for c in f.coverage],
+                },
+                {"name": _("Plan"), "values": [c["plan"] for c in f.coverage]},
+            ],
+        },
+    }
+    return render(
+        request,
+        "command/figures.html",
+        {
+            "f": f,
+            "charts": charts,
+            "street_pct": pct(f.street[2]),
+            "within5_pct": pct(f.within_5[2]),
+            "within10_pct": pct(f.within_10[2]),
+            "by_priority": [
+                (k, {n: minutes(v) if n != "n" and n != "n_scene" else v for n, v in g.items()})
+                for k, g in f.by_priority.items()
+            ],
+            "by_station": [
+                (k, {n: minutes(v) if n != "n" and n != "n_scene" else v for n, v in g.items()})
+                for k, g in f.by_station.items()
+            ],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def figures_export(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    first, last = _period(request)
+    f = services.figures(scope, first=first, last=last, tz=ZoneInfo(settings.TIME_ZONE))
+    response = HttpResponse(
+        figure_book.to_xlsx(f),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="command-figures-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"'
+    )
+    return response

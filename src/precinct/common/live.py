@@ -1,0 +1,129 @@
+"""Live updates: a write says "this topic changed"; server-sent-event streams waiting on that topic
+wake up and send a fresh snapshot (ADR 0015).
+
+Within a process a :class:`Hub` wakes the waiting streams (asyncio events, woken thread-safely after
+the write commits). Between processes, PostgreSQL carries the word: the write calls ``pg_notify``
+inside its transaction (delivered only if it commits) and one listener thread per process hears it.
+On SQLite (one server process by design) a watcher thread also polls a cheap version probe twice a
+second, so writes from another process (``precinct demo replay``) reach the board too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, transaction
+
+CHANNEL = "precinct_live"
+POLL_S = 0.5
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+
+    def subscribe(self, topic: str) -> tuple[asyncio.AbstractEventLoop, asyncio.Event]:
+        token = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._waiters.setdefault(topic, set()).add(token)
+        return token
+
+    def unsubscribe(
+        self, topic: str, token: tuple[asyncio.AbstractEventLoop, asyncio.Event]
+    ) -> None:
+        with self._lock:
+            self._waiters.get(topic, set()).discard(token)
+
+    def publish(self, topic: str) -> None:
+        with self._lock:
+            waiting = list(self._waiters.get(topic, ()))
+        for loop, event in waiting:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(event.set)
+
+    def subscribers(self, topic: str) -> int:
+        with self._lock:
+            return len(self._waiters.get(topic, ()))
+
+
+HUB = Hub()
+_PROBES: dict[str, Callable[[], Any]] = {}
+_WATCHER: threading.Thread | None = None
+_WATCHER_LOCK = threading.Lock()
+
+
+def changed(topic: str) -> None:
+    """Call inside the write's transaction: every process's streams on ``topic`` wake after it
+    commits (and never if it rolls back)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, topic])
+    transaction.on_commit(lambda: HUB.publish(topic))
+
+
+def register_probe(topic: str, probe: Callable[[], Any]) -> None:
+    """A cheap query whose value changes when ``topic`` does (polled on SQLite only)."""
+    _PROBES[topic] = probe
+
+
+def ensure_watcher() -> None:
+    """Start this process's watcher thread once (a daemon: it dies with the process)."""
+    global _WATCHER
+    with _WATCHER_LOCK:
+        if _WATCHER is not None and _WATCHER.is_alive():
+            return
+        target = _listen if connection.vendor == "postgresql" else _poll
+        _WATCHER = threading.Thread(target=target, name="precinct-live", daemon=True)
+        _WATCHER.start()
+
+
+def _listen() -> None:
+    import psycopg
+
+    settings = connection.settings_dict
+    params = {
+        "dbname": settings["NAME"],
+        "user": settings.get("USER") or None,
+        "password": settings.get("PASSWORD") or None,
+        "host": settings.get("HOST") or None,
+        "port": settings.get("PORT") or None,
+    }
+    backoff = 0.5
+    while True:
+        try:
+            with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
+                conn.execute(f"LISTEN {CHANNEL}")
+                backoff = 0.5
+                for note in conn.notifies():
+                    HUB.publish(note.payload)
+        except Exception:  # the database went away: say so, wait, listen again
+            log.warning("live listener lost the database; retrying in %.1f s", backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+
+def _poll() -> None:
+    from django.db import close_old_connections
+
+    seen: dict[str, Any] = {}
+    while True:
+        for topic, probe in list(_PROBES.items()):
+            try:
+                value = probe()
+            except Exception:
+                log.warning("live probe %s failed", topic, exc_info=True)
+                close_old_connections()
+                continue
+            if topic in seen and seen[topic] != value:
+                HUB.publish(topic)
+            seen[topic] = value
+        close_old_connections()
+        time.sleep(POLL_S)

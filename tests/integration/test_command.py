@@ -1,0 +1,379 @@
+"""Command and patrol through the API: idempotent intake, recommendations by road-network travel
+time, dispatch that never sends one car twice, unit status moving the incident, closing."""
+
+import itertools
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from django.db import close_old_connections, connection
+from django.test import Client
+
+from precinct.command.models import Dispatch, Incident, IntakeKey, PatrolUnit
+from precinct.geo import rules as geo_rules
+from precinct.geo import services as geo
+
+BODY = {
+    "category": "dispute",
+    "priority": 2,
+    "lat": 47.3499,
+    "lon": 130.2977,
+    "address": "向阳区红军路12号",
+    "summary": "邻里纠纷，双方在楼道争吵",
+    "caller_phone": "13845671234",
+}
+
+
+def _post(client: Client, url: str, body: dict[str, Any], **headers: str) -> Any:
+    return client.post(url, body, content_type="application/json", headers=headers)
+
+
+def _intake(client: Client, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
+    return _post(
+        client, "/api/v1/incidents", body or BODY, **{"Idempotency-Key": key or str(uuid.uuid4())}
+    )
+
+
+def test_the_demo_city_has_a_road_network_and_48_cars(city) -> None:
+    graph = geo.graph_for(city.bureau_id)
+    assert 45_000 <= graph.n_nodes <= 50_000
+    assert PatrolUnit.objects.filter(bureau_id=city.bureau_id).count() == 48
+    assert PatrolUnit.objects.filter(status="available").count() == 48
+
+
+def test_intake_is_idempotent_by_key_and_body(city) -> None:
+    c = city.client("command")
+    before = Incident.objects.filter(bureau_id=city.bureau_id).count()  # the demo's history
+    first = _intake(c, key="k-1")
+    assert first.status_code == 201, first.content
+    again = _intake(c, key="k-1")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    reordered = dict(reversed(list(BODY.items())))
+    assert _intake(c, reordered, key="k-1").json()["id"] == first.json()["id"]
+    other = _intake(c, {**BODY, "priority": 1}, key="k-1")
+    assert other.status_code == 409
+    assert other.json()["conflict"]["field"] == "Idempotency-Key"
+    assert Incident.objects.filter(bureau_id=city.bureau_id).count() == before + 1
+    listed = c.get("/api/v1/incidents?limit=5").json()
+    assert len(listed) == 5 and listed[0]["id"] == first.json()["id"]  # newest first
+    assert listed[0]["status"] == "received" and listed[0]["received_at"]
+    assert listed[0]["caller_phone"] == "13845671234"
+    assert listed[0]["number"].startswith("JQ")
+
+
+def test_the_callers_number_stays_out_of_the_audit_log(city) -> None:
+    from precinct.identity.models import AuditEntry
+
+    made = _intake(city.client("command")).json()
+    entries = AuditEntry.objects.filter(object_id=made["id"])
+    assert entries.exists()
+    assert all("13845671234" not in str(e.detail) for e in entries)
+
+
+def test_intake_refuses_bad_input_and_a_missing_key(city) -> None:
+    c = city.client("command")
+    before = (Incident.objects.count(), IntakeKey.objects.count())
+    missing = _post(c, "/api/v1/incidents", BODY)
+    assert missing.status_code == 422
+    bad = _intake(c, {**BODY, "priority": 9, "lat": 200})
+    assert bad.status_code == 422
+    fields = str(bad.json())
+    assert "priority" in fields and "lat" in fields
+    assert (Incident.objects.count(), IntakeKey.objects.count()) == before
+
+
+def test_only_command_roles_see_the_callers_number(city) -> None:
+    made = _intake(city.client("command")).json()
+    station = Incident.objects.get(pk=made["id"]).station
+    assert station is not None  # the zone's station answers for it
+    seen = city.client("leader").get("/api/v1/incidents").json()
+    assert seen[0]["caller_phone"] == "138****1234"
+    assert city.client("officer").get("/api/v1/incidents").status_code == 403
+    assert _intake(city.client("leader")).status_code == 403
+
+
+def test_recommendations_rank_available_cars_by_exact_travel_time(city) -> None:
+    c = city.client("command")
+    incident = _intake(c).json()
+    got = c.get(f"/api/v1/incidents/{incident['id']}/recommendations").json()
+    assert len(got) == 5 and got[0]["why"][0]
+    # the same ranking by brute force: one shortest path per car, over the whole network
+    graph = geo.graph_for(city.bureau_id)
+    target = geo_rules.snap(graph, BODY["lon"], BODY["lat"])
+    times = []
+    for u in PatrolUnit.objects.filter(status="available"):
+        start = geo_rules.snap(graph, u.lon, u.lat)
+        network = geo_rules.times_from(graph, start.node)[target.node]
+        seconds = (
+            geo_rules.access_seconds(start.distance_m)
+            + network
+            + geo_rules.access_seconds(target.distance_m)
+        )
+        times.append((round(seconds, 1), u.call_sign))
+    times.sort()
+    assert [(r["eta_seconds"], r["call_sign"]) for r in got] == times[:5]
+    assert all(a["eta_seconds"] <= b["eta_seconds"] for a, b in itertools.pairwise(got))
+
+
+def test_dispatch_sends_a_car_once_and_the_second_dispatcher_hears_who_has_it(city) -> None:
+    c = city.client("command")
+    one = _intake(c).json()
+    two = _intake(c, {**BODY, "summary": "另一起"}).json()
+    ranked = c.get(f"/api/v1/incidents/{one['id']}/recommendations").json()
+    second = ranked[1]["unit_id"]
+    no_reason = _post(c, f"/api/v1/incidents/{one['id']}/dispatch", {"unit_id": second})
+    assert no_reason.status_code == 422 and "reason" in str(no_reason.json())
+    sent = _post(c, f"/api/v1/incidents/{one['id']}/dispatch", {"unit_id": ranked[0]["unit_id"]})
+    assert sent.status_code == 201, sent.content
+    assert sent.json()["rank"] == 1 and sent.json()["dispatcher"] == "command"
+    taken = _post(
+        c,
+        f"/api/v1/incidents/{two['id']}/dispatch",
+        {"unit_id": ranked[0]["unit_id"], "reason": "顺路"},
+    )
+    assert taken.status_code == 409
+    conflict = taken.json()["conflict"]
+    assert conflict["dispatcher"] == "command" and conflict["incident"] == one["number"]
+    assert Incident.objects.get(pk=one["id"]).status == "dispatched"
+    # the car is no longer recommended for the next incident
+    again = c.get(f"/api/v1/incidents/{two['id']}/recommendations").json()
+    assert ranked[0]["unit_id"] not in [r["unit_id"] for r in again]
+
+
+def test_unit_status_moves_the_incident_and_closing_frees_the_car(city) -> None:
+    c = city.client("command")
+    incident = _intake(c).json()
+    unit = c.get(f"/api/v1/incidents/{incident['id']}/recommendations").json()[0]["unit_id"]
+    _post(c, f"/api/v1/incidents/{incident['id']}/dispatch", {"unit_id": unit})
+    early = _post(c, f"/api/v1/incidents/{incident['id']}/close", {"disposition": "street"})
+    assert early.status_code == 422  # handled on the street needs a unit on scene
+    assert (
+        _post(c, f"/api/v1/patrol-units/{unit}/status", {"status": "en_route"}).status_code == 200
+    )
+    assert Incident.objects.get(pk=incident["id"]).status == "acknowledged"
+    assert (
+        _post(c, f"/api/v1/patrol-units/{unit}/status", {"status": "on_scene"}).status_code == 200
+    )
+    row = Incident.objects.get(pk=incident["id"])
+    assert row.status == "on_scene" and row.on_scene_at >= row.acknowledged_at
+    bad = _post(c, f"/api/v1/patrol-units/{unit}/status", {"status": "dispatched"})
+    assert bad.status_code == 409
+    closed = _post(c, f"/api/v1/incidents/{incident['id']}/close", {"disposition": "street"})
+    assert closed.status_code == 200 and closed.json()["disposition"] == "street"
+    car = PatrolUnit.objects.get(pk=unit)
+    assert car.status == "available" and car.incident_id is None
+    assert Dispatch.objects.get(incident_id=incident["id"]).cleared_at is not None
+
+
+def test_a_crew_officer_moves_only_their_own_car(city) -> None:
+    from precinct.identity.models import User
+
+    car = PatrolUnit.objects.filter(bureau_id=city.bureau_id).order_by("call_sign").first()
+    other = PatrolUnit.objects.exclude(pk=car.pk).order_by("call_sign").first()
+    crew_member = car.crew.first()
+    user = User.objects.get(username="officer")
+    user.officer_id, user.unit_id = crew_member.pk, car.unit_id
+    user.save()
+    c = city.client("officer")
+    assert (
+        _post(c, f"/api/v1/patrol-units/{car.pk}/status", {"status": "off_duty"}).status_code == 200
+    )
+    assert (
+        _post(c, f"/api/v1/patrol-units/{other.pk}/status", {"status": "off_duty"}).status_code
+        == 404
+    )
+    ping = _post(
+        c,
+        f"/api/v1/patrol-units/{car.pk}/position",
+        {"lon": 130.3, "lat": 47.36, "at": "2030-01-01T00:00:00+08:00"},
+    )
+    assert ping.status_code == 204
+    stale = _post(
+        c,
+        f"/api/v1/patrol-units/{car.pk}/position",
+        {"lon": 130.1, "lat": 47.1, "at": "2029-01-01T00:00:00+08:00"},
+    )
+    assert stale.status_code == 204
+    car.refresh_from_db()
+    assert (car.lon, car.lat) == (130.3, 47.36)  # the older ping did not win
+
+
+# --- concurrency: real connections, one per thread ---------------------------------------------
+def _race(n: int, work: Any) -> list[Any]:
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except BaseException as exc:
+            results[i] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_parallel_intakes_with_one_key_make_one_incident(city_committed) -> None:
+    from precinct.identity.models import User
+
+    user = User.objects.get(username="command")
+    before = Incident.objects.count()
+
+    def work(_i: int) -> tuple[int, str]:
+        c = Client()
+        c.force_login(user)
+        r = _intake(c, key="the-one-key")
+        return r.status_code, r.json().get("id", "")
+
+    results = _race(50, work)
+    assert all(isinstance(r, tuple) for r in results), results
+    codes = sorted(code for code, _ in results)
+    assert codes.count(201) == 1 and codes.count(200) == 49
+    assert len({i for _, i in results}) == 1
+    assert Incident.objects.count() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_intakes_with_their_own_keys_get_their_own_numbers(city_committed) -> None:
+    from precinct.identity.models import User
+
+    user = User.objects.get(username="command")
+
+    def work(i: int) -> tuple[int, str]:
+        c = Client()
+        c.force_login(user)
+        r = _intake(c, {**BODY, "summary": f"并发{i}"}, key=f"own-key-{i}")
+        return r.status_code, r.json().get("number", "")
+
+    results = _race(30, work)
+    assert all(isinstance(r, tuple) for r in results), results
+    assert sorted(code for code, _ in results) == [201] * 30
+    assert len({n for _, n in results}) == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_parallel_dispatches_of_one_car_send_it_once(city_committed) -> None:
+    from precinct.identity.models import User
+
+    user = User.objects.get(username="command")
+    c = Client()
+    c.force_login(user)
+    incidents = [_intake(c, {**BODY, "summary": f"警情{i}"}).json()["id"] for i in range(50)]
+    car = PatrolUnit.objects.filter(status="available").order_by("call_sign").first()
+
+    def work(i: int) -> int:
+        client = Client()
+        client.force_login(user)
+        r = _post(
+            client,
+            f"/api/v1/incidents/{incidents[i]}/dispatch",
+            {"unit_id": str(car.pk), "reason": "测试"},
+        )
+        return r.status_code
+
+    results = _race(50, work)
+    assert sorted(results) == [201] + [409] * 49, results
+    assert Dispatch.objects.filter(patrol_unit=car, incident_id__in=incidents).count() == 1
+    car.refresh_from_db()
+    assert car.status == "dispatched"
+
+
+def test_the_replay_takes_dispatches_drives_and_closes_through_the_services(city) -> None:
+    """Two simulated hours of the demo evening (a fake wall clock: the test does not wait)."""
+    from precinct.demo.replay import replay
+    from precinct.identity import services as identity
+
+    fake = [0.0]
+
+    def sleep(s: float) -> None:
+        fake[0] += s
+
+    scope = identity.scope_for_username("command")
+    with identity.acting_as(identity.Actor(username="command", role="system")):
+        stats = replay(
+            scope=scope, speed=1.0, seconds=2 * 3600, seed=3, wall=lambda: fake[0], sleep=sleep
+        )
+    assert stats.calls >= 5 and stats.errors == []
+    assert 0 < stats.closed <= stats.calls and stats.dispatched >= stats.on_scene > 0
+    made = Incident.objects.filter(received_by=str(scope.user_id))
+    assert made.count() == stats.calls
+    sent = Dispatch.objects.filter(dispatcher="replay")
+    assert sent.count() == stats.dispatched
+    # every car still out is on exactly one open incident, and closed ones freed their cars
+    for car in PatrolUnit.objects.exclude(incident=None):
+        assert car.status in ("dispatched", "en_route", "on_scene")
+        assert Incident.objects.get(pk=car.incident_id).status != "closed"
+    assert not made.filter(status="closed", disposition="").exists()
+
+
+def test_figures_follow_the_definitions_on_the_demo_history(city) -> None:
+    import datetime as dt
+    import io
+    from zoneinfo import ZoneInfo
+
+    from openpyxl import load_workbook
+
+    from precinct.command import services
+
+    tz = ZoneInfo("Asia/Shanghai")
+    first, last = city.today - dt.timedelta(days=20), city.today
+    f = services.figures(city.scope("command"), first=first, last=last, tz=tz)
+    rows = Incident.objects.filter(
+        received_at__gte=dt.datetime.combine(first, dt.time(0), tzinfo=tz),
+        received_at__lt=dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz),
+    )
+    police = rows.exclude(disposition="non_police").exclude(closed_at=None)
+    assert f.incidents == rows.count() > 500  # three weeks of about 180 a day
+    assert f.street == (
+        police.filter(disposition="street").count(),
+        police.count(),
+        police.filter(disposition="street").count() / police.count(),
+    )
+    assert 0.5 < f.street[2] < 0.9
+    assert len(f.coverage) == 24 and all(c["mean"] <= f.cars for c in f.coverage)
+    assert set(f.by_priority) == {1, 2, 3}
+    # a unit chief sees their station's incidents only
+    chief = services.figures(city.scope("chief"), first=first, last=last, tz=tz)
+    station = city.user("chief").unit_id
+    assert chief.incidents == rows.filter(station_id=station).count() < f.incidents
+    # the Excel export carries the same figures
+    c = city.client("command")
+    got = c.get(f"/command/figures.xlsx?from={first}&to={last}")
+    assert got.status_code == 200
+    wb = load_workbook(io.BytesIO(got.content))
+    summary = {r[0].value: r[1].value for r in wb.worksheets[0].iter_rows()}
+    assert f.incidents in summary.values() and round(f.street[2] * 100, 1) in summary.values()
+    assert len(wb.worksheets) == 7
+    page = c.get(f"/command/figures/?from={first}&to={last}")
+    assert page.status_code == 200 and b'data-chart="series"' in page.content
+
+
+def test_a_real_osm_extract_becomes_the_bureaus_network(city, tmp_path) -> None:
+    from django.core.management import call_command
+
+    from tests.unit.geo.test_rules import _write_pbf
+
+    path = tmp_path / "town.osm.pbf"
+    _write_pbf(str(path))
+    before = geo.active_info(city.bureau_id)
+    call_command("network", "load", str(path), "--name", "测试镇")
+    after = geo.active_info(city.bureau_id)
+    assert after.name == "测试镇" and after.source == "osm" and after.nodes == 6
+    assert geo.graph_for(city.bureau_id).n_nodes == 6
+    assert not type(before).objects.get(pk=before.pk).active  # the old one is kept, inactive
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"nonsense")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("network", "load", str(bad))
+    assert exit_info.value.code == 2
+    assert geo.active_info(city.bureau_id).pk == after.pk  # nothing half-installed
