@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "precinct.merit",
     "precinct.geo",
     "precinct.command",
+    "precinct.planning",
     "precinct.demo",
     "precinct.web",
 ]
@@ -241,6 +242,8 @@ LANGUAGE_COOKIE_NAME = "precinct_language"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# the planning simulator's compiled loop is cached here, not beside an installed package
+os.environ.setdefault("NUMBA_CACHE_DIR", str(VAR_DIR / "numba"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

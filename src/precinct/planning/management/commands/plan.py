@@ -1,0 +1,110 @@
+"""`precinct plan hypercube FILE.json [--method exact|approx] [--json]`: Larson's hypercube model
+of a patrol fleet."""
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from django_typer.management import TyperCommand, command, initialize
+from rich.console import Console
+from rich.table import Table
+
+from ... import hypercube
+
+
+class Command(TyperCommand):
+    help = "Patrol planning: hypercube."
+
+    @initialize()
+    def init(self) -> None:
+        """Sub-commands follow."""
+
+    @command()
+    def hypercube(
+        self,
+        path: Annotated[Path, typer.Argument(help="The model: units, atoms, queue (JSON).")],
+        method: Annotated[
+            str, typer.Option(help="exact (2^N states, N ≤ 20), approx (Larson 1975) or auto.")
+        ] = "auto",
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Workloads, the chance that every unit is busy, dispatch fractions, interresponse
+        fraction and mean travel time."""
+        console = Console(stderr=True, soft_wrap=True)  # a message is one line
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            console.print(f"[red]{path}: no such file")
+            raise SystemExit(2) from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            console.print(f"[red]{path}: not JSON ({exc})")
+            raise SystemExit(2) from None
+        if method not in ("exact", "approx", "auto"):
+            console.print("[red]--method must be exact, approx or auto")
+            raise SystemExit(2)
+        started = time.perf_counter()
+        try:
+            model = hypercube.read(document)
+            result = hypercube.solve(model, method)
+        except hypercube.ModelError as exc:
+            console.print(f"[red]{path}: {exc}")
+            raise SystemExit(2) from None
+        took = time.perf_counter() - started
+        if as_json:
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+            return
+        table = Table(title=f"hypercube ({result.method}, {took * 1000:.0f} ms)")
+        table.add_column("unit")
+        table.add_column("workload", justify="right")
+        for unit, w in result.workload.items():
+            table.add_row(unit, f"{w:.4f}")
+        Console().print(table)
+        self.stdout.write(f"P(all busy) = {result.p_all_busy:.4f}")
+        self.stdout.write(f"interresponse fraction = {result.interresponse_fraction:.4f}")
+        if result.mean_travel_time is not None:
+            self.stdout.write(f"mean travel time = {result.mean_travel_time:.2f} min")
+
+    @command()
+    def simulate(
+        self,
+        path: Annotated[Path, typer.Argument(help="The model: units, atoms, queue (JSON).")],
+        calls: Annotated[int, typer.Option(help="Calls to simulate.", min=1000)] = 100_000,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+        batches: Annotated[int, typer.Option(help="Batches for the intervals.", min=5)] = 20,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """The same outputs as `hypercube`, estimated by simulation with 95 % intervals."""
+        from ...simulate import simulate as run
+
+        console = Console(stderr=True, soft_wrap=True)  # a message is one line
+        try:
+            model = hypercube.read(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            console.print(f"[red]{path}: no such file")
+            raise SystemExit(2) from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            console.print(f"[red]{path}: not JSON ({exc})")
+            raise SystemExit(2) from None
+        except hypercube.ModelError as exc:
+            console.print(f"[red]{path}: {exc}")
+            raise SystemExit(2) from None
+        started = time.perf_counter()
+        with console.status(f"simulating {calls:,} calls …"):
+            result = run(model, calls=calls, seed=seed, batches=batches)
+        took = time.perf_counter() - started
+        if as_json:
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+            return
+        table = Table(title=f"simulation ({calls:,} calls, {took:.1f} s, 95 % intervals)")
+        table.add_column("unit")
+        table.add_column("workload", justify="right")
+        table.add_column("95 % interval", justify="right")
+        for unit, e in result.workload.items():
+            table.add_row(unit, f"{e.mean:.4f}", f"{e.low:.4f} – {e.high:.4f}")
+        Console().print(table)
+        e = result.p_all_busy
+        self.stdout.write(f"P(all busy) = {e.mean:.4f} ({e.low:.4f} – {e.high:.4f})")
+        e = result.interresponse_fraction
+        self.stdout.write(f"interresponse fraction = {e.mean:.4f} ({e.low:.4f} – {e.high:.4f})")

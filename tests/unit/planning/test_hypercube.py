@@ -1,0 +1,183 @@
+"""The hypercube model: hand-solved small systems, the queueing formulas it must reduce to, the
+approximation against the exact model, and bad input named."""
+
+import math
+import random
+
+import pytest
+
+from precinct.planning import hypercube as h
+
+
+def model(units: int, atoms: list[tuple[float, list[int]]], queue: str = "infinite", mu: float = 1.0,
+          travel: bool = False) -> h.Model:  # fmt: skip
+    doc = {
+        "units": [{"id": f"u{i}", "mu": mu} for i in range(units)],
+        "atoms": [
+            {
+                "id": f"a{j}",
+                "rate": rate,
+                "preference": [f"u{i}" for i in pref],
+                **(
+                    {"travel": {f"u{i}": float(abs(i - j) + 1) for i in range(units)}}
+                    if travel
+                    else {}
+                ),
+            }
+            for j, (rate, pref) in enumerate(atoms)
+        ],
+        "queue": queue,
+    }
+    return h.read(doc)
+
+
+def test_two_units_one_atom_loss_solved_by_hand() -> None:
+    # states 00, A, B, AB with λ = μ = 1: p = (0.4, 0.3, 0.1, 0.2)
+    r = h.solve_exact(model(2, [(1.0, [0, 1])], "loss"))
+    assert r.workload == pytest.approx({"u0": 0.5, "u1": 0.3})
+    assert r.p_all_busy == pytest.approx(0.2)
+    assert r.dispatch_fraction["u0"]["a0"] == pytest.approx(0.5)
+    assert r.dispatch_fraction["u1"]["a0"] == pytest.approx(0.3)
+    assert r.interresponse_fraction == pytest.approx(0.3 / 0.8)
+
+
+def erlang_c(n: int, a: float) -> float:
+    top = a**n / math.factorial(n) / (1 - a / n)
+    return top / (sum(a**k / math.factorial(k) for k in range(n)) + top)
+
+
+def erlang_b(n: int, a: float) -> float:
+    return (a**n / math.factorial(n)) / sum(a**k / math.factorial(k) for k in range(n + 1))
+
+
+@pytest.mark.parametrize("queue", ["infinite", "loss"])
+def test_the_totals_are_those_of_the_m_m_n_system(queue: str) -> None:
+    rng = random.Random(1)
+    n, lam = 6, 4.2
+    atoms = [(lam / 12, rng.sample(range(n), n)) for _ in range(12)]
+    r = h.solve_exact(model(n, atoms, queue))
+    if queue == "infinite":
+        assert r.p_all_busy == pytest.approx(erlang_c(n, lam))
+        assert sum(r.workload.values()) == pytest.approx(lam)  # every call is served
+        assert sum(sum(f.values()) for f in r.dispatch_fraction.values()) == pytest.approx(1.0)
+    else:
+        assert r.p_all_busy == pytest.approx(erlang_b(n, lam))
+        assert sum(r.workload.values()) == pytest.approx(lam * (1 - erlang_b(n, lam)))
+        served = sum(sum(f.values()) for f in r.dispatch_fraction.values())
+        assert served == pytest.approx(1 - erlang_b(n, lam))
+
+
+def test_one_unit_is_an_m_m_1_queue() -> None:
+    r = h.solve_exact(model(1, [(0.3, [0]), (0.2, [0])], mu=1.0))
+    assert r.workload["u0"] == pytest.approx(0.5) and r.p_all_busy == pytest.approx(0.5)
+    assert r.interresponse_fraction == 0.0
+
+
+def test_the_first_choice_works_hardest_and_travel_is_averaged_over_dispatches() -> None:
+    r = h.solve_exact(model(3, [(1.0, [0, 1, 2])], "loss", travel=True))
+    w = r.workload
+    assert w["u0"] > w["u1"] > w["u2"]
+    f = r.dispatch_fraction
+    expected = sum(f[f"u{i}"]["a0"] * (i + 1) for i in range(3)) / sum(
+        f[f"u{i}"]["a0"] for i in range(3)
+    )
+    assert r.mean_travel_time == pytest.approx(expected)
+
+
+def test_a_short_preference_list_is_completed_in_input_order() -> None:
+    short = h.solve_exact(model(3, [(1.0, [2])], "loss"))
+    full = h.solve_exact(model(3, [(1.0, [2, 0, 1])], "loss"))
+    assert short.workload == pytest.approx(full.workload)
+
+
+@pytest.mark.parametrize("queue", ["infinite", "loss"])
+def test_the_approximation_is_close_to_the_exact_model(queue: str) -> None:
+    rng = random.Random(7)
+    n = 10
+    atoms = [(rng.uniform(0.05, 0.5), rng.sample(range(n), n)) for _ in range(30)]
+    m = model(n, atoms, queue)
+    exact, approx = h.solve_exact(m), h.solve_approx(m)
+    assert approx.iterations > 1
+    assert approx.p_all_busy == pytest.approx(exact.p_all_busy, rel=1e-6)  # the M/M/N aggregate
+    for unit, w in exact.workload.items():
+        assert approx.workload[unit] == pytest.approx(w, abs=0.03)
+    assert approx.interresponse_fraction == pytest.approx(exact.interresponse_fraction, abs=0.03)
+
+
+def test_the_approximation_handles_48_units() -> None:
+    rng = random.Random(3)
+    n = 48
+    atoms = [(rng.uniform(0.2, 1.0), rng.sample(range(n), n)) for _ in range(200)]
+    lam = sum(a[0] for a in atoms)
+    r = h.solve_approx(model(n, atoms, "infinite", mu=lam / (0.6 * n)))
+    assert sum(r.workload.values()) == pytest.approx(0.6 * n, rel=0.03)
+    assert all(0 < w < 1 for w in r.workload.values())
+
+
+@pytest.mark.parametrize(
+    "doc,message",
+    [
+        (
+            {
+                "units": [{"id": "A", "mu": 1}],
+                "atoms": [{"id": "x", "rate": 0.5, "preference": ["B"]}],
+            },
+            r"atoms\[0\].preference\[0\]: unknown unit 'B'",
+        ),
+        (
+            {
+                "units": [{"id": "A", "mu": 1}],
+                "atoms": [{"id": "x", "rate": -1, "preference": ["A"]}],
+            },
+            r"atoms\[0\].rate: must not be negative",
+        ),
+        (
+            {
+                "units": [{"id": "A", "mu": 0}],
+                "atoms": [{"id": "x", "rate": 1, "preference": ["A"]}],
+            },
+            r"units\[0\].mu: must be positive",
+        ),
+        (
+            {
+                "units": [{"id": "A", "mu": 1}],
+                "atoms": [{"id": "x", "rate": 1, "preference": ["A"]}],
+            },
+            r"ρ = λ/Σμ = 1.000 ≥ 1",
+        ),
+        ({"units": [], "atoms": []}, r"'units' must be a non-empty list"),
+        (
+            {
+                "units": [{"id": "A", "mu": 1}],
+                "atoms": [{"id": "x", "rate": 0.5, "preference": ["A"]}],
+                "queue": "forever",
+            },
+            r"'queue' must be",
+        ),
+    ],
+)
+def test_bad_input_is_named(doc: dict, message: str) -> None:
+    with pytest.raises(h.ModelError, match=message):
+        h.read(doc)
+
+
+def test_rho_of_one_is_fine_when_calls_are_lost() -> None:
+    doc = {"units": [{"id": "A", "mu": 1}], "atoms": [{"id": "x", "rate": 1, "preference": ["A"]}],
+           "queue": "loss"}  # fmt: skip
+    assert h.solve_exact(h.read(doc)).p_all_busy == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("queue", ["infinite", "loss"])
+def test_the_iterative_solution_matches_the_direct_one(queue: str, monkeypatch) -> None:
+    rng = random.Random(4)
+    n = 8
+    atoms = [(rng.uniform(0.1, 0.6), rng.sample(range(n), rng.randint(1, n))) for _ in range(20)]
+    m = model(n, atoms, queue)
+    direct = h.solve_exact(m)
+    monkeypatch.setattr(h, "DIRECT_UP_TO", 0)  # Gauss-Seidel by levels with aggregation
+    iterative = h.solve_exact(m)
+    assert iterative.workload == pytest.approx(direct.workload, abs=1e-9)
+    assert iterative.p_all_busy == pytest.approx(direct.p_all_busy, abs=1e-12)
+    assert iterative.interresponse_fraction == pytest.approx(
+        direct.interresponse_fraction, abs=1e-9
+    )
