@@ -377,3 +377,17 @@ def test_a_real_osm_extract_becomes_the_bureaus_network(city, tmp_path) -> None:
         call_command("network", "load", str(bad))
     assert exit_info.value.code == 2
     assert geo.active_info(city.bureau_id).pk == after.pk  # nothing half-installed
+
+
+def test_the_post_plan_covers_at_least_what_the_cars_cover_now(city) -> None:
+    from precinct.core import clock
+    from precinct.planning import services as planning
+
+    plan = planning.post_plan(
+        bureau_id=city.bureau_id, cars=12, minutes=3, days=30, candidates=120, now=clock.now()
+    )
+    assert plan.incidents > 100 and len(plan.optimised_posts) == 12 and len(plan.curve) == 12
+    assert plan.curve == sorted(plan.curve)
+    # 12 chosen posts against the 25 the 48 cars stand at now: fewer posts, placed for the demand
+    assert plan.current_posts == 25
+    assert 0 < plan.optimised_covered <= 1 and plan.optimised_mean_minutes > 0

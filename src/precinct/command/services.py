@@ -756,3 +756,24 @@ def _off_duty_spells(
         if off_since is not None:
             spells.append((max(off_since, start), end))
     return spells
+
+
+# --- for planning ---------------------------------------------------------------------------
+def incident_points(bureau_id: uuid.UUID, *, since: dt.datetime) -> list[tuple[float, float]]:
+    """Where the bureau's incidents happened since a time (lon, lat): the demand of the post
+    optimiser. Non-police matters need no car and are left out."""
+    return list(
+        Incident.objects.filter(bureau_id=bureau_id, received_at__gte=since)
+        .exclude(category="non_police")
+        .values_list("lon", "lat")
+    )
+
+
+def car_posts(bureau_id: uuid.UUID) -> list[tuple[str, float, float]]:
+    """Each car's standby post (its zone's): (call sign, lon, lat)."""
+    return [
+        (sign, lon, lat)
+        for sign, lon, lat in PatrolUnit.objects.filter(bureau_id=bureau_id, zone__isnull=False)
+        .order_by("call_sign")
+        .values_list("call_sign", "zone__post_lon", "zone__post_lat")
+    ]

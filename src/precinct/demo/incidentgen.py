@@ -141,11 +141,17 @@ def generate(
             pick = 0 if rng.random() > 0.25 else 1
             zone_sent = int(order[min(pick, len(order) - 1)])
             car = int(rng.choice(cars_by_zone.get(zone_sent) or [0]))
-            median_dispatch = {1: 50.0, 2: 90.0, 3: 150.0}[priority]
+            hour = received.hour
+            # the 110 desk is busier in the evening peak; the roads in the rush hours
+            desk = 0.75 + 0.5 * float(HOUR_WEIGHT[hour] / HOUR_WEIGHT.max())
+            roads = 1.3 if hour in (7, 8, 17, 18) else (0.85 if hour < 6 else 1.0)
+            median_dispatch = {1: 50.0, 2: 90.0, 3: 150.0}[priority] * desk
             dispatched = received + dt.timedelta(
                 seconds=float(rng.lognormal(math.log(median_dispatch), 0.5))
             )
-            travel = float(post_times[zone_sent, node]) * float(rng.uniform(0.95, 1.35)) + 45.0
+            travel = (
+                float(post_times[zone_sent, node]) * float(rng.uniform(0.95, 1.35)) * roads + 45.0
+            )
             acknowledged = dispatched + dt.timedelta(seconds=float(rng.uniform(15, 60)))
             on_scene = acknowledged + dt.timedelta(seconds=travel)
             closed = on_scene + dt.timedelta(seconds=float(rng.lognormal(math.log(25 * 60), 0.5)))

@@ -108,3 +108,68 @@ class Command(TyperCommand):
         self.stdout.write(f"P(all busy) = {e.mean:.4f} ({e.low:.4f} – {e.high:.4f})")
         e = result.interresponse_fraction
         self.stdout.write(f"interresponse fraction = {e.mean:.4f} ({e.low:.4f} – {e.high:.4f})")
+
+    @command()
+    def posts(
+        self,
+        cars: Annotated[int, typer.Option(help="Cars to post.", min=1, max=500)] = 48,
+        minutes: Annotated[
+            float, typer.Option(help="Reach within this many minutes.", min=0.5)
+        ] = 5.0,
+        days: Annotated[int, typer.Option(help="Incidents of the last N days.", min=1)] = 90,
+        candidates: Annotated[int, typer.Option(help="Candidate posts.", min=10, max=5000)] = 400,
+        bureau: Annotated[
+            str | None, typer.Option(help="Bureau code (default: the first).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Standby posts for the cars that cover the most incidents within the minutes, against
+        the posts they stand at now."""
+        from dataclasses import asdict
+
+        from rich.progress import Progress
+
+        from precinct.core import clock
+        from precinct.org import services as org
+
+        from ... import services
+
+        console = Console(stderr=True, soft_wrap=True)
+        found = org.bureau_id_by_code(bureau) if bureau else getattr(org.first_bureau(), "pk", None)
+        if found is None:
+            console.print("[red]no such bureau")
+            raise SystemExit(2)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("travel times from candidate posts", total=candidates)
+
+            def report(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            try:
+                plan = services.post_plan(
+                    bureau_id=found, cars=cars, minutes=minutes, days=days,
+                    candidates=candidates, now=clock.now(), progress=report,
+                )  # fmt: skip
+            except ValueError as exc:
+                console.print(f"[red]{exc}")
+                raise SystemExit(2) from None
+        if as_json:
+            self.stdout.write(json.dumps(asdict(plan), ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"{plan.incidents:,} incidents of the last {plan.days} days; {plan.cars} cars; "
+            f"reach within {plan.minutes:g} min"
+        )
+        self.stdout.write(
+            f"now ({plan.current_posts} posts): {plan.current_covered:.1%} covered, "
+            f"mean {plan.current_mean_minutes:.1f} min from the nearest post"
+        )
+        self.stdout.write(
+            f"optimised: {plan.optimised_covered:.1%} covered, "
+            f"mean {plan.optimised_mean_minutes:.1f} min"
+        )
+        for goal in (0.7, 0.8, 0.9):
+            need = next((i + 1 for i, c in enumerate(plan.curve) if c >= goal), None)
+            self.stdout.write(
+                f"  cars needed to cover {goal:.0%}: {need if need else f'more than {plan.cars}'}"
+            )

@@ -27,14 +27,18 @@
   function initMap() {
     if (!window.L) return;
     map = L.map("map", { preferCanvas: true, zoomSnap: 0.25 });
+    map.createPane("roads");  // under the cars and incidents, whenever the roads arrive
+    map.getPane("roads").style.zIndex = 350;
     unitLayer = L.layerGroup().addTo(map);
     incidentLayer = L.layerGroup().addTo(map);
     map.setView([47.35, 130.30], 12);
     fetch(root.dataset.network, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
       if (!d.bounds) return;
-      L.geoJSON(d.roads, { style: function (f) { return ROAD_STYLE[f.properties["class"]] || ROAD_STYLE.residential; }, interactive: false }).addTo(map);
+      L.geoJSON(d.roads, {
+        pane: "roads", renderer: L.canvas({ pane: "roads" }), interactive: false,
+        style: function (f) { return ROAD_STYLE[f.properties["class"]] || ROAD_STYLE.residential; }
+      }).addTo(map);
       map.fitBounds(d.bounds);
-      unitLayer.bringToFront && unitLayer.bringToFront();
       document.getElementById("map").dataset.roads = String(d.roads.features.length);
     });
   }

@@ -96,7 +96,8 @@
       return out;
     });
     echarts.init(el).setOption({
-      grid: { left: 48, right: 16, top: 36, bottom: 60 },
+      animation: false,  // drawn at once: printed and captured as shown
+      grid: { left: 48, right: 16, top: 36, bottom: d.labels.length > 12 ? 80 : 40 },
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       xAxis: { type: "category", data: d.labels, axisLabel: { rotate: d.labels.length > 12 ? 45 : 0 } },
