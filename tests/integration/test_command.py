@@ -384,10 +384,15 @@ def test_the_post_plan_covers_at_least_what_the_cars_cover_now(city) -> None:
     from precinct.planning import services as planning
 
     plan = planning.post_plan(
-        bureau_id=city.bureau_id, cars=12, minutes=3, days=30, candidates=120, now=clock.now()
-    )
+        bureau_id=city.bureau_id, cars=12, minutes=3, days=30, candidates=120, now=clock.now(),
+        replay=True,
+    )  # fmt: skip
     assert plan.incidents > 100 and len(plan.optimised_posts) == 12 and len(plan.curve) == 12
     assert plan.curve == sorted(plan.curve)
     # 12 chosen posts against the 25 the 48 cars stand at now: fewer posts, placed for the demand
     assert plan.current_posts == 25
     assert 0 < plan.optimised_covered <= 1 and plan.optimised_mean_minutes > 0
+    now, best = plan.current_outcome, plan.optimised_outcome
+    assert now is not None and best is not None and now.calls == best.calls > 100
+    assert len(now.workload) == 48 and len(best.workload) == 12  # cars as they stand; one a post
+    assert 0 <= best.within_5 <= best.within_10 <= 1

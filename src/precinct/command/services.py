@@ -777,3 +777,20 @@ def car_posts(bureau_id: uuid.UUID) -> list[tuple[str, float, float]]:
         .order_by("call_sign")
         .values_list("call_sign", "zone__post_lon", "zone__post_lat")
     ]
+
+
+def incident_history(
+    bureau_id: uuid.UUID, *, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, float, float, int, float | None]]:
+    """The police incidents received in [start, end): (received, lon, lat, priority, seconds on
+    scene or None), oldest first — a period to replay under another fleet plan."""
+    out = []
+    for received, lon, lat, priority, scene, closed in (
+        Incident.objects.filter(bureau_id=bureau_id, received_at__gte=start, received_at__lt=end)
+        .exclude(category="non_police")
+        .order_by("received_at")
+        .values_list("received_at", "lon", "lat", "priority", "on_scene_at", "closed_at")
+    ):
+        on_scene = (closed - scene).total_seconds() if scene and closed else None
+        out.append((received, lon, lat, priority, on_scene))
+    return out

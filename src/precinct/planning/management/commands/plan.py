@@ -121,6 +121,9 @@ class Command(TyperCommand):
         bureau: Annotated[
             str | None, typer.Option(help="Bureau code (default: the first).")
         ] = None,
+        replay: Annotated[
+            bool, typer.Option("--replay", help="Replay the period's incidents with both fleets.")
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Standby posts for the cars that cover the most incidents within the minutes, against
@@ -148,7 +151,7 @@ class Command(TyperCommand):
             try:
                 plan = services.post_plan(
                     bureau_id=found, cars=cars, minutes=minutes, days=days,
-                    candidates=candidates, now=clock.now(), progress=report,
+                    candidates=candidates, now=clock.now(), progress=report, replay=replay,
                 )  # fmt: skip
             except ValueError as exc:
                 console.print(f"[red]{exc}")
@@ -168,6 +171,13 @@ class Command(TyperCommand):
             f"optimised: {plan.optimised_covered:.1%} covered, "
             f"mean {plan.optimised_mean_minutes:.1f} min"
         )
+        for label, o in (("now", plan.current_outcome), ("optimised", plan.optimised_outcome)):
+            if o is not None:
+                self.stdout.write(
+                    f"  replayed {label}: on scene p50 {o.response_p50 / 60:.1f} min, p90 "
+                    f"{o.response_p90 / 60:.1f} min, within 5 min {o.within_5:.1%}, within 10 min "
+                    f"{o.within_10:.1%}; {o.waited:,} of {o.calls:,} calls waited for a car"
+                )
         for goal in (0.7, 0.8, 0.9):
             need = next((i + 1 for i, c in enumerate(plan.curve) if c >= goal), None)
             self.stdout.write(
