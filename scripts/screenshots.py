@@ -20,6 +20,7 @@ SHOTS = [
     ("political", "/merit/recruits/", "recruits.png"),
     ("command", "/command/", "board.png"),
     ("command", "/command/figures/?from=2025-11-27", "figures.png"),
+    ("command", "/planning/", "planning.png"),
 ]
 
 
@@ -55,6 +56,13 @@ def main() -> None:
                 page.wait_for_selector("#map[data-roads]")
                 page.wait_for_selector("#live-state[data-live=live]")
                 page.wait_for_timeout(500)
+            if name == "planning.png":  # run a scenario and wait for its results
+                page.fill("input[name=cars]", "30")
+                page.fill("input[name=minutes]", "3")
+                page.click("form button.primary")
+                page.wait_for_selector("#kpi-best", timeout=120000)
+                page.wait_for_selector("#plan-map[data-drawn]")
+                page.wait_for_timeout(800)
             if name == "figures.png":
                 page.wait_for_selector("[data-chart=series][data-drawn]")
                 page.wait_for_timeout(500)

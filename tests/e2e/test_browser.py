@@ -209,3 +209,19 @@ def _two_dispatchers(page, other_ctx, app_server) -> None:
     other.wait_for_selector("#dispatch-message.error")
     message = other.inner_text("#dispatch-message")
     assert "command" in message and number in message
+
+
+def test_a_planning_run_shows_its_progress_then_its_chart_and_map(page) -> None:
+    _sign_in(page, "command")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/planning/")
+    page.fill("input[name=cars]", "10")
+    page.fill("input[name=minutes]", "3")
+    page.fill("input[name=days]", "14")
+    page.click("form button.primary")
+    page.wait_for_url(re.compile(r"/planning/runs/"))
+    # the progress bar follows the run in the background; when it is done the page shows results
+    page.wait_for_selector("#kpi-best", timeout=60000)
+    page.wait_for_selector("[data-chart=series][data-drawn]")
+    page.wait_for_selector("#plan-map[data-drawn]")
+    assert page.inner_text("#kpi-best").endswith("%")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("supervision/", include("precinct.supervision.urls")),
     path("merit/", include("precinct.merit.urls")),
     path("command/", include("precinct.command.urls")),
+    path("planning/", include("precinct.planning.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

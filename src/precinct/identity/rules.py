@@ -31,6 +31,7 @@ MERIT_APPROVERS = frozenset({R.POLITICAL_DEPT})
 LEDGER_CHECKERS = frozenset({R.POLITICAL_DEPT, R.LEADERSHIP})
 PACK_READERS = frozenset({R.LEADERSHIP, R.POLITICAL_DEPT, R.UNIT_CHIEF})
 COMMAND = frozenset({R.COMMAND_CENTRE})
+PLANNERS = frozenset({R.COMMAND_CENTRE, R.LEADERSHIP})
 BOARD_READERS = frozenset({R.COMMAND_CENTRE, R.LEADERSHIP, R.UNIT_CHIEF})
 UNIT_TERMINALS = frozenset({R.COMMAND_CENTRE, R.OFFICER})
 PUBLIC = frozenset({"web:login", "set_language", "web:health"})
@@ -94,6 +95,8 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "command:stream": _rule(BOARD_READERS),
     "command:figures": _rule(BOARD_READERS),
     "command:figures_export": _rule(BOARD_READERS),
+    "planning:index": _rule(PLANNERS, PLANNERS),
+    "planning:run": _rule(PLANNERS),
     "identity:audit_log": _rule(AUDIT_READERS),
     "identity:audit_verify": _rule(write=AUDIT_READERS),
     # JSON API (django-ninja, namespace "api")

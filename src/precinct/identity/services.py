@@ -102,7 +102,7 @@ def scope_for_username(username: str) -> Scope:
 # fingerprints.
 REDACTED_FIELDS = {"password", "digest", "id_number", "caller_phone"}
 # Bulky derived content the audit log refers to instead of copying (its digest is recorded).
-SUMMARISED_FIELDS = {("merit.monthclose", "data")}
+SUMMARISED_FIELDS = {("merit.monthclose", "data"), ("geo.roadnetwork", "data")}
 
 
 def _fingerprint(value: object) -> str:

@@ -12,7 +12,17 @@ from django.http import HttpRequest
 from . import services
 from .middleware import client_ip
 
-AUDITED_APPS = {"org", "identity", "cases", "merit", "supervision", "command", "campaigns"}
+AUDITED_APPS = {
+    "org",
+    "identity",
+    "cases",
+    "merit",
+    "supervision",
+    "command",
+    "campaigns",
+    "planning",
+    "geo",
+}
 # The audit chain itself, and derived data that the engine recomputes from audited events.
 NOT_AUDITED = {
     "identity.auditentry",

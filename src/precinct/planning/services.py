@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
+from django.db import transaction
+from django.db.models import QuerySet
 
 from precinct.command import services as command
+from precinct.core import clock
+from precinct.core.errors import FieldError, NotFound, ValidationFailed
+from precinct.core.errors import gettext_noop as _
+from precinct.core.scoping import Scope
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
 
 from . import posts, roadsim
+from .models import PlanningRun
+
+STALE_RUN = dt.timedelta(minutes=10)  # no progress for this long: the run was interrupted
 
 
 @dataclass(frozen=True)
@@ -129,3 +139,105 @@ def _replay(
         roadsim.run(calls, times[[index[n] for n in current]]),
         roadsim.run(calls, times[[index[n] for n in optimised]]),
     )
+
+
+# --- runs on the page -----------------------------------------------------------------------
+def _runs(bureau_id: uuid.UUID | None) -> QuerySet[PlanningRun]:
+    return (
+        PlanningRun.objects.filter(bureau_id=bureau_id) if bureau_id else PlanningRun.objects.none()
+    )
+
+
+def list_runs(scope: Scope, *, limit: int = 20) -> list[PlanningRun]:
+    return list(_runs(scope.bureau_id).order_by("-created_at")[:limit])
+
+
+def get_run(scope: Scope, run_id: uuid.UUID) -> PlanningRun:
+    run = _runs(scope.bureau_id).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("planning run")
+    if run.status in ("queued", "running") and clock.now() - run.updated_at > STALE_RUN:
+        # its process went away (a restart): say so instead of spinning for ever
+        PlanningRun.objects.filter(pk=run.pk).update(
+            status="failed", message="interrupted (the server restarted)"
+        )
+        run.refresh_from_db()
+    return run
+
+
+def start_post_run(
+    scope: Scope, *, cars: int, minutes: float, days: int, replay: bool, by: str
+) -> PlanningRun:
+    """Record a run and work it out in a background thread; the page follows its progress."""
+    if scope.bureau_id is None:
+        raise NotFound("bureau")
+    errors = []
+    if not 1 <= cars <= 500:
+        errors.append(
+            FieldError(
+                "cars", _("must be between %(low)s and %(high)s"), None, {"low": 1, "high": 500}
+            )
+        )
+    if not 0.5 <= minutes <= 60:
+        errors.append(
+            FieldError(
+                "minutes", _("must be between %(low)s and %(high)s"), None, {"low": 0.5, "high": 60}
+            )
+        )
+    if not 1 <= days <= 3660:
+        errors.append(
+            FieldError(
+                "days", _("must be between %(low)s and %(high)s"), None, {"low": 1, "high": 3660}
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    run = PlanningRun.objects.create(
+        bureau_id=scope.bureau_id,
+        kind="posts",
+        params={"cars": cars, "minutes": minutes, "days": days, "replay": replay},
+        created_by=by,
+    )
+    transaction.on_commit(lambda: _start(run.pk))
+    return run
+
+
+def _start(run_id: uuid.UUID) -> None:
+    threading.Thread(
+        target=work_run, args=(run_id,), name=f"planning-{run_id}", daemon=True
+    ).start()
+
+
+def work_run(run_id: uuid.UUID) -> None:
+    """Work out one run (in its own thread and database connection)."""
+
+    try:
+        run = PlanningRun.objects.get(pk=run_id)
+        PlanningRun.objects.filter(pk=run_id).update(status="running", updated_at=clock.now())
+
+        def report(done: int, total: int) -> None:
+            PlanningRun.objects.filter(pk=run_id).update(
+                progress=0.9 * done / max(total, 1), updated_at=clock.now()
+            )
+
+        p = run.params
+        plan = post_plan(
+            bureau_id=run.bureau_id,
+            cars=int(p["cars"]),
+            minutes=float(p["minutes"]),
+            days=int(p["days"]),
+            candidates=400,
+            now=clock.now(),
+            progress=report,
+            replay=bool(p.get("replay")),
+        )
+        current = command.car_posts(run.bureau_id)
+        result = asdict(plan)
+        result["current_post_points"] = sorted({(x, y) for _s, x, y in current})
+        PlanningRun.objects.filter(pk=run_id).update(
+            status="done", progress=1.0, result=result, updated_at=clock.now()
+        )
+    except Exception as exc:  # a failed run says why on its page
+        PlanningRun.objects.filter(pk=run_id).update(
+            status="failed", message=str(exc)[:500], updated_at=clock.now()
+        )

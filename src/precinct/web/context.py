@@ -18,6 +18,7 @@ NAV: list[tuple[str, Any]] = [
     ("supervision:case_list", _("Cases")),
     ("command:board", _("Command")),
     ("command:figures", _("Street figures")),
+    ("planning:index", _("Patrol planning")),
     ("merit:month", _("Merit")),
     ("merit:achievement_list", _("Achievements")),
     ("merit:award_list", _("Awards")),

@@ -1,0 +1,80 @@
+"""The planning page: scenarios (where to post the cars), runs with their progress, results as
+charts and a map."""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from precinct.core.errors import ValidationFailed
+from precinct.identity.services import caller
+
+from . import services
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    if request.method == "POST":
+        try:
+            run = services.start_post_run(
+                scope,
+                cars=_int(request.POST.get("cars"), 48),
+                minutes=_float(request.POST.get("minutes"), 5.0),
+                days=_int(request.POST.get("days"), 90),
+                replay=request.POST.get("replay") == "on",
+                by=request.user.get_username(),
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                messages.error(
+                    request,
+                    f"{e.field}: {_(e.message) % dict(e.params) if e.params else _(e.message)}",
+                )
+            return redirect("planning:index")
+        return redirect("planning:run", run_id=run.pk)
+    return render(request, "planning/index.html", {"runs": services.list_runs(scope)})
+
+
+def _int(raw: Any, default: int) -> int:
+    try:
+        return int(str(raw))
+    except ValueError:
+        return default if raw in (None, "") else -1
+
+
+def _float(raw: Any, default: float) -> float:
+    try:
+        return float(str(raw))
+    except ValueError:
+        return default if raw in (None, "") else -1.0
+
+
+def run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
+    item = services.get_run(caller(request), run_id)
+    context: dict[str, Any] = {"run": item}
+    if item.status == "done" and item.result:
+        r = item.result
+        context["curve"] = {
+            "labels": [str(i + 1) for i in range(len(r["curve"]))],
+            "series": [
+                {
+                    "name": _("Share of incidents covered (%)"),
+                    "values": [round(c * 100, 1) for c in r["curve"]],
+                }
+            ],
+            "goal": 70,
+            "percent": True,
+        }
+        context["map"] = {
+            "current": r.get("current_post_points", []),
+            "optimised": r["optimised_posts"],
+        }
+    if request.htmx:  # type: ignore[attr-defined]  # the progress poll
+        response = render(request, "planning/run.html#progress", context)
+        if item.status in ("done", "failed"):
+            response["HX-Refresh"] = "true"  # the whole page, with its results
+        return response
+    return render(request, "planning/run.html", context)
