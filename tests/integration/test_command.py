@@ -396,3 +396,13 @@ def test_the_post_plan_covers_at_least_what_the_cars_cover_now(city) -> None:
     assert now is not None and best is not None and now.calls == best.calls > 100
     assert len(now.workload) == 48 and len(best.workload) == 12  # cars as they stand; one a post
     assert 0 <= best.within_5 <= best.within_10 <= 1
+
+
+def test_every_car_has_its_crew_on_the_shift_now(city) -> None:
+    from precinct.command.models import CrewShift
+
+    cars = city.client("command").get("/api/v1/patrol-units").json()
+    assert len(cars) == 48 and all(len(c["crew"]) == 1 for c in cars)
+    assert len({c["crew"][0] for c in cars}) == 48  # nobody in two cars at once
+    # a week ahead is rostered, day and night, from the brigade and seconded officers
+    assert CrewShift.objects.filter(bureau_id=city.bureau_id).count() == 48 * 2 * 8

@@ -4,6 +4,7 @@ status and position. Each write is one transaction, committed before the answer 
 import datetime as dt
 import uuid
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -94,6 +95,7 @@ class UnitOut(Schema):
     position_at: dt.datetime | None
     incident_id: uuid.UUID | None
     zone: str
+    crew: list[str] = []
 
 
 class StatusIn(Schema):
@@ -230,7 +232,12 @@ def close(request: HttpRequest, incident_id: uuid.UUID, payload: CloseIn) -> Any
 
 @router.get("/patrol-units", response=list[UnitOut], url_name="patrol_units")
 def patrol_units(request: HttpRequest) -> Any:
-    return [u.__dict__ for u in services.unit_views(caller(request))]
+    return [
+        u.__dict__
+        for u in services.unit_views(
+            caller(request), at=clock.now(), tz=ZoneInfo(settings.TIME_ZONE)
+        )
+    ]
 
 
 @router.post(

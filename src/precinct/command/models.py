@@ -193,3 +193,24 @@ class UnitStatusChange(BureauOwned):
 
     class Meta:
         indexes = [models.Index(fields=["patrol_unit", "at"], name="command_status_unit_at")]
+
+
+class CrewShift(BureauOwned):
+    """The 24-hour roster: who rides in which car on which 12-hour shift."""
+
+    patrol_unit = models.ForeignKey(PatrolUnit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    shift = models.CharField(max_length=8)  # "day" 08-20, "night" 20-08
+    officer = models.ForeignKey("org.Officer", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("crew shift")
+        verbose_name_plural = _("crew shifts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patrol_unit", "day", "shift", "officer"], name="command_crew_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["officer", "day", "shift"], name="command_officer_one_car_a_shift"
+            ),
+        ]

@@ -20,6 +20,7 @@ from precinct.geo import services as geo
 
 from . import rules
 from .models import (
+    CrewShift,
     Dispatch,
     Incident,
     IncidentCounter,
@@ -205,9 +206,12 @@ class UnitView:
     position_at: dt.datetime | None
     incident_id: uuid.UUID | None
     zone: str
+    crew: list[str]  # on the roster for the shift now
 
 
-def unit_views(scope: Scope) -> list[UnitView]:
+def unit_views(scope: Scope, *, at: dt.datetime | None = None, tz: Any = None) -> list[UnitView]:
+    units = list(scope_patrol_units(scope).select_related("zone").order_by("call_sign"))
+    crews = crew_on_shift([u.pk for u in units], at=at, tz=tz) if at is not None else {}
     return [
         UnitView(
             u.pk,
@@ -218,9 +222,45 @@ def unit_views(scope: Scope) -> list[UnitView]:
             u.position_at,
             u.incident_id,
             u.zone.name if u.zone else "",
+            crews.get(u.pk, []),
         )
-        for u in scope_patrol_units(scope).select_related("zone").order_by("call_sign")
+        for u in units
     ]
+
+
+def crew_on_shift(
+    units: list[uuid.UUID], *, at: dt.datetime, tz: Any
+) -> dict[uuid.UUID, list[str]]:
+    """Who rides in each car on the shift running at ``at`` (names, by police number)."""
+    day, shift = rules.shift_at(at.astimezone(tz))
+    out: dict[uuid.UUID, list[str]] = {}
+    for unit, name, number in (
+        CrewShift.objects.filter(patrol_unit_id__in=units, day=day, shift=shift)
+        .order_by("officer__police_number")
+        .values_list("patrol_unit_id", "officer__name", "officer__police_number")
+    ):
+        out.setdefault(unit, []).append(f"{name} {number}")
+    return out
+
+
+def install_roster(
+    *, bureau_id: uuid.UUID, call_signs: list[str], slots: list[rules.RosterSlot]
+) -> int:
+    """Store a roster (slots name cars by position in ``call_signs``); the caller owns the
+    transaction."""
+    by_sign = {u.call_sign: u.pk for u in PatrolUnit.objects.filter(bureau_id=bureau_id)}
+    rows = [
+        CrewShift(
+            bureau_id=bureau_id,
+            patrol_unit_id=by_sign[call_signs[s.car]],
+            day=s.day,
+            shift=s.shift,
+            officer_id=s.officer,
+        )
+        for s in slots
+    ]
+    CrewShift.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 def recommendations(
@@ -464,6 +504,14 @@ def close_incident(
 
 
 # --- the live board -----------------------------------------------------------------------
+def _bureau_tz() -> Any:
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    return ZoneInfo(settings.TIME_ZONE)
+
+
 def board_version() -> tuple[Any, ...]:
     """Changes whenever an incident or a unit does (what the SQLite watcher polls)."""
     from django.db.models import Count, Max
@@ -516,8 +564,9 @@ def board(
                 "lon": u.lon,
                 "zone": u.zone,
                 "incident_id": str(u.incident_id) if u.incident_id else None,
+                "crew": u.crew,
             }
-            for u in unit_views(scope)
+            for u in unit_views(scope, at=now, tz=_bureau_tz())
         ],
     }
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from precinct.cases import services as cases
+from precinct.command import rules as command_rules
 from precinct.command import services as command
 from precinct.core.errors import ValidationFailed
 from precinct.core.ids import uuid7_at
@@ -365,8 +366,17 @@ def _load_command(
         bureau_id=bureau_id, unit_id=brigade.pk, zones=zones, cars=cars, now=now
     )
     report("patrol cars", len(cars), len(cars))
+    # The 24-hour roster: one officer a car a 12-hour shift; the brigade's 120 are joined by
+    # public-order officers seconded from headquarters (动态用警) to cover the rest after nights.
+    seconded = [
+        o["id"]
+        for o, a in _current(officers, assignments)
+        if a["unit_id"] in {p[0].pk for p in plan if p[0].code == "ZA"}
+    ][:24]
+    today = now.astimezone(casegen.TZ).date()
+    slots = command_rules.roster(crew + seconded, len(cars), today - dt.timedelta(days=1), 8)
+    command.install_roster(bureau_id=bureau_id, call_signs=[c.call_sign for c in cars], slots=slots)
     if incident_days > 0:
-        today = now.astimezone(casegen.TZ).date()
         history = incidentgen.generate(
             graph,
             posts=[z.post for z in zones],

@@ -191,3 +191,39 @@ def test_coverage_counts_the_part_of_an_hour_a_car_was_off() -> None:
     assert got[10]["mean"] == (3.5 + 4) / 2 and got[10]["min"] == 3.5
     assert got[11]["mean"] == (3 + 4) / 2 and got[11]["min"] == 3
     assert got[12]["mean"] == 4 and got[0]["plan"] == 48
+
+
+def test_the_roster_fills_every_car_every_shift_and_rests_the_night_crew() -> None:
+    officers = [f"o{i}" for i in range(150)]
+    slots = r.roster(officers, 48, dt.date(2026, 11, 1), 7)
+    by_shift: dict[tuple, list] = {}
+    for s in slots:
+        by_shift.setdefault((s.day, s.shift), []).append(s)
+    assert len(by_shift) == 14 and all(len(v) == 48 for v in by_shift.values())
+    for v in by_shift.values():
+        assert len({s.officer for s in v}) == 48  # one car each
+    for d in range(6):
+        night = {
+            s.officer for s in by_shift[(dt.date(2026, 11, 1) + dt.timedelta(days=d), "night")]
+        }
+        next_day = {
+            s.officer for s in by_shift[(dt.date(2026, 11, 2) + dt.timedelta(days=d), "day")]
+        }
+        assert not night & next_day  # no day shift straight after a night
+    worked = {o: sum(1 for s in slots if s.officer == o) for o in officers}
+    assert max(worked.values()) - min(worked.values()) <= 2  # shared fairly
+
+
+def test_a_roster_too_short_of_officers_says_so() -> None:
+    with pytest.raises(ValueError, match="needs at least 144 officers"):
+        r.roster(["a"] * 100, 48, dt.date(2026, 11, 1), 1)
+
+
+@pytest.mark.parametrize(
+    "at,expected",
+    [("2026-11-02 08:00", ("2026-11-02", "day")), ("2026-11-02 19:59", ("2026-11-02", "day")),
+     ("2026-11-02 20:00", ("2026-11-02", "night")), ("2026-11-03 07:59", ("2026-11-02", "night"))],
+)  # fmt: skip
+def test_the_shift_of_a_time(at: str, expected: tuple) -> None:
+    day, shift = r.shift_at(_at(at))
+    assert (day.isoformat(), shift) == expected

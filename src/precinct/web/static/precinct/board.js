@@ -90,6 +90,7 @@
       var st = el("td", labels.unit[u.status] || u.status, "unit-" + u.status);
       tr.appendChild(st);
       tr.appendChild(el("td", u.zone));
+      tr.appendChild(el("td", (u.crew || []).join("、"), "hide-narrow muted"));
       body.appendChild(tr);
     });
     document.getElementById("unit-count").textContent = "(" + free + "/" + state.units.length + ")";
