@@ -396,6 +396,11 @@ def test_the_post_plan_covers_at_least_what_the_cars_cover_now(city) -> None:
     assert now is not None and best is not None and now.calls == best.calls > 100
     assert len(now.workload) == 48 and len(best.workload) == 12  # cars as they stand; one a post
     assert 0 <= best.within_5 <= best.within_10 <= 1
+    # the day shift's and the night shift's incidents planned apart
+    assert set(plan.curve_by_shift) == {"day", "night"}
+    assert all(c == sorted(c) and len(c) == 12 for c in plan.curve_by_shift.values())
+    assert planning.cars_needed([0.3, 0.65, 0.72, 0.9], 0.7) == 3
+    assert planning.cars_needed([0.3, 0.5], 0.7) is None
 
 
 def test_every_car_has_its_crew_on_the_shift_now(city) -> None:

@@ -27,7 +27,7 @@ def test_a_scenario_runs_and_shows_its_results(
     page = c.get(r["Location"])
     assert page.status_code == 200
     assert b'id="kpi-best"' in page.content and b'data-chart="series"' in page.content
-    assert b"plan-points" in page.content
+    assert b"plan-points" in page.content and b'class="needs"' in page.content
     # the htmx poll gets the progress fragment only
     part = c.get(r["Location"], headers={"HX-Request": "true"})
     assert b'id="progress"' in part.content and b"<html" not in part.content

@@ -808,13 +808,15 @@ def _off_duty_spells(
 
 
 # --- for planning ---------------------------------------------------------------------------
-def incident_points(bureau_id: uuid.UUID, *, since: dt.datetime) -> list[tuple[float, float]]:
-    """Where the bureau's incidents happened since a time (lon, lat): the demand of the post
-    optimiser. Non-police matters need no car and are left out."""
+def incident_points(
+    bureau_id: uuid.UUID, *, since: dt.datetime
+) -> list[tuple[float, float, dt.datetime]]:
+    """Where and when the bureau's incidents happened since a time (lon, lat, received): the
+    demand of the post optimiser. Non-police matters need no car and are left out."""
     return list(
         Incident.objects.filter(bureau_id=bureau_id, received_at__gte=since)
         .exclude(category="non_police")
-        .values_list("lon", "lat")
+        .values_list("lon", "lat", "received_at")
     )
 
 

@@ -7,11 +7,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
+from precinct.command import rules as command_rules
 from precinct.command import services as command
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
@@ -39,6 +42,7 @@ class PostReport:
     optimised_mean_minutes: float
     optimised_posts: list[tuple[float, float]]  # lon, lat
     curve: list[float]  # coverage with the first 1..K optimised posts
+    curve_by_shift: dict[str, list[float]]  # the same for the day (08-20) and night incidents
     current_outcome: roadsim.Outcome | None = None  # the period replayed with today's posts
     optimised_outcome: roadsim.Outcome | None = None  # ... and with the optimised ones
 
@@ -64,7 +68,10 @@ def post_plan(
     lon = np.array([p[0] for p in points])
     lat = np.array([p[1] for p in points])
     snapped = np.array([s.node for s in geo_rules.snap_many(graph, lon, lat)])
-    nodes, weights = posts.demand(snapped)
+    nodes, inverse = np.unique(snapped, return_inverse=True)
+    weights = np.bincount(inverse, minlength=len(nodes)).astype(float)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    night = np.array([command_rules.shift_at(p[2].astimezone(tz))[1] == "night" for p in points])
     current = command.car_posts(bureau_id)
     current_nodes = sorted({geo_rules.snap(graph, x, y).node for _sign, x, y in current})
     rng = np.random.default_rng(seed)
@@ -79,6 +86,12 @@ def post_plan(
     current_covered, current_mean = posts.evaluate(times, weights, now_rows, limit)
     chosen, curve = posts.optimise(times, weights, cars, limit)
     best_covered, best_mean = posts.evaluate(times, weights, chosen, limit)
+    # the day shift's and the night shift's incidents apart: how many cars each shift needs
+    by_shift: dict[str, list[float]] = {}
+    for name, mask in (("day", ~night), ("night", night)):
+        shift_weights = np.bincount(inverse[mask], minlength=len(nodes)).astype(float)
+        if shift_weights.sum() > 0:
+            by_shift[name] = posts.optimise(times, shift_weights, cars, limit, swaps=0)[1]
     outcomes: tuple[roadsim.Outcome | None, roadsim.Outcome | None] = (None, None)
     if replay:
         outcomes = _replay(
@@ -98,9 +111,15 @@ def post_plan(
         optimised_mean_minutes=best_mean,
         optimised_posts=[(float(graph.lon[pool[i]]), float(graph.lat[pool[i]])) for i in chosen],
         curve=curve,
+        curve_by_shift=by_shift,
         current_outcome=outcomes[0],
         optimised_outcome=outcomes[1],
     )
+
+
+def cars_needed(curve: list[float], goal: float) -> int | None:
+    """The fewest cars whose posts reach ``goal`` of the demand (None: not with these cars)."""
+    return next((i + 1 for i, c in enumerate(curve) if c >= goal), None)
 
 
 def _replay(

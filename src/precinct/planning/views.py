@@ -68,6 +68,15 @@ def run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
             "goal": 70,
             "percent": True,
         }
+        context["needs"] = [
+            (
+                round(goal * 100),
+                services.cars_needed(r["curve"], goal),
+                services.cars_needed(r.get("curve_by_shift", {}).get("day", []), goal),
+                services.cars_needed(r.get("curve_by_shift", {}).get("night", []), goal),
+            )
+            for goal in (0.7, 0.8, 0.9)
+        ]
         context["map"] = {
             "current": r.get("current_post_points", []),
             "optimised": r["optimised_posts"],

@@ -179,7 +179,15 @@ class Command(TyperCommand):
                     f"{o.within_10:.1%}; {o.waited:,} of {o.calls:,} calls waited for a car"
                 )
         for goal in (0.7, 0.8, 0.9):
-            need = next((i + 1 for i, c in enumerate(plan.curve) if c >= goal), None)
-            self.stdout.write(
-                f"  cars needed to cover {goal:.0%}: {need if need else f'more than {plan.cars}'}"
-            )
+            parts = [f"all day {_need(plan.curve, goal, plan.cars)}"] + [
+                f"{shift} shift {_need(curve, goal, plan.cars)}"
+                for shift, curve in plan.curve_by_shift.items()
+            ]
+            self.stdout.write(f"  cars needed to cover {goal:.0%}: " + ", ".join(parts))
+
+
+def _need(curve: list[float], goal: float, cars: int) -> str:
+    from ... import services
+
+    need = services.cars_needed(curve, goal)
+    return str(need) if need else f"more than {cars}"
