@@ -100,12 +100,7 @@ def read(document: Any) -> Model:
         where = f"units[{i}]"
         if not isinstance(u, Mapping):
             raise ModelError(f"{where}: must be an object with 'id' and 'mu'")
-        uid = u.get("id")
-        if not isinstance(uid, str | int) or isinstance(uid, bool) or str(uid) == "":
-            raise ModelError(f"{where}.id: must be a non-empty string")
-        uid = str(uid)
-        if uid in index:
-            raise ModelError(f"{where}.id: unit {uid!r} appears twice")
+        uid = _ident(u, where, "unit", index)
         mu = _positive(u.get("mu"), f"{where}.mu")
         index[uid] = len(units)
         units.append(Unit(uid, mu))
@@ -118,12 +113,7 @@ def read(document: Any) -> Model:
         where = f"atoms[{j}]"
         if not isinstance(a, Mapping):
             raise ModelError(f"{where}: must be an object with 'id', 'rate' and 'preference'")
-        aid = a.get("id")
-        if not isinstance(aid, str | int) or isinstance(aid, bool) or str(aid) == "":
-            raise ModelError(f"{where}.id: must be a non-empty string")
-        aid = str(aid)
-        if aid in seen:
-            raise ModelError(f"{where}.id: atom {aid!r} appears twice")
+        aid = _ident(a, where, "atom", seen)
         seen.add(aid)
         rate = a.get("rate")
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate):
@@ -168,6 +158,17 @@ def read(document: Any) -> Model:
                 '(add units or use "loss")'
             )
     return model
+
+
+def _ident(item: Mapping[str, Any], where: str, kind: str, taken: Any) -> str:
+    """An item's id as text: present, not empty, not already ``taken``."""
+    raw = item.get("id")
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or str(raw) == "":
+        raise ModelError(f"{where}.id: must be a non-empty string")
+    ident = str(raw)
+    if ident in taken:
+        raise ModelError(f"{where}.id: {kind} {ident!r} appears twice")
+    return ident
 
 
 def _positive(value: Any, where: str) -> float:

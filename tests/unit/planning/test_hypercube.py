@@ -181,3 +181,12 @@ def test_the_iterative_solution_matches_the_direct_one(queue: str, monkeypatch) 
     assert iterative.interresponse_fraction == pytest.approx(
         direct.interresponse_fraction, abs=1e-9
     )
+
+
+def test_an_id_given_twice_is_named() -> None:
+    unit = {"id": "A", "mu": 1}
+    atom = {"id": "x", "rate": 0.5, "preference": ["A"]}
+    with pytest.raises(h.ModelError, match=r"units\[1\].id: unit 'A' appears twice"):
+        h.read({"units": [unit, unit], "atoms": [atom]})
+    with pytest.raises(h.ModelError, match=r"atoms\[1\].id: atom 'x' appears twice"):
+        h.read({"units": [unit], "atoms": [atom, atom], "queue": "loss"})
