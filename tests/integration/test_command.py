@@ -411,3 +411,21 @@ def test_every_car_has_its_crew_on_the_shift_now(city) -> None:
     assert len({c["crew"][0] for c in cars}) == 48  # nobody in two cars at once
     # a week ahead is rostered, day and night, from the brigade and seconded officers
     assert CrewShift.objects.filter(bureau_id=city.bureau_id).count() == 48 * 2 * 8
+
+
+def test_fewer_cars_at_night_show_in_the_replay(city) -> None:
+    from precinct.core import clock
+    from precinct.planning import services as planning
+
+    def plan(night_cars):
+        return planning.post_plan(
+            bureau_id=city.bureau_id, cars=12, minutes=3, days=7, candidates=80, now=clock.now(),
+            replay=True, night_cars=night_cars,
+        )  # fmt: skip
+
+    full, thin = plan(None), plan(1)
+    assert thin.current_outcome.calls == full.current_outcome.calls
+    # one car on the night shift: calls wait for it, and the slowest answers get slower
+    assert thin.current_outcome.waited > full.current_outcome.waited
+    assert thin.current_outcome.response_p90 > full.current_outcome.response_p90
+    assert thin.optimised_outcome.waited > full.optimised_outcome.waited

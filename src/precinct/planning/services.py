@@ -58,6 +58,7 @@ def post_plan(
     seed: int = 1,
     progress: Callable[[int, int], None] | None = None,
     replay: bool = False,
+    night_cars: int | None = None,
 ) -> PostReport:
     """Compare the cars' current posts with ``cars`` posts chosen to cover the most incidents of
     the last ``days`` days within ``minutes`` on the road."""
@@ -97,7 +98,7 @@ def post_plan(
         outcomes = _replay(
             graph, bureau_id, now=now, days=days, nodes=nodes, times=times, index=index,
             current=[geo_rules.snap(graph, x, y).node for _s, x, y in current],
-            optimised=[int(pool[i]) for i in chosen],
+            optimised=[int(pool[i]) for i in chosen], night_cars=night_cars,
         )  # fmt: skip
     return PostReport(
         cars=cars,
@@ -133,9 +134,12 @@ def _replay(
     index: dict[int, int],
     current: list[int],
     optimised: list[int],
+    night_cars: int | None = None,
 ) -> tuple[roadsim.Outcome, roadsim.Outcome]:
     """The period's incidents replayed on the road network with each fleet: today's cars at their
-    posts, and one car at each optimised post."""
+    posts, and one car at each optimised post. With ``night_cars``, only that many of each fleet
+    are on duty on the night shift (20-08): today's first by call sign, the optimised posts in the
+    order the optimiser chose them."""
     start = now - dt.timedelta(days=days)
     history = command.incident_history(bureau_id, start=start, end=now)
     lon = np.array([h[1] for h in history])
@@ -154,9 +158,25 @@ def _replay(
         for h, node in zip(history, snapped, strict=True)
         if node in column
     ]
+
+    def duty(cars: int) -> np.ndarray | None:
+        if night_cars is None:
+            return None
+        tz = ZoneInfo(settings.TIME_ZONE)
+        hours = days * 24 + 2
+        night = np.array(
+            [
+                command_rules.shift_at((start + dt.timedelta(hours=h)).astimezone(tz))[1] == "night"
+                for h in range(hours)
+            ]
+        )
+        table = np.ones((cars, hours), dtype=bool)
+        table[night_cars:, night] = False
+        return table
+
     return (
-        roadsim.run(calls, times[[index[n] for n in current]]),
-        roadsim.run(calls, times[[index[n] for n in optimised]]),
+        roadsim.run(calls, times[[index[n] for n in current]], on_duty=duty(len(current))),
+        roadsim.run(calls, times[[index[n] for n in optimised]], on_duty=duty(len(optimised))),
     )
 
 

@@ -124,6 +124,12 @@ class Command(TyperCommand):
         replay: Annotated[
             bool, typer.Option("--replay", help="Replay the period's incidents with both fleets.")
         ] = False,
+        night_cars: Annotated[
+            int | None,
+            typer.Option(
+                help="With --replay: only this many cars on the night shift (20-08).", min=0
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Standby posts for the cars that cover the most incidents within the minutes, against
@@ -152,6 +158,7 @@ class Command(TyperCommand):
                 plan = services.post_plan(
                     bureau_id=found, cars=cars, minutes=minutes, days=days,
                     candidates=candidates, now=clock.now(), progress=report, replay=replay,
+                    night_cars=night_cars,
                 )  # fmt: skip
             except ValueError as exc:
                 console.print(f"[red]{exc}")
