@@ -80,25 +80,43 @@ class IntakeData:
     source: str
 
 
+def _number(
+    body: Mapping[str, Any], name: str, low: float, high: float, errors: list[FieldError]
+) -> float:
+    """A finite number in [low, high], or a named error (and 0.0)."""
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        errors.append(FieldError(name, _("must be a number")))
+        return 0.0
+    if not math.isfinite(value) or not low <= value <= high:
+        errors.append(
+            FieldError(
+                name,
+                _("must be between %(low)s and %(high)s"),
+                None,
+                {"low": low, "high": high},
+            )
+        )
+    return float(value)
+
+
+def check_position(lon: Any, lat: Any) -> tuple[float, float]:
+    """A point on the earth (a ping, an incident's place); every bad coordinate named."""
+    errors: list[FieldError] = []
+    point = {"lon": lon, "lat": lat}
+    x = _number(point, "lon", -180, 180, errors)
+    y = _number(point, "lat", -90, 90, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return x, y
+
+
 def check_intake(body: Mapping[str, Any]) -> IntakeData:
     """An intake body checked field by field; every problem named, nothing accepted half."""
     errors: list[FieldError] = []
 
     def number(name: str, low: float, high: float) -> float:
-        value = body.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            errors.append(FieldError(name, _("must be a number")))
-            return 0.0
-        if not math.isfinite(value) or not low <= value <= high:
-            errors.append(
-                FieldError(
-                    name,
-                    _("must be between %(low)s and %(high)s"),
-                    None,
-                    {"low": low, "high": high},
-                )
-            )
-        return float(value)
+        return _number(body, name, low, high, errors)
 
     def text(name: str, limit: int, *, required: bool) -> str:
         value = body.get(name, "")

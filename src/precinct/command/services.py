@@ -8,7 +8,9 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
@@ -451,21 +453,7 @@ def record_position(
     0015). An older ping than the one kept is ignored."""
     if scope.role not in COMMAND_ROLES | {Role.OFFICER}:
         raise PermissionDenied("only the command centre or the unit's crew may do this")
-    errors = []
-    if not -180 <= lon <= 180:
-        errors.append(
-            FieldError(
-                "lon", _("must be between %(low)s and %(high)s"), None, {"low": -180, "high": 180}
-            )
-        )
-    if not -90 <= lat <= 90:
-        errors.append(
-            FieldError(
-                "lat", _("must be between %(low)s and %(high)s"), None, {"low": -90, "high": 90}
-            )
-        )
-    if errors:
-        raise ValidationFailed(errors)
+    lon, lat = rules.check_position(lon, lat)
     unit = scope_patrol_units(scope).filter(pk=unit_id).values_list("pk", flat=True).first()
     if unit is None:
         raise NotFound("patrol unit")
@@ -504,14 +492,6 @@ def close_incident(
 
 
 # --- the live board -----------------------------------------------------------------------
-def _bureau_tz() -> Any:
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 def board_version() -> tuple[Any, ...]:
     """Changes whenever an incident or a unit does (what the SQLite watcher polls)."""
     from django.db.models import Count, Max
@@ -566,7 +546,7 @@ def board(
                 "incident_id": str(u.incident_id) if u.incident_id else None,
                 "crew": u.crew,
             }
-            for u in unit_views(scope, at=now, tz=_bureau_tz())
+            for u in unit_views(scope, at=now, tz=ZoneInfo(settings.TIME_ZONE))
         ],
     }
 

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
@@ -79,7 +80,7 @@ def replay(
         heapq.heappush(steps, _Step(wall() + max(delay_s, 0.0) / speed, next(counter), kind, data))
 
     def next_call_delay() -> float:
-        hour = clock.now().astimezone(_tz()).hour
+        hour = clock.now().astimezone(ZoneInfo(settings.TIME_ZONE)).hour
         per_second = per_day * float(incidentgen.HOUR_WEIGHT[hour]) / 3600
         return rng.expovariate(per_second)
 
@@ -100,12 +101,6 @@ def replay(
         if on_step is not None:
             on_step(stats)
     return stats
-
-
-def _tz() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def _run(
@@ -140,7 +135,11 @@ def _run(
         }
         with transaction.atomic():
             incident, _created = command.intake(
-                scope, body=body, key=str(uuid.uuid4()), now=now, today=now.astimezone(_tz()).date()
+                scope,
+                body=body,
+                key=str(uuid.uuid4()),
+                now=now,
+                today=now.astimezone(ZoneInfo(settings.TIME_ZONE)).date(),
             )
         stats.calls += 1
         if category == "non_police":

@@ -227,3 +227,10 @@ def test_a_roster_too_short_of_officers_says_so() -> None:
 def test_the_shift_of_a_time(at: str, expected: tuple) -> None:
     day, shift = r.shift_at(_at(at))
     assert (day.isoformat(), shift) == expected
+
+
+def test_a_position_names_each_bad_coordinate() -> None:
+    assert r.check_position(130.3, 47.35) == (130.3, 47.35)
+    with pytest.raises(ValidationFailed) as err:
+        r.check_position(181, float("nan"))
+    assert [e.field for e in err.value.errors] == ["lon", "lat"]
