@@ -225,3 +225,7 @@ def test_a_planning_run_shows_its_progress_then_its_chart_and_map(page) -> None:
     page.wait_for_selector("[data-chart=series][data-drawn]")
     page.wait_for_selector("#plan-map[data-drawn]")
     assert page.inner_text("#kpi-best").endswith("%")
+    # street handling by minutes to scene and the queue check (hypercube beside simulation)
+    page.wait_for_selector("[data-source=plan-street][data-drawn]")
+    page.wait_for_selector("[data-source=plan-workload][data-drawn]")
+    assert page.locator("table.queue tbody tr").count() == 2

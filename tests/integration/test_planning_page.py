@@ -36,6 +36,46 @@ def test_a_scenario_runs_and_shows_its_results(
     assert c.get("/planning/").status_code == 200
 
 
+def test_a_run_weighs_street_handling_checks_the_queue_and_plans_the_night(
+    city, inline_runs, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    monkeypatch.setattr(services, "QUEUE_CALLS", 20_000)
+    c = city.client("command")
+    form = {"cars": "8", "minutes": "4", "days": "14", "replay": "on", "objective": "both",
+            "night_cars": "5", "queue": "on"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post("/planning/", form)
+    run = PlanningRun.objects.get()
+    assert run.status == "done", run.message
+    res = run.result
+    assert run.params["night_cars"] == 5 and res["objective"] == "both"
+    # street handling by minutes to scene, from the demo history: recorded and fitted
+    bands = res["street_bands"]
+    assert sum(b[2] for b in bands) > 100
+    assert all(a >= b for a, b in zip(res["street_fitted"], res["street_fitted"][1:]))
+    assert 0 < res["optimised_street"] <= 1 and 0 < res["current_street"] <= 1
+    assert 0 < res["optimised_outcome"]["street"] <= 1
+    # both fleets as queues: the hypercube's workloads within a few points of the simulation's
+    for name in ("current", "optimised"):
+        q = res["queue_check"][name]
+        assert 0 < q["rho"] < 1
+        gaps = [abs(a - b) for a, b in zip(q["workload"], q["sim_workload"], strict=True)]
+        assert max(gaps) < 0.05, (name, gaps)
+    assert len(res["queue_check"]["optimised"]["workload"]) == 8
+    page = c.get(r["Location"]).content
+    assert b'id="kpi-street"' in page and b'class="queue"' in page
+    assert b"plan-street" in page and b"plan-workload" in page
+
+
+def test_a_bad_goal_or_night_fleet_is_named(city, inline_runs) -> None:
+    c = city.client("command")
+    r = c.post("/planning/", {"cars": "4", "minutes": "3", "days": "14", "objective": "speed",
+                              "night_cars": "9"}, follow=True)  # fmt: skip
+    text = r.content.decode()
+    assert "objective" in text and "night_cars" in text
+    assert not PlanningRun.objects.exists()
+
+
 def test_bad_numbers_are_named_and_nothing_runs(city, inline_runs) -> None:
     c = city.client("command")
     r = c.post("/planning/", {"cars": "0", "minutes": "abc", "days": "14"}, follow=True)

@@ -4,6 +4,7 @@ clock (times are arguments)."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -308,6 +309,30 @@ def street_handling(rows: Sequence[IncidentFacts]) -> tuple[int, int, float | No
     ]
     street = sum(1 for r in police if r.disposition == STREET)
     return street, len(police), (street / len(police) if police else None)
+
+
+RESPONSE_BANDS = (3.0, 5.0, 8.0, 12.0, 20.0)  # minutes from the call to the first car on scene
+
+
+def street_by_response(
+    rows: Sequence[IncidentFacts], bands: Sequence[float] = RESPONSE_BANDS
+) -> list[tuple[float | None, int, int]]:
+    """Street handling by how soon a car was on scene (received → on scene): for each band, its
+    upper bound in minutes (None: the open last band), the police incidents closed that were
+    handled on the street and all of them. Incidents no car reached are left out."""
+    street = [0] * (len(bands) + 1)
+    police = [0] * (len(bands) + 1)
+    for r in rows:
+        if r.closed_at is None or not r.disposition or r.disposition == NON_POLICE:
+            continue
+        seconds = seconds_between(r.received_at, r.on_scene_at)
+        if seconds is None:
+            continue
+        band = bisect.bisect_left(bands, seconds / 60)
+        police[band] += 1
+        street[band] += r.disposition == STREET
+    uppers: list[float | None] = [*bands, None]
+    return list(zip(uppers, street, police, strict=True))
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -172,7 +172,11 @@ def generate(
                     rng.choice(["criminal_investigation", "station", "street"], p=[0.45, 0.3, 0.25])
                 )
             else:
-                street = 0.6 + 0.2 * progress
+                # a car that comes late finds the caller gone to the station: fewer handled on
+                # the street beyond 5 minutes from the call (what the post optimiser weighs)
+                minutes = (on_scene - received).total_seconds() / 60
+                late = min(1.0, max(0.55, 1.0 - 0.05 * (minutes - 5.0)))
+                street = (0.64 + 0.22 * progress) * late
                 disposition = "street" if rng.random() < street else "station"
             incident.update(
                 status="closed",

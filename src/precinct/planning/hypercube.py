@@ -160,6 +160,45 @@ def read(document: Any) -> Model:
     return model
 
 
+UNREACHABLE_S = 3600.0  # a post that cannot reach a node counts as an hour away
+
+
+def districts(
+    times_s: np.ndarray,
+    weights: np.ndarray,
+    ids: Sequence[str],
+    *,
+    rate: float,
+    mu: float,
+    queue: str = INFINITE,
+) -> dict[str, Any]:
+    """The hypercube input of a fleet on the road network: one unit per row of ``times_s``
+    (seconds from its post to each demand node, ``weights`` incidents at each), with service rate
+    ``mu``; one atom per unit's district — the demand nodes it is the nearest to — carrying its
+    share of ``rate``, every unit by demand-weighted mean travel time to the district, and those
+    minutes. The document :func:`read` takes (and ``precinct plan hypercube``)."""
+    times = np.where(np.isfinite(times_s), times_s, UNREACHABLE_S)
+    nearest = np.argmin(times, axis=0)
+    total = float(weights.sum())
+    atoms = []
+    for u, uid in enumerate(ids):
+        members = nearest == u
+        w = weights[members]
+        if w.sum() <= 0:
+            continue
+        mean = (times[:, members] * w).sum(axis=1) / w.sum() / 60.0
+        order = np.argsort(mean, kind="stable")
+        atoms.append(
+            {
+                "id": f"district-{uid}",
+                "rate": rate * float(w.sum()) / total,
+                "preference": [ids[i] for i in order],
+                "travel": {ids[i]: round(float(mean[i]), 3) for i in range(len(ids))},
+            }
+        )
+    return {"units": [{"id": uid, "mu": mu} for uid in ids], "atoms": atoms, "queue": queue}
+
+
 def _ident(item: Mapping[str, Any], where: str, kind: str, taken: Any) -> str:
     """An item's id as text: present, not empty, not already ``taken``."""
     raw = item.get("id")

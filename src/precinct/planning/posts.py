@@ -7,8 +7,9 @@ the whole curve of coverage against the number of cars (how many cars a shift ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -69,36 +70,100 @@ def evaluate(
     return covered, mean
 
 
+def street_rates(
+    bands: Sequence[tuple[float | None, int, int]],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """From street handling by minutes to scene — (upper minutes or None, on the street, police
+    incidents) per band — each band's upper bound in seconds (``inf`` last) and its rate, fitted
+    to fall (or stay) as the minutes grow: pool adjacent violators weighted by the incidents, so
+    a thin band cannot make a later car worth more. Bands with no incidents take the rate of the
+    band before them (or after, at the start). None when no band has incidents."""
+    uppers = np.array([np.inf if u is None else u * 60.0 for u, _s, _p in bands])
+    blocks: list[list[Any]] = []  # [street, police, band indices]
+    for i, (_u, street, police) in enumerate(bands):
+        if police <= 0:
+            continue
+        blocks.append([float(street), float(police), [i]])
+        while len(blocks) > 1 and blocks[-2][0] * blocks[-1][1] < blocks[-1][0] * blocks[-2][1]:
+            s2, p2, i2 = blocks.pop()
+            blocks[-1][0] += s2
+            blocks[-1][1] += p2
+            blocks[-1][2] += i2
+    if not blocks:
+        return None
+    rates = np.full(len(bands), np.nan)
+    for street, police, indices in blocks:
+        rates[indices] = street / police
+    for i in range(1, len(rates)):  # empty bands: the rate before them ...
+        if np.isnan(rates[i]):
+            rates[i] = rates[i - 1]
+    for i in range(len(rates) - 2, -1, -1):  # ... or, at the start, after them
+        if np.isnan(rates[i]):
+            rates[i] = rates[i + 1]
+    return uppers, rates
+
+
+def street_worth(
+    times: np.ndarray, rates: tuple[np.ndarray, np.ndarray], delay_s: float
+) -> np.ndarray:
+    """The expected street-handling share of an incident reached after ``delay_s`` (the 110
+    desk) plus ``times`` seconds on the road, element by element."""
+    uppers, values = rates
+    return values[np.searchsorted(uppers, np.asarray(times) + delay_s, side="left")]
+
+
+def evaluate_worth(
+    times: np.ndarray, weights: np.ndarray, chosen: list[int], worth: np.ndarray
+) -> float:
+    """The demand-weighted mean worth of each incident's nearest chosen post (the posts' worth is
+    non-increasing in travel time, so the nearest is the best)."""
+    nearest = np.argmin(times[chosen], axis=0)
+    values = worth[np.asarray(chosen)[nearest], np.arange(times.shape[1])]
+    total = weights.sum()
+    return float((values * weights).sum() / total) if total else 0.0
+
+
 def optimise(
-    times: np.ndarray, weights: np.ndarray, k: int, limit_s: float, *, swaps: int = 2
+    times: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    limit_s: float,
+    *,
+    swaps: int = 2,
+    worth: np.ndarray | None = None,
 ) -> tuple[list[int], list[float]]:
-    """Choose k rows of ``times`` (candidates × demand) covering the most demand within
-    ``limit_s``: greedy (each step the candidate adding the most newly covered demand; ties to
-    the lower mean time), then up to ``swaps`` passes of one-swap improvement. Returns the chosen
-    rows and the greedy coverage curve."""
+    """Choose k rows of ``times`` (candidates × demand) for the most demand covered within
+    ``limit_s`` — or, with ``worth`` (candidates × demand, non-increasing in the travel time:
+    coverage plus the expected street handling, say), for the most demand-weighted worth of each
+    incident's best post: greedy (each step the candidate adding the most; ties to the first),
+    then up to ``swaps`` passes of one-swap improvement. Returns the chosen rows and the greedy
+    order's coverage curve (share within ``limit_s`` with the first 1..k posts)."""
     cover = times <= limit_s
+    value = cover.astype(float) if worth is None else worth
     total = weights.sum()
     chosen: list[int] = []
+    best = np.zeros(times.shape[1])
     covered = np.zeros(times.shape[1], dtype=bool)
     curve: list[float] = []
     for _ in range(min(k, times.shape[0])):
-        gain = (cover & ~covered) @ weights
+        gain = np.maximum(value - best, 0.0) @ weights
         gain[chosen] = -1.0
         pick = int(np.argmax(gain))
         chosen.append(pick)
+        best = np.maximum(best, value[pick])
         covered |= cover[pick]
         curve.append(float(weights[covered].sum() / total) if total else 0.0)
     for _ in range(swaps):
         improved = False
         for slot in range(len(chosen)):
             others = [c for i, c in enumerate(chosen) if i != slot]
-            base = cover[others].any(axis=0) if others else np.zeros(times.shape[1], dtype=bool)
-            current = float(weights[base | cover[chosen[slot]]].sum())
-            gains = (cover & ~base) @ weights
-            gains[chosen] = -1.0
-            best = int(np.argmax(gains))
-            if gains[best] > current - float(weights[base].sum()) + 1e-9:
-                chosen[slot] = best
+            base = value[others].max(axis=0) if others else np.zeros(times.shape[1])
+            current = float(np.maximum(value[chosen[slot]], base) @ weights)
+            totals = np.maximum(value, base) @ weights
+            totals[chosen] = -1.0
+            pick = int(np.argmax(totals))
+            if totals[pick] > current + 1e-9:
+                chosen[slot] = pick
                 improved = True
         if not improved:
             break

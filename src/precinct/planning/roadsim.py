@@ -32,6 +32,7 @@ class Outcome:
     within_10: float
     workload: list[float]  # busy share of each car (there, on scene, back) until the last is back
     mean_wait: float  # seconds in the line, over all calls
+    street: float | None = None  # expected street-handling share, by each call's response
 
 
 def run(
@@ -40,6 +41,7 @@ def run(
     *,
     on_duty: np.ndarray | None = None,
     dispatch_delay: float = 60.0,
+    street: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Outcome:
     """``travel[car, target]``: seconds from the car's post to the incident (and back, the same).
     ``on_duty[car, hour]`` (hours from the start): whether the car may be sent; None: always.
@@ -104,4 +106,9 @@ def run(
         within_10=float((served <= 600).mean()) if len(served) else 0.0,
         workload=(busy / span).tolist(),
         mean_wait=float(wait.mean()) if len(calls) else 0.0,
+        street=(
+            float(street[1][np.searchsorted(street[0], served, side="left")].mean())
+            if street is not None and len(served)
+            else None
+        ),
     )

@@ -6,7 +6,8 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -23,9 +24,10 @@ from precinct.core.scoping import Scope
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
 
-from . import posts, roadsim
+from . import hypercube, posts, roadsim, simulate
 from .models import PlanningRun
 
+QUEUE_CALLS = 200_000  # simulated calls per fleet in a run's queue check
 STALE_RUN = dt.timedelta(minutes=10)  # no progress for this long: the run was interrupted
 
 
@@ -45,6 +47,17 @@ class PostReport:
     curve_by_shift: dict[str, list[float]]  # the same for the day (08-20) and night incidents
     current_outcome: roadsim.Outcome | None = None  # the period replayed with today's posts
     optimised_outcome: roadsim.Outcome | None = None  # ... and with the optimised ones
+    objective: str = "both"  # what the posts were chosen for: cover, street or both
+    desk_seconds: float = 60.0  # median from the call to the car rolling, in the period
+    street_bands: list[tuple[float | None, int, int]] = field(default_factory=list)
+    street_fitted: list[float] = field(default_factory=list)  # rate by band, non-increasing
+    recorded_street: float | None = None  # street handling of the period as recorded
+    current_street: float | None = None  # expected with today's posts (nearest post, free)
+    optimised_street: float | None = None  # ... and with the optimised ones
+    queue_check: dict[str, Any] = field(default_factory=dict)  # hypercube vs simulation, per fleet
+
+
+OBJECTIVES = ("cover", "street", "both")
 
 
 def post_plan(
@@ -59,9 +72,17 @@ def post_plan(
     progress: Callable[[int, int], None] | None = None,
     replay: bool = False,
     night_cars: int | None = None,
+    objective: str = "both",
+    queue_calls: int = 0,
 ) -> PostReport:
-    """Compare the cars' current posts with ``cars`` posts chosen to cover the most incidents of
-    the last ``days`` days within ``minutes`` on the road."""
+    """Compare the cars' current posts with ``cars`` posts chosen for the incidents of the last
+    ``days`` days: to cover the most within ``minutes`` on the road (``objective="cover"``), for
+    the most street handling expected from how soon a car arrives (``"street"``: the period's
+    street handling by minutes to scene, fitted to fall with the minutes), or for the sum of the
+    two (``"both"``). With ``queue_calls``, each fleet is also checked as a queue: Larson's
+    approximate hypercube model against a simulation of that many calls (docs/adr/0016)."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
     graph = geo.graph_for(bureau_id)
     points = command.incident_points(bureau_id, since=now - dt.timedelta(days=days))
     if not points:
@@ -85,7 +106,19 @@ def post_plan(
     index = {int(n): i for i, n in enumerate(pool)}
     now_rows = [index[n] for n in current_nodes]
     current_covered, current_mean = posts.evaluate(times, weights, now_rows, limit)
-    chosen, curve = posts.optimise(times, weights, cars, limit)
+    start = now - dt.timedelta(days=days)
+    bands = command.street_by_response(bureau_id, start=start, end=now)
+    rates = posts.street_rates(bands)
+    desk = command.desk_seconds(bureau_id, start=start, end=now) or 60.0
+    street = posts.street_worth(times, rates, desk) if rates is not None else None
+    worth = {
+        "cover": None,
+        "street": street,
+        "both": None if street is None else (times <= limit) + street,
+    }[objective]
+    chosen, curve = posts.optimise(times, weights, cars, limit, worth=worth)
+    if worth is not None:  # the coverage curve is the coverage objective's greedy order
+        curve = posts.optimise(times, weights, cars, limit, swaps=0)[1]
     best_covered, best_mean = posts.evaluate(times, weights, chosen, limit)
     # the day shift's and the night shift's incidents apart: how many cars each shift needs
     by_shift: dict[str, list[float]] = {}
@@ -99,7 +132,24 @@ def post_plan(
             graph, bureau_id, now=now, days=days, nodes=nodes, times=times, index=index,
             current=[geo_rules.snap(graph, x, y).node for _s, x, y in current],
             optimised=[int(pool[i]) for i in chosen], night_cars=night_cars,
+            desk=desk, rates=rates,
         )  # fmt: skip
+    checks: dict[str, Any] = {}
+    if queue_calls:
+        history = command.incident_history(bureau_id, start=start, end=now)
+        on_scene = [h[4] for h in history if h[4] is not None]
+        scene_min = float(np.median(on_scene)) / 60 if on_scene else 25.0
+        rate = float(weights.sum()) / (days * 24 * 60)  # police incidents a minute
+        signs = [sign for sign, _x, _y in current]
+        fleets = {
+            "current": ([index[geo_rules.snap(graph, x, y).node] for _s, x, y in current], signs),
+            "optimised": (chosen, [f"P{i + 1}" for i in range(len(chosen))]),
+        }
+        for name, (rows, ids) in fleets.items():
+            checks[name] = queue_check(
+                times[rows], weights, ids, rate=rate, scene_minutes=scene_min, calls=queue_calls,
+                seed=seed,
+            )  # fmt: skip
     return PostReport(
         cars=cars,
         minutes=minutes,
@@ -115,7 +165,64 @@ def post_plan(
         curve_by_shift=by_shift,
         current_outcome=outcomes[0],
         optimised_outcome=outcomes[1],
+        objective=objective,
+        desk_seconds=desk,
+        street_bands=bands,
+        street_fitted=[] if rates is None else [float(r) for r in rates[1]],
+        recorded_street=(
+            sum(b[1] for b in bands) / sum(b[2] for b in bands)
+            if sum(b[2] for b in bands)
+            else None
+        ),
+        current_street=(
+            posts.evaluate_worth(times, weights, now_rows, street) if street is not None else None
+        ),
+        optimised_street=(
+            posts.evaluate_worth(times, weights, chosen, street) if street is not None else None
+        ),
+        queue_check=checks,
     )
+
+
+def queue_check(
+    times: np.ndarray,
+    weights: np.ndarray,
+    ids: list[str],
+    *,
+    rate: float,
+    scene_minutes: float,
+    calls: int,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """A fleet as a queue: each car busy for the time on scene plus the drive there and back
+    (the demand-weighted mean from the nearest post), districts as atoms
+    (:func:`hypercube.districts`); Larson's approximation against a simulation of ``calls``
+    calls, side by side. A fleet that cannot keep up (ρ ≥ 1) says so."""
+    nearest = np.where(np.isfinite(times), times, hypercube.UNREACHABLE_S).min(axis=0)
+    drive = float((nearest * weights).sum() / weights.sum()) / 60
+    mu = 1.0 / (scene_minutes + 2 * drive)
+    try:
+        model = hypercube.read(hypercube.districts(times, weights, ids, rate=rate, mu=mu))
+    except hypercube.ModelError as exc:
+        return {"error": str(exc), "rho": rate / (mu * len(ids))}
+    approx = hypercube.solve(model, "approx" if len(ids) > 12 else "exact")
+    sim = simulate.simulate(model, calls=calls, seed=seed)
+    return {
+        "rho": model.arrival_rate / model.service_rate,
+        "service_minutes": 1 / mu,
+        "method": approx.method,
+        "units": ids,
+        "workload": [approx.workload[u] for u in ids],
+        "sim_workload": [sim.workload[u].mean for u in ids],
+        "sim_workload_half": [sim.workload[u].half_width for u in ids],
+        "p_all_busy": approx.p_all_busy,
+        "sim_p_all_busy": sim.p_all_busy.as_dict(),
+        "interresponse": approx.interresponse_fraction,
+        "sim_interresponse": sim.interresponse_fraction.as_dict(),
+        "travel": approx.mean_travel_time,
+        "sim_travel": sim.mean_travel_time.as_dict() if sim.mean_travel_time else None,
+        "calls": calls,
+    }
 
 
 def cars_needed(curve: list[float], goal: float) -> int | None:
@@ -135,6 +242,8 @@ def _replay(
     current: list[int],
     optimised: list[int],
     night_cars: int | None = None,
+    desk: float = 60.0,
+    rates: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[roadsim.Outcome, roadsim.Outcome]:
     """The period's incidents replayed on the road network with each fleet: today's cars at their
     posts, and one car at each optimised post. With ``night_cars``, only that many of each fleet
@@ -175,9 +284,15 @@ def _replay(
         return table
 
     return (
-        roadsim.run(calls, times[[index[n] for n in current]], on_duty=duty(len(current))),
-        roadsim.run(calls, times[[index[n] for n in optimised]], on_duty=duty(len(optimised))),
-    )
+        roadsim.run(
+            calls, times[[index[n] for n in current]], on_duty=duty(len(current)),
+            dispatch_delay=desk, street=rates,
+        ),
+        roadsim.run(
+            calls, times[[index[n] for n in optimised]], on_duty=duty(len(optimised)),
+            dispatch_delay=desk, street=rates,
+        ),
+    )  # fmt: skip
 
 
 # --- runs on the page -----------------------------------------------------------------------
@@ -205,7 +320,16 @@ def get_run(scope: Scope, run_id: uuid.UUID) -> PlanningRun:
 
 
 def start_post_run(
-    scope: Scope, *, cars: int, minutes: float, days: int, replay: bool, by: str
+    scope: Scope,
+    *,
+    cars: int,
+    minutes: float,
+    days: int,
+    replay: bool,
+    by: str,
+    objective: str = "both",
+    night_cars: int | None = None,
+    queue: bool = True,
 ) -> PlanningRun:
     """Record a run and work it out in a background thread; the page follows its progress."""
     if scope.bureau_id is None:
@@ -229,12 +353,32 @@ def start_post_run(
                 "days", _("must be between %(low)s and %(high)s"), None, {"low": 1, "high": 3660}
             )
         )
+    if objective not in OBJECTIVES:
+        errors.append(
+            FieldError("objective", _("must be one of %(choices)s"), None,
+                       {"choices": ", ".join(OBJECTIVES)})
+        )  # fmt: skip
+    if night_cars is not None and not 0 <= night_cars <= cars:
+        errors.append(
+            FieldError(
+                "night_cars", _("must be between %(low)s and %(high)s"), None,
+                {"low": 0, "high": cars},
+            )
+        )  # fmt: skip
     if errors:
         raise ValidationFailed(errors)
     run = PlanningRun.objects.create(
         bureau_id=scope.bureau_id,
         kind="posts",
-        params={"cars": cars, "minutes": minutes, "days": days, "replay": replay},
+        params={
+            "cars": cars,
+            "minutes": minutes,
+            "days": days,
+            "replay": replay,
+            "objective": objective,
+            "night_cars": night_cars,
+            "queue": queue,
+        },
         created_by=by,
     )
     transaction.on_commit(lambda: _start(run.pk))
@@ -269,6 +413,9 @@ def work_run(run_id: uuid.UUID) -> None:
             now=clock.now(),
             progress=report,
             replay=bool(p.get("replay")),
+            night_cars=p.get("night_cars"),
+            objective=p.get("objective", "both"),
+            queue_calls=QUEUE_CALLS if p.get("queue") else 0,
         )
         current = command.car_posts(run.bureau_id)
         result = asdict(plan)

@@ -26,6 +26,13 @@ def index(request: HttpRequest) -> HttpResponse:
                 days=_int(request.POST.get("days"), 90),
                 replay=request.POST.get("replay") == "on",
                 by=request.user.get_username(),
+                objective=request.POST.get("objective") or "both",
+                night_cars=(
+                    _int(request.POST.get("night_cars"), 0)
+                    if request.POST.get("night_cars")
+                    else None
+                ),
+                queue=request.POST.get("queue") == "on",
             )
         except ValidationFailed as exc:
             for e in exc.errors:
@@ -77,6 +84,54 @@ def run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
             )
             for goal in (0.7, 0.8, 0.9)
         ]
+        if r.get("street_bands"):
+            context["street"] = {
+                "labels": [
+                    f"≤{b[0]:g}" if b[0] is not None else f">{r['street_bands'][-2][0]:g}"
+                    for b in r["street_bands"]
+                ],
+                "series": [
+                    {
+                        "name": _("Handled on the street, as recorded (%)"),
+                        "values": [
+                            round(100 * b[1] / b[2], 1) if b[2] else None for b in r["street_bands"]
+                        ],
+                        "type": "bar",
+                    },
+                    {
+                        "name": _("Fitted: falls as the minutes grow (%)"),
+                        "values": [round(100 * v, 1) for v in r["street_fitted"]],
+                    },
+                ],
+                "percent": True,
+                "xname": _("Minutes from the call to the car on scene"),
+            }
+        queue = r.get("queue_check") or {}
+        if queue.get("optimised", {}).get("workload"):
+            q = queue["optimised"]
+            context["workload"] = {
+                "labels": q["units"],
+                "series": [
+                    {
+                        "name": _("Hypercube (Larson's approximation)"),
+                        "values": [round(100 * w, 1) for w in q["workload"]],
+                        "type": "bar",
+                    },
+                    {
+                        "name": _("Simulation"),
+                        "values": [round(100 * w, 1) for w in q["sim_workload"]],
+                    },
+                ],
+                "percent": True,
+            }
+        context["queue"] = [
+            (name, queue[name]) for name in ("current", "optimised") if name in queue
+        ]
+        context["objective"] = {
+            "cover": _("coverage within the minutes"),
+            "street": _("street handling expected"),
+            "both": _("coverage and street handling"),
+        }.get(r.get("objective", "cover"), "")
         context["map"] = {
             "current": r.get("current_post_points", []),
             "optimised": r["optimised_posts"],

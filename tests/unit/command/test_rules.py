@@ -158,6 +158,16 @@ def test_street_handling_leaves_non_police_out() -> None:
     assert r.street_handling([]) == (0, 0, None)
 
 
+def test_street_handling_by_minutes_to_scene_puts_a_bound_in_its_own_band() -> None:
+    # responses 5:00 (on the bound: the ≤5 band), 8:00, 8:50, 13:10; non-police and an incident
+    # no car reached are left out
+    rows = [*ROWS, _row("2026-03-03 12:00", None, None, "station")]
+    assert r.street_by_response(rows) == [
+        (3.0, 0, 0), (5.0, 1, 1), (8.0, 1, 1), (12.0, 0, 1), (20.0, 0, 1), (None, 0, 0),
+    ]  # fmt: skip
+    assert r.street_by_response(rows, bands=(6.0,)) == [(6.0, 1, 1), (None, 1, 3)]
+
+
 def test_percentiles_are_nearest_rank() -> None:
     assert r.percentile([5, 1, 3, 2, 4], 50) == 3
     assert r.percentile([5, 1, 3, 2, 4], 90) == 5

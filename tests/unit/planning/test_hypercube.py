@@ -190,3 +190,32 @@ def test_an_id_given_twice_is_named() -> None:
         h.read({"units": [unit, unit], "atoms": [atom]})
     with pytest.raises(h.ModelError, match=r"atoms\[1\].id: atom 'x' appears twice"):
         h.read({"units": [unit], "atoms": [atom, atom], "queue": "loss"})
+
+
+def test_districts_of_a_fleet_on_the_road() -> None:
+    """Two posts and four demand nodes (seconds from each post): each post's district is what it
+    is the nearest to; the district's rate is its share of the incidents; its preference and
+    travel are the demand-weighted mean minutes; a node no post reaches counts as an hour."""
+    import numpy as np
+
+    times = np.array(
+        [
+            [0.0, 60.0, 600.0, np.inf],
+            [600.0, 180.0, 60.0, 120.0],
+        ]
+    )
+    weights = np.array([3.0, 1.0, 2.0, 2.0])
+    doc = h.districts(times, weights, ["A", "B"], rate=0.8, mu=1.0)
+    assert doc["units"] == [{"id": "A", "mu": 1.0}, {"id": "B", "mu": 1.0}]
+    a, b = doc["atoms"]
+    assert a["id"] == "district-A" and a["rate"] == pytest.approx(0.8 * 4 / 8)
+    assert a["preference"] == ["A", "B"]
+    assert a["travel"] == {"A": pytest.approx(60 / 4 / 60), "B": pytest.approx(1980 / 4 / 60)}
+    assert b["rate"] == pytest.approx(0.4) and b["preference"] == ["B", "A"]
+    assert b["travel"]["A"] == pytest.approx((1200 + 7200) / 4 / 60)
+    m = h.read(doc)  # a valid model: solvable, and its travel is the districts' own
+    r = h.solve_exact(m)
+    assert sum(r.workload.values()) == pytest.approx(0.8)  # λ/μ: every call served
+    assert r.interresponse_fraction > 0
+    # mean travel lies between the districts' own cars' (0.25, 1.5) and the far ones'
+    assert r.mean_travel_time is not None and 0.8 < r.mean_travel_time < 35

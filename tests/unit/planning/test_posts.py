@@ -53,3 +53,45 @@ def test_the_curve_never_falls_and_swaps_never_lose() -> None:
         posts.evaluate(times, weights, swapped, 90)[0]
         >= posts.evaluate(times, weights, greedy, 90)[0]
     )
+
+
+# --- street handling as a goal ---------------------------------------------------------------
+def test_street_rates_fall_with_the_minutes_pooling_a_thin_band_that_rises() -> None:
+    bands = [(3.0, 8, 10), (5.0, 6, 10), (8.0, 9, 10), (12.0, 0, 0), (None, 2, 10)]
+    uppers, rates = posts.street_rates(bands)
+    assert uppers.tolist() == [180.0, 300.0, 480.0, 720.0, np.inf]
+    # 5-8 minutes (0.9) rose above 3-5 (0.6): the two are pooled to 15/20; the empty band takes
+    # the rate before it
+    assert rates.tolist() == pytest.approx([0.8, 0.75, 0.75, 0.75, 0.2])
+    assert all(a >= b for a, b in itertools.pairwise(rates))
+
+
+def test_street_rates_need_an_incident_and_fill_empty_bands_from_after_at_the_start() -> None:
+    assert posts.street_rates([(3.0, 0, 0), (None, 0, 0)]) is None
+    _u, rates = posts.street_rates([(3.0, 0, 0), (5.0, 3, 4), (None, 1, 4)])
+    assert rates.tolist() == [0.75, 0.75, 0.25]
+
+
+def test_street_worth_adds_the_desk_and_reads_the_band() -> None:
+    rates = (np.array([180.0, 300.0, np.inf]), np.array([0.9, 0.7, 0.4]))
+    worth = posts.street_worth(np.array([[0.0, 119.0, 121.0, 240.0, 241.0, np.inf]]), rates, 60)
+    assert worth.tolist() == [[0.9, 0.9, 0.7, 0.7, 0.4, 0.4]]
+
+
+def test_the_street_goal_moves_a_post_to_where_it_is_worth_more() -> None:
+    """Two clusters, one car. Coverage within 25 s ties them (each post covers its own cluster
+    whole) and the heavier cluster wins; weighing street handling, which falls steeply after 10 s,
+    the car goes where it arrives at once to most incidents."""
+    graph = line_town()
+    # cluster A: 12 incidents spread over nodes 1..3; cluster B: 10 all on node 15
+    incidents = np.array([1] * 4 + [2] * 4 + [3] * 4 + [15] * 10)
+    nodes, weights = posts.demand(incidents)
+    times = posts.times_from_posts(graph, np.arange(graph.n_nodes), nodes)
+    chosen, _ = posts.optimise(times, weights, 1, limit_s=25)
+    assert chosen[0] in (1, 2, 3)  # 12 covered against 10
+    rates = (np.array([0.0, 10.0, np.inf]), np.array([1.0, 0.1, 0.0]))
+    worth = posts.street_worth(times, rates, 0.0)
+    best, _ = posts.optimise(times, weights, 1, limit_s=25, worth=worth)
+    assert best == [15]  # 10 at once against 4 at once and 8 at 10 s
+    assert posts.evaluate_worth(times, weights, best, worth) == pytest.approx(10 / 22)
+    assert posts.evaluate_worth(times, weights, [2], worth) == pytest.approx((4 + 0.8) / 22)

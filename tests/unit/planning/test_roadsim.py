@@ -41,3 +41,15 @@ def test_off_duty_cars_are_not_sent() -> None:
     on_duty = np.array([[False], [True]])
     out = run([Call(0, 0, 2, 60)], TRAVEL, on_duty=on_duty, dispatch_delay=0)
     assert out.response_p50 == pytest.approx(240)
+
+
+def test_street_handling_expected_follows_each_response() -> None:
+    calls = [Call(0, 0, 2, 600), Call(100, 1, 2, 600), Call(200, 0, 2, 600)]
+    rates = (np.array([100.0, 200.0, np.inf]), np.array([0.9, 0.6, 0.3]))
+    # with a 30 s desk: call 0 by car 0 at 90 s (0.9); call 1 by car 1 at 150 s (0.6); call 2:
+    # car 0 busy until 750 s, car 1 until 970 s: it waits for car 0, on scene 610 s after the
+    # call (0.3)
+    out = run(calls, TRAVEL, dispatch_delay=30, street=rates)
+    assert out.waited == 1
+    assert out.street == pytest.approx((0.9 + 0.6 + 0.3) / 3)
+    assert run(calls, TRAVEL).street is None

@@ -130,10 +130,25 @@ class Command(TyperCommand):
                 help="With --replay: only this many cars on the night shift (20-08).", min=0
             ),
         ] = None,
+        objective: Annotated[
+            str,
+            typer.Option(
+                help="Choose the posts for: cover (within the minutes), street (street handling "
+                "expected from how soon a car arrives) or both."
+            ),
+        ] = "both",
+        queue_calls: Annotated[
+            int,
+            typer.Option(
+                help="Check both fleets as queues: Larson's hypercube against a simulation of "
+                "this many calls (0: no check).",
+                min=0,
+            ),
+        ] = 0,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
-        """Standby posts for the cars that cover the most incidents within the minutes, against
-        the posts they stand at now."""
+        """Standby posts for the cars that cover the most incidents within the minutes (and
+        handle the most on the street), against the posts they stand at now."""
         from dataclasses import asdict
 
         from rich.progress import Progress
@@ -158,7 +173,7 @@ class Command(TyperCommand):
                 plan = services.post_plan(
                     bureau_id=found, cars=cars, minutes=minutes, days=days,
                     candidates=candidates, now=clock.now(), progress=report, replay=replay,
-                    night_cars=night_cars,
+                    night_cars=night_cars, objective=objective, queue_calls=queue_calls,
                 )  # fmt: skip
             except ValueError as exc:
                 console.print(f"[red]{exc}")
@@ -185,6 +200,28 @@ class Command(TyperCommand):
                     f"{o.response_p90 / 60:.1f} min, within 5 min {o.within_5:.1%}, within 10 min "
                     f"{o.within_10:.1%}; {o.waited:,} of {o.calls:,} calls waited for a car"
                 )
+        if plan.current_street is not None and plan.optimised_street is not None:
+            recorded = f" (recorded {plan.recorded_street:.1%})" if plan.recorded_street else ""
+            self.stdout.write(
+                f"street handling expected: now {plan.current_street:.1%}, optimised "
+                f"{plan.optimised_street:.1%}{recorded}; posts chosen for {plan.objective}"
+            )
+        for label, o in (("now", plan.current_outcome), ("optimised", plan.optimised_outcome)):
+            if o is not None and o.street is not None:
+                self.stdout.write(f"  replayed {label}: street handling expected {o.street:.1%}")
+        for label, q in plan.queue_check.items():
+            if "error" in q:
+                self.stdout.write(f"queue {label}: {q['error']}")
+                continue
+            busy = q["sim_p_all_busy"]["ci95"]
+            inter = q["sim_interresponse"]["ci95"]
+            self.stdout.write(
+                f"queue {label} (ρ {q['rho']:.2f}, {q['service_minutes']:.1f} min a call): "
+                f"all busy {q['p_all_busy']:.4f} (simulated {busy[0]:.4f}–{busy[1]:.4f}), "
+                f"not the district's car {q['interresponse']:.3f} (simulated "
+                f"{inter[0]:.3f}–{inter[1]:.3f}), largest workload gap hypercube–simulation "
+                f"{max(abs(a - b) for a, b in zip(q['workload'], q['sim_workload'], strict=True)):.3f}"
+            )
         for goal in (0.7, 0.8, 0.9):
             parts = [f"all day {_need(plan.curve, goal, plan.cars)}"] + [
                 f"{shift} shift {_need(curve, goal, plan.cars)}"
