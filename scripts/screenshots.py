@@ -21,6 +21,9 @@ SHOTS = [
     ("command", "/command/", "board.png"),
     ("command", "/command/figures/?from=2025-11-27", "figures.png"),
     ("command", "/planning/", "planning.png"),
+    ("legal", "/campaigns/", "campaigns.png"),
+    ("political", "/org/deployment/", "deployment.png"),
+    ("leader", "/stats/", "stats.png"),
 ]
 
 

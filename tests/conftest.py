@@ -30,7 +30,7 @@ def _load_demo() -> None:
             criminal_cases=120,
             administrative_cases=360,
             merit_months=3,
-            incident_days=21,
+            incident_days=62,  # two months: a full month for the statistics,
         )
 
 

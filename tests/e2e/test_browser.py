@@ -229,3 +229,51 @@ def test_a_planning_run_shows_its_progress_then_its_chart_and_map(page) -> None:
     page.wait_for_selector("[data-source=plan-street][data-drawn]")
     page.wait_for_selector("[data-source=plan-workload][data-drawn]")
     assert page.locator("table.queue tbody tr").count() == 2
+
+
+def test_a_station_chief_ticks_off_a_campaign_item_and_the_progress_moves(page) -> None:
+    _sign_in(page, "chief")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/campaigns/?phase=active")
+    links = [a.get_attribute("href") for a in page.locator("table.campaigns tbody a").all()]
+    assert links, "the chief's station owns items of campaigns under way"
+    for href in links:
+        page.goto(href)
+        if page.locator("form.tick").count():
+            break
+    else:
+        pytest.fail("no open item for the chief's station")
+    page.wait_for_selector("[data-source=unit-chart][data-drawn]")  # items by owner unit
+    before = page.inner_text("#campaign-progress")
+    row = page.locator("form.tick").first.locator("xpath=ancestor::tr")
+    number = row.get_attribute("id")
+    # without evidence the item stays open and the reason is named
+    row.locator("form.tick button").click()
+    page.wait_for_selector("#checklist .messages li.error")
+    assert page.locator(f"#{number} form.tick").count() == 1
+    page.fill(f"#{number} form.tick input[name=evidence]", "清查记录表已上报")
+    page.click(f"#{number} form.tick button")
+    page.wait_for_function(
+        "before => document.querySelector('#campaign-progress').textContent !== before",
+        arg=before,
+    )
+    assert page.locator(f"#{number} form.tick").count() == 0
+    assert "清查记录表已上报" in page.inner_text(f"#{number}")
+    assert int(page.inner_text("#campaign-progress").rstrip("%")) >= int(before.rstrip("%"))
+
+
+def test_the_statistics_page_draws_its_charts_and_switches_the_figure(page) -> None:
+    _sign_in(page, "leader")
+    page.wait_for_url(re.compile(r"/$"))
+    page.click("nav >> text=统计")
+    page.wait_for_url(re.compile(r"/stats/"))
+    page.wait_for_selector("[data-source=stats-monthly][data-drawn]")
+    page.wait_for_selector("[data-source=stats-annual][data-drawn]")
+    assert page.locator("table.stats tbody tr").count() >= 13
+    assert page.locator("#stats-kpis .stat").count() >= 5
+    page.select_option("#s-metric", "road_deaths")
+    with page.expect_navigation():
+        page.click("form.filters button")
+    page.wait_for_selector("[data-source=stats-annual][data-drawn]")
+    assert "metric=road_deaths" in page.url
+    assert "道路交通事故死亡" in page.inner_text("main") or "死亡" in page.inner_text("main")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from precinct.common import bulk, bus
 from precinct.core import clock
@@ -466,3 +466,46 @@ def lock_cases(case_ids: list[Any]) -> dict[Any, tuple[Any, int]]:
             if key in stamps:
                 out[raw] = (stamps[key], counts.get(key, 0))
     return out
+
+
+def accepted_counts(
+    bureau_id: uuid.UUID,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    homicide_words: tuple[str, ...],
+    drug_words: tuple[str, ...],
+) -> list[tuple[uuid.UUID | None, int, int, int]]:
+    """Per unit, the cases accepted (受案: the ``case_accepted`` event) in [start, end):
+    administrative (public-order) cases, criminal cases whose title names a homicide, and cases
+    whose title names drugs."""
+
+    def any_title(words: tuple[str, ...]) -> Q:
+        q = Q(pk__in=[])
+        for w in words:
+            q |= Q(case__title__contains=w)
+        return q
+
+    return list(
+        CaseEvent.objects.filter(
+            bureau_id=bureau_id, type="case_accepted", at__gte=start, at__lt=end
+        )
+        .values("case__unit_id")
+        .annotate(
+            public_order=Count("case_id", filter=Q(case__kind="administrative"), distinct=True),
+            homicides=Count(
+                "case_id",
+                filter=Q(case__kind="criminal") & any_title(homicide_words),
+                distinct=True,
+            ),
+            drugs=Count("case_id", filter=any_title(drug_words), distinct=True),
+        )
+        .values_list("case__unit_id", "public_order", "homicides", "drugs")
+    )
+
+
+def first_accepted(bureau_id: uuid.UUID) -> dt.datetime | None:
+    """When the bureau's first recorded case was accepted."""
+    return CaseEvent.objects.filter(bureau_id=bureau_id, type="case_accepted").aggregate(
+        m=Min("at")
+    )["m"]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from precinct.common import live
@@ -825,6 +825,29 @@ def street_by_response(
         )
     ]
     return rules.street_by_response(rows)
+
+
+def incident_counts(
+    bureau_id: uuid.UUID, *, start: dt.datetime, end: dt.datetime
+) -> list[tuple[uuid.UUID | None, int, int, int]]:
+    """Per station (None: no station), the incidents received in [start, end): police incidents
+    (all but non-police matters), criminal incidents, traffic accidents — the monthly statistics'
+    own figures."""
+    return list(
+        Incident.objects.filter(bureau_id=bureau_id, received_at__gte=start, received_at__lt=end)
+        .values("station_id")
+        .annotate(
+            police=Count("id", filter=~Q(category="non_police")),
+            criminal=Count("id", filter=Q(category="criminal")),
+            traffic=Count("id", filter=Q(category="traffic")),
+        )
+        .values_list("station_id", "police", "criminal", "traffic")
+    )
+
+
+def first_received(bureau_id: uuid.UUID) -> dt.datetime | None:
+    """When the bureau's first recorded incident came in."""
+    return Incident.objects.filter(bureau_id=bureau_id).aggregate(m=Min("received_at"))["m"]
 
 
 def desk_seconds(bureau_id: uuid.UUID, *, start: dt.datetime, end: dt.datetime) -> float | None:

@@ -7,11 +7,13 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, SessionAuth
 
+from precinct.campaigns.api import router as campaigns_router
 from precinct.command.api import router as command_router
 from precinct.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from precinct.identity.api import router as identity_router
 from precinct.merit.api import router as merit_router
 from precinct.org.api import router as org_router
+from precinct.stats.api import router as stats_router
 from precinct.supervision.api import router as supervision_router
 
 
@@ -39,6 +41,8 @@ api.add_router("/", org_router)
 api.add_router("/", supervision_router)
 api.add_router("/", merit_router)
 api.add_router("/", command_router)
+api.add_router("/", campaigns_router)
+api.add_router("/", stats_router)
 
 
 @api.exception_handler(NotFound)

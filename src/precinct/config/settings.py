@@ -8,6 +8,8 @@ PRECINCT_TZ             bureau time zone, default Asia/Shanghai
 PRECINCT_VAR_DIR        where the SQLite file and local state live, default ./var
 PRECINCT_ALLOWED_HOSTS  comma-separated, default localhost,127.0.0.1
 PRECINCT_LANGUAGE       default UI language: zh-hans (default), zh-hant, en
+PRECINCT_SECONDMENT_GOAL  share of headquarters officers the bureau aims to have seconded to
+                        grassroots units (动态用警), a fraction in (0, 1], default 0.6
 """
 
 import os
@@ -116,6 +118,8 @@ INSTALLED_APPS = [
     "precinct.geo",
     "precinct.command",
     "precinct.planning",
+    "precinct.campaigns",
+    "precinct.stats",
     "precinct.demo",
     "precinct.web",
 ]
@@ -258,6 +262,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # checked by the forms before an upload is read
 
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+
+def _fraction(name: str, default: str) -> float:
+    raw = env(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise ImproperlyConfigured(f"PRECINCT_{name} must be a fraction in (0, 1], not {raw!r}.")
+    return value
+
+
+# --- business settings --------------------------------------------------------------------
+# The share of headquarters officers seconded to grassroots units the bureau aims for (动态用警).
+PRECINCT_SECONDMENT_GOAL = _fraction("SECONDMENT_GOAL", "0.6")
 
 LOGGING = {
     "version": 1,

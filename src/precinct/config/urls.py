@@ -14,6 +14,8 @@ urlpatterns = [
     path("merit/", include("precinct.merit.urls")),
     path("command/", include("precinct.command.urls")),
     path("planning/", include("precinct.planning.urls")),
+    path("campaigns/", include("precinct.campaigns.urls")),
+    path("stats/", include("precinct.stats.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

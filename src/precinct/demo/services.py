@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from precinct.campaigns import services as campaigns
 from precinct.cases import services as cases
 from precinct.command import rules as command_rules
 from precinct.command import services as command
@@ -20,9 +21,11 @@ from precinct.merit import services as merit
 from precinct.merit.rules import Month
 from precinct.org import services as org
 from precinct.org.rules import PostType, UnitKind
+from precinct.stats import rules as stats_rules
+from precinct.stats import services as stats
 from precinct.supervision import services as supervision
 
-from . import casegen, incidentgen, rules
+from . import campaigngen, casegen, incidentgen, rules, secondmentgen, statsgen
 
 DEMO_PASSWORD = "Hegang-Demo-2026!"  # noqa: S105 - documented demo credential; no demo in production
 LOGINS: list[tuple[str, Role, str]] = [
@@ -230,7 +233,22 @@ def load(
             )
             if len(officers) % 100 == 0:
                 report("officers", len(officers), total)
+    secondments, roster_seconded = secondmentgen.generate(
+        random.Random(seed + 5),
+        Ids(random.Random(seed ^ 0x2ECD), base_ms=1_620_000_000_000),
+        today=today,
+        units=secondmentgen.Units(
+            departments={p[0].pk: p[0].code for p in plan if p[1] == UnitKind.DEPARTMENT},
+            stations=[p[0].pk for p in plan if p[1] == UnitKind.STATION],
+            sub_bureaus=[p[0].pk for p in plan if p[1] == UnitKind.SUB_BUREAU],
+            brigade=brigade.pk,
+            keep_out=frozenset({next(p[0].pk for p in plan if p[1] == UnitKind.STATION)}),
+        ),
+        officers=officers,
+        assignments=assignments,
+    )  # stays move some officers' postings: before the officers are loaded
     org.bulk_load(bureau_id=bureau.pk, officers=officers, assignments=assignments, today=today)
+    org.bulk_load_secondments(bureau_id=bureau.pk, rows=secondments)
     report("officers", total, total)
 
     station = next(p[0] for p in plan if p[1] == UnitKind.STATION)
@@ -287,12 +305,20 @@ def load(
         bureau_id=bureau.pk,
         plan=plan,
         brigade=brigade,
+        seconded=roster_seconded,
         officers=officers,
         assignments=assignments,
         now=now or dt.datetime.combine(today, dt.time(8), tzinfo=casegen.TZ),
         report=report,
         incident_days=incident_days,
     )
+    n_campaigns = _load_campaigns(
+        rng=random.Random(seed + 4), bureau_id=bureau.pk, plan=plan, today=today, report=report
+    )
+    n_figures = _load_stats(
+        rng=random.Random(seed + 5), bureau_id=bureau.pk, today=today,
+        now=now or dt.datetime.combine(today, dt.time(8), tzinfo=casegen.TZ), report=report,
+    )  # fmt: skip
     identity.record(
         "demo_loaded",
         object_type="org.bureau",
@@ -308,6 +334,9 @@ def load(
             "achievements": n_achievements,
             "patrol_zones": n_zones,
             "patrol_cars": n_cars,
+            "secondments": len(secondments),
+            "campaigns": n_campaigns,
+            "imported_figures": n_figures,
         },
     )
     return DemoResult(
@@ -321,6 +350,7 @@ def _load_command(
     bureau_id: uuid.UUID,
     plan: list[Any],
     brigade: Any,
+    seconded: list[uuid.UUID],
     officers: list[dict[str, Any]],
     assignments: list[dict[str, Any]],
     now: dt.datetime,
@@ -367,12 +397,8 @@ def _load_command(
     )
     report("patrol cars", len(cars), len(cars))
     # The 24-hour roster: one officer a car a 12-hour shift; the brigade's 120 are joined by
-    # public-order officers seconded from headquarters (动态用警) to cover the rest after nights.
-    seconded = [
-        o["id"]
-        for o, a in _current(officers, assignments)
-        if a["unit_id"] in {p[0].pk for p in plan if p[0].code == "ZA"}
-    ][:24]
+    # the public-order officers seconded from headquarters to the brigade (动态用警, ``seconded``)
+    # to cover the rest after nights.
     today = now.astimezone(casegen.TZ).date()
     slots = command_rules.roster(crew + seconded, len(cars), today - dt.timedelta(days=1), 8)
     command.install_roster(bureau_id=bureau_id, call_signs=[c.call_sign for c in cars], slots=slots)
@@ -650,3 +676,72 @@ def _load_cases(
         now=moment, bureau_id=bureau_id, progress=lambda d, t: report("findings", d, t)
     )
     return len(rows), swept.findings
+
+
+def _load_campaigns(
+    *,
+    rng: random.Random,
+    bureau_id: uuid.UUID,
+    plan: list[Any],
+    today: dt.date,
+    report: Progress,
+) -> int:
+    """The 23 special campaigns, their checklists and targets, linked to the demo's own cases
+    and incidents."""
+    report("campaigns", 0, 1)
+    scope = Scope(user_id=None, role=Role.LEGAL_SUPERVISION, bureau_id=bureau_id, today=today)
+    units = [campaigngen.UnitRef(p[0].pk, p[0].code, p[0].name, str(p[1])) for p in plan]
+    case_rows = list(
+        cases.scope_cases(scope).order_by("number").values_list("pk", "number", "title", "unit_id")
+    )
+    incidents = {
+        category: list(
+            command.scope_incidents(scope)
+            .filter(category=category)
+            .order_by("-received_at")
+            .values_list("pk", "number", "address", "station_id")[:400]
+        )
+        for category in ("criminal", "public_order", "traffic", "help")
+    }
+    made, _items, _links = campaigns.bulk_load(
+        bureau_id,
+        campaigngen.generate(rng, today=today, units=units, cases=case_rows, incidents=incidents),
+        by="demo",
+    )
+    report("campaigns", 1, 1)
+    return made
+
+
+def _load_stats(
+    *,
+    rng: random.Random,
+    bureau_id: uuid.UUID,
+    today: dt.date,
+    now: dt.datetime,
+    report: Progress,
+) -> int:
+    """The computed monthly figures, and ten years of imported returns before them."""
+    report("statistics", 0, 1)
+    stats.refresh(bureau_id, now=now)
+    firsts = stats.covered_from(bureau_id)
+    last = stats.default_reference(today)
+    if not firsts:
+        report("statistics", 1, 1)
+        return 0
+    scope = Scope(user_id=None, role=Role.LEADERSHIP, bureau_id=bureau_id, today=today)
+    start = min(firsts.values())
+    covered = stats.monthly(scope, first=start, last=max(start, last))
+    level: dict[str, float] = {}
+    for m in stats_rules.METRICS:
+        if m.family in firsts:
+            values = [
+                row["values"][m.code]
+                for row in covered
+                if row["month"] >= f"{firsts[m.family]:%Y-%m}" and row["month"] <= f"{last:%Y-%m}"
+                and row["values"][m.code] is not None
+            ]  # fmt: skip
+            level[m.code] = sum(values) / len(values) if values else 0.0
+    figures = statsgen.generate(rng, covered_from=firsts, last_complete=last, monthly_level=level)
+    n = stats.bulk_import(bureau_id, figures)
+    report("statistics", 1, 1)
+    return n

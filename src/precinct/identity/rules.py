@@ -34,6 +34,16 @@ COMMAND = frozenset({R.COMMAND_CENTRE})
 PLANNERS = frozenset({R.COMMAND_CENTRE, R.LEADERSHIP})
 BOARD_READERS = frozenset({R.COMMAND_CENTRE, R.LEADERSHIP, R.UNIT_CHIEF})
 UNIT_TERMINALS = frozenset({R.COMMAND_CENTRE, R.OFFICER})
+# 动态用警: the political department plans secondments and records returns and requests to stay;
+# the leadership approves them and decides stays (a stay moves the establishment); unit chiefs
+# read their own units' share and secondments; an officer reads his own through the API.
+DEPLOYMENT_READERS = frozenset({R.LEADERSHIP, R.POLITICAL_DEPT, R.UNIT_CHIEF})
+DEPLOYMENT_PLANNERS = frozenset({R.POLITICAL_DEPT})
+DEPLOYMENT_APPROVERS = frozenset({R.LEADERSHIP})
+CAMPAIGN_MANAGERS = frozenset({R.LEGAL_SUPERVISION, R.LEADERSHIP})
+CAMPAIGN_TICKERS = CAMPAIGN_MANAGERS | {R.UNIT_CHIEF}
+STATS_READERS = BUREAU_WIDE | {R.UNIT_CHIEF}
+STATS_IMPORTERS = frozenset({R.COMMAND_CENTRE, R.LEADERSHIP})
 PUBLIC = frozenset({"web:login", "set_language", "web:health"})
 
 
@@ -65,6 +75,13 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "org:roster_export": _rule(ROSTER_READERS),
     "org:roster_import": _rule(ROSTER_IMPORTERS, ROSTER_IMPORTERS),
     "org:roster_template": _rule(ROSTER_IMPORTERS),
+    "org:deployment": _rule(DEPLOYMENT_READERS),
+    "org:secondment_plan": _rule(write=DEPLOYMENT_PLANNERS),
+    "org:secondment_approve": _rule(write=DEPLOYMENT_APPROVERS),
+    "org:secondment_cancel": _rule(write=DEPLOYMENT_PLANNERS),
+    "org:secondment_return": _rule(write=DEPLOYMENT_PLANNERS),
+    "org:secondment_stay_request": _rule(write=DEPLOYMENT_PLANNERS),
+    "org:secondment_stay_decide": _rule(write=DEPLOYMENT_APPROVERS),
     "supervision:dashboard": _rule(PEOPLE_READERS - {R.OFFICER}),
     "supervision:finding_list": _rule(PEOPLE_READERS),
     "supervision:case_list": _rule(PEOPLE_READERS),
@@ -97,6 +114,15 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "command:figures_export": _rule(BOARD_READERS),
     "planning:index": _rule(PLANNERS, PLANNERS),
     "planning:run": _rule(PLANNERS),
+    "campaigns:list": _rule(PEOPLE_READERS, CAMPAIGN_MANAGERS),
+    "campaigns:detail": _rule(PEOPLE_READERS, CAMPAIGN_TICKERS),
+    "campaigns:item_move": _rule(write=CAMPAIGN_TICKERS),
+    "campaigns:compare": _rule(PEOPLE_READERS - {R.OFFICER}),
+    "campaigns:report": _rule(PEOPLE_READERS - {R.OFFICER}),
+    "stats:dashboard": _rule(STATS_READERS),
+    "stats:export": _rule(STATS_READERS),
+    "stats:import": _rule(STATS_IMPORTERS, STATS_IMPORTERS),
+    "stats:template": _rule(STATS_IMPORTERS),
     "identity:audit_log": _rule(AUDIT_READERS),
     "identity:audit_verify": _rule(write=AUDIT_READERS),
     # JSON API (django-ninja, namespace "api")
@@ -106,8 +132,13 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "api:me": _rule(ALL_ROLES),
     "api:unit_list": _rule(PEOPLE_READERS - {R.OFFICER}),
     "api:officer_list": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
+    "api:campaign_list": _rule(PEOPLE_READERS),
+    "api:campaign_items": _rule(PEOPLE_READERS),
+    "api:stats_monthly": _rule(STATS_READERS),
     "api:officer_detail": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
     "api:officer_assignments": _rule(PEOPLE_READERS, PEOPLE_EDITORS),
+    "api:deployment_summary": _rule(DEPLOYMENT_READERS),
+    "api:secondment_list": _rule(DEPLOYMENT_READERS | {R.OFFICER}),
     "api:case_list": _rule(PEOPLE_READERS),
     "api:case_detail": _rule(PEOPLE_READERS),
     "api:case_events": _rule(write=CASE_RECORDERS),

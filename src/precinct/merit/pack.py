@@ -4,7 +4,7 @@ and a PDF for the meeting (WeasyPrint, Chinese set in Noto CJK, charts as inline
 Both are drawn from ``services.session_pack``; nothing here reads the database."""
 
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from precinct.common import xlsx
 from precinct.common.i18n import explain
+from precinct.common.svgcharts import bars, hbars
 from precinct.org import services as org
 
 from . import rules
@@ -22,60 +23,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 FORMATS = {"xlsx": XLSX, "pdf": PDF}
 PDF_MIN_STARS = 3  # the PDF names the officers commended at the meeting; Excel holds everyone
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: int
-    x: float
-    y: float
-    width: float
-    height: float
-
-    @property
-    def label_y(self) -> float:
-        return self.y - 3
-
-
-def bars(
-    items: list[tuple[str, int]], *, width: float = 640, height: float = 200, gap: float = 0.3
-) -> list[Bar]:
-    """Geometry of a vertical bar chart in a ``width`` × ``height`` box (labels drawn below it):
-    the tallest bar fills the box, the rest in proportion."""
-    if not items:
-        return []
-    top = max(v for _l, v in items) or 1
-    step = width / len(items)
-    w = step * (1 - gap)
-    out = []
-    for i, (label, value) in enumerate(items):
-        h = height * value / top
-        out.append(Bar(label, value, i * step + (step - w) / 2, height - h, w, h))
-    return out
-
-
-@dataclass(frozen=True)
-class HBar:
-    label: str
-    value: int
-    y: float
-    width: float
-    height: float
-
-    @property
-    def text_y(self) -> float:
-        return self.y + self.height * 0.8
-
-
-def hbars(items: list[tuple[str, int]], *, width: float = 460, row: float = 14) -> list[HBar]:
-    """Geometry of a horizontal bar chart, one ``row`` high per item: the longest bar is
-    ``width`` long (labels drawn to its left, values to its right)."""
-    top = max((v for _l, v in items), default=0) or 1
-    return [
-        HBar(label, value, i * row, width * value / top, row * 0.72)
-        for i, (label, value) in enumerate(items)
-    ]
 
 
 def _post_label(code: str) -> str:

@@ -9,7 +9,7 @@ from precinct.core.scoping import Role
 from precinct.identity.services import caller
 
 from . import services
-from .models import Assignment, Officer, Unit
+from .models import Assignment, Officer, Secondment, Unit
 
 PEOPLE_ADMINS = frozenset({Role.POLITICAL_DEPT})
 
@@ -58,3 +58,17 @@ class AssignmentAdmin(RoleScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
         officers = services.scope_officers(caller(request))
         return Assignment.objects.filter(officer__in=officers).select_related("officer", "unit")
+
+
+@admin.register(Secondment)
+class SecondmentAdmin(RoleScopedAdmin):
+    roles = PEOPLE_ADMINS
+    read_only = True  # planned, approved and ended on the deployment page, where the rules apply
+    list_display = ("officer", "from_unit", "to_unit", "start", "planned_end", "status")
+    list_filter = ("status",)
+    date_hierarchy = "start"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Secondment]:
+        return services.scope_secondments(caller(request)).select_related(
+            "officer", "from_unit", "to_unit"
+        )

@@ -244,3 +244,126 @@ def add_assignment(request: HttpRequest, officer_id: uuid.UUID, payload: Assignm
             "note": a.note,
         },
     )
+
+
+# --- secondments (动态用警) -----------------------------------------------------------------
+class ShareOut(Schema):
+    hq_officers: int
+    seconded: int
+    share: float
+
+
+class DepartmentShareOut(ShareOut):
+    unit_id: uuid.UUID
+    name: str
+
+
+class DeploymentSummaryOut(Schema):
+    goal: float
+    overall: ShareOut
+    short_of_goal: int
+    by_department: list[DepartmentShareOut]
+    what_if: list[uuid.UUID]
+
+
+class DeploymentSummaryIn(Schema):
+    what_if: list[uuid.UUID] = Field(default_factory=list, max_length=200)
+
+
+class SecondmentOut(Schema):
+    id: uuid.UUID
+    officer_id: uuid.UUID
+    police_number: str
+    officer_name: str
+    from_unit_id: uuid.UUID
+    from_unit_name: str
+    to_unit_id: uuid.UUID
+    to_unit_name: str
+    start: dt.date
+    planned_end: dt.date
+    purpose: str
+    status: str
+    approved_at: dt.datetime | None
+    ended_on: dt.date | None
+    stay_requested: bool
+    stay_requested_on: dt.date | None
+    stay_decision: str
+
+
+class SecondmentPage(Schema):
+    total: int
+    page: int
+    page_size: int
+    items: list[SecondmentOut]
+
+
+class SecondmentFilterIn(Schema):
+    status: rules.SecondmentStatus | None = None
+    from_unit_id: uuid.UUID | None = None
+    to_unit_id: uuid.UUID | None = None
+    officer_id: uuid.UUID | None = None
+    q: str = Field("", max_length=40)
+    page: int = Field(1, ge=1, le=100000)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+@router.get("/deployment/summary", response=DeploymentSummaryOut, url_name="deployment_summary")
+def deployment_summary(request: HttpRequest, params: Query[DeploymentSummaryIn]) -> Any:
+    """The share of headquarters officers on a secondment in force today, overall and by
+    department, against the bureau's goal; ``what_if`` counts those planned secondments as if
+    approved."""
+    s = services.deployment_summary(caller(request), today=_today(), what_if=params.what_if)
+    return {
+        "goal": s.goal,
+        "overall": {"hq_officers": s.hq_officers, "seconded": s.seconded, "share": s.share},
+        "short_of_goal": s.short_of_goal,
+        "by_department": [
+            {
+                "unit_id": d.unit_id,
+                "name": d.name,
+                "hq_officers": d.hq_officers,
+                "seconded": d.seconded,
+                "share": d.share,
+            }
+            for d in s.by_department
+        ],
+        "what_if": s.what_if,
+    }
+
+
+def secondment_out(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "officer_id": s.officer_id,
+        "police_number": s.officer.police_number,
+        "officer_name": s.officer.name,
+        "from_unit_id": s.from_unit_id,
+        "from_unit_name": s.from_unit.name,
+        "to_unit_id": s.to_unit_id,
+        "to_unit_name": s.to_unit.name,
+        "start": s.start,
+        "planned_end": s.planned_end,
+        "purpose": s.purpose,
+        "status": s.status,
+        "approved_at": s.approved_at,
+        "ended_on": s.ended_on,
+        "stay_requested": s.stay_requested,
+        "stay_requested_on": s.stay_requested_on,
+        "stay_decision": s.stay_decision,
+    }
+
+
+@router.get("/secondments", response=SecondmentPage, url_name="secondment_list")
+def list_secondments(request: HttpRequest, filters: Query[SecondmentFilterIn]) -> Any:
+    flt = services.SecondmentFilter(
+        status=filters.status.value if filters.status else "",
+        from_unit_id=filters.from_unit_id,
+        to_unit_id=filters.to_unit_id,
+        officer_id=filters.officer_id,
+        q=filters.q,
+    )
+    qs = services.list_secondments(caller(request), flt)
+    total = qs.count()
+    start = (filters.page - 1) * filters.page_size
+    items = [secondment_out(s) for s in qs[start : start + filters.page_size]]
+    return {"total": total, "page": filters.page, "page_size": filters.page_size, "items": items}

@@ -10,7 +10,13 @@ from precinct.common.i18n import explain
 from precinct.core.errors import ValidationFailed
 
 from . import rules
-from .models import GENDER_LABELS, PARTY_LABELS, POST_TYPE_LABELS, STATUS_LABELS
+from .models import (
+    GENDER_LABELS,
+    PARTY_LABELS,
+    POST_TYPE_LABELS,
+    STATUS_LABELS,
+    STAY_DECISION_LABELS,
+)
 
 
 def _opts(labels: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -19,6 +25,9 @@ def _opts(labels: dict[str, Any]) -> list[tuple[str, Any]]:
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or "%Y-%m-%d")  # the only format a date input reads
 
 
 class DomainErrorsForm(forms.Form):
@@ -92,3 +101,37 @@ class RosterImportForm(forms.Form):
     file = forms.FileField(
         label=_("Roster workbook (.xlsx)"), validators=[_max_size(settings.MAX_UPLOAD_BYTES)]
     )
+
+
+# --- secondments (动态用警) -----------------------------------------------------------------
+class SecondmentPlanForm(DomainErrorsForm):
+    officer = forms.CharField(label=_("police number"), max_length=16)
+    from_unit = forms.ChoiceField(label=_("seconded from"))
+    to_unit = forms.ChoiceField(label=_("seconded to"))
+    start = forms.DateField(label=_("start"), widget=DateInput)
+    planned_end = forms.DateField(label=_("planned end"), widget=DateInput)
+    purpose = forms.CharField(label=_("purpose"), max_length=200)
+
+    def __init__(
+        self,
+        *args: Any,
+        departments: list[tuple[str, str]],
+        grassroots: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from_unit"].choices = [("", "—"), *departments]  # type: ignore[attr-defined]
+        self.fields["to_unit"].choices = [("", "—"), *grassroots]  # type: ignore[attr-defined]
+
+
+class SecondmentEndForm(DomainErrorsForm):
+    """A return, a cancellation or a request to stay: the day and a note."""
+
+    on = forms.DateField(label=_("Date"), widget=DateInput, required=False)
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+class StayDecisionForm(DomainErrorsForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=_opts(STAY_DECISION_LABELS))
+    on = forms.DateField(label=_("Date"), widget=DateInput)
+    position = forms.CharField(label=_("position"), max_length=40, required=False)

@@ -171,3 +171,77 @@ class Assignment(BureauOwned):
 
     def __str__(self) -> str:
         return f"{self.officer_id} @ {self.unit_id} {self.start}–{self.end or ''}"
+
+
+SECONDMENT_STATUS_LABELS = {
+    "planned": _("Planned"),
+    "active": _("On secondment"),
+    "returned": _("Returned"),
+    "stayed": _("Stayed"),
+    "cancelled": _("Cancelled"),
+}
+STAY_DECISION_LABELS = {"granted": _("Stay granted"), "refused": _("Stay refused")}
+
+
+class Secondment(BureauOwned):
+    """A headquarters officer seconded to a grassroots unit (动态用警). An overlay on the
+    establishment: the officer's postings are untouched, except that a granted request to stay
+    ends the secondment and posts him to the receiving unit."""
+
+    officer = models.ForeignKey(
+        Officer, on_delete=models.PROTECT, related_name="secondments", verbose_name=_("officer")
+    )
+    from_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("seconded from")
+    )
+    to_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("seconded to")
+    )
+    start = models.DateField(_("start"))
+    planned_end = models.DateField(_("planned end"))
+    purpose = models.CharField(_("purpose"), max_length=200)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=_choices(rules.SecondmentStatus, SECONDMENT_STATUS_LABELS),
+        default="planned",
+    )
+    planned_by = models.CharField(max_length=150, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_note = models.CharField(_("note"), max_length=200, blank=True)
+    stay_requested = models.BooleanField(_("asked to stay"), default=False)
+    stay_requested_on = models.DateField(null=True, blank=True)
+    stay_note = models.CharField(_("request to stay"), max_length=200, blank=True)
+    stay_decision = models.CharField(
+        _("decision on the request to stay"),
+        max_length=16,
+        blank=True,
+        choices=_choices(rules.StayDecision, STAY_DECISION_LABELS),
+    )
+    stay_decided_by = models.CharField(max_length=150, blank=True)
+    stay_decided_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("secondment")
+        verbose_name_plural = _("secondments")
+        ordering = ["-start"]
+        indexes = [
+            # the live share: secondments of a bureau by status and start
+            models.Index(fields=["bureau", "status", "start"]),
+            # rotation history and overlap checks
+            models.Index(fields=["officer", "start"]),
+            # a unit chief's scope: from or to his units
+            models.Index(fields=["from_unit", "status"]),
+            models.Index(fields=["to_unit", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_end__gt=models.F("start")),
+                name="secondment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id}: {self.from_unit_id} → {self.to_unit_id} {self.start}"

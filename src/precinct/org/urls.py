@@ -14,4 +14,27 @@ urlpatterns = [
     path("roster/export.xlsx", views.roster_export, name="roster_export"),
     path("roster/template.xlsx", views.roster_template, name="roster_template"),
     path("roster/import/", views.roster_import, name="roster_import"),
+    path("deployment/", views.deployment, name="deployment"),
+    path("deployment/plan/", views.secondment_plan, name="secondment_plan"),
+    path(
+        "deployment/<uuid:secondment_id>/approve/",
+        views.secondment_approve,
+        name="secondment_approve",
+    ),
+    path(
+        "deployment/<uuid:secondment_id>/cancel/", views.secondment_cancel, name="secondment_cancel"
+    ),
+    path(
+        "deployment/<uuid:secondment_id>/return/", views.secondment_return, name="secondment_return"
+    ),
+    path(
+        "deployment/<uuid:secondment_id>/stay-request/",
+        views.secondment_stay_request,
+        name="secondment_stay_request",
+    ),
+    path(
+        "deployment/<uuid:secondment_id>/stay-decision/",
+        views.secondment_stay_decide,
+        name="secondment_stay_decide",
+    ),
 ]

@@ -2,26 +2,43 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from precinct.common.i18n import explain
 from precinct.core import clock
-from precinct.core.errors import NotFound, ValidationFailed
+from precinct.core.errors import NotFound, PermissionDenied, ValidationFailed
 from precinct.core.scoping import Scope
 from precinct.identity import services as identity
 from precinct.identity.services import caller
 
 from . import rules, services
-from .forms import OfficerCreateForm, OfficerEditForm, OfficerForm, PostingForm, RosterImportForm
-from .models import POST_TYPE_LABELS, STATUS_LABELS
+from .forms import (
+    OfficerCreateForm,
+    OfficerEditForm,
+    OfficerForm,
+    PostingForm,
+    RosterImportForm,
+    SecondmentEndForm,
+    SecondmentPlanForm,
+    StayDecisionForm,
+)
+from .models import (
+    POST_TYPE_LABELS,
+    SECONDMENT_STATUS_LABELS,
+    STATUS_LABELS,
+    STAY_DECISION_LABELS,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
@@ -95,6 +112,7 @@ def officer_detail(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     scope = _scope(request)
     officer = _officer_or_404(scope, officer_id)
     history = services.officer_history(scope, officer_id)
+    secondments = services.officer_secondments(scope, officer_id)
     identity.record(
         "view",
         object_type="org.officer",
@@ -107,6 +125,7 @@ def officer_detail(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
         {
             "officer": officer,
             "history": history,
+            "secondments": secondments,
             "age": rules.age_on(officer.birth_date, _today()),
             "can_edit": scope.can_edit_people,
         },
@@ -224,3 +243,260 @@ def roster_import(request: HttpRequest) -> HttpResponse:
             )
             return redirect("org:roster_import")
     return render(request, "org/roster_import.html", {"form": form, "errors": errors})
+
+
+# --- secondments (动态用警) -----------------------------------------------------------------
+LIST_KEYS = ("status", "department", "page", "what_if")
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _pct(x: float) -> float:
+    return round(x * 100, 1)
+
+
+def _back(request: HttpRequest) -> str:
+    """The deployment page with the list's filters and the what-if choice the action came from."""
+    kept = QueryDict(request.POST.get("query", ""))
+    query = urlencode([(k, v) for k in LIST_KEYS for v in kept.getlist(k)][:200])
+    return reverse("org:deployment") + (f"?{query}" if query else "")
+
+
+def _what_if(g: QueryDict) -> list[uuid.UUID]:
+    return [u for u in (_uuid(v) for v in g.getlist("what_if")[:200]) if u is not None]
+
+
+def _plan_choices(scope: Scope) -> dict[str, list[tuple[str, str]]]:
+    departments, grassroots = services.deployment_units(scope)
+    return {
+        "departments": [(str(u.pk), u.name) for u in departments],
+        "grassroots": [(str(u.pk), ("\u3000" * max(u.depth - 2, 0)) + u.name) for u in grassroots],
+    }
+
+
+def deployment(request: HttpRequest, plan_form: SecondmentPlanForm | None = None) -> HttpResponse:
+    scope = _scope(request)
+    today = _today()
+    g = request.GET
+    status = g.get("status", "")
+    status = status if status in rules.SecondmentStatus._value2member_map_ else ""
+    department = _uuid(g.get("department"))
+    what_if = _what_if(g)
+    now = services.deployment_summary(scope, today=today)
+    after = services.deployment_summary(scope, today=today, what_if=what_if) if what_if else None
+    departments, _grassroots = services.deployment_units(scope)
+    flt = services.SecondmentFilter(status=status, from_unit_id=department)
+    page = Paginator(services.list_secondments(scope, flt), PAGE_SIZE).get_page(g.get("page"))
+    planned = services.list_secondments(
+        scope, services.SecondmentFilter(status=rules.SecondmentStatus.PLANNED)
+    )[:200]
+    can_plan = scope.role in services.SECONDMENT_PLANNERS
+    if plan_form is None and can_plan:
+        plan_form = SecondmentPlanForm(
+            **_plan_choices(scope),
+            initial={"start": today, "planned_end": rules.years_after(today, 3)},
+        )
+    rows = []
+    after_rows = {d.unit_id: d for d in after.by_department} if after else {}
+    for d in now.by_department:
+        a = after_rows.get(d.unit_id)
+        rows.append(
+            {
+                "name": d.name,
+                "id": d.unit_id,
+                "hq": d.hq_officers,
+                "seconded": d.seconded,
+                "pct": _pct(d.share),
+                "after_seconded": a.seconded if a else None,
+                "after_pct": _pct(a.share) if a else None,
+                "meets": d.share >= now.goal,
+            }
+        )
+    series = [
+        {
+            "name": _("Seconded now (%)"),
+            "values": [r["pct"] for r in rows],
+            "type": "bar",
+        }
+    ]
+    if after:
+        series.append(
+            {
+                "name": _("With the chosen plans (%)"),
+                "values": [r["after_pct"] for r in rows],
+                "type": "bar",
+            }
+        )
+    chart = {
+        "labels": [r["name"] for r in rows],
+        "series": series,
+        "goal": _pct(now.goal),
+        "percent": True,
+    }
+    list_query = urlencode(
+        [(k, v) for k in ("status", "department") for v in g.getlist(k)]
+        + [("what_if", str(u)) for u in what_if]
+    )
+    received = (
+        services.list_secondments(
+            scope, services.SecondmentFilter(status=rules.SecondmentStatus.ACTIVE)
+        ).count()
+        if not rows
+        else 0
+    )
+    context = {
+        "received": received,
+        "summary": now,
+        "after": after,
+        "share_pct": _pct(now.share),
+        "goal_pct": _pct(now.goal),
+        "after_pct": _pct(after.share) if after else None,
+        "rows": rows,
+        "chart": chart,
+        "page": page,
+        "planned": planned,
+        "chosen": {str(u) for u in after.what_if} if after else set(),
+        "status": status,
+        "department": str(department) if department else "",
+        "statuses": SECONDMENT_STATUS_LABELS.items(),
+        "departments": departments,
+        "stay_decisions": STAY_DECISION_LABELS.items(),
+        "query": request.GET.urlencode(),
+        "list_query": list_query,
+        "plan_form": plan_form,
+        "can_plan": can_plan,
+        "can_approve": scope.role in services.SECONDMENT_APPROVERS,
+        "link_officers": scope.whole_bureau,
+        "today": today,
+    }
+    template = (
+        "org/deployment.html#secondments"
+        if getattr(request, "htmx", False) and request.method == "GET"
+        else "org/deployment.html"
+    )
+    return render(request, template, context)
+
+
+def secondment_plan(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    form = SecondmentPlanForm(request.POST, **_plan_choices(scope))
+    if form.is_valid():
+        d = form.cleaned_data
+        officer_id = services.officer_by_number(scope, d["officer"])
+        if officer_id is None:
+            form.add_error("officer", _("No officer has this police number."))
+        else:
+            try:
+                with transaction.atomic():
+                    services.plan_secondment(
+                        scope,
+                        officer_id=officer_id,
+                        from_unit_id=uuid.UUID(d["from_unit"]),
+                        to_unit_id=uuid.UUID(d["to_unit"]),
+                        start=d["start"],
+                        planned_end=d["planned_end"],
+                        purpose=d["purpose"],
+                        today=_today(),
+                    )
+            except PermissionDenied as exc:
+                raise Forbidden(str(exc)) from exc
+            except ValidationFailed as exc:
+                form.add_domain_errors(exc)
+            else:
+                messages.success(request, _("Secondment planned: it counts once approved."))
+                return redirect(_back(request))
+    return deployment(request, plan_form=form)
+
+
+def _act(request: HttpRequest, done: str, action: Callable[[], object]) -> HttpResponse:
+    """Run one secondment action in a transaction; say what happened, or why not, on the page."""
+    try:
+        with transaction.atomic():
+            action()
+    except NotFound as exc:
+        raise Http404 from exc
+    except PermissionDenied as exc:  # the route's rule and the service's agree; if not, refuse
+        raise Forbidden(str(exc)) from exc
+    except ValidationFailed as exc:
+        messages.error(request, "；".join(explain(e) for e in exc.errors))
+    else:
+        messages.success(request, done)
+    return redirect(_back(request))
+
+
+def _end_form(request: HttpRequest) -> SecondmentEndForm:
+    form = SecondmentEndForm(request.POST)
+    form.is_valid()  # every field is optional; a bad date is read as today
+    return form
+
+
+def secondment_approve(request: HttpRequest, secondment_id: uuid.UUID) -> HttpResponse:
+    scope = _scope(request)
+    return _act(
+        request,
+        _("Secondment approved."),
+        lambda: services.approve_secondment(scope, secondment_id, today=_today(), now=clock.now()),
+    )
+
+
+def secondment_cancel(request: HttpRequest, secondment_id: uuid.UUID) -> HttpResponse:
+    scope = _scope(request)
+    note = _end_form(request).cleaned_data.get("note") or ""
+    return _act(
+        request,
+        _("Secondment cancelled."),
+        lambda: services.cancel_secondment(scope, secondment_id, note=note),
+    )
+
+
+def secondment_return(request: HttpRequest, secondment_id: uuid.UUID) -> HttpResponse:
+    scope = _scope(request)
+    today = _today()
+    d = _end_form(request).cleaned_data
+    return _act(
+        request,
+        _("Return recorded."),
+        lambda: services.record_return(
+            scope, secondment_id, on=d.get("on") or today, note=d.get("note") or "", today=today
+        ),
+    )
+
+
+def secondment_stay_request(request: HttpRequest, secondment_id: uuid.UUID) -> HttpResponse:
+    scope = _scope(request)
+    today = _today()
+    d = _end_form(request).cleaned_data
+    return _act(
+        request,
+        _("Request to stay recorded."),
+        lambda: services.request_stay(
+            scope, secondment_id, on=d.get("on") or today, note=d.get("note") or "", today=today
+        ),
+    )
+
+
+def secondment_stay_decide(request: HttpRequest, secondment_id: uuid.UUID) -> HttpResponse:
+    scope = _scope(request)
+    form = StayDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision and a date."))
+        return redirect(_back(request))
+    d = form.cleaned_data
+    grant = d["decision"] == rules.StayDecision.GRANTED
+    return _act(
+        request,
+        _("Stay granted: the officer is now posted there.") if grant else _("Stay refused."),
+        lambda: services.decide_stay(
+            scope,
+            secondment_id,
+            grant=grant,
+            on=d["on"],
+            position=d.get("position") or "",
+            today=_today(),
+        ),
+    )

@@ -8,7 +8,7 @@ from precinct.common.models import BureauOwned
 RUN_STATES = {
     "queued": _("Queued"),
     "running": _("Running"),
-    "done": _("Done"),
+    "done": _("Finished"),
     "failed": _("Failed"),
 }
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from precinct.campaigns import services as campaigns
 from precinct.core import clock
 from precinct.core.scoping import Role
 from precinct.identity.services import caller
@@ -34,7 +35,11 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     context: dict[str, Any] = {"role": scope.role}
     if scope.reads_business_data:
-        context["summary"] = org.workforce_summary(scope, today=clock.today(settings.TIME_ZONE))
+        today = clock.today(settings.TIME_ZONE)
+        context["summary"] = org.workforce_summary(scope, today=today)
+        # campaign items overdue or due soon, flagged to the units that own them
+        context["campaign_items"] = campaigns.my_items(scope, today=today)
+        context["campaigns"] = campaigns.campaign_summary(scope, today=today)
     if scope.role == Role.OFFICER and scope.officer_id:
         context["own_officer_id"] = scope.officer_id
     return render(request, "web/home.html", context)

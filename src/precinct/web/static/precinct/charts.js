@@ -87,9 +87,10 @@
   function series(el) {
     var d = data(el.dataset.source);
     if (!d) return;
-    var palette = ["#1f4e8c", "#c8102e", "#d99a00", "#1b7f3b"];
+    var palette = d.colours || ["#1f4e8c", "#c8102e", "#d99a00", "#1b7f3b"];
     var s = d.series.map(function (x, i) {
       var out = { name: x.name, type: x.type || "line", data: x.values, itemStyle: { color: palette[i % palette.length] } };
+      if (x.stack) out.stack = x.stack;
       if (i === 0 && d.goal !== undefined) {
         out.markLine = { symbol: "none", data: [{ yAxis: d.goal }], lineStyle: { color: "#1b7f3b", type: "dashed" } };
       }

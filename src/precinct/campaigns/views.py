@@ -1,0 +1,292 @@
+"""Campaign pages: the list with progress, a campaign's checklist (ticked off in place with
+htmx), the comparison of units, and the campaign report as Excel or PDF."""
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from precinct.common.i18n import explain
+from precinct.core import clock
+from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.scoping import Role
+from precinct.identity.services import caller
+from precinct.org import services as org
+
+from . import report, rules, services
+from .models import ITEM_STATE_LABELS, LEVEL_LABELS, LINK_LABELS, METRIC_LABELS, PHASE_LABELS
+
+
+def _today() -> dt.date:
+    return clock.today(settings.TIME_ZONE)
+
+
+def _say(request: HttpRequest, exc: ValidationFailed) -> None:
+    for e in exc.errors:
+        where = f"{_('row')} {e.row} · " if e.row is not None else ""
+        messages.error(request, f"{where}{e.field}: {explain(e)}")
+
+
+def _date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+def _uuid(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw or "")
+    except ValueError:
+        return None
+
+
+def _chart(rows: list[services.UnitRow]) -> dict[str, Any]:
+    """Items done, open and overdue by unit, stacked."""
+    return {
+        "labels": [r.name for r in rows],
+        "series": [
+            {
+                "name": _("Completed"),
+                "values": [r.progress.done for r in rows],
+                "type": "bar",
+                "stack": "items",
+            },
+            {
+                "name": _("Not started"),
+                "values": [r.progress.total - r.progress.done - r.progress.overdue for r in rows],
+                "type": "bar",
+                "stack": "items",
+            },
+            {
+                "name": _("Overdue"),
+                "values": [r.progress.overdue for r in rows],
+                "type": "bar",
+                "stack": "items",
+            },
+        ],
+        "colours": ["#1b7f3b", "#8a96a3", "#c8102e"],
+    }
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    today = _today()
+    if request.method == "POST":
+        data = {
+            "code": request.POST.get("code", "")[:64],
+            "name": request.POST.get("name", "")[:200],
+            "level": request.POST.get("level", "city"),
+            "starts": _date(request.POST.get("starts")),
+            "ends": _date(request.POST.get("ends")),
+            "goal": request.POST.get("goal", "")[:5000],
+            "lead_unit_id": _uuid(request.POST.get("lead_unit")),
+        }
+        try:
+            with transaction.atomic():
+                made = services.create_campaign(scope, data, by=request.user.get_username())
+        except ValidationFailed as exc:
+            _say(request, exc)
+            return redirect("campaigns:list")
+        messages.success(request, _("Campaign created."))
+        return redirect("campaigns:detail", campaign_id=made.pk)
+    phase = request.GET.get("phase") or None
+    rows = services.list_campaigns(scope, today=today, phase=phase)
+    context = {
+        "rows": rows,
+        "phase": phase,
+        "phases": PHASE_LABELS,
+        "levels": LEVEL_LABELS,
+        "manager": services.is_manager(scope),
+        "units": org.list_units(scope) if services.is_manager(scope) else [],
+        "chart": {
+            "labels": [r.campaign.name for r in rows if r.progress.total],
+            "series": [
+                {
+                    "name": _("Items done (%)"),
+                    "values": [
+                        round(100 * (r.progress.share or 0), 1) for r in rows if r.progress.total
+                    ],
+                    "type": "bar",
+                }
+            ],
+            "percent": True,
+        },
+    }
+    return render(request, "campaigns/list.html", context)
+
+
+def _detail_context(request: HttpRequest, campaign_id: uuid.UUID) -> dict[str, Any]:
+    scope = caller(request)
+    status = request.GET.get("status") or None
+    unit = _uuid(request.GET.get("unit"))
+    try:
+        d = services.campaign_detail(
+            scope, campaign_id, today=_today(), status=status, unit_id=unit
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    manager = services.is_manager(scope)
+    return {
+        "d": d,
+        "c": d.row.campaign,
+        "manager": manager,
+        "can_tick": manager or scope.role == Role.UNIT_CHIEF,
+        "status": status,
+        "unit": unit,
+        "states": ITEM_STATE_LABELS,
+        "phases": PHASE_LABELS,
+        "levels": LEVEL_LABELS,
+        "metrics": METRIC_LABELS,
+        "link_kinds": LINK_LABELS,
+        "units": org.list_units(scope) if manager else [],
+        "chart": _chart(d.by_unit),
+        "today": _today(),
+    }
+
+
+def detail(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
+    scope = caller(request)
+    if request.method == "POST":
+        _act(request, scope, campaign_id)
+        return redirect("campaigns:detail", campaign_id=campaign_id)
+    return render(request, "campaigns/detail.html", _detail_context(request, campaign_id))
+
+
+def _act(request: HttpRequest, scope: Any, campaign_id: uuid.UUID) -> None:
+    """The managers' forms on a campaign's page: items, a target, a target's value, a link,
+    closing the campaign."""
+    action = request.POST.get("action", "")
+    by = request.user.get_username()
+    try:
+        with transaction.atomic():
+            if action == "items":
+                rows = []
+                for line in request.POST.get("lines", "").splitlines():
+                    if line.strip():
+                        parts = [p.strip() for p in line.split("|")]
+                        parts += [""] * (3 - len(parts))
+                        rows.append((parts[0], _unit_by_name(scope, parts[1]), _date(parts[2])))
+                if not rows:
+                    raise ValidationFailed([FieldError("lines", _("one item a line"))])
+                made = services.add_items(scope, campaign_id, rows)
+                messages.success(request, _("%(n)s items added.") % {"n": len(made)})
+            elif action == "target":
+                services.add_target(
+                    scope, campaign_id, name=request.POST.get("name", "")[:200],
+                    metric=request.POST.get("metric", ""),
+                    goal=_int(request.POST.get("goal")),
+                )  # fmt: skip
+                messages.success(request, _("Target added."))
+            elif action == "target_value":
+                target = _uuid(request.POST.get("target"))
+                if target is None:
+                    raise NotFound("target")
+                services.set_target_value(scope, target, value=_int(request.POST.get("value")))
+                messages.success(request, _("Target updated."))
+            elif action == "link":
+                services.link(
+                    scope, campaign_id, kind=request.POST.get("kind", ""),
+                    ref=request.POST.get("ref", "")[:120], by=by,
+                )  # fmt: skip
+                messages.success(request, _("Linked."))
+            elif action == "close":
+                services.close_campaign(scope, campaign_id)
+                messages.success(request, _("Campaign closed."))
+            else:
+                messages.error(request, _("Unknown action."))
+    except ValidationFailed as exc:
+        _say(request, exc)
+    except NotFound as exc:
+        raise Http404 from exc
+    except PermissionDenied:
+        messages.error(request, _("Your role may not make this change."))
+
+
+def _int(raw: str | None) -> int:
+    try:
+        return int(raw or "")
+    except ValueError:
+        return -1
+
+
+def _unit_by_name(scope: Any, name: str) -> uuid.UUID | None:
+    """An owner unit typed by its name or code."""
+    name = name.strip()
+    if not name:
+        return None
+    for unit in org.list_units(scope):
+        if name in (unit.name, unit.code):
+            return unit.pk
+    return None
+
+
+@require_POST
+def item_move(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    scope = caller(request)
+    campaign_id = _uuid(request.POST.get("campaign"))
+    try:
+        with transaction.atomic():
+            item = services.move_item(
+                scope, item_id, status=request.POST.get("status", "")[:16],
+                evidence=request.POST.get("evidence", "")[: rules.MAX_EVIDENCE + 1],
+                reason=request.POST.get("reason", "")[:600], by=request.user.get_username(),
+                today=_today(),
+            )  # fmt: skip
+        campaign_id = item.campaign_id
+        messages.success(request, _("Item %(n)s: %(state)s.") % {
+            "n": item.number, "state": ITEM_STATE_LABELS[item.status]})  # fmt: skip
+    except NotFound as exc:
+        raise Http404 from exc
+    except ValidationFailed as exc:
+        _say(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("Your role may not make this change."))
+    if campaign_id is None:
+        return redirect("campaigns:list")
+    if request.htmx:  # type: ignore[attr-defined]  # the checklist in place, with its progress
+        return render(
+            request, "campaigns/detail.html#checklist", _detail_context(request, campaign_id)
+        )
+    return redirect("campaigns:detail", campaign_id=campaign_id)
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    campaign = _uuid(request.GET.get("campaign"))
+    rows = services.compare_units(scope, today=_today(), campaign_id=campaign)
+    return render(
+        request,
+        "campaigns/compare.html",
+        {
+            "rows": rows,
+            "campaign": campaign,
+            "campaigns": services.list_campaigns(scope, today=_today()),
+            "chart": _chart(rows),
+        },
+    )
+
+
+def report_file(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
+    scope = caller(request)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in report.FORMATS:
+        raise Http404
+    try:
+        d = services.campaign_detail(scope, campaign_id, today=_today())
+    except NotFound as exc:
+        raise Http404 from exc
+    body = report.to_xlsx(d, today=_today()) if fmt == "xlsx" else report.to_pdf(d, today=_today())
+    response = HttpResponse(body, content_type=report.FORMATS[fmt])
+    code = re.sub(r"[^A-Za-z0-9_-]", "", d.row.campaign.code) or str(d.row.campaign.pk)[:8]
+    name = f"campaign-{code}-{_today():%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

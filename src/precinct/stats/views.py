@@ -1,0 +1,163 @@
+"""The statistics pages: the dashboard (year over year, month over month, 10-year highs and
+lows, units compared, charts), its Excel and PDF, and the import of earlier years' figures."""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from precinct.common.i18n import explain
+from precinct.core import clock
+from precinct.core.errors import PermissionDenied, ValidationFailed
+from precinct.identity.services import caller
+
+from . import export, rules, services
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def _reference(request: HttpRequest) -> dt.date:
+    chosen = rules.parse_month(request.GET.get("month", ""))
+    today = clock.today(settings.TIME_ZONE)
+    latest = rules.month_of(today)
+    if chosen is None or chosen > latest:
+        return services.default_reference(today)
+    return chosen
+
+
+def _board(request: HttpRequest) -> services.Dashboard:
+    scope = caller(request)
+    if scope.bureau_id is not None:
+        services.ensure_fresh(scope.bureau_id, now=clock.now())
+    return services.dashboard(scope, reference=_reference(request))
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _charts(board: services.Dashboard, code: str) -> dict[str, Any]:
+    line = next((x for x in board.lines if x.metric.code == code), board.lines[1])
+    label = _(line.metric.label)
+    ref = board.reference
+    months = [f"{m}" for m in range(1, 13)]
+    years = sorted(line.years)
+    return {
+        "code": line.metric.code,
+        "label": label,
+        "monthly": {
+            "labels": months,
+            "series": [
+                {"name": str(ref.year - 1), "values": line.last_year},
+                {"name": str(ref.year), "values": line.this_year},
+            ],
+            "xname": _("Month"),
+        },
+        "annual": {
+            "labels": [str(y) for y in years],
+            "series": [{"name": label, "values": [line.years[y] for y in years], "type": "bar"}],
+        },
+    }
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    board = _board(request)
+    code = request.GET.get("metric", "criminal_incidents")
+    rows = [
+        {
+            "line": line,
+            "label": _(line.metric.label),
+            "unit": _(line.metric.unit),
+            "yoy": _pct(line.yoy),
+            "mom": _pct(line.mom),
+            "ytd_change": _pct(line.ytd_change),
+        }
+        for line in board.lines
+    ]
+    computed = [m for m in rules.METRICS if m.computed]
+    return render(
+        request,
+        "stats/dashboard.html",
+        {
+            "board": board,
+            "rows": rows,
+            "charts": _charts(board, code),
+            "metric": code,
+            "metrics": [(m.code, _(m.label)) for m in rules.METRICS],
+            "computed": [(m.code, _(m.label)) for m in computed],
+            "unit_rows": [
+                (
+                    u.name,
+                    [
+                        (
+                            u.ytd.get(m.code, 0),
+                            u.ytd_last_year.get(m.code, 0),
+                            _pct(u.change(m.code)),
+                            rules.trend_is_good(m, u.change(m.code)),
+                        )
+                        for m in computed
+                    ],
+                )
+                for u in board.units
+            ],
+            "can_import": caller(request).role in services.IMPORTERS,
+            "month_value": f"{board.reference:%Y-%m}",
+        },
+    )
+
+
+def export_file(request: HttpRequest) -> HttpResponse:
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in export.FORMATS:
+        raise Http404
+    board = _board(request)
+    body = export.to_xlsx(board) if fmt == "xlsx" else export.to_pdf(board)
+    response = HttpResponse(body, content_type=export.FORMATS[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="statistics-{board.reference:%Y-%m}.{fmt}"'
+    )
+    return response
+
+
+def import_page(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size is None or upload.size > MAX_UPLOAD:
+            messages.error(request, _("Choose an Excel file of at most 5 MB."))
+            return redirect("stats:import")
+        try:
+            with transaction.atomic():
+                result = services.import_xlsx(scope, upload.read(), by=request.user.get_username())
+        except ValidationFailed as exc:
+            for e in exc.errors[:50]:
+                messages.error(request, f"{e.field}: {explain(e)}")
+            if len(exc.errors) > 50:
+                messages.error(request, _("… and %(n)s more.") % {"n": len(exc.errors) - 50})
+            return redirect("stats:import")
+        except PermissionDenied:
+            messages.error(request, _("Your role may not make this change."))
+            return redirect("stats:import")
+        messages.success(
+            request,
+            _("%(n)s figures imported for %(m)s months (%(first)s – %(last)s).")
+            % {
+                "n": result.figures,
+                "m": result.months,
+                "first": f"{result.first:%Y-%m}",
+                "last": f"{result.last:%Y-%m}",
+            },
+        )
+        return redirect("stats:dashboard")
+    return render(request, "stats/import.html", {"metrics": rules.METRICS})
+
+
+def template_file(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(export.template(), content_type=export.XLSX)
+    response["Content-Disposition"] = 'attachment; filename="statistics-template.xlsx"'
+    return response
