@@ -8,6 +8,7 @@ import pytest
 
 from precinct.campaigns import services
 from precinct.campaigns.models import Campaign, CampaignLink, ChecklistItem
+from precinct.core.errors import ValidationFailed
 from precinct.identity.models import AuditEntry
 
 
@@ -119,7 +120,7 @@ def test_a_closed_campaign_keeps_its_checklist(city) -> None:
         .first()
         or ChecklistItem.objects.filter(campaign__closed_at__isnull=False).first()
     )
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         services.move_item(city.scope("legal"), item.pk, status="in_progress" if item.status !=
                            "in_progress" else "open", reason="r", by="legal",
                            today=city.today)  # fmt: skip
@@ -209,3 +210,27 @@ def test_pages_compare_units_and_the_home_page_flags_the_owners_items(city) -> N
     ChecklistItem.objects.filter(pk=item.pk).update(due=city.today - dt.timedelta(days=1))
     home = city.client("chief").get("/").content.decode()
     assert 'id="home-campaigns"' in home and item.task in home
+
+
+def test_a_closed_campaign_takes_no_more_items_targets_or_links(city) -> None:
+    legal = city.scope("legal")
+    campaign = Campaign.objects.filter(closed_at__isnull=False).first()
+    unit = city.user("chief").unit_id
+    due = campaign.ends
+    items = ChecklistItem.objects.filter(campaign=campaign).count()
+    for attempt in (
+        lambda: services.add_items(legal, campaign.pk, [("新任务", unit, due)]),
+        lambda: services.add_target(legal, campaign.pk, name="x", metric="manual", goal=5),
+        lambda: services.link(legal, campaign.pk, kind="case", ref="X", by="legal"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            attempt()
+        assert caught.value.errors[0].field == "campaign"
+    assert ChecklistItem.objects.filter(campaign=campaign).count() == items
+
+
+def test_a_target_too_large_is_named_not_a_crash(city) -> None:
+    campaign = Campaign.objects.filter(closed_at__isnull=True, starts__lte=city.today).first()
+    r = city.client("legal").post(f"/campaigns/{campaign.pk}/", {"action": "target", "name": "x",
+                                  "metric": "manual", "goal": str(10**20)}, follow=True)  # fmt: skip
+    assert r.status_code == 200 and "goal" in r.content.decode()

@@ -136,6 +136,7 @@ def test_the_import_names_every_bad_cell_and_writes_nothing(city) -> None:
         ["2012-02", "", -1, "x", 101],
         ["2012-03", "", 4.5, 2, 90.5],
         ["2012-03", "", 4, 2, 90.5],
+    ["2012-04", "", dt.datetime(2012, 4, 1), 1e20, 0.95],
     ])  # fmt: skip
     with pytest.raises(ValidationFailed) as caught:
         services.import_xlsx(command, content, by="command")
@@ -145,6 +146,7 @@ def test_the_import_names_every_bad_cell_and_writes_nothing(city) -> None:
     assert {("C4", 4), ("D4", 4), ("E4", 4)} <= cells
     assert ("C5", 5) in cells  # 4.5 incidents
     assert ("D6", 6) in cells  # the same month's figure twice
+    assert {("C7", 7), ("D7", 7)} <= cells and ("E7", 7) not in cells  # a date; too large
     assert MonthlyFigure.objects.count() == before
     with pytest.raises(ValidationFailed) as caught:
         services.import_xlsx(command, b"not a workbook", by="command")
@@ -176,16 +178,74 @@ def test_the_import_writes_and_replaces_and_is_audited(city) -> None:
         services.import_xlsx(city.scope("chief"), again, by="chief")
 
 
+def _bureau_figure(city, month: dt.date, metric: str) -> int:
+    return MonthlyFigure.objects.get(bureau_id=city.bureau_id, month=month, metric=metric,
+                                     source="computed", unit__isnull=True).value  # fmt: skip
+
+
 def test_the_current_month_is_redone_once_it_is_stale(city) -> None:
     now = clock.now()
     this = rules.month_of(now.astimezone(TZ).date())
     services.refresh(city.bureau_id, now=now, months=services.recent(now))
     assert services.ensure_fresh(city.bureau_id, now=now) == 0
-    inc = Incident.objects.filter(bureau_id=city.bureau_id, category="criminal").first()
+    before = _bureau_figure(city, this, "criminal_incidents")
+    inc = Incident.objects.filter(
+        bureau_id=city.bureau_id, category="criminal", received_at__lt=_month_start(this)
+    ).first()
     Incident.objects.filter(pk=inc.pk).update(received_at=now - dt.timedelta(minutes=1))
+    assert services.ensure_fresh(city.bureau_id, now=now + dt.timedelta(minutes=5)) == 0
+    assert _bureau_figure(city, this, "criminal_incidents") == before  # still fresh
     assert services.ensure_fresh(city.bureau_id, now=now + dt.timedelta(minutes=11)) == 2
+    assert _bureau_figure(city, this, "criminal_incidents") == before + 1
     stamp = CoveredMonth.objects.get(bureau_id=city.bureau_id, month=this, family="incidents")
     assert stamp.refreshed_at == now + dt.timedelta(minutes=11)
+
+
+def test_a_stray_early_record_does_not_hide_the_imported_years(city) -> None:
+    from precinct.cases import services as cases
+    from precinct.cases.rules import EventContent
+
+    covered = services.covered_from(city.bureau_id)
+    old, _new = cases.upsert_case(
+        bureau_id=city.bureau_id,
+        data=cases.CaseData(
+            number="XA-2015-0001", kind="administrative", unit_id=city.user("chief").unit_id
+        ),
+    )
+    stray = EventContent("case_accepted", dt.datetime(2015, 3, 5, 10, tzinfo=TZ), None, {})
+    cases.record_event(case=old, content=stray, recorded_by="legal")  # a case from long ago
+    services.refresh(city.bureau_id, now=clock.now())
+    assert services.covered_from(city.bureau_id) == covered
+    assert not CoveredMonth.objects.filter(month__lt=covered["cases"]).exists()
+
+
+def test_a_corrected_acceptance_counts_once_in_its_new_month(city) -> None:
+    from precinct.cases import services as cases
+    from precinct.cases.models import CaseEvent
+
+    month = services.covered_from(city.bureau_id)[rules.CASES]
+    nxt = rules.add_months(month, 1)
+    event = (
+        CaseEvent.objects.filter(
+            bureau_id=city.bureau_id,
+            type="case_accepted",
+            case__kind="administrative",
+            at__gte=_month_start(month),
+            at__lt=_month_start(nxt),
+        )
+        .select_related("case")
+        .first()
+    )
+    assert event is not None
+    services.refresh(city.bureau_id, now=clock.now(), months=[month, nxt])
+    a, b = (_bureau_figure(city, m, "public_order_cases") for m in (month, nxt))
+    from precinct.cases.rules import EventContent
+
+    content = EventContent("case_accepted", _month_start(nxt) + dt.timedelta(hours=9), None, {})
+    cases.record_event(case=event.case, content=content, recorded_by="legal", corrects=event.pk)
+    services.refresh(city.bureau_id, now=clock.now(), months=[month, nxt])
+    assert (_bureau_figure(city, month, "public_order_cases"),
+            _bureau_figure(city, nxt, "public_order_cases")) == (a - 1, b + 1)  # fmt: skip
 
 
 def test_the_api_gives_months_of_figures_scoped(city) -> None:

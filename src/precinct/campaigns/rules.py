@@ -21,6 +21,7 @@ METRICS = ("cases", "incidents", "achievements", "manual")  # what a target coun
 MAX_DAYS = 3 * 366  # a campaign of more than three years is a programme, not a campaign
 MAX_TASK = 300
 MAX_EVIDENCE = 2000
+MAX_TARGET = 1_000_000_000  # a target's goal or value (the column is a 32-bit integer)
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,10 @@ def check_target(name: str, metric: str, goal: int) -> list[FieldError]:
             FieldError("metric", _("must be one of %(choices)s"), None,
                        {"choices": ", ".join(METRICS)})
         )  # fmt: skip
-    if goal <= 0:
-        errors.append(FieldError("goal", _("must be a positive whole number")))
+    if not 0 < goal <= MAX_TARGET:
+        errors.append(
+            FieldError("goal", _("a whole number from 1 to %(n)s"), None, {"n": MAX_TARGET})
+        )
     return errors
 
 

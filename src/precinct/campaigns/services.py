@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, QuerySet
 
 from precinct.cases import services as cases
@@ -265,6 +266,15 @@ def overdue_by_owner(bureau_id: uuid.UUID, *, today: dt.date) -> dict[str, list[
 
 
 # --- writing ---------------------------------------------------------------------------------
+def _open_campaign(scope: Scope, campaign_id: uuid.UUID) -> Campaign:
+    """The campaign in scope, locked, refused once closed: its checklist, targets and links no
+    longer change."""
+    campaign = Campaign.objects.select_for_update().get(pk=get_campaign(scope, campaign_id).pk)
+    if campaign.closed_at is not None:
+        raise ValidationFailed([FieldError("campaign", _("the campaign is closed"))])
+    return campaign
+
+
 def create_campaign(scope: Scope, data: dict[str, Any], *, by: str) -> Campaign:
     _require_manager(scope)
     assert scope.bureau_id is not None
@@ -274,9 +284,13 @@ def create_campaign(scope: Scope, data: dict[str, Any], *, by: str) -> Campaign:
     lead = data.get("lead_unit_id")
     if lead is not None and not org.scope_units(scope).filter(pk=lead).exists():
         raise ValidationFailed([FieldError("lead_unit", _("no such unit"))])
-    return Campaign.objects.create(
-        bureau_id=scope.bureau_id, lead_unit_id=lead, created_by=by, **clean
-    )
+    try:
+        with transaction.atomic():  # two managers creating the same code at once
+            return Campaign.objects.create(
+                bureau_id=scope.bureau_id, lead_unit_id=lead, created_by=by, **clean
+            )
+    except IntegrityError as exc:
+        raise ValidationFailed([FieldError("code", _("is taken by another campaign"))]) from exc
 
 
 def close_campaign(scope: Scope, campaign_id: uuid.UUID) -> Campaign:
@@ -293,7 +307,7 @@ def add_items(
 ) -> list[ChecklistItem]:
     """Items (task, owner unit, due) added at once, or none: every problem named by its row."""
     _require_manager(scope)
-    campaign = Campaign.objects.select_for_update().get(pk=get_campaign(scope, campaign_id).pk)
+    campaign = _open_campaign(scope, campaign_id)
     units = set(
         org.scope_units(scope)
         .filter(pk__in=[u for _t, u, _d in rows if u is not None])
@@ -331,7 +345,7 @@ def move_item(
     (or a manager) moves it; only a manager reopens a done item."""
     if not (is_manager(scope) or scope.role == Role.UNIT_CHIEF):
         raise PermissionDenied("only the item's owner unit or the campaign's managers")
-    item = scope_items(scope).select_for_update().filter(pk=item_id).first()
+    item = scope_items(scope).select_for_update(of=("self",)).filter(pk=item_id).first()
     if item is None:
         raise NotFound("checklist item")
     if item.campaign.closed_at is not None:
@@ -354,7 +368,7 @@ def add_target(
     scope: Scope, campaign_id: uuid.UUID, *, name: str, metric: str, goal: int
 ) -> Target:
     _require_manager(scope)
-    campaign = get_campaign(scope, campaign_id)
+    campaign = _open_campaign(scope, campaign_id)
     errors = rules.check_target(name, metric, goal)
     if errors:
         raise ValidationFailed(errors)
@@ -369,10 +383,14 @@ def set_target_value(scope: Scope, target_id: uuid.UUID, *, value: int) -> Targe
     target = Target.objects.filter(pk=target_id, campaign__in=scope_campaigns(scope)).first()
     if target is None:
         raise NotFound("target")
+    _open_campaign(scope, target.campaign_id)
     if target.metric != "manual":
         raise ValidationFailed([FieldError("value", _("this target is counted from the links"))])
-    if value < 0:
-        raise ValidationFailed([FieldError("value", _("must not be negative"))])
+    if not 0 <= value <= rules.MAX_TARGET:
+        raise ValidationFailed(
+            [FieldError("value", _("a whole number from 0 to %(n)s"), None,
+                        {"n": rules.MAX_TARGET})]
+        )  # fmt: skip
     target.manual_value = value
     target.save(update_fields=["manual_value", "updated_at"])
     return target
@@ -383,7 +401,9 @@ def _resolve(scope: Scope, kind: str, ref: str) -> tuple[uuid.UUID, str, uuid.UU
     ref = ref.strip()
     if kind == "case":
         case = cases.scope_cases(scope).filter(number=ref).first()
-        return (case.pk, f"{case.number} {case.title}".strip(), case.unit_id) if case else None
+        return (
+            (case.pk, f"{case.number} {case.title}".strip()[:120], case.unit_id) if case else None
+        )
     if kind == "incident":
         inc = command.scope_incidents(scope).filter(number=ref).first()
         return (inc.pk, f"{inc.number} {inc.address}"[:120], inc.station_id) if inc else None
@@ -403,7 +423,7 @@ def link(scope: Scope, campaign_id: uuid.UUID, *, kind: str, ref: str, by: str) 
     """Record that a case, incident or achievement came of the campaign (once)."""
     if not (is_manager(scope) or scope.role == Role.UNIT_CHIEF):
         raise PermissionDenied("only the campaign's managers and unit chiefs link records")
-    campaign = get_campaign(scope, campaign_id)
+    campaign = _open_campaign(scope, campaign_id)
     if kind not in rules.LINK_KINDS:
         raise ValidationFailed(
             [FieldError("kind", _("must be one of %(choices)s"), None,
@@ -413,15 +433,12 @@ def link(scope: Scope, campaign_id: uuid.UUID, *, kind: str, ref: str, by: str) 
     if found is None:
         raise ValidationFailed([FieldError("ref", _("no such record in your scope"))])
     object_id, label, unit = found
-    existing = CampaignLink.objects.filter(
-        campaign=campaign, kind=kind, object_id=object_id
-    ).first()
-    if existing is not None:
-        return existing
-    return CampaignLink.objects.create(
-        bureau_id=campaign.bureau_id, campaign=campaign, kind=kind, object_id=object_id,
-        label=label, unit_id=unit, created_by=by,
+    made, _created = CampaignLink.objects.get_or_create(
+        campaign=campaign, kind=kind, object_id=object_id,
+        defaults={"bureau_id": campaign.bureau_id, "label": label, "unit_id": unit,
+                  "created_by": by},
     )  # fmt: skip
+    return made
 
 
 # --- the demo and bulk loads -----------------------------------------------------------------

@@ -61,7 +61,7 @@ def _chart(rows: list[services.UnitRow]) -> dict[str, Any]:
                 "stack": "items",
             },
             {
-                "name": _("Not started"),
+                "name": _("Not completed"),
                 "values": [r.progress.total - r.progress.done - r.progress.overdue for r in rows],
                 "type": "bar",
                 "stack": "items",
@@ -106,6 +106,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "phases": PHASE_LABELS,
         "levels": LEVEL_LABELS,
         "manager": services.is_manager(scope),
+        "can_compare": scope.role != Role.OFFICER,
         "units": org.list_units(scope) if services.is_manager(scope) else [],
         "chart": {
             "labels": [r.campaign.name for r in rows if r.progress.total],
@@ -140,6 +141,7 @@ def _detail_context(request: HttpRequest, campaign_id: uuid.UUID) -> dict[str, A
         "c": d.row.campaign,
         "manager": manager,
         "can_tick": manager or scope.role == Role.UNIT_CHIEF,
+        "can_compare": scope.role != Role.OFFICER,
         "status": status,
         "unit": unit,
         "states": ITEM_STATE_LABELS,

@@ -488,7 +488,11 @@ def accepted_counts(
 
     return list(
         CaseEvent.objects.filter(
-            bureau_id=bureau_id, type="case_accepted", at__gte=start, at__lt=end
+            bureau_id=bureau_id,
+            type="case_accepted",
+            at__gte=start,
+            at__lt=end,
+            corrections__isnull=True,  # only events still in force: a correction replaces one
         )
         .values("case__unit_id")
         .annotate(
@@ -504,8 +508,11 @@ def accepted_counts(
     )
 
 
-def first_accepted(bureau_id: uuid.UUID) -> dt.datetime | None:
-    """When the bureau's first recorded case was accepted."""
-    return CaseEvent.objects.filter(bureau_id=bureau_id, type="case_accepted").aggregate(
-        m=Min("at")
-    )["m"]
+def first_accepted(bureau_id: uuid.UUID, *, since: dt.datetime | None = None) -> dt.datetime | None:
+    """When the bureau's first case (since a time) was accepted, by the events in force."""
+    qs = CaseEvent.objects.filter(
+        bureau_id=bureau_id, type="case_accepted", corrections__isnull=True
+    )
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    return qs.aggregate(m=Min("at"))["m"]

@@ -845,9 +845,12 @@ def incident_counts(
     )
 
 
-def first_received(bureau_id: uuid.UUID) -> dt.datetime | None:
-    """When the bureau's first recorded incident came in."""
-    return Incident.objects.filter(bureau_id=bureau_id).aggregate(m=Min("received_at"))["m"]
+def first_received(bureau_id: uuid.UUID, *, since: dt.datetime | None = None) -> dt.datetime | None:
+    """When the bureau's first recorded incident (since a time) came in."""
+    qs = Incident.objects.filter(bureau_id=bureau_id)
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    return qs.aggregate(m=Min("received_at"))["m"]
 
 
 def desk_seconds(bureau_id: uuid.UUID, *, start: dt.datetime, end: dt.datetime) -> float | None:

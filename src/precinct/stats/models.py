@@ -21,6 +21,13 @@ class MonthlyFigure(BureauOwned):
     class Meta:
         verbose_name = _("monthly figure")
         verbose_name_plural = _("monthly figures")
+        constraints = [  # one figure a month, metric, unit and source: never added up twice
+            models.UniqueConstraint(
+                fields=["bureau", "source", "metric", "month", "unit"],
+                nulls_distinct=False,
+                name="stats_figure_once",
+            )
+        ]
         indexes = [
             models.Index(fields=["bureau", "source", "month"], name="stats_figure_month"),
             models.Index(fields=["bureau", "unit", "month"], name="stats_figure_unit"),

@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from precinct.core.errors import FieldError
@@ -63,6 +64,7 @@ METRICS: tuple[Metric, ...] = (
 BY_CODE = {m.code: m for m in METRICS}
 OF_FAMILY = {f: tuple(m.code for m in METRICS if m.family == f) for f in FAMILIES}
 MAX_MONTHS = 240  # the longest span one request reads: twenty years
+MAX_VALUE = 1e12  # no monthly figure of a city comes near (stored values stay far below 2^63)
 
 
 # --- months ------------------------------------------------------------------------------------
@@ -96,6 +98,20 @@ def parse_month(text: str) -> dt.date | None:
 def first_full_month(earliest: dt.date) -> dt.date:
     """The first month precinct's own records cover from its first day."""
     return earliest if earliest.day == 1 else add_months(month_of(earliest), 1)
+
+
+def last_run(months: Sequence[dt.date]) -> dt.date | None:
+    """The first month of the last unbroken run of months that have records (sorted): a stray
+    early record — a mistyped year, a case imported from long ago — is cut off by the gap after
+    it instead of making years of imported figures look like empty computed months."""
+    if not months:
+        return None
+    start = months[-1]
+    for month in reversed(months[:-1]):
+        if add_months(month, 1) != start:
+            break
+        start = month
+    return start
 
 
 # --- which figure counts --------------------------------------------------------------------
@@ -190,16 +206,21 @@ def read_value(metric: Metric, raw: Any) -> tuple[int | None, str | None]:
     """A cell → (stored value, error msgid); an empty cell is no figure (None, None)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, None
-    if isinstance(raw, bool):
-        return None, _("must be a number")
+    if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
+        return None, _("must be a number")  # a date, a time, a formula's error …
     try:
         number = float(str(raw).replace(",", "").strip()) if isinstance(raw, str) else float(raw)
-    except ValueError:
+    except (TypeError, ValueError):
         return None, _("must be a number")
     if not math.isfinite(number) or number < 0:
         return None, _("must be a number of at least 0")
-    if metric.code == "satisfaction" and number > 100:
-        return None, _("a percentage of at most 100")
+    if metric.code == "satisfaction":
+        if 0 < number <= 1 and not isinstance(raw, str):
+            number *= 100  # a cell formatted as a percentage holds the fraction (0.95 = 95 %)
+        if number > 100:
+            return None, _("a percentage of at most 100")
+    if number >= MAX_VALUE:
+        return None, _("too large")
     stored = number * metric.scale
     if metric.scale == 1 and stored != int(stored):
         return None, _("must be a whole number")

@@ -17,8 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Min, Q, Sum
 
 from precinct.cases import services as cases
 from precinct.command import services as command
@@ -49,15 +49,41 @@ def _start(month: dt.date) -> dt.datetime:
 
 # --- refreshing the computed figures -------------------------------------------------------
 def covered_from(bureau_id: uuid.UUID) -> dict[str, dt.date]:
-    """For incidents and for cases, the first month precinct's records cover from its first
-    day (a family without records is left out)."""
+    """For incidents and for cases, the first month covered (as the last refresh found it)."""
+    return dict(
+        CoveredMonth.objects.filter(bureau_id=bureau_id)
+        .values_list("family")
+        .annotate(first=Min("month"))
+        .values_list("family", "first")
+    )
+
+
+FIRST_RECORD = {rules.INCIDENTS: command.first_received, rules.CASES: cases.first_accepted}
+
+
+def detect_coverage(bureau_id: uuid.UUID, *, now: dt.datetime) -> dict[str, dt.date]:
+    """For each family that has records, the first month precinct covers: the first whole month
+    of the last unbroken run of months with records (a stray early record is cut off by the gap
+    after it). One query a month that has records."""
+    this = rules.month_of(now.astimezone(_tz()).date())
     out = {}
-    for family, first in (
-        (rules.INCIDENTS, command.first_received(bureau_id)),
-        (rules.CASES, cases.first_accepted(bureau_id)),
-    ):
-        if first is not None:
-            out[family] = rules.first_full_month(first.astimezone(_tz()).date())
+    for family, first in FIRST_RECORD.items():
+        months: list[dt.date] = []
+        since: dt.datetime | None = None
+        while (found := first(bureau_id, since=since)) is not None:
+            month = rules.month_of(found.astimezone(_tz()).date())
+            if month > this:
+                break
+            months.append(month)
+            since = _start(rules.add_months(month, 1))
+        run = rules.last_run(months)
+        if run is None:
+            continue
+        earliest = first(bureau_id, since=_start(run))
+        assert earliest is not None
+        start = rules.first_full_month(earliest.astimezone(_tz()).date())
+        if start <= this:
+            out[family] = start
     return out
 
 
@@ -106,10 +132,28 @@ def refresh(
     in its own transaction with its ``CoveredMonth`` row locked, so two refreshes never write a
     month twice. Months before a family's records begin are left to the imported figures.
     Returns the months refreshed."""
-    firsts = covered_from(bureau_id)
+    this = rules.month_of(now.astimezone(_tz()).date())
+    if months is None:  # the full pass: coverage found again from the records
+        firsts = detect_coverage(bureau_id, now=now)
+        with transaction.atomic():  # months no longer covered go back to imported figures
+            for family in rules.FAMILIES:
+                start = firsts.get(family, rules.add_months(this, 1))
+                stale = CoveredMonth.objects.filter(bureau_id=bureau_id, family=family,
+                                                    month__lt=start)  # fmt: skip
+                MonthlyFigure.objects.filter(
+                    bureau_id=bureau_id, source=rules.COMPUTED,
+                    metric__in=rules.OF_FAMILY[family], month__in=list(stale.values_list(
+                        "month", flat=True)),
+                ).delete()  # fmt: skip
+                stale.delete()
+    else:
+        firsts = covered_from(bureau_id)
+        missing = [f for f in rules.FAMILIES if f not in firsts]
+        if missing:
+            found = detect_coverage(bureau_id, now=now)
+            firsts.update({f: found[f] for f in missing if f in found})
     if not firsts:
         return 0
-    this = rules.month_of(now.astimezone(_tz()).date())
     wanted = (
         rules.months_between(min(firsts.values()), this)
         if months is None
@@ -156,6 +200,8 @@ def ensure_fresh(bureau_id: uuid.UUID, *, now: dt.datetime) -> int:
             bureau_id=bureau_id, month__in=months, refreshed_at__gte=now - STALE
         ).values_list("month", "family")
     )
+    if not families:  # nothing worked out yet: find the coverage and do the recent months
+        return refresh(bureau_id, now=now, months=months)
     stale = [m for m in months if any((m, f) not in fresh for f in families)]
     if not stale:
         return 0
@@ -180,9 +226,12 @@ def _figures(scope: Scope, first: dt.date, last: dt.date) -> dict[tuple[dt.date,
         qs = qs.filter(unit__path__startswith=scope.unit_subtree or "\x00nothing/")
     computed: dict[tuple[dt.date, str], int] = {}
     imported: dict[tuple[dt.date, str], int] = {}
-    for month, metric, source, value in qs.values_list("month", "metric", "source").annotate(
-        v=Sum("value")
+    for month, metric, source, total, rows in qs.values_list("month", "metric", "source").annotate(
+        v=Sum("value"), n=Count("id")
     ):
+        # a rate over several units (a sub-bureau chief's stations) is their mean, not their sum
+        mean = metric in rules.BY_CODE and rules.BY_CODE[metric].mean
+        value = round(total / rows) if mean and rows else total
         (computed if source == rules.COMPUTED else imported)[(month, metric)] = value
     covered = CoveredMonth.objects.filter(
         bureau_id=bureau_id, month__gte=first, month__lte=last
@@ -383,21 +432,31 @@ def import_rows(
         pk for pk, m, u, metric in old.values_list("pk", "month", "unit_id", "metric")
         if (m, u, metric) in by_key
     ]  # fmt: skip
-    MonthlyFigure.objects.filter(pk__in=stale).delete()
-    MonthlyFigure.objects.bulk_create(
-        [
-            MonthlyFigure(
-                bureau_id=scope.bureau_id,
-                month=m,
-                unit_id=u,
-                metric=metric,
-                value=v,
-                source=rules.IMPORTED,
+    try:
+        with transaction.atomic():  # a savepoint: a clash leaves the caller's transaction usable
+            MonthlyFigure.objects.filter(pk__in=stale).delete()
+            MonthlyFigure.objects.bulk_create(
+                [
+                    MonthlyFigure(
+                        bureau_id=scope.bureau_id,
+                        month=m,
+                        unit_id=u,
+                        metric=metric,
+                        value=v,
+                        source=rules.IMPORTED,
+                    )
+                    for (m, u, metric), v in by_key.items()
+                ],
+                batch_size=2000,
             )
-            for (m, u, metric), v in by_key.items()
-        ],
-        batch_size=2000,
-    )
+    except IntegrityError as exc:  # another import of the same figures committed meanwhile
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "file", _("another import of these figures ran at the same time: import again")
+                )
+            ]
+        ) from exc
     digest = hashlib.sha256(
         repr(sorted((str(m), str(u), metric, v) for (m, u, metric), v in by_key.items())).encode()
     ).hexdigest()
