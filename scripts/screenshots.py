@@ -1,4 +1,5 @@
-"""Take the README's screenshots from a running demo (`make run`): python scripts/screenshots.py URL"""
+"""Take the README's screenshots from a running demo (`make run`):
+python scripts/screenshots.py URL [NAME.png ...]  (only those named, when any)"""
 
 import sys
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+ONLY = set(sys.argv[2:])
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PASSWORD = "Hegang-Demo-2026!"
 SHOTS = [
@@ -35,6 +37,8 @@ def main() -> None:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         for username, path, name in SHOTS:
+            if ONLY and name not in ONLY:
+                continue
             ctx = browser.new_context(base_url=BASE, viewport={"width": 1280, "height": 800})
             page = ctx.new_page()
             page.goto("/login/")
@@ -66,8 +70,8 @@ def main() -> None:
                 page.wait_for_selector("#kpi-best", timeout=120000)
                 page.wait_for_selector("#plan-map[data-drawn]")
                 page.wait_for_timeout(800)
-            if name == "figures.png":
-                page.wait_for_selector("[data-chart=series][data-drawn]")
+            if name in ("figures.png", "campaigns.png", "stats.png", "deployment.png"):
+                page.wait_for_selector("[data-chart=series][data-drawn], [data-chart=bars] canvas")
                 page.wait_for_timeout(500)
             if name in ("supervision.png", "merit.png", "promotion.png"):
                 page.wait_for_selector("[data-chart=trend] canvas, [data-chart=bars] canvas")

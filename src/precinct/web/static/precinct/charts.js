@@ -98,10 +98,11 @@
     });
     echarts.init(el).setOption({
       animation: false,  // drawn at once: printed and captured as shown
-      grid: { left: 48, right: 16, top: 36, bottom: (d.labels.length > 12 ? 80 : 40) + (d.xname ? 16 : 0) },
+      grid: { left: 48, right: 16, top: 36, bottom: (d.labels.length > 8 ? 80 : 40) + (d.xname ? 16 : 0) },
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      xAxis: { type: "category", data: d.labels, axisLabel: { rotate: d.labels.length > 12 ? 45 : 0 },
+      xAxis: { type: "category", data: d.labels,
+               axisLabel: { interval: 0, rotate: d.labels.length > 12 ? 45 : (d.labels.length > 8 ? 30 : 0) },
                name: d.xname || "", nameLocation: "middle", nameGap: d.labels.length > 12 ? 56 : 26 },
       yAxis: { type: "value", max: d.percent ? 100 : null, axisLabel: { formatter: d.percent ? "{value}%" : "{value}" } },
       series: s
