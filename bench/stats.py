@@ -26,32 +26,16 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 TARGET_P95_MS = 200.0
 TODAY = dt.date(2026, 11, 26)
+from bench.supervision_sweep import prepare_database  # noqa: E402
+
 CATEGORIES = [("criminal", 0.09), ("public_order", 0.22), ("traffic", 0.24), ("dispute", 0.2),
               ("help", 0.17), ("non_police", 0.08)]  # fmt: skip
-
-
-def prepare_database(url: str | None) -> str:
-    if url is None or url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///") :]) if url else ROOT / "var" / "bench" / "stats.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -196,7 +180,7 @@ def main() -> None:
 
     default = f"sqlite:///{ROOT / 'var' / 'bench' / 'stats.sqlite3'}"
     os.environ["PRECINCT_DATABASE_URL"] = (
-        (args.database or default) if args.reuse else prepare_database(args.database)
+        (args.database or default) if args.reuse else prepare_database(args.database or default)
     )
     os.environ.setdefault("PRECINCT_ENV", "development")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "precinct.config.settings")

@@ -40,18 +40,23 @@ def _require_manager(scope: Scope) -> None:
 
 
 # --- scoping ---------------------------------------------------------------------------------
-def scope_items(scope: Scope) -> QuerySet[ChecklistItem]:
-    """The one scoping helper for checklist items."""
-    if not scope.reads_business_data or scope.bureau_id is None:
-        return ChecklistItem.objects.none()
-    qs = ChecklistItem.objects.filter(bureau_id=scope.bureau_id)
+def _by_unit(scope: Scope, qs: QuerySet[Any], unit: str) -> QuerySet[Any]:
+    """``qs`` (of the caller's bureau) cut to the caller: all of it for the bureau-wide roles,
+    the rows whose ``unit`` is in a unit chief's subtree, an officer's own unit's."""
     if scope.whole_bureau:
         return qs
     if scope.unit_subtree is not None:
-        return qs.filter(owner_unit__path__startswith=scope.unit_subtree)
+        return qs.filter(**{f"{unit}__path__startswith": scope.unit_subtree})
     if scope.self_only and scope.unit_id is not None:
-        return qs.filter(owner_unit_id=scope.unit_id)
+        return qs.filter(**{f"{unit}_id": scope.unit_id})
     return qs.none()
+
+
+def scope_items(scope: Scope) -> QuerySet[ChecklistItem]:
+    """The one scoping helper for checklist items (by their owner unit)."""
+    if not scope.reads_business_data or scope.bureau_id is None:
+        return ChecklistItem.objects.none()
+    return _by_unit(scope, ChecklistItem.objects.filter(bureau_id=scope.bureau_id), "owner_unit")
 
 
 def scope_campaigns(scope: Scope) -> QuerySet[Campaign]:
@@ -104,16 +109,10 @@ def _link_counts(scope: Scope, campaign_ids: list[uuid.UUID]) -> dict[uuid.UUID,
 
 
 def _scope_links(scope: Scope) -> QuerySet[CampaignLink]:
+    """Links by the unit of the record linked."""
     if not scope.reads_business_data or scope.bureau_id is None:
         return CampaignLink.objects.none()
-    qs = CampaignLink.objects.filter(bureau_id=scope.bureau_id)
-    if scope.whole_bureau:
-        return qs
-    if scope.unit_subtree is not None:
-        return qs.filter(unit__path__startswith=scope.unit_subtree)
-    if scope.self_only and scope.unit_id is not None:
-        return qs.filter(unit_id=scope.unit_id)
-    return qs.none()
+    return _by_unit(scope, CampaignLink.objects.filter(bureau_id=scope.bureau_id), "unit")
 
 
 def _targets(
