@@ -127,6 +127,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "precinct.web.middleware.LimitsMiddleware",
     "precinct.web.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "precinct.web.middleware.LanguageMiddleware",
@@ -231,7 +232,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = 0
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout is per account; per-IP rate limits: issue 8
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # axes locks accounts; addresses: LimitsMiddleware
 
 # --- i18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE", "zh-hans")
@@ -260,6 +261,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # checked by the forms before an upload is read
+MAX_BODY_BYTES = int(env("MAX_BODY_BYTES", str(1024 * 1024)))  # any other body (JSON, forms): 413
+LOGIN_RATE_PER_MINUTE = int(env("LOGIN_RATE_PER_MINUTE", "30"))  # sign-in attempts per address
+API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "1200"))  # API calls per client: 429
+CACHES = {  # the rate limits' counters; one per server process
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "precinct"}
+}
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 

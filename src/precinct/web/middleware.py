@@ -4,10 +4,14 @@ Django's LocaleMiddleware would follow the browser's Accept-Language; a bureau's
 its own default regardless of how a workstation's browser was installed.
 """
 
+import hashlib
+import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import resolve_url
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -52,3 +56,68 @@ class RejectNulMiddleware:
                 "NUL characters are not allowed in input.", content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class LimitsMiddleware:
+    """Bodies too large are refused before they are read (413); sign-in attempts and API calls
+    are rate-limited (429 with Retry-After). Fixed one-minute windows counted in the cache: one
+    server process counts for itself, so with N worker processes a client may make up to N times
+    the limit (ADR 0021)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        multipart = (request.META.get("CONTENT_TYPE") or "").startswith("multipart/form-data")
+        limit = settings.MAX_UPLOAD_BYTES if multipart else settings.MAX_BODY_BYTES
+        if length > limit:
+            return JsonResponse(
+                {"detail": f"the request body is larger than {limit} bytes"}, status=413
+            )
+        path = request.path
+        if path == resolve_url(settings.LOGIN_URL) and request.method == "POST":
+            refused = _over(f"login:{_client(request)}", settings.LOGIN_RATE_PER_MINUTE)
+        elif path.startswith("/api/"):
+            who = request.headers.get("Authorization") or request.COOKIES.get(
+                settings.SESSION_COOKIE_NAME, ""
+            )
+            refused = _over(f"api:{_client(request)}:{_digest(who)}", settings.API_RATE_PER_MINUTE)
+        else:
+            refused = None
+        if refused is not None:
+            response = JsonResponse({"detail": "too many requests: try again shortly"}, status=429)
+            response["Retry-After"] = str(refused)
+            return response
+        return self.get_response(request)
+
+
+def _client(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16] if text else "-"
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _over(key: str, per_minute: int) -> int | None:
+    """Count one request in this minute's window; the seconds to wait when over the limit."""
+    now = _now()
+    window = int(now // 60)
+    name = f"rate:{key}:{window}"
+    cache.add(name, 0, timeout=120)
+    try:
+        count = cache.incr(name)
+    except ValueError:  # evicted between add and incr
+        cache.set(name, 1, timeout=120)
+        count = 1
+    if count > per_minute:
+        return max(1, int((window + 1) * 60 - now))
+    return None

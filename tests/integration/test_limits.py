@@ -1,0 +1,57 @@
+"""Bodies too large are refused before they are read (413); sign-in attempts and API calls over
+their rate are refused with 429 and Retry-After, and a new minute lets them in again."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_body_over_the_limit_is_413_and_nothing_is_written(city) -> None:
+    from precinct.command.models import Incident
+
+    c = city.client("command")
+    before = Incident.objects.count()
+    body = json.dumps({"summary": "x" * (1024 * 1024 + 10)})
+    r = c.post("/api/v1/incidents", body, content_type="application/json",
+               headers={"Idempotency-Key": "too-big-1"})  # fmt: skip
+    assert r.status_code == 413 and "larger than" in r.json()["detail"]
+    assert Incident.objects.count() == before
+    ok = c.post("/api/v1/incidents", json.dumps({"summary": "x"}),
+                content_type="application/json", headers={"Idempotency-Key": "small-1"})  # fmt: skip
+    assert ok.status_code == 422  # small enough to be read, and then refused for its fields
+
+
+@override_settings(LOGIN_RATE_PER_MINUTE=5)
+def test_sign_in_attempts_over_the_rate_get_429(city, monkeypatch) -> None:
+    from precinct.web import middleware
+
+    monkeypatch.setattr(middleware, "_now", lambda: 600_000.0)  # one fixed minute
+    c = Client()
+    # a different name each time: the per-account lockout (axes, 429 too) stays out of it
+    codes = [c.post("/login/", {"username": f"nobody{i}", "password": "wrong"}).status_code
+             for i in range(7)]  # fmt: skip
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+    refused = c.post("/login/", {"username": "nobody7", "password": "wrong"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) == 60
+    other = Client(REMOTE_ADDR="10.1.2.3")  # another workstation is not held back
+    assert other.post("/login/", {"username": "nobody8", "password": "wrong"}).status_code == 200
+    monkeypatch.setattr(middleware, "_now", lambda: 600_060.0)  # the next minute
+    assert c.post("/login/", {"username": "nobody9", "password": "wrong"}).status_code == 200
+
+
+@override_settings(API_RATE_PER_MINUTE=10)
+def test_api_calls_over_the_rate_get_429_per_client(city) -> None:
+    leader = city.client("leader")
+    codes = [leader.get("/api/v1/me").status_code for _ in range(12)]
+    assert codes.count(200) == 10 and codes[-1] == 429
+    assert city.client("legal").get("/api/v1/me").status_code == 200  # another session
+    assert leader.get("/").status_code == 200  # pages are not the API
