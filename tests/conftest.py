@@ -90,3 +90,14 @@ def city_committed(transactional_db: Any) -> None:
 
     if org.first_bureau() is None:
         _load_demo()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counters() -> Any:
+    """Each test starts with the rate limits' counters at zero: every test client signs in from
+    127.0.0.1, and one test's sign-ins must not use up the next one's (tests/test_limits.py
+    checks the limits themselves)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -3,16 +3,7 @@ their rate are refused with 429 and Retry-After, and a new minute lets them in a
 
 import json
 
-import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_a_body_over_the_limit_is_413_and_nothing_is_written(city) -> None:
