@@ -262,6 +262,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # checked by the forms before an upload is read
 MAX_BODY_BYTES = int(env("MAX_BODY_BYTES", str(1024 * 1024)))  # any other body (JSON, forms): 413
+IDLE_ACCOUNT_DAYS = int(env("IDLE_ACCOUNT_DAYS", "90"))  # `precinct accounts disable-idle`
 LOGIN_RATE_PER_MINUTE = int(env("LOGIN_RATE_PER_MINUTE", "30"))  # sign-in attempts per address
 API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "1200"))  # API calls per client: 429
 CACHES = {  # the rate limits' counters; one per server process

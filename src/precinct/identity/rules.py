@@ -3,6 +3,7 @@
 Pure: no Django, no clock.
 """
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -272,3 +273,11 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> d
     """Changed fields as {field: [before, after]}."""
     b, a = dict(before or {}), dict(after or {})
     return {k: [b.get(k), a.get(k)] for k in sorted(set(b) | set(a)) if b.get(k) != a.get(k)}
+
+
+# --- idle accounts -----------------------------------------------------------------------------
+def is_idle(
+    last_login: dt.datetime | None, joined: dt.datetime, now: dt.datetime, days: int
+) -> bool:
+    """An account unused for ``days`` days (never signed in: counted from when it was made)."""
+    return now - (last_login or joined) >= dt.timedelta(days=days)

@@ -6,6 +6,7 @@ an audit entry commit or roll back together with the write it records.
 
 import contextlib
 import contextvars
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -351,6 +352,28 @@ def create_user(
         raise ValidationFailed([FieldError("password", m) for m in exc.messages]) from exc
     user.set_password(password)
     user.save()
+    return user
+
+
+def disable_idle_accounts(*, now: dt.datetime, days: int) -> list[str]:
+    """Disable the active accounts unused for ``days`` days (CJIS 5.5.1, MLPS: accounts not in
+    use are closed); each change is audited like any write. Returns the usernames, sorted."""
+    out = []
+    for user in User.objects.filter(is_active=True).order_by("username"):
+        if rules.is_idle(user.last_login, user.date_joined, now, days):
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            out.append(user.username)
+    return out
+
+
+def enable_account(*, username: str) -> User:
+    """Enable a disabled account again (a sysadmin's decision, from the command line)."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound("user")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
     return user
 
 

@@ -91,3 +91,17 @@ def test_reordered_entries_are_named() -> None:
 
 def test_diff_lists_only_changed_fields() -> None:
     assert rules.diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {"b": [2, 3], "c": [None, 4]}
+
+
+@pytest.mark.parametrize(
+    ("last_login_days", "joined_days", "idle"),
+    [(91, 400, True), (90, 400, True), (89, 400, False), (None, 90, True), (None, 10, False)],
+)
+def test_an_account_is_idle_after_its_days_unused(last_login_days, joined_days, idle) -> None:
+    import datetime as dt
+
+    from precinct.identity.rules import is_idle
+
+    now = dt.datetime(2026, 11, 27, 3, tzinfo=dt.UTC)
+    last = None if last_login_days is None else now - dt.timedelta(days=last_login_days)
+    assert is_idle(last, now - dt.timedelta(days=joined_days), now, 90) is idle
