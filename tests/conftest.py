@@ -93,6 +93,16 @@ def city_committed(transactional_db: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _second_factor(request: pytest.FixtureRequest, settings: Any) -> None:
+    """The second factor is required by default everywhere (settings.OTP_REQUIRED). Tests about
+    other things sign in with ``Client.force_login`` and pass no second factor, so it is turned
+    off for them; tests marked ``otp`` keep it on and go through it (tests/integration/
+    test_second_factor.py, tests/e2e/test_second_factor.py)."""
+    if request.node.get_closest_marker("otp") is None:
+        settings.OTP_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_counters() -> Any:
     """Each test starts with the rate limits' counters at zero: every test client signs in from
     127.0.0.1, and one test's sign-ins must not use up the next one's (tests/test_limits.py

@@ -9,6 +9,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from precinct.identity import services
 from precinct.identity.models import AuditEntry, AuditHead
 from precinct.org.models import Officer
+from tests.integration.markers import RACES
 
 
 @contextlib.contextmanager
@@ -159,6 +160,7 @@ def test_postgresql_refuses_to_change_or_delete_a_linked_entry(city) -> None:
             attempt()
 
 
+@RACES
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_produce_one_chain() -> None:
     AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": "0" * 64})

@@ -13,6 +13,7 @@ from django.test import Client
 from precinct.command.models import Dispatch, Incident, IntakeKey, PatrolUnit
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
+from tests.integration.markers import RACES
 
 BODY = {
     "category": "dispute",
@@ -222,6 +223,7 @@ def _race(n: int, work: Any) -> list[Any]:
     return results
 
 
+@RACES
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_intakes_with_one_key_make_one_incident(city_committed) -> None:
     from precinct.identity.models import User
@@ -243,6 +245,7 @@ def test_fifty_parallel_intakes_with_one_key_make_one_incident(city_committed) -
     assert Incident.objects.count() == before + 1
 
 
+@RACES
 @pytest.mark.django_db(transaction=True)
 def test_parallel_intakes_with_their_own_keys_get_their_own_numbers(city_committed) -> None:
     from precinct.identity.models import User
@@ -261,6 +264,7 @@ def test_parallel_intakes_with_their_own_keys_get_their_own_numbers(city_committ
     assert len({n for _, n in results}) == 30
 
 
+@RACES
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_dispatches_of_one_car_send_it_once(city_committed) -> None:
     from precinct.identity.models import User

@@ -17,6 +17,7 @@ from precinct.merit.rules import Month
 from precinct.org.models import Officer
 from precinct.supervision import services as supervision
 from precinct.supervision.models import Ticket
+from tests.integration.markers import RACES
 
 MONTH = Month(2025, 3)  # a month the demo city (its last few months) does not touch
 TODAY = dt.date(2025, 4, 7)
@@ -217,6 +218,7 @@ def test_an_award_is_checked_approved_and_its_statutory_bonus_paid(city, officer
     )  # above 三等功: prepared for the province
 
 
+@RACES
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_payouts_neither_double_pay_nor_overdraw(city_committed) -> None:
     from precinct.org import services as org

@@ -14,6 +14,7 @@ from precinct.org.models import Officer, Unit
 from precinct.supervision import services
 from precinct.supervision.models import Finding, Ticket, WarningProposal
 from precinct.supervision.rules import InterchangeError
+from tests.integration.markers import RACES
 
 NOW = dt.datetime.fromisoformat("2026-03-10T08:00:00+08:00")
 
@@ -501,6 +502,7 @@ def test_postgresql_refuses_to_change_a_recorded_event(imported) -> None:
         CaseEvent.objects.filter(pk=event.pk).update(type="released")
 
 
+@RACES
 @pytest.mark.django_db(transaction=True)
 def test_parallel_writers_on_one_case_neither_collide_nor_duplicate(city_committed) -> None:
     import threading

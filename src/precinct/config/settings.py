@@ -8,10 +8,16 @@ PRECINCT_TZ             bureau time zone, default Asia/Shanghai
 PRECINCT_VAR_DIR        where the SQLite file and local state live, default ./var
 PRECINCT_ALLOWED_HOSTS  comma-separated, default localhost,127.0.0.1
 PRECINCT_LANGUAGE       default UI language: zh-hans (default), zh-hant, en
+PRECINCT_OTP_REQUIRED   1 (default): every account signs in with a TOTP second factor
+PRECINCT_OTP_EXEMPT_ROLES, PRECINCT_OTP_EXEMPT_NETWORKS  roles exempted from the second factor
+                        when they sign in from these networks (a secured dispatch room)
+PRECINCT_PASSWORD_MAX_AGE_DAYS  days before a password must be changed; 0 (default) = never
+PRECINCT_REAUTH_SECONDS how long a re-authentication covers privileged actions, default 600
 PRECINCT_SECONDMENT_GOAL  share of headquarters officers the bureau aims to have seconded to
                         grassroots units (动态用警), a fraction in (0, 1], default 0.6
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -263,6 +269,37 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # checked by the forms before an upload is read
 MAX_BODY_BYTES = int(env("MAX_BODY_BYTES", str(1024 * 1024)))  # any other body (JSON, forms): 413
 IDLE_ACCOUNT_DAYS = int(env("IDLE_ACCOUNT_DAYS", "90"))  # `precinct accounts disable-idle`
+# Second factor (TOTP) for every account. A bureau may exempt positions in a secured room (e.g.
+# PRECINCT_OTP_EXEMPT_ROLES=command_centre with PRECINCT_OTP_EXEMPT_NETWORKS=10.20.30.0/24): both
+# the role and the network must match.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", default=True)
+OTP_ISSUER = env("OTP_ISSUER", "precinct")
+OTP_EXEMPT_ROLES = [r.strip() for r in env("OTP_EXEMPT_ROLES").split(",") if r.strip()]
+
+
+def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    out = []
+    for raw in env(name).split(","):
+        if raw.strip():
+            try:
+                out.append(ipaddress.ip_network(raw.strip(), strict=False))
+            except ValueError as exc:
+                raise ImproperlyConfigured(
+                    f"PRECINCT_{name}: {raw.strip()!r} is not a network"
+                ) from exc
+    return out
+
+
+OTP_EXEMPT_NETWORKS = _networks("OTP_EXEMPT_NETWORKS")
+if OTP_EXEMPT_ROLES and not OTP_EXEMPT_NETWORKS:
+    raise ImproperlyConfigured(
+        "PRECINCT_OTP_EXEMPT_ROLES needs PRECINCT_OTP_EXEMPT_NETWORKS: the secured room's networks."
+    )
+# Maximum age of a password in days; 0 = none (CJIS since 2020). MLPS level 3: e.g. 90.
+PASSWORD_MAX_AGE_DAYS = int(env("PASSWORD_MAX_AGE_DAYS", "0"))
+# Privileged actions (accounts, roles, policies, approvals) need the password and second factor
+# given again within this many seconds.
+REAUTH_SECONDS = int(env("REAUTH_SECONDS", "600"))
 LOGIN_RATE_PER_MINUTE = int(env("LOGIN_RATE_PER_MINUTE", "30"))  # sign-in attempts per address
 API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "1200"))  # API calls per client: 429
 CACHES = {  # the rate limits' counters; one per server process

@@ -109,7 +109,7 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
-    actions = ["unlock"]
+    actions = ["unlock", "reset_second_factor"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).filter(bureau_id=request.user.bureau_id)  # type: ignore[union-attr]
@@ -145,6 +145,12 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
                 detail={"username": user.username},
             )
         messages.success(request, _("Unlocked."))
+
+    @admin.action(description=_("Reset the second factor (the user enrols again)"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.reset_second_factor(user)
+        messages.success(request, _("Second factor reset."))
 
 
 @admin.register(ApiToken)

@@ -1,20 +1,61 @@
-"""The one enforcement point: every request is matched to its route rule before its view runs."""
+"""The one enforcement point: every request is matched to its route rule before its view runs.
 
+After the role check come the session's gates, in order: the second factor, the password's age,
+and for privileged actions a recent re-authentication. A gate that is not passed sends a page
+to the step that passes it (an API caller gets 401/403 with the reason).
+"""
+
+import datetime as dt
 from collections.abc import Callable
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from precinct.core import clock
 from precinct.core.scoping import Role
 
 from . import rules, services
 
 API_PREFIX = "/api/"
+SESSION_MFA = "precinct_mfa"  # the second factor was given in this session
+SESSION_AUTH_AT = "precinct_auth_at"  # when the password (and second factor) were last given
+# Routes a signed-in session may reach before it has passed the gates.
+GATE_ROUTES = frozenset(
+    {"web:logout", "web:otp_verify", "web:otp_setup", "web:password_change", "set_language"}
+)
 
 
 def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def mark_authenticated(request: HttpRequest, *, second_factor: bool) -> None:
+    """Record in the session that the user has just proved who he is (password at sign-in or
+    re-authentication; ``second_factor`` when a TOTP or recovery code was given too)."""
+    request.session[SESSION_AUTH_AT] = clock.now().isoformat()
+    if second_factor:
+        request.session[SESSION_MFA] = True
+
+
+def last_authenticated(request: HttpRequest) -> dt.datetime | None:
+    raw = request.session.get(SESSION_AUTH_AT)
+    try:
+        return dt.datetime.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+
+
+def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
 
 
 class AccessMiddleware:
@@ -23,11 +64,13 @@ class AccessMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         header = request.headers.get("Authorization", "")
+        request.by_token = False  # type: ignore[attr-defined]
         if header.startswith("Bearer "):
             user = services.user_for_token(header[7:].strip())
             if user is None:
                 return JsonResponse({"detail": "invalid or revoked token"}, status=401)
             request.user = user
+            request.by_token = True  # type: ignore[attr-defined]
             request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
         with services.acting_as(services.actor_for(request.user, client_ip(request))):
             return self.get_response(request)
@@ -43,10 +86,14 @@ class AccessMiddleware:
         route = match.view_name if match else None
         user = request.user
         role = Role(user.role) if user.is_authenticated else None
-        decision = rules.decide(route, request.method or "GET", role)
+        method = request.method or "GET"
+        decision = rules.decide(route, method, role)
         is_api = request.path.startswith(API_PREFIX)
         if decision.allowed:
             if user.is_authenticated:
+                refused = self.gates(request, route, method, is_api)
+                if refused is not None:
+                    return refused
                 request.caller = services.scope_for(user)  # type: ignore[attr-defined]
             return None
         if role is None:
@@ -59,3 +106,47 @@ class AccessMiddleware:
             request, "web/forbidden.html", {"reason": decision.reason}, status=403
         )
         return response.render()
+
+    def gates(
+        self, request: HttpRequest, route: str | None, method: str, is_api: bool
+    ) -> HttpResponse | None:
+        user = request.user
+        if getattr(request, "by_token", False):
+            # An API token is its own credential (issued to a system, revocable); it cannot
+            # re-authenticate, so privileged actions are not open to it.
+            if rules.needs_reauth(route, method):
+                return JsonResponse({"detail": "re-authentication required"}, status=403)
+            return None
+        if route in GATE_ROUTES:
+            return None
+        now = clock.now()
+        if not request.session.get(SESSION_MFA) and services.otp_required(
+            user,  # type: ignore[arg-type]
+            client_ip(request),
+        ):
+            if is_api:
+                return JsonResponse({"detail": "second factor required"}, status=401)
+            return self._to(request, "web:otp_verify", request.get_full_path())
+        if services.password_expired(user, now=now):  # type: ignore[arg-type]
+            if is_api:
+                return JsonResponse({"detail": "password expired"}, status=403)
+            return self._to(request, "web:password_change", request.get_full_path())
+        if rules.needs_reauth(route, method) and not rules.reauth_fresh(
+            last_authenticated(request), now, settings.REAUTH_SECONDS
+        ):
+            if is_api:
+                return JsonResponse({"detail": "re-authentication required"}, status=403)
+            # A form posted without a fresh re-authentication is not carried out: the user
+            # confirms who he is and comes back to the page he was on to submit again.
+            back = request.get_full_path() if method == "GET" else request.headers.get("Referer")
+            return self._to(request, "web:reauth", safe_next(request, back))
+        return None
+
+    @staticmethod
+    def _to(request: HttpRequest, route: str, next_url: str) -> HttpResponse:
+        url = reverse(route) + "?" + urlencode({"next": next_url})
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return HttpResponseRedirect(url)

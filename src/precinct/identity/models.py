@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from precinct.core import clock
 from precinct.core.ids import uuid7
 from precinct.core.scoping import Role
 
@@ -53,6 +54,10 @@ class User(AbstractUser):
         verbose_name=_("officer"),
     )
 
+    password_changed_at = models.DateTimeField(
+        _("password changed at"), null=True, blank=True, editable=False
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -60,6 +65,10 @@ class User(AbstractUser):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = clock.now()  # for the password's maximum age
 
 
 class ApiToken(models.Model):
@@ -136,3 +145,41 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class OtpDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238, 30 s steps, 6 digits). One per user; unconfirmed
+    until the first code from it is accepted. ``last_step`` is the newest time step accepted, so a
+    code can never be used twice; ``failures`` counts wrong codes in a row and locks the device."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="otp_device")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    failures = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("second factor")
+        verbose_name_plural = _("second factors")
+
+    def __str__(self) -> str:
+        return f"TOTP {self.user.username}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code for a lost authenticator. Only the sha256 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, editable=False)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="recovery_code_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user.username}"

@@ -6,11 +6,14 @@ Pure: no Django, no clock.
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import pyotp
 
 from precinct.core.scoping import ALL_ROLES, BUREAU_WIDE, BUSINESS_ROLES, Role
 
@@ -66,6 +69,13 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "web:home": _rule(ALL_ROLES),
     "web:logout": _rule(write=ALL_ROLES),
     "web:profile": _rule(ALL_ROLES),
+    # the second factor, re-authentication and the password: every signed-in user, for himself
+    "web:otp_verify": _rule(ALL_ROLES, ALL_ROLES),
+    "web:otp_setup": _rule(ALL_ROLES, ALL_ROLES),
+    "web:reauth": _rule(ALL_ROLES, ALL_ROLES),
+    "web:password_change": _rule(ALL_ROLES, ALL_ROLES),
+    "web:security": _rule(ALL_ROLES),
+    "web:recovery_codes": _rule(write=ALL_ROLES),
     "org:unit_tree": _rule(PEOPLE_READERS - {R.OFFICER}),
     "org:officer_list": _rule(PEOPLE_READERS),
     "org:officer_detail": _rule(PEOPLE_READERS),
@@ -281,3 +291,123 @@ def is_idle(
 ) -> bool:
     """An account unused for ``days`` days (never signed in: counted from when it was made)."""
     return now - (last_login or joined) >= dt.timedelta(days=days)
+
+
+# --- second factor (TOTP, RFC 6238) ---------------------------------------------------------
+TOTP_DRIFT_STEPS = 1  # a code of the step before or after the current one is accepted (±30 s)
+OTP_MAX_FAILURES = 5  # wrong codes in a row that lock the authenticator until an administrator
+RECOVERY_CODES = 10
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+
+@dataclass(frozen=True)
+class TotpCheck:
+    step: int | None  # the time step the code belongs to, when it is accepted
+    problem: str = ""  # "malformed" | "wrong" | "reused"
+
+    @property
+    def ok(self) -> bool:
+        return self.step is not None
+
+
+def new_totp_secret() -> str:
+    """160 random bits in base32, the size RFC 4226 recommends."""
+    return pyotp.random_base32(32)
+
+
+def provisioning_uri(secret: str, account: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
+
+
+def check_totp(secret: str, code: str, now: dt.datetime, last_step: int) -> TotpCheck:
+    """Whether ``code`` is the authenticator's code at ``now`` (± one step of drift) and newer than
+    the last step accepted: a code, once accepted, is never accepted again, nor any older one."""
+    code = "".join(code.split())
+    if len(code) != 6 or not code.isdigit():
+        return TotpCheck(None, "malformed")
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in range(current - TOTP_DRIFT_STEPS, current + TOTP_DRIFT_STEPS + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if step <= last_step:
+                return TotpCheck(None, "reused")
+            return TotpCheck(step)
+    return TotpCheck(None, "wrong")
+
+
+def new_recovery_codes(n: int = RECOVERY_CODES) -> list[str]:
+    """One-time codes like ``k7hq2-mx4pt``: 50 random bits each, easy to read out and type."""
+    return [
+        "-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(5)) for _ in range(2))
+        for _ in range(n)
+    ]
+
+
+def looks_like_recovery_code(code: str) -> bool:
+    return len(_normal_recovery(code)) == 10
+
+
+def _normal_recovery(code: str) -> str:
+    return "".join(c for c in code.lower() if c.isalnum())
+
+
+def recovery_digest(code: str) -> str:
+    return hashlib.sha256(_normal_recovery(code).encode()).hexdigest()
+
+
+def otp_exempt(
+    role: Role | None,
+    ip: str,
+    exempt_roles: Iterable[str],
+    exempt_networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> bool:
+    """A bureau may exempt positions in a secured room (dispatch consoles): the role must be
+    exempted AND the request must come from one of the room's networks."""
+    if role is None or role.value not in set(exempt_roles):
+        return False
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in net for net in exempt_networks)
+
+
+# --- passwords and re-authentication -------------------------------------------------------------
+def password_expired(
+    changed_at: dt.datetime | None, joined: dt.datetime, now: dt.datetime, max_age_days: int
+) -> bool:
+    """Whether the password is older than the jurisdiction allows (0: no maximum age, as CJIS
+    since 2020; MLPS level 3 asks for periodic change, e.g. 90 days)."""
+    if max_age_days <= 0:
+        return False
+    return now - (changed_at or joined) >= dt.timedelta(days=max_age_days)
+
+
+# Writes that need the password (and second factor) given again within the last few minutes:
+# accounts, roles and policies, award and merit approvals. The administration site counts whole.
+PRIVILEGED_ROUTES = frozenset(
+    {
+        "merit:policy",
+        "merit:award_decide",
+        "merit:achievement_decide",
+        "merit:warning_decide",
+        "org:secondment_approve",
+        "org:secondment_stay_decide",
+        "web:recovery_codes",
+    }
+)
+PRIVILEGED_NAMESPACES = frozenset({"admin"})
+
+
+def needs_reauth(route: str | None, method: str) -> bool:
+    if route is None:
+        return False
+    if route.split(":", 1)[0] in PRIVILEGED_NAMESPACES:
+        return True
+    return route in PRIVILEGED_ROUTES and method.upper() in WRITE
+
+
+def reauth_fresh(last_auth: dt.datetime | None, now: dt.datetime, seconds: int) -> bool:
+    return last_auth is not None and dt.timedelta(0) <= now - last_auth <= dt.timedelta(
+        seconds=seconds
+    )

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from . import services
-from .middleware import client_ip
+from .middleware import client_ip, mark_authenticated
 
 AUDITED_APPS = {
     "org",
@@ -30,8 +30,15 @@ NOT_AUDITED = {
     "supervision.finding",
     "supervision.findingdigest",
     "command.incidentcounter",  # bookkeeping of numbers; the incident itself is audited
+    "identity.recoverycode",  # audited as recovery_codes_renewed / recovery_code_used / otp_reset
 }
-QUIET_UPDATES = {frozenset({"last_login"}), frozenset({"last_used_at"})}
+QUIET_UPDATES = {
+    frozenset({"last_login"}),
+    frozenset({"last_used_at"}),
+    # an authenticator's step and failure count: each check is audited as otp_verified/otp_failed
+    frozenset({"last_step", "failures"}),
+    frozenset({"failures"}),
+}
 
 
 def _audited(sender: type[models.Model]) -> bool:
@@ -77,6 +84,8 @@ def _ip(request: HttpRequest | None) -> str:
 
 @receiver(user_logged_in)
 def _login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        mark_authenticated(request, second_factor=False)
     services.record(
         "login",
         object_type="identity.user",

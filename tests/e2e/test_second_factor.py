@@ -1,0 +1,60 @@
+"""The second factor in a real browser, on a server that requires it (the default): a first
+sign-in enrols an authenticator from the page's key, shows the recovery codes once, and the next
+sign-in asks for the app's code."""
+
+import datetime as dt
+import re
+
+import pyotp
+import pytest
+
+from precinct.demo.services import DEMO_PASSWORD
+
+from .conftest import start_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def _password(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit].primary")
+
+
+def test_enrol_an_authenticator_then_sign_in_with_its_code(page, app_server, tmp_path) -> None:
+    env = {**app_server.env, "PRECINCT_OTP_REQUIRED": "1"}
+    url, process = start_server(env, tmp_path / "otp.log")
+    try:
+        _password(page, url, "leader")
+        page.wait_for_url(re.compile(r"/login/otp/setup/"))
+        assert page.locator("figure.qr svg").count() == 1  # the QR code, drawn by the server
+        secret = page.inner_text("#otp-secret").replace(" ", "")
+        totp = pyotp.TOTP(secret)
+        enrolled_at = dt.datetime.now(dt.UTC)
+        first = totp.at(enrolled_at)
+        page.fill("#id_code", first)
+        page.click("button[type=submit].primary")
+        codes = page.locator("#recovery-codes code").all_inner_texts()
+        assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", c) for c in codes)
+        page.click("a.button.primary")
+        page.wait_for_url(re.compile(r"/$"))
+        assert page.locator("nav").count() == 1
+
+        page.click("header form button[type=submit].link")  # sign out
+        page.wait_for_url(re.compile(r"/login/"))
+        _password(page, url, "leader")
+        page.wait_for_url(re.compile(r"/login/otp/\?"))
+        # the code just used is refused; the next step's code is taken
+        page.fill("#id_code", first)
+        page.click("button[type=submit].primary")
+        assert page.locator(".error").count() == 1
+        page.fill("#id_code", totp.at(enrolled_at + dt.timedelta(seconds=30)))
+        page.click("button[type=submit].primary")
+        page.wait_for_url(re.compile(r"/$"))
+        page.click("a.who")
+        page.wait_for_url(re.compile(r"/me/security/"))
+        assert page.inner_text("#codes-left") == "10"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
