@@ -62,6 +62,8 @@ def test_every_api_operation_has_a_rule_for_its_method() -> None:
 PAGES = {
     "web:home": "/",
     "web:profile": "/me/",
+    "web:security": "/me/security/",
+    "web:password_change": "/me/password/",
     "org:unit_tree": "/org/units/",
     "org:officer_list": "/org/officers/",
     "org:officer_create": "/org/officers/new/",
@@ -116,6 +118,8 @@ EVERYONE = {L, P, G, C, U, OF, S, A}
 EXPECTED_GET = {
     "web:home": EVERYONE,
     "web:profile": EVERYONE,
+    "web:security": EVERYONE,
+    "web:password_change": EVERYONE,
     "org:unit_tree": {L, P, G, C, U},
     "org:officer_list": {L, P, G, C, U, OF},
     "org:officer_create": {P, U},
