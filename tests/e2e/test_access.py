@@ -198,7 +198,7 @@ def test_role_by_route_matrix(city, role: Role) -> None:
         denied = r.status_code == 403
         if denied == (role in roles):  # allowed roles reach validation (200/422), others get 403
             wrong.append((path, r.status_code, role in roles))
-    assert wrong == []
+    assert wrong == [], wrong
 
 
 def test_object_paths_are_scoped_to_the_callers_unit(city) -> None:
@@ -437,3 +437,82 @@ def test_nul_in_a_json_body_is_refused(city) -> None:
         "/api/v1/officers", '{"name": "张\\u0000三"}', content_type="application/json"
     )
     assert r.status_code == 400
+
+
+# Every page route (the API's operations have their own probes in tests/integration/
+# test_object_access.py; the admin site is one namespace rule, probed by admin:index above).
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _sample_values() -> dict[str, str]:
+    """A real object for each path parameter, taken from the demo city."""
+    from precinct.campaigns.models import Campaign
+    from precinct.cases.models import Case
+    from precinct.merit.models import AwardProposal, WarningItem
+    from precinct.org.models import Secondment
+    from precinct.planning.models import PlanningRun
+    from precinct.supervision.models import Ticket
+
+    def first(model: type) -> str:
+        obj = model.objects.order_by("pk").first()
+        return str(obj.pk if obj is not None else uuid.uuid4())
+
+    return {
+        "officer_id": first(Officer),
+        "secondment_id": first(Secondment),
+        "case_id": first(Case),
+        "ticket_id": first(Ticket),
+        "award_id": first(AwardProposal),
+        "item_id": first(WarningItem),
+        "run_id": first(PlanningRun),
+        "campaign_id": first(Campaign),
+        "month": "2026-09",
+        "fmt": "xlsx",
+    }
+
+
+def _page_routes() -> list[tuple[str, str]]:
+    out = []
+    for route, name in _walk(get_resolver().url_patterns):
+        if name is None or name.startswith(("admin:", "api:")) or route.startswith("static"):
+            continue
+        if name in rules.PUBLIC or name == "web:logout":  # signing out would end the probe
+            continue
+        out.append((route, name))
+    return out
+
+
+def test_the_route_walk_finds_every_page_route() -> None:
+    names = {n for _r, n in _page_routes()}
+    pages = {n for n in rules.POLICY if not n.startswith("api:")} - {"web:logout"}
+    assert pages <= names, pages - names
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_every_page_route_enforces_its_rule_for_every_method_and_role(city, role: Role) -> None:
+    """For every page route, GET and POST: a role the policy does not name gets 403 and nothing
+    else; a role it names is never refused and never meets a server error (it may meet 404 for an
+    object outside its scope, or 400/422 for the empty form). The expected side is the policy
+    table itself: this proves that no view escapes the one enforcement point."""
+    from precinct.campaigns.models import ChecklistItem
+
+    values = _sample_values()
+    client = city.client(USERS[role])
+    wrong = []
+    for route, name in _page_routes():
+        vals = dict(values)
+        if name == "campaigns:item_move":
+            item = ChecklistItem.objects.order_by("pk").first()
+            vals["item_id"] = str(item.pk if item else uuid.uuid4())
+        path = "/" + PARAM.sub(lambda m: vals[m.group(1)], route)
+        for method in ("GET", "POST"):
+            allowed = role in rules.POLICY.get(name, {}).get(method, frozenset())
+            r = client.get(path) if method == "GET" else client.post(path, {})
+            if allowed:
+                refused = r.status_code == 403 or r.status_code >= 500
+                refused |= r.status_code == 302 and r["Location"].startswith("/login/")
+                if refused:
+                    wrong.append((method, path, r.status_code, "allowed"))
+            elif r.status_code != 403:
+                wrong.append((method, path, r.status_code, "denied"))
+    assert wrong == [], wrong

@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from precinct.core import clock
+from precinct.core.errors import NotFound
 from precinct.core.scoping import Role
 
 from . import rules, services
@@ -141,6 +142,12 @@ class AccessMiddleware:
             back = request.get_full_path() if method == "GET" else request.headers.get("Referer")
             return self._to(request, "web:reauth", safe_next(request, back))
         return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """An object that does not exist or lies outside the caller's scope is a 404 on every page,
+        whether or not its view remembered to say so (never a 500, never which of the two)."""
+        if isinstance(exception, NotFound):
+            raise Http404() from exception
 
     @staticmethod
     def _to(request: HttpRequest, route: str, next_url: str) -> HttpResponse:
