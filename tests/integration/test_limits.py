@@ -46,3 +46,32 @@ def test_api_calls_over_the_rate_get_429_per_client(city) -> None:
     assert codes.count(200) == 10 and codes[-1] == 429
     assert city.client("legal").get("/api/v1/me").status_code == 200  # another session
     assert leader.get("/").status_code == 200  # pages are not the API
+
+
+PAGE_SIZE_PARAMS = {"limit", "page_size"}
+# a caller who may read each list (the operation's path, without the /api/v1 prefix)
+READERS = {"/audit": "auditor", "/incidents": "command", "/stats/monthly": "leader"}
+
+
+def test_every_page_size_has_a_maximum_and_one_more_is_422(city) -> None:
+    """Every list operation in the OpenAPI document bounds its page size; asking for one more
+    than the maximum is refused with 422 naming the parameter, the maximum itself is served."""
+    schema = city.client("leader").get("/api/v1/openapi.json").json()
+    checked = []
+    for path, ops in schema["paths"].items():
+        get = ops.get("get")
+        if get is None or "{" in path:
+            continue
+        for p in get.get("parameters", []):
+            if p["in"] != "query" or p["name"] not in PAGE_SIZE_PARAMS:
+                continue
+            maximum = p["schema"].get("maximum")
+            assert maximum is not None, f"{path}: {p['name']} has no maximum"
+            short = path.removeprefix("/api/v1")
+            c = city.client(READERS.get(short, "leader"))
+            over = c.get(f"{path}?{p['name']}={maximum + 1}")
+            assert over.status_code == 422, (path, over.status_code)
+            assert p["name"] in json.dumps(over.json()), over.json()
+            assert c.get(f"{path}?{p['name']}={maximum}").status_code == 200, path
+            checked.append(path)
+    assert len(checked) >= 9, checked  # audit, officers, secondments, cases, findings, …
