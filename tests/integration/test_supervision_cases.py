@@ -2,6 +2,7 @@
 
 import copy
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -453,6 +454,9 @@ def test_identity_numbers_stay_out_of_the_audit_log(city, imported) -> None:
     entry = AuditEntry.objects.filter(object_type="cases.caseperson").latest("at")
     assert "230402198001014321" not in json.dumps(entry.detail, ensure_ascii=False)
     assert entry.detail["row"]["id_number"].startswith("<redacted:")
+    # and the stand-in cannot be reversed by hashing every possible number: it is keyed
+    unkeyed = hashlib.sha256(b"230402198001014321").hexdigest()[:12]
+    assert unkeyed not in entry.detail["row"]["id_number"]
 
 
 def test_pages_refuse_to_redirect_off_site_and_bad_input_is_a_clear_error(city, imported) -> None:
