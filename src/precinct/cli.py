@@ -14,6 +14,7 @@ COMMANDS = {
     "plan": "patrol planning: hypercube FILE.json [--method exact|approx] [--json]",
     "token": "API tokens: create USERNAME, revoke ID",
     "audit": "audit log: verify",
+    "keys": "field keys of personal data: new, status, rotate-fields",
 }
 
 USAGE = (
@@ -36,6 +37,13 @@ def main(argv: list[str] | None = None) -> None:
         from precinct import __version__
 
         print(f"precinct {__version__}")
+        return
+    if args[:2] == ["keys", "new"]:  # before the settings: production ones need a key already
+        from precinct.common.encryption import key_id, new_key, parse_key
+
+        key = new_key()
+        print(key)
+        print(f"key id {key_id(parse_key(key))}", file=sys.stderr)
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "precinct.config.settings")
     from django.core.management import execute_from_command_line

@@ -1,5 +1,6 @@
 """The console script and configuration, run as a user would: in subprocesses."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedPro
 
 def test_help_lists_every_command(tmp_path: Path) -> None:
     out = _run([*PRECINCT, "--help"], tmp_path).stdout
-    for name in ("db", "serve", "demo", "token", "audit"):
+    for name in ("db", "serve", "demo", "token", "audit", "keys"):
         assert f"  {name} " in out
 
 
@@ -43,6 +44,15 @@ def test_production_refuses_a_default_secret_or_debug(tmp_path: Path) -> None:
         PRECINCT_SECRET_KEY=strong,
         PRECINCT_AUDIT_KEY=audit,
     )
+    assert r.returncode != 0 and "PRECINCT_FIELD_KEY must be set" in r.stderr
+    keys = {"PRECINCT_SECRET_KEY": strong, "PRECINCT_AUDIT_KEY": audit}
+    r = _run(check, tmp_path, PRECINCT_ENV="production", PRECINCT_FIELD_KEY="change-me", **keys)
+    assert r.returncode != 0 and "32 random bytes" in r.stderr and "change-me" not in r.stderr
+    made = _run([*PRECINCT, "keys", "new"], tmp_path, PRECINCT_ENV="production")  # no key yet
+    assert made.returncode == 0 and "key id" in made.stderr, made.stderr
+    field = made.stdout.strip()
+    assert len(base64.urlsafe_b64decode(field)) == 32
+    r = _run(check, tmp_path, PRECINCT_ENV="production", PRECINCT_FIELD_KEY=field, **keys)
     assert r.returncode == 0, r.stderr
 
 
@@ -84,6 +94,11 @@ def test_upgrade_demo_token_and_verify_from_the_shell(tmp_path: Path) -> None:
     assert "leader" in r.stdout and "auditor" in r.stdout
     r = _run([*PRECINCT, "demo", "load", "--if-empty"], tmp_path, PRECINCT_DATABASE_URL=db)
     assert r.returncode == 0 and "nothing loaded" in r.stderr
+    r = _run([*PRECINCT, "keys", "status"], tmp_path, PRECINCT_DATABASE_URL=db)
+    assert r.returncode == 0 and "command.Incident.caller_phone: " in r.stdout, r.stderr
+    other = {"PRECINCT_DATABASE_URL": db, "PRECINCT_SECRET_KEY": "another-secret-" + "k" * 40}
+    r = _run([*PRECINCT, "serve", "--port", "8798"], tmp_path, **other)  # another field key
+    assert r.returncode == 2 and "PRECINCT_FIELD_KEY" in r.stderr and "Traceback" not in r.stderr
     r = _run([*PRECINCT, "token", "create", "legal"], tmp_path, PRECINCT_DATABASE_URL=db)
     assert r.returncode == 0 and r.stdout.strip().startswith("pct_")
     r = _run([*PRECINCT, "token", "create", "nobody"], tmp_path, PRECINCT_DATABASE_URL=db)

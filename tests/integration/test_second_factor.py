@@ -8,6 +8,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from django.db import connection
 from django.test import Client
 
 from precinct.core import clock
@@ -85,8 +86,12 @@ def test_a_first_sign_in_enrols_an_authenticator_and_gets_recovery_codes(city) -
     assert c.get("/").status_code == 200
     assert c.get("/api/v1/me").status_code == 200
     assert "otp_enrolled" in actions("chief")
-    # the secret is never written to the audit log
+    # the secret is never written to the audit log, and is sealed in its own table
     assert not AuditEntry.objects.filter(detail__icontains=secret).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM identity_otpdevice")
+        stored = [row[0] for row in cursor.fetchall()]
+    assert stored and all(v.startswith("v1:") and secret not in v for v in stored)
 
 
 def test_a_code_is_accepted_once_and_the_next_one_opens_the_next_session(city) -> None:

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from precinct.common.fields import EncryptedCharField
 from precinct.common.models import BureauOwned
 
 KIND_LABELS = {"criminal": _("Criminal"), "administrative": _("Administrative")}
@@ -56,7 +57,8 @@ class CasePerson(BureauOwned):
     role = models.CharField(
         _("role"), max_length=16, choices=list(PERSON_ROLE_LABELS.items()), default="suspect"
     )
-    id_number = models.CharField(_("identity number"), max_length=32, blank=True)
+    # sealed at rest (ADR 0022); shown in full only to legal/supervision (services.persons)
+    id_number = EncryptedCharField(_("identity number"), max_length=32, blank=True)
 
     class Meta:
         constraints = [

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from precinct.core import clock
 from precinct.identity.services import caller
@@ -86,7 +87,7 @@ class CloseIn(Schema):
     disposition: Literal["street", "station", "criminal_investigation", "non_police"]
 
 
-class UnitOut(Schema):
+class PatrolUnitOut(Schema):  # not UnitOut: OpenAPI names components by class (org has one)
     id: uuid.UUID
     call_sign: str
     status: str
@@ -106,6 +107,14 @@ class PositionIn(Schema):
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
     at: dt.datetime | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _plausible(cls, at: dt.datetime | None) -> dt.datetime | None:
+        # near year 1 or 9999 the conversion to UTC overflows (a 500), as case events 1990–2100
+        if at is not None and not 1990 <= at.year <= 2100:
+            raise ValueError("a time between 1990 and 2100")
+        return at
 
 
 class ProblemOut(Schema):
@@ -230,7 +239,7 @@ def close(request: HttpRequest, incident_id: uuid.UUID, payload: CloseIn) -> Any
     return incident_out(incident, full_phone=services.shows_full_phone(scope))
 
 
-@router.get("/patrol-units", response=list[UnitOut], url_name="patrol_units")
+@router.get("/patrol-units", response=list[PatrolUnitOut], url_name="patrol_units")
 def patrol_units(request: HttpRequest) -> Any:
     return [
         u.__dict__
@@ -242,7 +251,7 @@ def patrol_units(request: HttpRequest) -> Any:
 
 @router.post(
     "/patrol-units/{unit_id}/status",
-    response={200: UnitOut, 409: ProblemOut},
+    response={200: PatrolUnitOut, 409: ProblemOut},
     url_name="patrol_unit_status",
 )
 def unit_status(request: HttpRequest, unit_id: uuid.UUID, payload: StatusIn) -> Any:

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from precinct.common.fields import EncryptedCharField
 from precinct.common.models import BureauOwned
 
 from . import rules
@@ -102,7 +103,8 @@ class Incident(BureauOwned):
     lat = models.FloatField()
     address = models.CharField(_("address"), max_length=rules.MAX_ADDRESS)
     summary = models.TextField(_("summary"))
-    caller_phone = models.CharField(_("caller phone"), max_length=24, blank=True)
+    # sealed at rest (ADR 0022); shown in full only to the command centre (services.shows_full_phone)
+    caller_phone = EncryptedCharField(_("caller phone"), max_length=24, blank=True)
     zone = models.ForeignKey(
         PatrolZone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -153,7 +155,9 @@ class IncidentCounter(BureauOwned):
 
 
 class IntakeKey(BureauOwned):
-    """An Idempotency-Key seen at intake, bound to the body it came with."""
+    """An Idempotency-Key seen at intake, bound to the body it came with: a keyed digest (HMAC
+    under a field key), since the body holds the caller's number and the rest of it is in clear
+    in the incident row."""
 
     key = models.CharField(max_length=200)
     body_digest = models.CharField(max_length=64)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from precinct.common import live
+from precinct.common import fields, live
 from precinct.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Role, Scope
@@ -88,11 +88,22 @@ def _require_command(scope: Scope) -> None:
 
 
 # --- intake -------------------------------------------------------------------------------
-def _replay(bureau_id: uuid.UUID, key: str, digest: str) -> Incident | None:
+def body_digests(body: dict[str, Any]) -> list[str]:
+    """What an Idempotency-Key is bound to: the body's digest (:func:`rules.body_digest`) under
+    each field key, newest first. Keyed, because the body holds the caller's number and the rest
+    of it is in clear in the incident row: a plain hash of it would give the number away."""
+    return keying(rules.body_digest(body))
+
+
+def keying(digest: str) -> list[str]:
+    return fields.keyring().mac(digest.encode(), b"command intake body")
+
+
+def _replay(bureau_id: uuid.UUID, key: str, digests: list[str]) -> Incident | None:
     seen = IntakeKey.objects.filter(bureau_id=bureau_id, key=key).select_related("incident").first()
     if seen is None:
         return None
-    if seen.body_digest != digest:
+    if seen.body_digest not in digests:
         raise Conflict(
             _("this Idempotency-Key was used with a different body"),
             {"field": "Idempotency-Key", "incident": seen.incident.number},
@@ -154,8 +165,8 @@ def intake(
             [FieldError("Idempotency-Key", _("is required, 1 to 200 characters"))]
         )
     data = rules.check_intake(body)
-    digest = rules.body_digest(body)
-    seen = _replay(scope.bureau_id, key, digest)
+    digests = body_digests(body)
+    seen = _replay(scope.bureau_id, key, digests)
     if seen is not None:
         return seen, False
     zone = zone_at(scope.bureau_id, data.lon, data.lat)
@@ -179,12 +190,12 @@ def intake(
                     received_by=str(scope.user_id or ""),
                 )
                 IntakeKey.objects.create(
-                    bureau_id=scope.bureau_id, key=key, body_digest=digest, incident=incident
+                    bureau_id=scope.bureau_id, key=key, body_digest=digests[0], incident=incident
                 )
             live.changed(TOPIC)
             return incident, True
         except IntegrityError:
-            seen = _replay(scope.bureau_id, key, digest)  # another request with the key won
+            seen = _replay(scope.bureau_id, key, digests)  # another request with the key won
             if seen is not None:
                 return seen, False
             # else the number was taken meanwhile: take the next one
@@ -638,6 +649,7 @@ def bulk_load_history(
         return uuid7_at(int(at.timestamp() * 1000), rng.getrandbits(74))
 
     ids = [new_id(i["received_at"]) for i in incidents]
+    phone = fields.encrypted(Incident, "caller_phone")  # sealed for its row, as save() would
     n = bulk.insert(
         Incident._meta.db_table,
         [
@@ -650,10 +662,11 @@ def bulk_load_history(
             (
                 c.uuid(pk), stamp, stamp, c.uuid(bureau_id), i["number"], i["source"],
                 i["category"], i["priority"], i["lon"], i["lat"], i["address"], i["summary"],
-                i["caller_phone"], c.uuid(zones[i["zone"]].pk), c.uuid(zones[i["zone"]].station_id),
-                i["status"], c.datetime(i["received_at"]), c.datetime(i.get("dispatched_at")),
-                c.datetime(i.get("acknowledged_at")), c.datetime(i.get("on_scene_at")),
-                c.datetime(i.get("closed_at")), i["disposition"], "demo",
+                phone.seal_raw(i["caller_phone"], pk), c.uuid(zones[i["zone"]].pk),
+                c.uuid(zones[i["zone"]].station_id), i["status"], c.datetime(i["received_at"]),
+                c.datetime(i.get("dispatched_at")), c.datetime(i.get("acknowledged_at")),
+                c.datetime(i.get("on_scene_at")), c.datetime(i.get("closed_at")),
+                i["disposition"], "demo",
             )
             for pk, i in zip(ids, incidents, strict=True)
         ),

@@ -8,9 +8,11 @@ database (``PRECINCT_BACKUP_KEY`` or a key file): without it the file is noise.
 
 The file begins with a manifest in clear but authenticated: the format, the database vendor,
 when, and the *facts* of the snapshot — each table's row count, the ledger's balance and a digest
-of every account's sum, and the audit chain's head. A restore writes the snapshot into a target
-that must be empty (or is overwritten with ``force``), then reads the same facts back from it
-and refuses to call the restore good unless they are equal.
+of every account's sum, the audit chain's head, and which field keys sealed the citizens'
+personal data (ADR 0022: it stays sealed in the backup, so a restored database needs those keys,
+which no backup holds). A restore writes the snapshot into a target that must be empty (or is
+overwritten with ``force``), then reads the same facts back from it and refuses to call the
+restore good unless they are equal.
 """
 
 from __future__ import annotations
@@ -141,9 +143,10 @@ def unseal(inp: BinaryIO, key: bytes) -> Iterator[bytes]:
 
 
 # --- the facts of a database ---------------------------------------------------------------
-def facts(conn: Any, vendor: str) -> dict[str, Any]:
+def facts(conn: Any, vendor: str, sealed: list[str] | None = None) -> dict[str, Any]:
     """Row counts of every table, the ledger's balance and a digest of the accounts' sums, the
-    audit chain's head — read through a DB-API connection."""
+    audit chain's head, and for each sealed column (``table.column``) how many values each field
+    key sealed — read through a DB-API connection."""
     cur = conn.cursor()
     if vendor == "sqlite":
         cur.execute(
@@ -176,8 +179,36 @@ def facts(conn: Any, vendor: str) -> dict[str, Any]:
         cur.execute(f'SELECT seq, hash FROM "{AUDIT_HEAD_TABLE}" WHERE id = 1')  # noqa: S608
         row = cur.fetchone()
         out["audit_head"] = {"seq": int(row[0]), "hash": row[1]} if row else None
+    if sealed:
+        out["sealed"] = {}
+        for place in sealed:
+            table, column = place.split(".")
+            if table not in counts:
+                continue
+            cur.execute(
+                f'SELECT SUBSTR("{column}", 1, 12), COUNT(*) FROM "{table}" '  # noqa: S608
+                f'WHERE "{column}" <> \'\' GROUP BY SUBSTR("{column}", 1, 12)'
+            )
+            keys: dict[str, int] = {}
+            for prefix, n in cur.fetchall():
+                kid = prefix.split(":")[1] if prefix.startswith("v1:") else "(not sealed)"
+                keys[kid] = keys.get(kid, 0) + int(n)
+            out["sealed"][place] = dict(sorted(keys.items()))
     cur.close()
     return out
+
+
+def sealed_columns() -> list[str]:
+    """``table.column`` of every encrypted field of the installed apps."""
+    from precinct.common import fields
+
+    return sorted(f"{f.model._meta.db_table}.{f.column}" for f in fields.encrypted_fields())
+
+
+def field_keys_needed(manifest: dict[str, Any]) -> set[str]:
+    """The field key ids that sealed the personal data in a backup."""
+    sealed = manifest.get("facts", {}).get("sealed", {})
+    return {kid for keys in sealed.values() for kid in keys if kid != "(not sealed)"}
 
 
 def differences(expected: dict[str, Any], found: dict[str, Any]) -> list[str]:
@@ -188,7 +219,7 @@ def differences(expected: dict[str, Any], found: dict[str, Any]) -> list[str]:
         a, b = expected.get("tables", {}).get(t), found.get("tables", {}).get(t)
         if a != b:
             out.append(f"{t}: {a} rows in the backup, {b} restored")
-    for key in ("ledger", "audit_head"):
+    for key in ("ledger", "audit_head", "sealed"):
         if expected.get(key) != found.get(key):
             out.append(f"{key}: {expected.get(key)} in the backup, {found.get(key)} restored")
     return out
@@ -208,6 +239,7 @@ def create(out_path: Path, key: bytes, *, connection: Any) -> dict[str, Any]:
     """Back the database of ``connection`` (Django's) up into ``out_path``; returns the
     manifest. The file is written next to its place and renamed when complete."""
     vendor = connection.vendor
+    sealed = sealed_columns()
     with tempfile.TemporaryDirectory(prefix="precinct-backup-") as tmp:
         snapshot = Path(tmp) / "snapshot"
         if vendor == "sqlite":
@@ -219,7 +251,7 @@ def create(out_path: Path, key: bytes, *, connection: Any) -> dict[str, Any]:
                 source.backup(target)
             finally:
                 source.close()
-            found = facts(target, "sqlite")
+            found = facts(target, "sqlite", sealed)
             target.close()
         elif vendor == "postgresql":
             import psycopg
@@ -235,7 +267,7 @@ def create(out_path: Path, key: bytes, *, connection: Any) -> dict[str, Any]:
                 )  # fmt: skip
                 if done.returncode != 0:
                     raise BackupError(f"pg_dump failed: {done.stderr.strip()[:500]}")
-                found = facts(conn, "postgresql")
+                found = facts(conn, "postgresql", sealed)
                 conn.rollback()
         else:
             raise BackupError(f"backups of {vendor} are not supported")
@@ -301,10 +333,11 @@ def restore(path: Path, key: bytes, *, to: str, force: bool = False) -> dict[str
             with plain.open("wb") as out:
                 for chunk in unseal(inp, key):
                     out.write(chunk)
+            sealed = sorted(manifest["facts"].get("sealed", {}))
             found = (
-                _restore_sqlite(plain, to, force)
+                _restore_sqlite(plain, to, force, sealed)
                 if vendor == "sqlite"
-                else _restore_pg(plain, to, force)
+                else _restore_pg(plain, to, force, sealed)
             )
     wrong = differences(manifest["facts"], found)
     if wrong:
@@ -312,7 +345,7 @@ def restore(path: Path, key: bytes, *, to: str, force: bool = False) -> dict[str
     return manifest
 
 
-def _restore_sqlite(plain: Path, url: str, force: bool) -> dict[str, Any]:
+def _restore_sqlite(plain: Path, url: str, force: bool, sealed: list[str]) -> dict[str, Any]:
     target = Path(url[len("sqlite:///") :])
     if target.exists() and target.stat().st_size > 0 and not force:
         raise BackupError(f"{target} exists: restore into a new file, or force")
@@ -330,12 +363,12 @@ def _restore_sqlite(plain: Path, url: str, force: bool) -> dict[str, Any]:
     staged.replace(target)
     conn = sqlite3.connect(target)
     try:
-        return facts(conn, "sqlite")
+        return facts(conn, "sqlite", sealed)
     finally:
         conn.close()
 
 
-def _restore_pg(plain: Path, url: str, force: bool) -> dict[str, Any]:
+def _restore_pg(plain: Path, url: str, force: bool, sealed: list[str]) -> dict[str, Any]:
     import psycopg
 
     settings = _url_settings(url)
@@ -357,4 +390,4 @@ def _restore_pg(plain: Path, url: str, force: bool) -> dict[str, Any]:
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()[:500]}")
     with psycopg.connect(**_pg_kwargs(settings)) as conn:
-        return facts(conn, "postgresql")
+        return facts(conn, "postgresql", sealed)

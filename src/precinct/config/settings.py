@@ -100,6 +100,38 @@ def _audit_key() -> bytes:
 
 AUDIT_KEY = _audit_key()
 
+
+def _field_keys() -> tuple[bytes, ...]:
+    """The keys of citizens' personal data in the database (AES-256-GCM, ADR 0022), newest first:
+    PRECINCT_FIELD_KEY (required in production; base64 of 32 random bytes: `precinct keys new`),
+    then the comma-separated PRECINCT_FIELD_OLD_KEYS while `precinct keys rotate-fields` runs.
+    Development and tests derive one from the secret key (and keep it as the oldest key when
+    PRECINCT_FIELD_KEY is set, so a trial's data can be rotated onto the real key)."""
+    from precinct.common.encryption import derive_key, parse_key
+
+    new, old = env("FIELD_KEY"), [k for k in env("FIELD_OLD_KEYS").split(",") if k.strip()]
+    if not new and PRODUCTION:
+        raise ImproperlyConfigured(
+            "PRECINCT_FIELD_KEY must be set in production (precinct keys new)."
+        )
+    if not new and old:
+        raise ImproperlyConfigured(
+            "PRECINCT_FIELD_OLD_KEYS needs PRECINCT_FIELD_KEY: the newest key."
+        )
+    try:
+        keys = [parse_key(k) for k in (new, *old) if k]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"PRECINCT_FIELD_KEY / PRECINCT_FIELD_OLD_KEYS: {exc}") from exc
+    derived = derive_key(SECRET_KEY)
+    if not PRODUCTION and derived not in keys:
+        keys.append(derived)
+    if len(set(keys)) != len(keys):
+        raise ImproperlyConfigured("PRECINCT_FIELD_OLD_KEYS repeats a key.")
+    return tuple(keys)
+
+
+FIELD_KEYS = _field_keys()
+
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 if ENVIRONMENT == "test":
     ALLOWED_HOSTS += ["testserver"]
@@ -145,6 +177,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "precinct.identity.middleware.AccessMiddleware",
     "axes.middleware.AxesMiddleware",
+    "precinct.web.keyerrors.FieldKeyErrorMiddleware",  # a sealed field that does not open: 503
 ]
 
 ROOT_URLCONF = "precinct.config.urls"
@@ -182,7 +215,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=20000; PRAGMA cache_size=-131072;"
+            "PRAGMA busy_timeout=20000; PRAGMA cache_size=-131072; "
+            # deleted and overwritten content is zeroed, not left in free space (ADR 0022)
+            "PRAGMA secure_delete=ON;"
         ),
     }
     # Tests use a file, not shared-cache memory, so that threads exercise real locking.

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from precinct.common.fields import EncryptedCharField
 from precinct.core import clock
 from precinct.core.ids import uuid7
 from precinct.core.scoping import Role
@@ -152,8 +153,9 @@ class OtpDevice(models.Model):
     until the first code from it is accepted. ``last_step`` is the newest time step accepted, so a
     code can never be used twice; ``failures`` counts wrong codes in a row and locks the device."""
 
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="otp_device")
-    secret = models.CharField(max_length=64)
+    secret = EncryptedCharField(max_length=64)  # sealed at rest like citizens' numbers (ADR 0022)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_step = models.BigIntegerField(default=0)
     failures = models.PositiveSmallIntegerField(default=0)

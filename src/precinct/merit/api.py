@@ -76,7 +76,7 @@ class AchievementQuery(Schema):
     month: str | None = None
     state: str | None = None
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10_000_000)  # past the database's integers: a 500
 
 
 class LedgerCheckOut(Schema):

@@ -28,14 +28,14 @@ class MetricOut(Schema):
     better: str
 
 
-class MonthOut(Schema):
+class MonthFiguresOut(Schema):  # not MonthOut: OpenAPI names components by class (merit has one)
     month: str
     values: dict[str, float | None]
 
 
 class MonthlyOut(Schema):
     metrics: list[MetricOut]
-    months: list[MonthOut]
+    months: list[MonthFiguresOut]
 
 
 @router.get("/stats/monthly", response=MonthlyOut, url_name="stats_monthly")

@@ -1,5 +1,7 @@
 """`precinct restore FILE --to URL`: an encrypted backup written into a database, then checked
-against the facts it carries (row counts, ledger balance and sums, audit chain head)."""
+against the facts it carries (row counts, ledger balance and sums, audit chain head, field keys).
+The citizens' personal data in it stays sealed: the restored database needs the field keys that
+sealed it (PRECINCT_FIELD_KEY / PRECINCT_FIELD_OLD_KEYS), which no backup holds (ADR 0022)."""
 
 from pathlib import Path
 from typing import Annotated
@@ -8,7 +10,7 @@ import typer
 from django_typer.management import TyperCommand
 from rich.console import Console
 
-from precinct.common import backup
+from precinct.common import backup, fields
 
 from .backup import key_from
 
@@ -40,3 +42,15 @@ class Command(TyperCommand):
             f"{sum(f['tables'].values()):,} rows in {len(f['tables'])} tables, ledger and audit "
             "head as backed up"
         )
+        needed = backup.field_keys_needed(manifest)
+        missing = needed - set(fields.keyring().ids)
+        if needed:
+            self.stdout.write(
+                f"personal data sealed under field key(s) {', '.join(sorted(needed))}"
+            )
+        if missing:
+            console.print(
+                f"[yellow]field key(s) {', '.join(sorted(missing))} are not configured here: set "
+                "PRECINCT_FIELD_KEY / PRECINCT_FIELD_OLD_KEYS to them before serving the restored "
+                "database"
+            )

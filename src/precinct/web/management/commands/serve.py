@@ -6,7 +6,7 @@ import typer
 import uvicorn
 from django_typer.management import TyperCommand
 
-from precinct.config.checks import pending_migrations
+from precinct.config.checks import field_key_problems, pending_migrations
 
 
 class Command(TyperCommand):
@@ -23,6 +23,13 @@ class Command(TyperCommand):
             self.stderr.write(
                 f"The database has {len(pending)} unapplied migration(s). "
                 "Run `precinct db upgrade` first."
+            )
+            raise SystemExit(2)
+        problems = field_key_problems()
+        if problems:
+            self.stderr.write(
+                "The field keys do not open the personal data in the database (PRECINCT_FIELD_KEY, "
+                "PRECINCT_FIELD_OLD_KEYS; `precinct keys status`): " + "; ".join(problems)
             )
             raise SystemExit(2)
         self.stdout.write(f"precinct serving on http://{host}:{port}/ ({workers} worker(s))")
