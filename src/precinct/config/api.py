@@ -66,6 +66,11 @@ _EVERY_OPERATION = {
     401: {"description": "not signed in, or an invalid or revoked token", "content": _JSON},
     403: {"description": "this role may not do this", "content": _JSON},
     429: {"description": "too many requests: see Retry-After", "content": _JSON},
+    503: {
+        "description": "the database cannot be reached just now, or a sealed field does not open "
+        "with the configured keys: see Retry-After",
+        "content": _JSON,
+    },
 }
 _WITH_INPUT = {422: {"description": "invalid input", "content": _JSON}}
 _WITH_PATH = {404: {"description": "no such record, or not in your scope", "content": _JSON}}
