@@ -165,6 +165,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "precinct.web.middleware.DatabaseUnavailableMiddleware",  # database unreachable: 503 + Retry-After
     "precinct.web.middleware.LimitsMiddleware",
     "precinct.web.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

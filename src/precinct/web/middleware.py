@@ -5,13 +5,18 @@ its own default regardless of how a workstation's browser was installed.
 """
 
 import hashlib
+import logging
+import sys
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import resolve_url
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -121,3 +126,86 @@ def _over(key: str, per_minute: int) -> int | None:
     if count > per_minute:
         return max(1, int((window + 1) * 60 - now))
     return None
+
+
+# --- the database is unavailable -----------------------------------------------------------------
+RETRY_AFTER_S = 3
+log = logging.getLogger("precinct.web")
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that cannot be reached (down, restarting, refusing connections, a connection
+    lost in the middle of a request, SQLite locked past its busy timeout) is answered with 503,
+    ``Retry-After`` and a short body — JSON under /api/, a page elsewhere — never a 500 or a
+    hang. Nothing more is needed to recover: every request opens its own connection
+    (CONN_MAX_AGE=0), so the first request after the database is back is served.
+
+    An error in a view arrives here whole (``process_exception``). One raised in a middleware
+    (the token lookup, loading or saving the session) arrives as the 500 (or 400) page Django
+    made of it: that page is a 503 when Django said the exception was the database's (the
+    ``got_request_exception`` signal), or when the database does not answer a fresh connection
+    now. Register it near the top of MIDDLEWARE, above everything that reads the database."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        got_request_exception.connect(_note_database_error, dispatch_uid=__name__ + ".db")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # 400 too: a session that cannot be saved because the database went away is reported by
+        # Django as "session interrupted", a 400, after the view's own work was committed
+        if response.status_code in (400, 500) and (
+            getattr(request, "_database_error", False) or not _database_answers()
+        ):
+            return database_unavailable(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, OperationalError | InterfaceError):
+            log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+            return database_unavailable(request)
+        return None
+
+
+def _note_database_error(
+    sender: object, request: HttpRequest | None = None, **kwargs: object
+) -> None:
+    """Django turned an exception into a 500 page: remember when it was the database's (the
+    exception is the one being handled, where Django converts it in the same thread)."""
+    exc = sys.exc_info()[1]
+    if request is not None and isinstance(exc, OperationalError | InterfaceError):
+        request._database_error = True  # type: ignore[attr-defined]
+
+
+def _database_answers() -> bool:
+    """Whether a fresh connection opens now (a connection of its own: the request's is left as
+    it is)."""
+    probe = connection.copy()
+    try:
+        probe.ensure_connection()
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        return False
+    finally:
+        probe.close()
+    return True
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After; the page needs no database (no user, no navigation)."""
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response: HttpResponse = JsonResponse(
+            {"detail": "the database is unavailable: try again shortly"}, status=503
+        )
+    else:
+        response = HttpResponse(
+            render_to_string(
+                "web/database_unavailable.html",
+                {"retry": RETRY_AFTER_S, "reload": request.method == "GET"},  # never re-post
+            ),
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    response["Cache-Control"] = "no-store"
+    return response

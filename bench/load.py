@@ -1,0 +1,282 @@
+"""Load: a busy evening in the command centre and on the street, with locust.
+
+    .venv/bin/python bench/load.py [--db sqlite|postgresql] [--minutes 10] [--workers 2]
+                                   [--intake-factor 3] [--json FILE]
+
+A scratch copy of the demo city (SQLite by default, cached under var/faults/; `--db postgresql`:
+a scratch cluster of our own) is served by `precinct serve --workers 2` (one uvicorn worker per
+core: a worker runs Python on one core at a time; the load generator shares the machine). 50
+command-centre accounts and 500 officer accounts linked to officers of the demo are made, each
+with its own API token. locust (bench/load/locustfile.py) then runs headless for --minutes:
+50 dispatchers (live board polling, open incidents, cars, recommendations, and the calls: intake
+-> recommendations -> dispatch) and 500 officers browsing their pages; calls arrive at
+--intake-factor times the demo city's busiest hour, computed here from the demo's incidents.
+
+Printed: the peak, p50/p95/p99 and errors per request type (exact, from every request; the
+ramp-up is left out), the error rate, and dispatch p95 against the 2 s target of issue 8.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import faults
+
+TARGET_DISPATCH_P95_S = 2.0
+LOCUSTFILE = Path(__file__).resolve().parent / "load" / "locustfile.py"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dispatchers", type=int, default=50)
+    parser.add_argument("--officers", type=int, default=500)
+    parser.add_argument("--intake-factor", type=float, default=3.0)
+    parser.add_argument("--spawn-rate", type=float, default=25.0)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--dir", type=Path)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    console = Console(stderr=True, width=max(150, shutil.get_terminal_size().columns))
+    started = time.perf_counter()
+    run_dir = (
+        args.dir or faults.WORK / f"load-{args.db}-{time.strftime('%Y%m%d-%H%M%S')}"
+    ).resolve()
+    console.print(f"load test: {args.db}, {args.workers} workers, {args.minutes:g} min; {run_dir}")
+    with console.status("scratch database (the demo city)…"):
+        scratch = faults.scratch_database(args.db, run_dir, max_connections=300)
+    try:
+        return _run(args, scratch, run_dir, console, started)
+    finally:
+        scratch.destroy()
+        if not args.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def peak_of_the_demo() -> dict:
+    """The demo city's calls per hour: the mean, the busiest hour of the day on average, and the
+    busiest single hour in its history (the peak the load is a multiple of)."""
+    from django.conf import settings
+
+    from precinct.command.models import Incident
+
+    tz = ZoneInfo(settings.TIME_ZONE)
+    times = [t.astimezone(tz) for t in Incident.objects.values_list("received_at", flat=True)]
+    hours = Counter(t.replace(minute=0, second=0, microsecond=0) for t in times)
+    days = max(1, (max(times) - min(times)).days)
+    of_day = Counter(t.hour for t in times)
+    busiest, peak = max(hours.items(), key=lambda kv: kv[1])
+    hour_of_day, n = max(of_day.items(), key=lambda kv: kv[1])
+    return {
+        "incidents": len(times),
+        "days": days,
+        "mean_per_hour": round(len(times) / (days * 24), 2),
+        "busiest_hour_of_day": f"{hour_of_day:02d}:00",
+        "busiest_hour_of_day_mean": round(n / days, 2),
+        "peak_hour": busiest.isoformat(),
+        "peak_per_hour": peak,
+    }
+
+
+def make_accounts(n_dispatchers: int, n_officers: int) -> dict:
+    """Accounts and tokens: command-centre dispatchers, and officers each linked to a demo officer
+    present in the last closed month (whose merit line they read)."""
+    from django.contrib.auth.hashers import make_password
+
+    from precinct.identity import services as identity
+    from precinct.identity.models import User
+    from precinct.merit.models import MonthClose
+    from precinct.org import services as org
+    from precinct.org.models import Officer
+
+    bureau = org.first_bureau()
+    assert bureau is not None
+    last = MonthClose.objects.filter(bureau_id=bureau.pk).order_by("-month").first()
+    assert last is not None, "the demo city has no closed month"
+    in_month = [o["officer"] for o in last.data["officers"]]
+    linked = set(User.objects.exclude(officer=None).values_list("officer_id", flat=True))
+    officers = list(
+        Officer.objects.filter(pk__in=in_month, status="active", current_unit__isnull=False)
+        .exclude(pk__in=linked)
+        .order_by("police_number")
+        .values_list("pk", "current_unit_id")[:n_officers]
+    )
+    if len(officers) < n_officers:
+        raise SystemExit(f"only {len(officers)} officers to link accounts to")
+    unusable = make_password(None)  # they use tokens; nobody signs in with these accounts
+    out: dict = {"command_tokens": [], "officers": [], "month": last.month}
+    with faults.acting("load-setup"):
+        for i in range(n_dispatchers):
+            User.objects.create(username=f"load-dispatch-{i:03d}", role="command_centre",
+                                bureau_id=bureau.pk, password=unusable)  # fmt: skip
+            out["command_tokens"].append(
+                identity.create_token(username=f"load-dispatch-{i:03d}", name="load")[1]
+            )
+        for i, (officer_id, unit_id) in enumerate(officers):
+            User.objects.create(username=f"load-officer-{i:03d}", role="officer",
+                                bureau_id=bureau.pk, unit_id=unit_id, officer_id=officer_id,
+                                password=unusable)  # fmt: skip
+            token = identity.create_token(username=f"load-officer-{i:03d}", name="load")[1]
+            out["officers"].append({"token": token, "officer_id": str(officer_id)})
+    return out
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            procs = [p, *p.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for q in procs:
+            try:
+                t = q.cpu_times()
+                total += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+    return total
+
+
+def _run(args: argparse.Namespace, scratch: faults.Scratch, run_dir: Path, console: Console,
+         started: float) -> int:  # fmt: skip
+    faults.use_database(scratch)
+    peak = peak_of_the_demo()
+    calls_per_hour = args.intake_factor * peak["peak_per_hour"]
+    console.print(
+        f"demo city: {peak['incidents']} calls over {peak['days']} days, "
+        f"{peak['mean_per_hour']} an hour on average; busiest hour of the day "
+        f"{peak['busiest_hour_of_day']} ({peak['busiest_hour_of_day_mean']} an hour on average); "
+        f"peak: {peak['peak_per_hour']} calls in the hour from {peak['peak_hour']}. "
+        f"Intake now: {args.intake_factor:g} x {peak['peak_per_hour']} = {calls_per_hour:g} an hour."
+    )
+    with console.status(f"{args.dispatchers} dispatcher and {args.officers} officer accounts…"):
+        plan = make_accounts(args.dispatchers, args.officers)
+    faults.release_database()
+    plan.update(
+        dispatchers=args.dispatchers, officer_users=args.officers,
+        calls_per_hour=calls_per_hour, seed=args.seed,
+    )  # fmt: skip
+    plan_path, log_path = run_dir / "plan.json", run_dir / "requests.jsonl"
+    plan_path.write_text(json.dumps(plan))
+    server = faults.Server(scratch.env(), run_dir / "server.log", workers=args.workers)
+    server.start()
+    users = args.dispatchers + args.officers
+    env = {**os.environ, "PRECINCT_LOAD_PLAN": str(plan_path), "PRECINCT_LOAD_LOG": str(log_path)}
+    console.print(f"locust: {users} users, ramp {args.spawn_rate:g}/s, {args.minutes:g} min")
+    cpu0, t0 = _cpu_seconds([server.process.pid]) if server.process else 0.0, time.monotonic()
+    try:
+        locust = subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+             "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{int(args.minutes * 60)}s",
+             "--host", server.url, "--only-summary", "--stop-timeout", "15",
+             "--loglevel", "WARNING", "--csv", str(run_dir / "locust")],
+            env=env, capture_output=True, text=True, check=False, cwd=run_dir,
+        )  # fmt: skip
+        cpu1, t1 = _cpu_seconds([server.process.pid]) if server.process else 0.0, time.monotonic()
+    finally:
+        server.stop()
+    (run_dir / "locust.log").write_text(locust.stdout + locust.stderr)
+    lines = log_path.read_text().splitlines() if log_path.exists() else []
+    if not lines:
+        console.print(f"[red]locust wrote no requests:\n{locust.stderr[-3000:]}")
+        return 1
+    spawned_at = json.loads(lines[0])["spawned_at"] or 0.0
+    rows = [json.loads(line) for line in lines[1:]]
+    measured = [r for r in rows if r[0] >= spawned_at]
+    figures = _figures(measured, args, peak, calls_per_hour)
+    figures.update(
+        server_cpu_cores=round((cpu1 - cpu0) / max(1e-9, t1 - t0), 2),
+        ramp_requests_left_out=len(rows) - len(measured),
+        tracebacks_in_server_log=faults.count_tracebacks(run_dir / "server.log"),
+        total_s=round(time.perf_counter() - started, 1),
+        machine=faults.machine(),
+    )
+    _print(console, figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 0 if figures["dispatch_p95_s"] <= TARGET_DISPATCH_P95_S else 1
+
+
+def _figures(rows: list, args: argparse.Namespace, peak: dict, calls_per_hour: float) -> dict:
+    by: dict[str, list[float]] = defaultdict(list)
+    bad: Counter[str] = Counter()
+    for _at, name, ms, ok in rows:
+        by[name].append(ms / 1000)
+        if not ok:
+            bad[name] += 1
+    seconds = (rows[-1][0] - rows[0][0]) if rows else 0.0
+    per_type = {
+        name: {
+            "requests": len(v),
+            "errors": bad[name],
+            "p50_s": faults.quantile(v, 0.50),
+            "p95_s": faults.quantile(v, 0.95),
+            "p99_s": faults.quantile(v, 0.99),
+            "max_s": max(v),
+        }
+        for name, v in sorted(by.items())
+    }
+    http_rows = [r for r in rows if not r[1].startswith("dispatch:")]
+    flow = per_type.get("dispatch: intake to car sent", {})
+    return {
+        "database": args.db, "workers": args.workers, "minutes": args.minutes,
+        "dispatchers": args.dispatchers, "officers": args.officers,
+        "intake_factor": args.intake_factor, "calls_per_hour": calls_per_hour, "peak": peak,
+        "measured_s": round(seconds, 1), "requests": len(http_rows),
+        "requests_per_s": round(len(http_rows) / seconds, 1) if seconds else 0.0,
+        "errors": sum(1 for r in http_rows if not r[3]),
+        "error_rate": (sum(1 for r in http_rows if not r[3]) / len(http_rows)) if http_rows else 0.0,
+        "all_p50_s": faults.quantile([r[2] / 1000 for r in http_rows], 0.50),
+        "all_p95_s": faults.quantile([r[2] / 1000 for r in http_rows], 0.95),
+        "all_p99_s": faults.quantile([r[2] / 1000 for r in http_rows], 0.99),
+        "per_type": per_type,
+        "dispatch_calls": flow.get("requests", 0),
+        "dispatch_p95_s": max(flow.get("p95_s", 0.0), per_type.get("POST dispatch", {}).get("p95_s", 0.0)),
+        "recommendations_p95_s": per_type.get("GET recommendations", {}).get("p95_s"),
+    }  # fmt: skip
+
+
+def _print(console: Console, f: dict) -> None:
+    t = Table(title=f"a busy evening: {f['dispatchers']} dispatchers, {f['officers']} officers, "
+              f"{f['calls_per_hour']:g} calls/h, {f['database']}, {f['workers']} workers, "
+              f"{f['measured_s']:.0f} s measured")  # fmt: skip
+    for col in ("request", "count", "errors", "p50", "p95", "p99", "max"):
+        t.add_column(col, justify="left" if col == "request" else "right")
+    for name, r in f["per_type"].items():
+        t.add_row(name, str(r["requests"]), str(r["errors"]), *(
+            f"{r[k] * 1000:.0f} ms" for k in ("p50_s", "p95_s", "p99_s", "max_s")))  # fmt: skip
+    t.add_row("all HTTP requests", str(f["requests"]), str(f["errors"]),
+              *(f"{f[k] * 1000:.0f} ms" for k in ("all_p50_s", "all_p95_s", "all_p99_s")), "")  # fmt: skip
+    console.print(t)
+    ok = f["dispatch_p95_s"] <= TARGET_DISPATCH_P95_S
+    console.print(
+        f"{f['requests_per_s']} requests/s; error rate {f['error_rate'] * 100:.2f} % "
+        f"({f['errors']} of {f['requests']}); server used {f['server_cpu_cores']} cores on average.\n"
+        f"dispatch p95 {f['dispatch_p95_s']:.2f} s over {f['dispatch_calls']} calls (the slower of "
+        f"the whole call and the dispatch request) against {TARGET_DISPATCH_P95_S:.0f} s: "
+        f"{'MET' if ok else 'MISSED'} (ratio {f['dispatch_p95_s'] / TARGET_DISPATCH_P95_S:.2f}); "
+        f"recommendations p95 {f['recommendations_p95_s'] or 0:.2f} s.\n"
+        f"machine: {f['machine']}; {f['total_s']} s in all"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
