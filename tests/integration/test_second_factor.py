@@ -68,6 +68,7 @@ def test_a_first_sign_in_enrols_an_authenticator_and_gets_recovery_codes(city) -
     assert r.status_code == 302 and r["Location"].startswith("/login/otp/setup/")
     page = c.get(r["Location"])
     assert page.status_code == 200 and b"<svg" in page.content
+    assert b"<nav" not in page.content  # no menu that leads nowhere yet
     secret = OtpDevice.objects.get(user__username="chief").secret
     assert secret[:4] + " " + secret[4:8] in page.content.decode()
     # nothing else opens before the second factor: pages, the API with the session

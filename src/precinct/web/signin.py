@@ -81,7 +81,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/otp_verify.html",
-        {"errors": errors, "next": nxt},
+        {"errors": errors, "next": nxt, "gate": True},
         status=400 if errors else 200,
     )
 
@@ -104,7 +104,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()
             mark_authenticated(request, second_factor=True)
-            return render(request, "web/recovery_codes.html", {"codes": codes, "next": nxt})
+            return render(
+                request, "web/recovery_codes.html", {"codes": codes, "next": nxt, "gate": True}
+            )
     uri = services.provisioning_uri(device)
     context = {
         "qr": segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff"),
@@ -112,6 +114,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         "issuer": settings.OTP_ISSUER,
         "errors": errors,
         "next": nxt,
+        "gate": True,
     }
     return render(request, "web/otp_setup.html", context, status=400 if errors else 200)
 
@@ -169,6 +172,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["expired"] = services.password_expired(_user(self.request), now=clock.now())
+        context["gate"] = context["expired"]
         context["next"] = _next(self.request)
         return context
 
