@@ -39,21 +39,12 @@ from schemathesis.specs.openapi.checks import (
 from precinct.config.api import api
 from precinct.core.scoping import Role
 from precinct.identity import rules
+from tests.e2e.test_access import USERS  # the demo's login for each role
 
 OPENAPI = "/api/v1/openapi.json"
 SEED = 7  # every run tries the same cases (the seed takes precedence over derandomize)
 # Cases per operation and mode in `make test`; bench/fuzz_api.py runs many more.
 EXAMPLES = 10
-USERS = {
-    Role.LEADERSHIP: "leader",
-    Role.POLITICAL_DEPT: "political",
-    Role.LEGAL_SUPERVISION: "legal",
-    Role.COMMAND_CENTRE: "command",
-    Role.UNIT_CHIEF: "chief",
-    Role.OFFICER: "officer",
-    Role.SYSADMIN: "sysadmin",
-    Role.AUDITOR: "auditor",
-}
 # Who calls an operation: the first of these that its route rule lets in. Bureau-wide roles come
 # first so that the real records mixed into the cases are all within reach.
 PREFERENCE = (
