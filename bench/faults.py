@@ -568,11 +568,10 @@ def classify(op: Op, reply: Reply) -> str:
                 op.ack["already"] = True
             return Outcome.ACK
     elif op.kind == "event":
-        if reply.status == 201:
+        if reply.status == 201 or (reply.status == 200 and retry):
             op.ack = {"id": json.loads(reply.body)["id"]}
-            return Outcome.ACK
-        if reply.status == 422 and retry:  # "already on the timeline": the lost answer's write
-            op.ack = {"id": None, "already": True}
+            if reply.status == 200:  # on the timeline already: the lost answer's write
+                op.ack["already"] = True
             return Outcome.ACK
     elif op.kind == "payout" and reply.status == 302:
         levels = messages_from(reply)

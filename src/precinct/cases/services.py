@@ -142,14 +142,13 @@ def record_event(
     return event
 
 
-def event_id_by_content(
+def event_by_content(
     case_id: uuid.UUID, content: rules.EventContent, corrects: uuid.UUID | None = None
-) -> uuid.UUID | None:
-    return (
-        CaseEvent.objects.filter(case_id=case_id, digest=content.digest(corrects))
-        .values_list("pk", flat=True)
-        .first()
-    )
+) -> CaseEvent:
+    """The event with this content on the case's timeline (``record_event`` returned None)."""
+    return CaseEvent.objects.filter(case_id=case_id, digest=content.digest(corrects)).order_by(
+        "seq"
+    )[0]
 
 
 def lock_case(case_id: uuid.UUID) -> None:

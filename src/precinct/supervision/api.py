@@ -180,7 +180,9 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> Any:
     "/cases/{case_id}/events", response={201: EventOut, 200: EventOut}, url_name="case_events"
 )
 def record_event(request: HttpRequest, case_id: uuid.UUID, payload: EventIn) -> Any:
-    """Append an event (or a correction of one); the case's findings are recomputed on commit."""
+    """Append an event (or a correction of one); the case's findings are recomputed on commit.
+    The same event sent again (a retry after a lost answer) is not added twice: the answer is 200
+    with the event already on the timeline."""
     scope = caller(request)
     case = cases.get_case(scope, case_id)
     raw = {"type": payload.type, "at": payload.at, **payload.attrs}
@@ -191,17 +193,20 @@ def record_event(request: HttpRequest, case_id: uuid.UUID, payload: EventIn) -> 
     except InterchangeError as exc:
         raise ValidationFailed([FieldError("event", str(exc))]) from None
     e = events[0]
+    content = EventContent(e.type, e.at, e.subject, dict(e.attrs))
     with transaction.atomic():
         row = cases.record_event(
             case=case,
-            content=EventContent(e.type, e.at, e.subject, dict(e.attrs)),
+            content=content,
             recorded_by=request.user.get_username(),
             corrects=payload.corrects,
         )
-    if row is None:
-        raise ValidationFailed([FieldError("event", "this event is already on the timeline")])
+        status = 201
+        if row is None:  # on the timeline already (a retry): answered with the event recorded
+            row = cases.event_by_content(case.pk, content, payload.corrects)
+            status = 200
     return Status(
-        201,
+        status,
         {
             "id": row.id,
             "seq": row.seq,

@@ -152,7 +152,7 @@ def import_document(
         if row is not None:
             new += 1
         ids[position] = (
-            row.pk if row is not None else cases.event_id_by_content(case.pk, content, corrects)
+            row.pk if row is not None else cases.event_by_content(case.pk, content, corrects).pk
         )
     return ImportOutcome(case.pk, case.number, created, new)
 
