@@ -1,6 +1,7 @@
 """Command and patrol through the API: idempotent intake, recommendations by road-network travel
 time, dispatch that never sends one car twice, unit status moving the incident, closing."""
 
+import datetime as dt
 import itertools
 import threading
 import uuid
@@ -11,6 +12,7 @@ from django.db import close_old_connections, connection
 from django.test import Client
 
 from precinct.command.models import Dispatch, Incident, IntakeKey, PatrolUnit
+from precinct.core import clock
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
 from tests.integration.markers import RACES
@@ -184,20 +186,30 @@ def test_a_crew_officer_moves_only_their_own_car(city) -> None:
         _post(c, f"/api/v1/patrol-units/{other.pk}/status", {"status": "off_duty"}).status_code
         == 404
     )
+    now = clock.now()
     ping = _post(
         c,
         f"/api/v1/patrol-units/{car.pk}/position",
-        {"lon": 130.3, "lat": 47.36, "at": "2030-01-01T00:00:00+08:00"},
+        {"lon": 130.3, "lat": 47.36, "at": (now - dt.timedelta(minutes=1)).isoformat()},
     )
     assert ping.status_code == 204
     stale = _post(
         c,
         f"/api/v1/patrol-units/{car.pk}/position",
-        {"lon": 130.1, "lat": 47.1, "at": "2029-01-01T00:00:00+08:00"},
+        {"lon": 130.1, "lat": 47.1, "at": (now - dt.timedelta(hours=1)).isoformat()},
     )
     assert stale.status_code == 204
     car.refresh_from_db()
     assert (car.lon, car.lat) == (130.3, 47.36)  # the older ping did not win
+    # a terminal with its clock a year ahead would have frozen the car there (found by fuzzing)
+    ahead = _post(
+        c,
+        f"/api/v1/patrol-units/{car.pk}/position",
+        {"lon": 130.2, "lat": 47.2, "at": (now + dt.timedelta(days=365)).isoformat()},
+    )
+    assert ahead.status_code == 422 and ahead.json()["errors"][0]["field"] == "at", ahead.content
+    car.refresh_from_db()
+    assert (car.lon, car.lat) == (130.3, 47.36)
 
 
 # --- concurrency: real connections, one per thread ---------------------------------------------

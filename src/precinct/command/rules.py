@@ -112,6 +112,18 @@ def check_position(lon: Any, lat: Any) -> tuple[float, float]:
     return x, y
 
 
+# a terminal's clock may run a little ahead of the server's; more than this is a wrong clock
+PING_CLOCK_SKEW = dt.timedelta(minutes=2)
+
+
+def check_ping_time(at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """A position ping's time. One from the future is refused: kept, it would outrank every true
+    ping until the clock reached it, and the car would stand still on the board."""
+    if at > now + PING_CLOCK_SKEW:
+        raise ValidationFailed([FieldError("at", _("is ahead of the server's clock"))])
+    return at
+
+
 def check_intake(body: Mapping[str, Any]) -> IntakeData:
     """An intake body checked field by field; every problem named, nothing accepted half."""
     errors: list[FieldError] = []

@@ -462,10 +462,11 @@ def record_position(
     now: dt.datetime,
 ) -> None:
     """A position ping: the unit's last known place (telemetry: not audited ping by ping, ADR
-    0015). An older ping than the one kept is ignored."""
+    0015). An older ping than the one kept is ignored; one from the future is refused."""
     if scope.role not in COMMAND_ROLES | {Role.OFFICER}:
         raise PermissionDenied("only the command centre or the unit's crew may do this")
     lon, lat = rules.check_position(lon, lat)
+    at = rules.check_ping_time(at, now)
     unit = scope_patrol_units(scope).filter(pk=unit_id).values_list("pk", flat=True).first()
     if unit is None:
         raise NotFound("patrol unit")

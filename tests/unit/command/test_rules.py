@@ -244,3 +244,12 @@ def test_a_position_names_each_bad_coordinate() -> None:
     with pytest.raises(ValidationFailed) as err:
         r.check_position(181, float("nan"))
     assert [e.field for e in err.value.errors] == ["lon", "lat"]
+
+
+def test_a_ping_from_the_future_is_refused_beyond_the_clock_skew() -> None:
+    now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    for at in (now - dt.timedelta(days=1), now, now + r.PING_CLOCK_SKEW):
+        assert r.check_ping_time(at, now) == at
+    with pytest.raises(ValidationFailed) as err:
+        r.check_ping_time(now + r.PING_CLOCK_SKEW + dt.timedelta(seconds=1), now)
+    assert [e.field for e in err.value.errors] == ["at"]
