@@ -39,3 +39,24 @@ def test_idle_accounts_are_disabled_and_can_be_enabled_again(city, capsys) -> No
     assert _signs_in("auditor")
     with pytest.raises(SystemExit):
         call_command("accounts", "enable", "nobody")
+
+
+def test_an_account_used_through_its_api_token_is_not_idle(city) -> None:
+    """A gateway account (the 110 desk's intake, say) never signs in on a page: its token's use
+    counts, or the daily job would cut the bureau's intake off after 90 days."""
+    from precinct.identity import services
+    from precinct.identity.models import ApiToken
+
+    now = clock.now()
+    token, secret = services.create_token(username="command", name="110 gateway")
+    User.objects.filter(username="command").update(
+        last_login=None, date_joined=now - dt.timedelta(days=400)
+    )
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert api.get("/api/v1/incidents").status_code == 200
+    call_command("accounts", "disable-idle")
+    assert User.objects.get(username="command").is_active
+    # a token last used 100 days ago keeps nobody's account alive
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now - dt.timedelta(days=100))
+    call_command("accounts", "disable-idle")
+    assert not User.objects.get(username="command").is_active

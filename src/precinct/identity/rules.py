@@ -293,6 +293,14 @@ def is_idle(
     return now - (last_login or joined) >= dt.timedelta(days=days)
 
 
+# an API token's last use is recorded at most this often: a read is not also a write each time
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def token_use_to_record(last_used: dt.datetime | None, now: dt.datetime) -> bool:
+    return last_used is None or now - last_used >= TOKEN_USE_RESOLUTION
+
+
 # --- second factor (TOTP, RFC 6238) ---------------------------------------------------------
 TOTP_DRIFT_STEPS = 1  # a code of the step before or after the current one is accepted (±30 s)
 OTP_MAX_FAILURES = 5  # wrong codes in a row that lock the authenticator until an administrator

@@ -20,7 +20,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
@@ -326,7 +326,9 @@ def user_for_token(secret: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    now = clock.now()
+    if rules.token_use_to_record(token.last_used_at, now):  # not a write on every read
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 
@@ -361,10 +363,13 @@ def create_user(
 
 def disable_idle_accounts(*, now: dt.datetime, days: int) -> list[str]:
     """Disable the active accounts unused for ``days`` days (CJIS 5.5.1, MLPS: accounts not in
-    use are closed); each change is audited like any write. Returns the usernames, sorted."""
+    use are closed): neither signed in nor used through an API token (a gateway account never signs
+    in on a page). Each change is audited like any write. Returns the usernames, sorted."""
     out = []
-    for user in User.objects.filter(is_active=True).order_by("username"):
-        if rules.is_idle(user.last_login, user.date_joined, now, days):
+    users = User.objects.filter(is_active=True).annotate(token_used=Max("api_tokens__last_used_at"))
+    for user in users.order_by("username"):
+        last_used = max((t for t in (user.last_login, user.token_used) if t), default=None)
+        if rules.is_idle(last_used, user.date_joined, now, days):
             user.is_active = False
             user.save(update_fields=["is_active"])
             out.append(user.username)

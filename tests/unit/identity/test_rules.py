@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from precinct.core.scoping import Role
@@ -98,10 +100,17 @@ def test_diff_lists_only_changed_fields() -> None:
     [(91, 400, True), (90, 400, True), (89, 400, False), (None, 90, True), (None, 10, False)],
 )
 def test_an_account_is_idle_after_its_days_unused(last_login_days, joined_days, idle) -> None:
-    import datetime as dt
-
     from precinct.identity.rules import is_idle
 
     now = dt.datetime(2026, 11, 27, 3, tzinfo=dt.UTC)
     last = None if last_login_days is None else now - dt.timedelta(days=last_login_days)
     assert is_idle(last, now - dt.timedelta(days=joined_days), now, 90) is idle
+
+
+def test_a_token_use_is_recorded_once_a_minute_at_most() -> None:
+    from precinct.identity.rules import TOKEN_USE_RESOLUTION, token_use_to_record
+
+    now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    assert token_use_to_record(None, now)
+    assert not token_use_to_record(now - TOKEN_USE_RESOLUTION + dt.timedelta(seconds=1), now)
+    assert token_use_to_record(now - TOKEN_USE_RESOLUTION, now)
