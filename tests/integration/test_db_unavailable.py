@@ -177,3 +177,114 @@ def test_the_middleware_is_registered_above_what_reads_the_database() -> None:
         "precinct.identity.middleware.AccessMiddleware",
     ):
         assert names.index(MIDDLEWARE) < names.index(reader)
+
+
+def test_a_database_host_that_never_answers_fails_within_the_connect_timeout() -> None:
+    """A host that accepts the connection and then says nothing (a partition, a hung server):
+    without a connect timeout libpq waits for ever and so does every request."""
+    import threading
+    import time
+
+    real = connections["default"]
+    if real.vendor != "postgresql":
+        pytest.skip("PostgreSQL's connection")
+    assert real.settings_dict["OPTIONS"].get("connect_timeout") == settings.DATABASE_CONNECT_TIMEOUT
+    params = real.get_connection_params()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # the kernel accepts; nobody ever reads or writes
+    params.update(host="127.0.0.1", port=silent.getsockname()[1])
+    outcome: list[object] = []
+
+    def connect() -> None:
+        started = time.monotonic()
+        try:
+            real.Database.connect(**params).close()
+            outcome.append("connected")
+        except real.Database.OperationalError:
+            outcome.append(time.monotonic() - started)
+
+    worker = threading.Thread(target=connect, daemon=True)
+    worker.start()
+    worker.join(settings.DATABASE_CONNECT_TIMEOUT + 10)
+    silent.close()
+    assert outcome, "still waiting for the silent host"
+    assert isinstance(outcome[0], float) and outcome[0] < settings.DATABASE_CONNECT_TIMEOUT + 5
+
+
+@override_settings(MIDDLEWARE=with_middleware())
+def test_bad_input_costs_no_connection_probe(city, monkeypatch) -> None:
+    """A 400 a client can send at will (a NUL in the query) is not taken for a lost database:
+    before, every such 400 opened a fresh database connection to find out."""
+    from precinct.web import middleware
+
+    probes: list[int] = []
+    real = middleware._database_answers
+
+    def counted() -> bool:
+        probes.append(1)
+        return real()
+
+    monkeypatch.setattr(middleware, "_database_answers", counted)
+    c = _signed_in(city, "command")
+    for _ in range(3):
+        assert c.get("/command/?q=%00").status_code == 400
+    assert probes == []
+
+
+@override_settings(MIDDLEWARE=with_middleware())
+def test_a_session_lost_to_a_database_error_is_a_503_without_a_probe(city, monkeypatch) -> None:
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from precinct.web import middleware
+
+    def save(self, must_create=False):
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            raise UpdateError from None  # as Django's db backend: the context is kept
+
+    def no_probe() -> bool:
+        raise AssertionError("the error names the database: no probe needed")
+
+    c = _signed_in(city, "command")
+    monkeypatch.setattr(SessionStore, "save", save)
+    monkeypatch.setattr(middleware, "_database_answers", no_probe)
+    r = c.get("/command/")
+    assert r.status_code == 503 and int(r["Retry-After"]) > 0
+
+
+@override_settings(MIDDLEWARE=with_middleware())
+def test_an_outage_writes_one_traceback_not_one_a_request(city, command_token) -> None:
+    """Twenty requests during an outage: each logged a traceback before (a log of identical
+    tracebacks hides what else happened); the console now has one, the rest counted."""
+    import io
+    import logging
+
+    from precinct.web.logs import OutageFilter
+
+    console = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, OutageFilter) for f in h.filters)
+    )
+    wired = next(f for f in console.filters if isinstance(f, OutageFilter))
+    fresh = OutageFilter()  # earlier tests' outages may have opened the wired one's window
+    console.removeFilter(wired)
+    console.addFilter(fresh)
+    stream = io.StringIO()
+    old = console.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        c = Client(
+            raise_request_exception=False, headers={"Authorization": f"Bearer {command_token}"}
+        )
+        with database_down():
+            for _ in range(20):
+                assert c.get("/api/v1/incidents").status_code == 503
+    finally:
+        console.setStream(old)  # type: ignore[attr-defined]
+        console.removeFilter(fresh)
+        console.addFilter(wired)
+    written = stream.getvalue()
+    assert 1 <= written.count("database unavailable") + written.count("Traceback") <= 2, written

@@ -205,6 +205,7 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DEFAULT_SQLITE = VAR_DIR / "precinct.sqlite3"
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}")
+DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "5"))  # seconds, PostgreSQL
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -226,6 +227,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
     _db["CONN_HEALTH_CHECKS"] = True
+    # A host that stops answering without refusing (a partition, a hung server) would otherwise
+    # hold each request until TCP gives up, or for ever; ?connect_timeout= in the URL wins.
+    _db["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -363,7 +367,8 @@ PRECINCT_SECONDMENT_GOAL = _fraction("SECONDMENT_GOAL", "0.6")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"outage": {"()": "precinct.web.logs.OutageFilter"}},  # one line a minute
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["outage"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"precinct": {"level": "INFO"}},
 }

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from .api import api
 
+handler400 = "precinct.web.middleware.bad_request"  # keeps the exception for the 503 check
+
 admin.site.site_header = "precinct"
 admin.site.site_title = "precinct"
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.core.cache import cache
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connection
@@ -19,6 +20,7 @@ from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views import defaults
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -143,8 +145,9 @@ class DatabaseUnavailableMiddleware:
     An error in a view arrives here whole (``process_exception``). One raised in a middleware
     (the token lookup, loading or saving the session) arrives as the 500 (or 400) page Django
     made of it: that page is a 503 when Django said the exception was the database's (the
-    ``got_request_exception`` signal), or when the database does not answer a fresh connection
-    now. Register it near the top of MIDDLEWARE, above everything that reads the database."""
+    ``got_request_exception`` signal, or the session's error caught through ``handler400``), or
+    when the database does not answer a fresh connection now. Register it near the top of
+    MIDDLEWARE, above everything that reads the database."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -152,11 +155,7 @@ class DatabaseUnavailableMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        # 400 too: a session that cannot be saved because the database went away is reported by
-        # Django as "session interrupted", a 400, after the view's own work was committed
-        if response.status_code in (400, 500) and (
-            getattr(request, "_database_error", False) or not _database_answers()
-        ):
+        if _lost_the_database(request, response):
             return database_unavailable(request)
         return response
 
@@ -175,6 +174,37 @@ def _note_database_error(
     exc = sys.exc_info()[1]
     if request is not None and isinstance(exc, OperationalError | InterfaceError):
         request._database_error = True  # type: ignore[attr-defined]
+
+
+def _lost_the_database(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether an error page Django made stands for a database that went away. A 500: when
+    Django said so, or a fresh connection does not open now. A 400 only when it is a session
+    Django could not save ("session interrupted", after the view's own work was committed):
+    no other 400 (bad input, which a client can send at will) costs a connection."""
+    if getattr(request, "_database_error", False):
+        return True
+    if response.status_code == 500:
+        return not _database_answers()
+    if response.status_code == 400:
+        exc = getattr(request, "_bad_request", None)
+        if isinstance(exc, SessionInterrupted):
+            return _from_the_database(exc) or not _database_answers()
+    return False
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 page (``handler400``), the exception kept for the middleware above."""
+    request._bad_request = exception  # type: ignore[attr-defined]
+    return defaults.bad_request(request, exception)
+
+
+def _from_the_database(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _database_answers() -> bool:
