@@ -222,3 +222,54 @@ def test_a_stopped_clock_stays_put_between_sweeps(city, django_capture_on_commit
     assert a08.state == "pending" and a08.due_at is None and "clock stopped" in a08.reason
     services.sweep(now=later + dt.timedelta(days=3), full=True)
     assert services.sweep(now=later + dt.timedelta(days=3), deep=True).changed == 0
+
+
+def test_the_next_sweep_recomputes_a_case_whose_recompute_died(city) -> None:
+    """The event is committed, then the process dies before the recompute that runs on commit
+    (here: the on-commit reaction never runs). The case has no open finding and the event is
+    dated before the last sweep, so the periodic sweep would not take it; the mark written with
+    the event makes it (and the mark is cleared)."""
+    later = clock.now() + LATER
+    services.sweep(now=later)
+    open_cases = Finding.objects.filter(state__in=("pending", "due_soon")).values("case_id")
+    case = Case.objects.filter(kind="criminal").exclude(pk__in=open_cases).first()
+    assert not case.findings_due
+    cases.record_event(  # outside django_capture_on_commit_callbacks: the recompute never runs
+        case=case,
+        content=EventContent("bail_started", later - dt.timedelta(days=2), "p-lost", {}),
+        recorded_by="test",
+    )
+    case.refresh_from_db()
+    assert case.findings_due
+    assert not Finding.objects.filter(case_id=case.pk, subject="p-lost").exists()
+    outcome = services.sweep(now=later + dt.timedelta(hours=1))
+    assert outcome.caught_up == 1
+    assert Finding.objects.filter(case_id=case.pk, rule="C16", subject="p-lost").exists()
+    case.refresh_from_db()
+    assert not case.findings_due
+    assert services.sweep(now=later + dt.timedelta(hours=2)).caught_up == 0
+
+
+def test_a_recompute_clears_the_mark_and_a_failed_one_keeps_it(
+    city, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    case = Case.objects.filter(kind="criminal").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.record_event(
+            case=case,
+            content=EventContent("bail_started", clock.now() - dt.timedelta(days=1), "p-ok", {}),
+        )
+    case.refresh_from_db()
+    assert not case.findings_due
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the reaction failed")
+
+    monkeypatch.setattr(services, "_sweep_page", fails)
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.record_event(
+            case=case,
+            content=EventContent("bail_started", clock.now() - dt.timedelta(days=1), "p-no", {}),
+        )
+    case.refresh_from_db()
+    assert case.findings_due  # the reaction's transaction rolled back, the mark with it

@@ -35,6 +35,10 @@ class Case(BureauOwned):
     )
     flags = models.JSONField(default=dict, blank=True)
     campaign_tags = models.JSONField(default=list, blank=True)
+    # Set with every event or change, in its transaction; cleared by the findings' recompute in
+    # its own. Still set afterwards: the recompute died (a crash after the commit, a failed
+    # reaction), and the next sweep recomputes the case (a transactional outbox, ADR 0026).
+    findings_due = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -44,7 +48,14 @@ class Case(BureauOwned):
                 fields=["bureau", "number"], name="case_number_unique_per_bureau"
             )
         ]
-        indexes = [models.Index(fields=["bureau", "unit"])]
+        indexes = [
+            models.Index(fields=["bureau", "unit"]),
+            models.Index(
+                fields=["findings_due"],
+                name="case_findings_due",
+                condition=models.Q(findings_due=True),  # few rows: the index stays small
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

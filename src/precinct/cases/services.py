@@ -76,6 +76,7 @@ def upsert_case(*, bureau_id: uuid.UUID, data: CaseData) -> tuple[Case, bool]:
         if data.title and case.title != data.title:
             case.title, changed = data.title, True
         if changed:
+            case.findings_due = True
             case.save()
             bus.publish(CASE_CHANGED, case_id=case.pk)
         return case, False
@@ -138,8 +139,22 @@ def record_event(
         digest=digest,
         recorded_by=recorded_by,
     )
+    Case.objects.filter(pk=case.pk, findings_due=False).update(findings_due=True)
     bus.publish(CASE_EVENT_RECORDED, case_id=case.pk)
     return event
+
+
+def findings_done(case_id: uuid.UUID) -> None:
+    """The case's findings are current (in the recompute's transaction, under the case lock)."""
+    Case.objects.filter(pk=case_id, findings_due=True).update(findings_due=False)
+
+
+def cases_with_findings_due(*, bureau_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    """Cases written to whose findings were never recomputed (the recompute died)."""
+    qs = Case.objects.filter(findings_due=True)
+    if bureau_id is not None:
+        qs = qs.filter(bureau_id=bureau_id)
+    return list(qs.order_by("pk").values_list("pk", flat=True))
 
 
 def event_by_content(

@@ -205,9 +205,21 @@ def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     cases.lock_case(case_id)  # one recompute per case at a time, reading after the lock
     eng = engine_settings()
     page = cases.timelines_page(ids=[bulk.codec().uuid(case_id)], tz=eng.tz, row=Event)
+    cases.findings_done(case_id)  # every event committed before the lock is in this read
     if not page:
         return 0
     return _sweep_page(page, now=now, eng=eng, ranged=False, locked=True).changed
+
+
+def catch_up(*, now: dt.datetime, bureau_id: uuid.UUID | None = None) -> int:
+    """Recompute the cases whose recompute after an event died (a crash right after the commit,
+    a failed reaction): they are still marked ``findings_due``. Each in its own transaction.
+    Returns how many."""
+    due = cases.cases_with_findings_due(bureau_id=bureau_id)
+    for case_id in due:
+        with transaction.atomic():
+            recompute_case(case_id, now=now)
+    return len(due)
 
 
 def _on_case_event(case_id: uuid.UUID) -> None:
@@ -230,6 +242,7 @@ class SweepOutcome:
     tickets: int = 0  # opened for new problem points
     retried: int = 0  # cases written to while being swept: recomputed one by one
     compared: int = 0  # cases whose fingerprint differed: compared with stored findings row by row
+    caught_up: int = 0  # cases whose recompute after an event had died (``catch_up``)
 
     @property
     def changed(self) -> int:
@@ -675,8 +688,10 @@ def sweep(
     and only the differences written, each page in its own short transaction; ``workers`` > 1
     sweeps parts of the cases in parallel processes. A case whose findings fingerprint to what was
     last written is known to be current and is not compared; ``deep`` (implies ``full``) compares
-    every case row by row, for findings changed behind the sweep's back. The run is recorded."""
+    every case row by row, for findings changed behind the sweep's back. First, the cases whose
+    recompute after an event died are recomputed (``catch_up``). The run is recorded."""
     started = time.perf_counter()
+    caught_up = catch_up(now=now, bureau_id=bureau_id)
     full = full or deep
     ids = None if full else _time_sensitive(now, bureau_id)
     is_full = ids is None
@@ -705,6 +720,7 @@ def sweep(
             parts = [(None, None, ids[k : k + step]) for k in range(0, len(ids), step)]
         out = _sweep_parallel(parts, now=now, bureau_id=bureau_id, page=page, report=report,
                               total=total, deep=deep)  # fmt: skip
+    out.caught_up = caught_up
     _record_run(
         out, now=now, full=is_full, bureau_id=bureau_id, seconds=time.perf_counter() - started
     )

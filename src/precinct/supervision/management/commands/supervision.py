@@ -189,4 +189,9 @@ class Command(TyperCommand):
             f"{outcome.cases} case(s), {outcome.findings} finding(s): {outcome.changed} changed "
             f"({outcome.inserted} new, {outcome.updated} updated, {outcome.removed} removed), "
             f"{outcome.tickets} ticket(s) opened"
+            + (
+                f"; {outcome.caught_up} case(s) whose recompute had died caught up"
+                if outcome.caught_up
+                else ""
+            )
         )
