@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from precinct.core import clock
 from precinct.core.errors import FieldError, ValidationFailed
@@ -72,8 +72,11 @@ class AchievementOut(Schema):
     state: str
 
 
+MONTH = r"^\d{4}-\d{2}$"  # YYYY-MM, in the OpenAPI document (the fuzzing reads it)
+
+
 class AchievementQuery(Schema):
-    month: str | None = None
+    month: str | None = Field(None, pattern=MONTH, description="YYYY-MM")
     state: str | None = None
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=10_000_000)  # past the database's integers: a 500
@@ -92,7 +95,9 @@ def _month(text: str) -> Month:
 
 
 @router.get("/merit/months/{month}", response=MonthOut, url_name="merit_month")
-def month_results(request: HttpRequest, month: str) -> Any:
+def month_results(
+    request: HttpRequest, month: str = Path(..., pattern=MONTH, description="YYYY-MM")
+) -> Any:
     data = services.month_results(caller(request), _month(month))
     officers = [{**o, "lines": services.lines_of(o)} for o in data["officers"]]
     return {**data, "officers": officers, "policy_version": data["policy"]["version"]}
