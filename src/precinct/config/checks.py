@@ -1,7 +1,40 @@
 """Start-up checks shared by `precinct serve` and the ASGI app."""
 
-from django.db import DEFAULT_DB_ALIAS, connections
+import time
+from collections.abc import Callable
+
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.migrations.executor import MigrationExecutor
+
+
+def wait_for_database(
+    seconds: float,
+    *,
+    say: Callable[[str], None],
+    every: float = 5.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Try to connect until the database answers or ``seconds`` have passed (a server started
+    with the machine may come up before its database). Says what it waits for at most every
+    ``every`` seconds. Returns "" once connected, else the last error's first line."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    started = clock()
+    said = None
+    while True:
+        try:
+            connection.ensure_connection()
+            return ""
+        except (OperationalError, InterfaceError) as exc:
+            problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            connection.close()
+        waited = clock() - started
+        if waited >= seconds:
+            return problem
+        if said is None or waited - said >= every:
+            say(f"waiting for the database ({waited:.0f} s of {seconds:.0f}): {problem}")
+            said = waited
+        sleep(min(1.0, max(seconds - waited, 0.0)))
 
 
 class UnmigratedDatabase(SystemExit):

@@ -6,7 +6,7 @@ import typer
 import uvicorn
 from django_typer.management import TyperCommand
 
-from precinct.config.checks import field_key_problems, pending_migrations
+from precinct.config.checks import field_key_problems, pending_migrations, wait_for_database
 
 
 class Command(TyperCommand):
@@ -17,7 +17,23 @@ class Command(TyperCommand):
         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="TCP port.", envvar="PORT")] = 8000,
         workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+        wait_for_db: Annotated[
+            int,
+            typer.Option(
+                "--wait-for-database",
+                help="Seconds to wait for the database to answer before giving up.",
+                envvar="PRECINCT_DATABASE_WAIT",
+                min=0,
+            ),
+        ] = 60,
     ) -> None:
+        problem = wait_for_database(wait_for_db, say=self.stderr.write)
+        if problem:
+            self.stderr.write(
+                f"The database cannot be reached after {wait_for_db} s: {problem}. Check "
+                "PRECINCT_DATABASE_URL and that the database server is running."
+            )
+            raise SystemExit(3)
         pending = pending_migrations()
         if pending:
             self.stderr.write(
