@@ -168,6 +168,8 @@ EXPECTED_POST = {
     "/merit/achievements/decide/": {P},
     "/merit/policy/": {P},
     "/merit/awards/": {P, U},
+    "/merit/months/2026-09/fund/": {P},
+    "/merit/months/2026-09/pay/": {P},
     "/api/v1/merit/achievements": {P, U},
 }
 

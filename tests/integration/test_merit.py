@@ -6,6 +6,7 @@ import threading
 import uuid
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -793,3 +794,57 @@ def test_a_mentor_comes_from_the_callers_scope_and_an_unchanged_part_keeps_its_n
     assert Induction.objects.get(officer_id=recruit.officer_id).meeting_note == "谈心谈话"
     page = city.client("chief").get("/merit/recruits/").content.decode()
     assert 'name="meeting_note"' in page and "谈心谈话" in page
+
+
+def test_the_political_department_funds_and_pays_the_month_from_its_page(city, officer):
+    """Journey 5: the bonuses are paid through the ledger from the month page (a privileged
+    action), each once; what is owed, paid and budgeted is on the page."""
+    a = achieve(city, officer)
+    services.decide_achievements(city.scope("political"), [a.pk], approve=True)
+    services.close_month(city.bureau_id, MONTH, by="t", today=TODAY)
+    political = city.client("political")
+    political.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages read below
+    page = political.get(f"/merit/months/{MONTH}/")
+    status = page.context["payout"]["status"]
+    assert status.owed > 0 and status.paid == 0 and status.budget_fen == 0
+    assert page.context["payout"]["short"] and b'id="payout"' in page.content
+    before = services.verify_ledger(city.bureau_id).transactions
+
+    for bad in ("", "-5", "1.5", "abc", "10000001"):
+        r = political.post(f"/merit/months/{MONTH}/fund/", {"yuan": bad}, follow=True)
+        assert any("amount" in str(m) for m in r.context["messages"]), bad
+    assert services.verify_ledger(city.bureau_id).transactions == before
+
+    from precinct.core import clock
+    from precinct.identity.middleware import SESSION_AUTH_AT
+
+    session = political.session
+    session[SESSION_AUTH_AT] = (clock.now() - dt.timedelta(minutes=11)).isoformat()
+    session.save()
+    stale = political.post(f"/merit/months/{MONTH}/fund/", {"yuan": "5"})
+    assert stale.status_code == 302 and stale["Location"].startswith("/login/confirm/")
+    assert services.verify_ledger(city.bureau_id).transactions == before  # not carried out
+    session[SESSION_AUTH_AT] = clock.now().isoformat()
+    session.save()
+
+    refused = political.post(f"/merit/months/{MONTH}/pay/", follow=True)  # no budget yet
+    assert any("budget" in str(m) for m in refused.context["messages"])
+    assert not LedgerTransaction.objects.filter(key__startswith=f"star:{MONTH}:").exists()
+
+    yuan = status.owed_fen // rules.FEN_PER_YUAN + 1
+    funded = political.post(f"/merit/months/{MONTH}/fund/", {"yuan": f"{yuan:,}"}, follow=True)
+    assert funded.status_code == 200
+    paid = political.post(f"/merit/months/{MONTH}/pay/", follow=True)
+    assert paid.status_code == 200
+    after = paid.context["payout"]["status"]
+    assert after.paid == after.owed == status.owed and after.paid_fen == status.owed_fen
+    assert after.budget_fen == yuan * rules.FEN_PER_YUAN - status.owed_fen
+    assert LedgerTransaction.objects.filter(key=f"case:{a.pk}").exists()
+    again = political.post(f"/merit/months/{MONTH}/pay/", follow=True)  # never twice
+    assert any("paid already" in str(m) for m in again.context["messages"])
+    check = services.verify_ledger(city.bureau_id)
+    assert check.ok and check.transactions == before + 1 + status.owed
+
+    for role in ("chief", "leader", "officer", "sysadmin"):
+        assert city.client(role).post(f"/merit/months/{MONTH}/pay/").status_code == 403, role
+    assert city.client("leader").get(f"/merit/months/{MONTH}/").context["payout"] is None

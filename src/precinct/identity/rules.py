@@ -104,6 +104,8 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "merit:month_of": _rule(PEOPLE_READERS),
     "merit:officer_month": _rule(PEOPLE_READERS),
     "merit:finance_export": _rule(LEDGER_CHECKERS),
+    "merit:month_fund": _rule(write=MERIT_APPROVERS),
+    "merit:month_pay": _rule(write=MERIT_APPROVERS),
     "merit:session_pack": _rule(PACK_READERS),
     "merit:promotion": _rule(PACK_READERS),
     "merit:policy": _rule(PEOPLE_READERS, MERIT_APPROVERS),
@@ -396,6 +398,8 @@ def password_expired(
 PRIVILEGED_ROUTES = frozenset(
     {
         "merit:policy",
+        "merit:month_fund",
+        "merit:month_pay",
         "merit:award_decide",
         "merit:achievement_decide",
         "merit:warning_decide",

@@ -1226,39 +1226,110 @@ def pay_month(bureau_id: uuid.UUID, month: Month, *, by: str) -> tuple[int, int]
     closed = MonthClose.objects.filter(bureau_id=bureau_id, month=str(month)).first()
     if closed is None:
         raise ValidationFailed([FieldError("month", _("close the month first"))])
-    policy = rules.policy_from_json(closed.data["policy"])
     made = paid = 0
     with transaction.atomic():
-        for o in closed.data["officers"]:
-            officer_id = uuid.UUID(o["officer"])
-            plan = []
-            if o["stars"] and policy.star_bonus_fen:
-                plan.append(
-                    (
-                        f"star:{month}:{officer_id}",
-                        o["stars"] * policy.star_bonus_fen,
-                        f"{o['stars']}★ {month}",
-                    )
-                )
-            for line in lines_of(o):
-                if line["kind"] == rules.Kind.CASE_SOLVED:
-                    amount = policy.case_bonus_fen.get(line["role"], 0) * line["quantity"]
-                    if amount:
-                        plan.append((f"case:{line['ref']}", amount, f"case {line['evidence']}"))
-            for key, amount, memo in plan:
-                _txn, new = pay(
-                    bureau_id,
-                    key=key,
-                    memo=memo,
-                    officer_id=officer_id,
-                    amount_fen=amount,
-                    month=month,
-                    by=by,
-                )
-                if new:
-                    made += 1
-                    paid += amount
+        for p in _payout_plan(closed, month):
+            _txn, new = pay(
+                bureau_id,
+                key=p.key,
+                memo=p.memo,
+                officer_id=p.officer_id,
+                amount_fen=p.amount_fen,
+                month=month,
+                by=by,
+            )
+            if new:
+                made += 1
+                paid += p.amount_fen
     return made, paid
+
+
+@dataclass(frozen=True)
+class Payment:
+    officer_id: uuid.UUID
+    key: str  # the ledger transaction's key: each payment is made at most once
+    amount_fen: int
+    memo: str
+
+
+def _payout_plan(closed: MonthClose, month: Month) -> list[Payment]:
+    """Every bonus the closed month owes: stars, and solved cases by the officer's role in them."""
+    policy = rules.policy_from_json(closed.data["policy"])
+    plan = []
+    for o in closed.data["officers"]:
+        officer_id = uuid.UUID(o["officer"])
+        if o["stars"] and policy.star_bonus_fen:
+            plan.append(
+                Payment(
+                    officer_id,
+                    f"star:{month}:{officer_id}",
+                    o["stars"] * policy.star_bonus_fen,
+                    f"{o['stars']}★ {month}",
+                )
+            )
+        for line in lines_of(o):
+            if line["kind"] == rules.Kind.CASE_SOLVED:
+                amount = policy.case_bonus_fen.get(line["role"], 0) * line["quantity"]
+                if amount:
+                    plan.append(
+                        Payment(
+                            officer_id, f"case:{line['ref']}", amount, f"case {line['evidence']}"
+                        )
+                    )
+    return plan
+
+
+@dataclass(frozen=True)
+class PayoutStatus:
+    owed: int  # payments the closed month owes
+    owed_fen: int
+    paid: int  # of those, made already
+    paid_fen: int
+    budget_fen: int  # left in the month's budget
+
+    @property
+    def to_pay_fen(self) -> int:
+        return self.owed_fen - self.paid_fen
+
+
+def payout_status(scope: Scope, month: Month) -> PayoutStatus | None:
+    """What the closed month owes, what is paid and what its budget holds (None: not closed)."""
+    _require(scope, APPROVERS)
+    assert scope.bureau_id is not None
+    closed = MonthClose.objects.filter(bureau_id=scope.bureau_id, month=str(month)).first()
+    if closed is None:
+        return None
+    plan = _payout_plan(closed, month)
+    made = set(
+        LedgerTransaction.objects.filter(
+            bureau_id=scope.bureau_id, key__in=[p.key for p in plan]
+        ).values_list("key", flat=True)
+    )
+    budget = Account.objects.filter(bureau_id=scope.bureau_id, code=f"budget:{month}").first()
+    return PayoutStatus(
+        owed=len(plan),
+        owed_fen=sum(p.amount_fen for p in plan),
+        paid=sum(1 for p in plan if p.key in made),
+        paid_fen=sum(p.amount_fen for p in plan if p.key in made),
+        budget_fen=balance(budget) if budget else 0,
+    )
+
+
+def pay_month_for(scope: Scope, month: Month) -> tuple[int, int]:
+    """The political department pays the closed month's bonuses from the month page (a
+    privileged action: re-authenticated by the access middleware)."""
+    _require(scope, APPROVERS)
+    assert scope.bureau_id is not None
+    return pay_month(scope.bureau_id, month, by=_who(scope))
+
+
+def fund_month_for(scope: Scope, month: Month, *, amount_fen: int) -> LedgerTransaction:
+    """The political department puts money into the month's bonus budget (privileged)."""
+    _require(scope, APPROVERS)
+    assert scope.bureau_id is not None
+    if amount_fen <= 0:
+        raise ValidationFailed([FieldError("amount", _("a positive amount of yuan"))])
+    return fund_month(scope.bureau_id, month, amount_fen=amount_fen, by=_who(scope))
 
 
 @dataclass(frozen=True)

@@ -95,8 +95,75 @@ def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
             "stars_chart": {"labels": [f"{n}★" for n in range(6)], "values": stars},
             "can_export": caller(request).role in services.APPROVERS | {Role.LEADERSHIP},
             "can_pack": caller(request).role in services.PACK_READERS,
+            "payout": _payout(request, m),
         },
     )
+
+
+def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
+    """The month's bonuses owed, paid and budgeted, for the political department."""
+    scope = caller(request)
+    if scope.role not in services.APPROVERS:
+        return None
+    status = services.payout_status(scope, m)
+    if status is None:
+        return None
+    return {
+        "status": status,
+        "owed": rules.yuan(status.owed_fen),
+        "paid": rules.yuan(status.paid_fen),
+        "to_pay": rules.yuan(status.to_pay_fen),
+        "budget": rules.yuan(status.budget_fen),
+        "short": status.to_pay_fen > status.budget_fen,
+    }
+
+
+MAX_FUND_YUAN = 10_000_000  # one month's bonus budget: more is a typing slip
+
+
+@require_POST
+def month_fund(request: HttpRequest, month: str) -> HttpResponse:
+    m = _month(month)
+    try:
+        yuan = int(request.POST.get("yuan", "").strip().replace(",", ""))
+        if not 1 <= yuan <= MAX_FUND_YUAN:
+            raise ValueError
+    except ValueError:
+        messages.error(
+            request,
+            _("amount: a whole number of yuan from 1 to %(max)s") % {"max": f"{MAX_FUND_YUAN:,}"},
+        )
+        return redirect("merit:month_of", month=str(m))
+    try:
+        with transaction.atomic():
+            services.fund_month_for(caller(request), m, amount_fen=yuan * rules.FEN_PER_YUAN)
+        messages.success(
+            request,
+            _("%(amount)s put into the bonus budget of %(month)s.")
+            % {"amount": rules.yuan(yuan * rules.FEN_PER_YUAN), "month": m},
+        )
+    except DomainError as exc:
+        _report(request, exc)
+    return redirect("merit:month_of", month=str(m))
+
+
+@require_POST
+def month_pay(request: HttpRequest, month: str) -> HttpResponse:
+    m = _month(month)
+    try:
+        with transaction.atomic():
+            made, paid = services.pay_month_for(caller(request), m)
+        if made:
+            messages.success(
+                request,
+                _("%(n)s bonus payments made, %(amount)s.")
+                % {"n": made, "amount": rules.yuan(paid)},
+            )
+        else:
+            messages.info(request, _("Every bonus of the month was paid already."))
+    except DomainError as exc:
+        _report(request, exc)
+    return redirect("merit:month_of", month=str(m))
 
 
 def officer_month(request: HttpRequest, month: str, officer_id: uuid.UUID) -> HttpResponse:
