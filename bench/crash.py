@@ -193,6 +193,9 @@ def _table(console: Console, f: dict, v: faults.Verdict) -> None:
               str(f["acknowledged_on_a_retry_as_done_already"]))  # fmt: skip
     s.add_row("requests sent", str(f["requests_sent"]))
     s.add_row("ledger violations", f"{v.ledger_violations} {'; '.join(v.ledger_detail[:3])}")
+    s.add_row("cases whose findings' recompute a kill interrupted (caught up by the next sweep)",
+              str(v.findings_caught_up))  # fmt: skip
+    s.add_row("findings still stale after that (deep sweep)", str(v.findings_stale))
     s.add_row("integrity", f"{'ok' if v.integrity_ok else 'FAILED'}: {v.integrity}")
     s.add_row("audit chain", f"{'ok' if v.audit_ok else 'FAILED'}: {v.audit}")
     s.add_row("restart to first answer", f"median {f['restart_s_median']:.2f} s, "

@@ -835,6 +835,8 @@ class Verdict:
     integrity: str = ""
     audit_ok: bool = False
     audit: str = ""
+    findings_caught_up: int = 0  # cases whose findings' recompute the kills interrupted
+    findings_stale: int = 0  # findings a deep sweep still changed after that (must be 0)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -845,6 +847,7 @@ class Verdict:
             and not any(self.unaudited.values())
             and not any(self.refused.values())
             and self.ledger_violations == 0
+            and self.findings_stale == 0
             and self.integrity_ok
             and self.audit_ok
         )
@@ -988,6 +991,15 @@ def verify(scratch: Scratch, work: Workload, ops: list[Op]) -> Verdict:
         ).values_list("pk", flat=True)
     ]
     v.unaudited["payout"] = len(set(txn_ids) - audited("merit.ledgertransaction", txn_ids))
+
+    # findings: a recompute killed after its event's commit is caught up by the next sweep
+    # (ADR 0026); after it, a deep sweep at the same moment finds nothing left to change
+    from precinct.core import clock
+    from precinct.supervision import services as supervision
+
+    now = clock.now()
+    v.findings_caught_up = supervision.sweep(now=now, bureau_id=work.bureau_id).caught_up
+    v.findings_stale = supervision.sweep(now=now, bureau_id=work.bureau_id, deep=True).changed
     release_database()
 
     v.integrity_ok, v.integrity = integrity(scratch)

@@ -46,6 +46,7 @@ def test_a_few_sigkills_during_writes_lose_and_duplicate_nothing(crashed) -> Non
     assert sum(f["verdict_refused"].values()) == 0, f["problems"]
     assert sum(f["verdict_unacked"].values()) == 0 and f["drained"], f
     assert f["verdict_ledger_violations"] == 0, f["verdict_ledger_detail"]
+    assert f["verdict_findings_stale"] == 0, f
     assert f["verdict_integrity_ok"] and f["verdict_audit_ok"], f
     assert returncode == 0, stderr[-3000:]
 
