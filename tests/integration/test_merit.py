@@ -848,3 +848,42 @@ def test_the_political_department_funds_and_pays_the_month_from_its_page(city, o
     for role in ("chief", "leader", "officer", "sysadmin"):
         assert city.client(role).post(f"/merit/months/{MONTH}/pay/").status_code == 403, role
     assert city.client("leader").get(f"/merit/months/{MONTH}/").context["payout"] is None
+
+
+def test_a_number_outside_the_chiefs_unit_is_answered_like_one_that_does_not_exist(city):
+    """Before, another unit's officer gave a 404 where an unknown number gave "no officer": a
+    unit chief could learn which police numbers exist elsewhere (award form, achievement form and
+    API alike)."""
+    chief = city.scope("chief")
+    elsewhere = (
+        Officer.objects.exclude(current_unit_id=chief.unit_id).exclude(current_unit=None).first()
+    )
+    c = city.client("chief")
+    c.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    answers = []
+    for number in (elsewhere.police_number, "NO-SUCH-NUMBER"):
+        api = c.post(
+            "/api/v1/merit/achievements",
+            {"police_number": number, "kind": "arrest", "occurred_on": "2026-01-05"},
+            content_type="application/json",
+        )
+        award = c.post(
+            "/merit/awards/", {"officer": number, "level": "commendation", "deed": "x"}, follow=True
+        )
+        form = c.post(
+            "/merit/achievements/",
+            {"police_number": number, "kind": "arrest", "occurred_on": "2026-01-05"},
+            follow=True,
+        )
+        answers.append(
+            (
+                api.status_code,
+                api.json()["errors"][0]["field"],
+                award.status_code,
+                [str(m).replace(number, "N") for m in award.context["messages"]],
+                form.status_code,
+                b"no such officer" in form.content,
+            )
+        )
+    assert answers[0] == answers[1], answers
+    assert answers[0][0] == 422 and answers[0][2] == 200 and answers[0][5], answers

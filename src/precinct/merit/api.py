@@ -116,9 +116,7 @@ def list_achievements(request: HttpRequest, query: Query[AchievementQuery]) -> A
 @router.post("/merit/achievements", response={201: AchievementOut}, url_name="merit_achievements")
 def add_achievement(request: HttpRequest, body: AchievementIn) -> Any:
     scope = caller(request)
-    found = (
-        org.officer_ids_by_number(scope.bureau_id, [body.police_number]) if scope.bureau_id else {}
-    )
+    found = org.scoped_officer_ids_by_number(scope, [body.police_number])
     if body.police_number not in found:
         raise ValidationFailed([FieldError("police_number", "no such officer in your scope")])
     with transaction.atomic():

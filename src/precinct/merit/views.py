@@ -217,9 +217,7 @@ def _achievement_add(request: HttpRequest) -> HttpResponse:
     p = request.POST
     errors: list[Any] = []
     number = p.get("police_number", "").strip()[:16]
-    officer_ids = (
-        org.officer_ids_by_number(scope.bureau_id, [number]) if scope.bureau_id and number else {}
-    )
+    officer_ids = org.scoped_officer_ids_by_number(scope, [number]) if number else {}
     try:
         day = dt.date.fromisoformat(p.get("occurred_on", ""))
     except ValueError:
@@ -523,9 +521,8 @@ def award_list(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("dates as YYYY-MM-DD"))
             return redirect("merit:award_list")
-        assert scope.bureau_id is not None
         number = p.get("officer", "").strip()[:16]
-        officer_id = org.officer_ids_by_number(scope.bureau_id, [number]).get(number)
+        officer_id = org.scoped_officer_ids_by_number(scope, [number]).get(number)
         try:
             if officer_id is None:
                 raise ValidationFailed(

@@ -458,6 +458,15 @@ def officer_ids_by_number(bureau_id: uuid.UUID, numbers: list[str]) -> dict[str,
     )
 
 
+def scoped_officer_ids_by_number(scope: Scope, numbers: list[str]) -> dict[str, uuid.UUID]:
+    """Police number → id for the officers the caller may see. A number outside the scope is
+    missing, like one that does not exist: a form must not tell the two apart (that would let a
+    unit chief learn which numbers exist elsewhere)."""
+    return dict(
+        scope_officers(scope).filter(police_number__in=numbers).values_list("police_number", "id")
+    )
+
+
 def officer_in_bureau(bureau_id: uuid.UUID, officer_id: uuid.UUID) -> Officer:
     """An officer of the bureau, whoever's unit (a mentor may come from headquarters)."""
     return Officer.objects.get(bureau_id=bureau_id, pk=officer_id)
