@@ -144,9 +144,12 @@ def record_event(
     return event
 
 
-def findings_done(case_id: uuid.UUID) -> None:
-    """The case's findings are current (in the recompute's transaction, under the case lock)."""
-    Case.objects.filter(pk=case_id, findings_due=True).update(findings_due=False)
+def lock_case_for_recompute(case_id: uuid.UUID) -> None:
+    """Lock the case for its findings' recompute and clear its ``findings_due`` mark, in one
+    statement (an UPDATE takes the row lock a SELECT FOR UPDATE would): every event committed
+    before it is in the read that follows, and one committed after marks the case again. The
+    caller owns the transaction; rolled back, the mark stays (ADR 0026)."""
+    Case.objects.filter(pk=case_id).update(findings_due=False)
 
 
 def cases_with_findings_due(*, bureau_id: uuid.UUID | None = None) -> list[uuid.UUID]:

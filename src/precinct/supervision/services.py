@@ -202,10 +202,9 @@ def import_path(
 def recompute_case(case_id: uuid.UUID, *, now: dt.datetime) -> int:
     """Bring a case's stored findings up to date; open a ticket for each new problem point.
     Returns how many findings changed. The caller owns the transaction."""
-    cases.lock_case(case_id)  # one recompute per case at a time, reading after the lock
+    cases.lock_case_for_recompute(case_id)  # one at a time per case, reading after the lock
     eng = engine_settings()
     page = cases.timelines_page(ids=[bulk.codec().uuid(case_id)], tz=eng.tz, row=Event)
-    cases.findings_done(case_id)  # every event committed before the lock is in this read
     if not page:
         return 0
     return _sweep_page(page, now=now, eng=eng, ranged=False, locked=True).changed
