@@ -118,6 +118,30 @@ def test_the_month_is_charted_and_every_score_explained(page) -> None:
     assert float(page.locator("main table tfoot td strong").inner_text()) == points
 
 
+def test_the_political_department_funds_and_pays_a_closed_month(page) -> None:
+    """Journey 5: the month before last is closed and unpaid in the demo city. The pay button
+    waits for a budget that holds what is owed; funded, the bonuses are paid, once."""
+    _sign_in(page, "political")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/merit/")
+    page.click("main p.muted a >> nth=0")  # ‹ the month before
+    page.wait_for_url(re.compile(r"/merit/months/\d{4}-\d{2}/$"))
+    card = page.locator("#payout")
+    pay = card.locator("button.primary")
+    # the demo's budget for it holds less than it owes: the button waits, and says why
+    assert pay.is_disabled() == (card.locator("[role=alert]").count() == 1)
+    owed = card.locator("p").first.inner_text()
+    card.locator("#fund-yuan").fill("10,000,000")
+    card.locator("form.filters button").click()
+    page.wait_for_selector("#payout button.primary:not([disabled])")
+    assert "拨入" in page.inner_text("main")
+    page.click("#payout button.primary")
+    page.wait_for_selector("#payout >> text=本月奖励金已全部发放")
+    assert "已发放奖励金" in page.inner_text("main")
+    assert page.locator("#payout button.primary").count() == 0  # nothing left to pay twice
+    assert owed.split("。")[0] == page.locator("#payout p").first.inner_text().split("。")[0]
+
+
 def test_the_promotion_ranking_shows_the_over_50s_with_every_position_explained(page) -> None:
     """The political department filters the twelve-month ranking to the over-50 group
     (重走青春路); each position opens into lines that add up to its points."""
