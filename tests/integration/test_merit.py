@@ -807,7 +807,7 @@ def test_the_political_department_funds_and_pays_the_month_from_its_page(city, o
     page = political.get(f"/merit/months/{MONTH}/")
     status = page.context["payout"]["status"]
     assert status.owed > 0 and status.paid == 0 and status.budget_fen == 0
-    assert page.context["payout"]["short"] and b'id="payout"' in page.content
+    assert page.context["payout"]["status"].short and b'id="payout"' in page.content
     before = services.verify_ledger(city.bureau_id).transactions
 
     for bad in ("", "-5", "1.5", "abc", "10000001"):

@@ -17,6 +17,21 @@ from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 
 FEN_PER_YUAN = 100
+MAX_FUND_YUAN = 10_000_000  # one month's bonus budget put in at once: more is a typing slip
+
+
+def check_fund(amount_fen: int) -> list[FieldError]:
+    if not FEN_PER_YUAN <= amount_fen <= MAX_FUND_YUAN * FEN_PER_YUAN:
+        return [
+            FieldError(
+                "amount",
+                _("a whole number of yuan from 1 to %(max)s"),
+                params={"max": f"{MAX_FUND_YUAN:,}"},
+            )
+        ]
+    return []
+
+
 MAX_RATE_FEN = 10_000_000  # 100,000 yuan: no bonus rate is larger
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

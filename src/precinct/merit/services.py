@@ -1291,6 +1291,11 @@ class PayoutStatus:
     def to_pay_fen(self) -> int:
         return self.owed_fen - self.paid_fen
 
+    @property
+    def short(self) -> bool:
+        """The budget does not hold what is still to pay (paying would be refused whole)."""
+        return self.to_pay_fen > self.budget_fen
+
 
 def payout_status(scope: Scope, month: Month) -> PayoutStatus | None:
     """What the closed month owes, what is paid and what its budget holds (None: not closed)."""
@@ -1327,8 +1332,9 @@ def fund_month_for(scope: Scope, month: Month, *, amount_fen: int) -> LedgerTran
     """The political department puts money into the month's bonus budget (privileged)."""
     _require(scope, APPROVERS)
     assert scope.bureau_id is not None
-    if amount_fen <= 0:
-        raise ValidationFailed([FieldError("amount", _("a positive amount of yuan"))])
+    errors = rules.check_fund(amount_fen)
+    if errors:
+        raise ValidationFailed(errors)
     return fund_month(scope.bureau_id, month, amount_fen=amount_fen, by=_who(scope))
 
 

@@ -114,27 +114,17 @@ def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
         "paid": rules.yuan(status.paid_fen),
         "to_pay": rules.yuan(status.to_pay_fen),
         "budget": rules.yuan(status.budget_fen),
-        "short": status.to_pay_fen > status.budget_fen,
     }
-
-
-MAX_FUND_YUAN = 10_000_000  # one month's bonus budget: more is a typing slip
 
 
 @require_POST
 def month_fund(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
     try:
-        yuan = int(request.POST.get("yuan", "").strip().replace(",", ""))
-        if not 1 <= yuan <= MAX_FUND_YUAN:
-            raise ValueError
-    except ValueError:
-        messages.error(
-            request,
-            _("amount: a whole number of yuan from 1 to %(max)s") % {"max": f"{MAX_FUND_YUAN:,}"},
-        )
-        return redirect("merit:month_of", month=str(m))
-    try:
+        try:
+            yuan = int(request.POST.get("yuan", "").strip().replace(",", ""))
+        except ValueError:
+            raise ValidationFailed(rules.check_fund(0)) from None
         with transaction.atomic():
             services.fund_month_for(caller(request), m, amount_fen=yuan * rules.FEN_PER_YUAN)
         messages.success(

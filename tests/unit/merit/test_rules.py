@@ -258,3 +258,11 @@ def test_an_impossible_age_has_no_band_and_rates_are_capped() -> None:
             {**data, "star_bonus_fen": 10**15, "case_bonus_fen": {"lead": 10**12}}
         )
     assert {e.field for e in exc.value.errors} == {"star_bonus_fen", "case_bonus_fen.lead"}
+
+
+def test_a_fund_is_a_whole_yuan_up_to_the_monthly_bound() -> None:
+    from precinct.merit.rules import FEN_PER_YUAN, MAX_FUND_YUAN, check_fund
+
+    assert check_fund(FEN_PER_YUAN) == [] and check_fund(MAX_FUND_YUAN * FEN_PER_YUAN) == []
+    for bad in (0, -FEN_PER_YUAN, FEN_PER_YUAN - 1, (MAX_FUND_YUAN + 1) * FEN_PER_YUAN):
+        assert [e.field for e in check_fund(bad)] == ["amount"], bad
