@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,17 +44,18 @@ def test_serve_gives_up_on_a_database_that_never_answers_with_a_clear_message() 
 
 
 class _LateProxy:
-    """A TCP port that starts to listen only after ``delay`` seconds, then forwards each
+    """A TCP port that starts to listen only once ``ready()`` says so, then forwards each
     connection to the real server: a database that comes up after the web server."""
 
-    def __init__(self, target: tuple[str, int], delay: float) -> None:
-        self.target, self.delay, self.port = target, delay, _free_port()
+    def __init__(self, target: tuple[str, int], ready: Callable[[], bool]) -> None:
+        self.target, self.ready, self.port = target, ready, _free_port()
         self._stop = threading.Event()
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
-        if self._stop.wait(self.delay):
-            return
+        while not self.ready():
+            if self._stop.wait(0.1):
+                return
         with socket.create_server(("127.0.0.1", self.port)) as server:
             server.settimeout(0.2)
             while not self._stop.is_set():
@@ -86,10 +88,15 @@ def test_serve_waits_for_a_database_that_comes_up_later(tmp_path: Path) -> None:
     real = connections["default"].settings_dict
     if connections["default"].vendor != "postgresql":
         pytest.skip("a database server that comes up later: PostgreSQL's")
-    proxy = _LateProxy((real["HOST"] or "127.0.0.1", int(real["PORT"] or 5432)), delay=3)
+    log_path = tmp_path / "serve.log"
+    log_path.touch()
+
+    def waiting() -> bool:  # the database comes up once the server has found it down
+        return "waiting for the database" in log_path.read_text()
+
+    proxy = _LateProxy((real["HOST"] or "127.0.0.1", int(real["PORT"] or 5432)), waiting)
     url = f"postgresql://{real['USER']}@127.0.0.1:{proxy.port}/{real['NAME']}"
     port = _free_port()
-    log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [*CLI, "--port", str(port), "--wait-for-database", "30"],
