@@ -135,8 +135,10 @@ def test_the_political_department_funds_and_pays_a_closed_month(page) -> None:
     card.locator("form.filters button").click()
     page.wait_for_selector("#payout button.primary:not([disabled])")
     assert "拨入" in page.inner_text("main")
-    page.click("#payout button.primary")
-    page.wait_for_selector("#payout >> text=本月奖励金已全部发放")
+    # some 1,500 payments, each its own audited double-entry transaction: tens of seconds on a
+    # loaded machine (PostgreSQL in CI), more than the click's usual wait for its page
+    page.click("#payout button.primary", timeout=240_000)
+    page.wait_for_selector("#payout >> text=本月奖励金已全部发放", timeout=240_000)
     assert "已发放奖励金" in page.inner_text("main")
     assert page.locator("#payout button.primary").count() == 0  # nothing left to pay twice
     assert owed.split("。")[0] == page.locator("#payout p").first.inner_text().split("。")[0]
