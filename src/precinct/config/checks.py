@@ -6,20 +6,15 @@ from collections.abc import Callable
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.migrations.executor import MigrationExecutor
 
+SAY_EVERY_S = 5.0
 
-def wait_for_database(
-    seconds: float,
-    *,
-    say: Callable[[str], None],
-    every: float = 5.0,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> str:
+
+def wait_for_database(seconds: float, *, say: Callable[[str], None]) -> str:
     """Try to connect until the database answers or ``seconds`` have passed (a server started
-    with the machine may come up before its database). Says what it waits for at most every
-    ``every`` seconds. Returns "" once connected, else the last error's first line."""
+    with the machine may come up before its database). Says what it waits for, at most every
+    few seconds. Returns "" once connected, else the last error's first line."""
     connection = connections[DEFAULT_DB_ALIAS]
-    started = clock()
+    started = time.monotonic()
     said = None
     while True:
         try:
@@ -28,13 +23,13 @@ def wait_for_database(
         except (OperationalError, InterfaceError) as exc:
             problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             connection.close()
-        waited = clock() - started
+        waited = time.monotonic() - started
         if waited >= seconds:
             return problem
-        if said is None or waited - said >= every:
+        if said is None or waited - said >= SAY_EVERY_S:
             say(f"waiting for the database ({waited:.0f} s of {seconds:.0f}): {problem}")
             said = waited
-        sleep(min(1.0, max(seconds - waited, 0.0)))
+        time.sleep(min(1.0, max(seconds - waited, 0.0)))
 
 
 class UnmigratedDatabase(SystemExit):

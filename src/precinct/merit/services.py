@@ -391,9 +391,7 @@ def close_month(bureau_id: uuid.UUID, month: Month, *, by: str, today: dt.date) 
         return MonthClose.objects.get(bureau_id=bureau_id, month=str(month))
 
 
-def lines_of(officer_row: dict[str, Any]) -> list[dict[str, Any]]:
-    """A snapshot row's line items as dicts (stored compactly as lists)."""
-    return [dict(zip(LINE_FIELDS, ln, strict=True)) for ln in officer_row["lines"]]
+lines_of = rules.snapshot_lines  # a snapshot row's line items as dicts (pages, API, pack)
 
 
 def month_results(scope: Scope, month: Month) -> dict[str, Any]:
@@ -1228,12 +1226,12 @@ def pay_month(bureau_id: uuid.UUID, month: Month, *, by: str) -> tuple[int, int]
         raise ValidationFailed([FieldError("month", _("close the month first"))])
     made = paid = 0
     with transaction.atomic():
-        for p in _payout_plan(closed, month):
+        for p in rules.payout_plan(closed.data, month):
             _txn, new = pay(
                 bureau_id,
                 key=p.key,
                 memo=p.memo,
-                officer_id=p.officer_id,
+                officer_id=uuid.UUID(p.officer_id),
                 amount_fen=p.amount_fen,
                 month=month,
                 by=by,
@@ -1244,80 +1242,21 @@ def pay_month(bureau_id: uuid.UUID, month: Month, *, by: str) -> tuple[int, int]
     return made, paid
 
 
-@dataclass(frozen=True)
-class Payment:
-    officer_id: uuid.UUID
-    key: str  # the ledger transaction's key: each payment is made at most once
-    amount_fen: int
-    memo: str
-
-
-def _payout_plan(closed: MonthClose, month: Month) -> list[Payment]:
-    """Every bonus the closed month owes: stars, and solved cases by the officer's role in them."""
-    policy = rules.policy_from_json(closed.data["policy"])
-    plan = []
-    for o in closed.data["officers"]:
-        officer_id = uuid.UUID(o["officer"])
-        if o["stars"] and policy.star_bonus_fen:
-            plan.append(
-                Payment(
-                    officer_id,
-                    f"star:{month}:{officer_id}",
-                    o["stars"] * policy.star_bonus_fen,
-                    f"{o['stars']}★ {month}",
-                )
-            )
-        for line in lines_of(o):
-            if line["kind"] == rules.Kind.CASE_SOLVED:
-                amount = policy.case_bonus_fen.get(line["role"], 0) * line["quantity"]
-                if amount:
-                    plan.append(
-                        Payment(
-                            officer_id, f"case:{line['ref']}", amount, f"case {line['evidence']}"
-                        )
-                    )
-    return plan
-
-
-@dataclass(frozen=True)
-class PayoutStatus:
-    owed: int  # payments the closed month owes
-    owed_fen: int
-    paid: int  # of those, made already
-    paid_fen: int
-    budget_fen: int  # left in the month's budget
-
-    @property
-    def to_pay_fen(self) -> int:
-        return self.owed_fen - self.paid_fen
-
-    @property
-    def short(self) -> bool:
-        """The budget does not hold what is still to pay (paying would be refused whole)."""
-        return self.to_pay_fen > self.budget_fen
-
-
-def payout_status(scope: Scope, month: Month) -> PayoutStatus | None:
+def payout_status(scope: Scope, month: Month) -> rules.PayoutStatus | None:
     """What the closed month owes, what is paid and what its budget holds (None: not closed)."""
     _require(scope, APPROVERS)
     assert scope.bureau_id is not None
     closed = MonthClose.objects.filter(bureau_id=scope.bureau_id, month=str(month)).first()
     if closed is None:
         return None
-    plan = _payout_plan(closed, month)
-    made = set(
+    plan = rules.payout_plan(closed.data, month)
+    paid = set(
         LedgerTransaction.objects.filter(
             bureau_id=scope.bureau_id, key__in=[p.key for p in plan]
         ).values_list("key", flat=True)
     )
     budget = Account.objects.filter(bureau_id=scope.bureau_id, code=f"budget:{month}").first()
-    return PayoutStatus(
-        owed=len(plan),
-        owed_fen=sum(p.amount_fen for p in plan),
-        paid=sum(1 for p in plan if p.key in made),
-        paid_fen=sum(p.amount_fen for p in plan if p.key in made),
-        budget_fen=balance(budget) if budget else 0,
-    )
+    return rules.payout_status(plan, paid, balance(budget) if budget else 0)
 
 
 def pay_month_for(scope: Scope, month: Month) -> tuple[int, int]:
