@@ -1,0 +1,111 @@
+"""Merit use cases: achievements entered and approved, the month scored and frozen, awards checked,
+discipline recorded, warning proposals queued, bonuses paid through a double-entry ledger.
+
+One module per seam; this package keeps every public name, so callers import ``services`` as before."""
+
+from ._common import APPROVERS, ENTERERS, LINE_FIELDS
+from .achievements import (
+    AchievementData,
+    bulk_load_achievements,
+    decide_achievements,
+    record_achievement,
+    scope_achievements,
+)
+from .awards import Dossier, award_checks, award_dossier, awards, decide_award, propose_award
+from .induction import RecruitRow, record_induction, recruits
+from .ledger import (
+    FUNDING,
+    LedgerCheck,
+    balance,
+    finance_export,
+    fund_month,
+    fund_month_for,
+    ledger_lines,
+    pay,
+    pay_month,
+    pay_month_for,
+    payout_status,
+    reverse,
+    verify_ledger,
+)
+from .month import (
+    close_month,
+    compute_month,
+    lines_of,
+    month_results,
+    policy_for,
+    policy_versions,
+    save_policy,
+)
+from .pack import PACK_READERS, Pack, PackAward, PackOfficer, PackUnit, PackWarning, session_pack
+from .promotion import PROMOTION_READERS, PromotionRanking, PromotionRow, promotion_ranking
+from .sessions import SessionRow, bulk_load_sessions, record_session, session_checklist
+from .warnings import (
+    add_discipline,
+    blocking_measure,
+    catch_up_warnings,
+    connect,
+    decide_warning,
+    warning_queue,
+)
+
+__all__ = [
+    "APPROVERS",
+    "ENTERERS",
+    "FUNDING",
+    "LINE_FIELDS",
+    "PACK_READERS",
+    "PROMOTION_READERS",
+    "AchievementData",
+    "Dossier",
+    "LedgerCheck",
+    "Pack",
+    "PackAward",
+    "PackOfficer",
+    "PackUnit",
+    "PackWarning",
+    "PromotionRanking",
+    "PromotionRow",
+    "RecruitRow",
+    "SessionRow",
+    "add_discipline",
+    "award_checks",
+    "award_dossier",
+    "awards",
+    "balance",
+    "blocking_measure",
+    "bulk_load_achievements",
+    "bulk_load_sessions",
+    "catch_up_warnings",
+    "close_month",
+    "compute_month",
+    "connect",
+    "decide_achievements",
+    "decide_award",
+    "decide_warning",
+    "finance_export",
+    "fund_month",
+    "fund_month_for",
+    "ledger_lines",
+    "lines_of",
+    "month_results",
+    "pay",
+    "pay_month",
+    "pay_month_for",
+    "payout_status",
+    "policy_for",
+    "policy_versions",
+    "promotion_ranking",
+    "propose_award",
+    "record_achievement",
+    "record_induction",
+    "record_session",
+    "recruits",
+    "reverse",
+    "save_policy",
+    "scope_achievements",
+    "session_checklist",
+    "session_pack",
+    "verify_ledger",
+    "warning_queue",
+]
