@@ -1,0 +1,61 @@
+"""Use cases of command and patrol; the entry point owns the transaction. The public names."""
+
+from ._common import COMMAND_ROLES, TOPIC
+from .board import UnitView, board, board_version, crew_on_shift, unit_views
+from .dispatch import close_incident, dispatch, recommendations, record_position, set_unit_status
+from .figures import Figures, figures
+from .fleet import CarSpec, ZoneSpec, bulk_load_history, install_fleet, install_roster
+from .intake import MAX_KEY, body_digests, intake, keying, zone_at
+from .queries import (
+    car_posts,
+    desk_seconds,
+    first_received,
+    get_incident,
+    incident_counts,
+    incident_history,
+    incident_points,
+    list_incidents,
+    scope_incidents,
+    scope_patrol_units,
+    shows_full_phone,
+    street_by_response,
+)
+
+__all__ = [
+    "COMMAND_ROLES",
+    "MAX_KEY",
+    "TOPIC",
+    "CarSpec",
+    "Figures",
+    "UnitView",
+    "ZoneSpec",
+    "board",
+    "board_version",
+    "body_digests",
+    "bulk_load_history",
+    "car_posts",
+    "close_incident",
+    "crew_on_shift",
+    "desk_seconds",
+    "dispatch",
+    "figures",
+    "first_received",
+    "get_incident",
+    "incident_counts",
+    "incident_history",
+    "incident_points",
+    "install_fleet",
+    "install_roster",
+    "intake",
+    "keying",
+    "list_incidents",
+    "recommendations",
+    "record_position",
+    "scope_incidents",
+    "scope_patrol_units",
+    "set_unit_status",
+    "shows_full_phone",
+    "street_by_response",
+    "unit_views",
+    "zone_at",
+]

@@ -1,0 +1,25 @@
+"""What the command use cases share: who may command, the live board's topic, the status log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from precinct.core.errors import PermissionDenied
+from precinct.core.scoping import Role, Scope
+
+from ..models import PatrolUnit, UnitStatusChange
+
+COMMAND_ROLES = frozenset({Role.COMMAND_CENTRE})
+TOPIC = "command"  # what the live board listens to
+
+
+def _require_command(scope: Scope) -> None:
+    if scope.role not in COMMAND_ROLES or scope.bureau_id is None:
+        raise PermissionDenied("only the command centre may do this")
+
+
+def _log(unit: PatrolUnit, status: str, now: dt.datetime, incident_id: uuid.UUID | None) -> None:
+    UnitStatusChange.objects.create(
+        bureau_id=unit.bureau_id, patrol_unit=unit, status=status, at=now, incident_id=incident_id
+    )

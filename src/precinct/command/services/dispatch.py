@@ -1,0 +1,241 @@
+"""Recommending and sending a unit (one car, one dispatcher), unit status and position, closing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db.models import Q
+
+from precinct.common import live
+from precinct.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.errors import gettext_noop as _
+from precinct.core.scoping import Role, Scope
+from precinct.geo import services as geo
+
+from .. import rules
+from ..models import Dispatch, Incident, PatrolUnit
+from ._common import COMMAND_ROLES, TOPIC, _log, _require_command
+from .queries import get_incident, scope_patrol_units
+
+
+# --- recommendation -----------------------------------------------------------------------
+def recommendations(
+    scope: Scope, incident_id: uuid.UUID, *, now: dt.datetime, limit: int = 5
+) -> list[rules.Recommendation]:
+    """Available units ranked by exact road-network travel time to the incident."""
+    incident = get_incident(scope, incident_id)
+    return _recommend(incident, now=now, limit=limit)
+
+
+def _recommend(incident: Incident, *, now: dt.datetime, limit: int) -> list[rules.Recommendation]:
+    units = [
+        u
+        for u in PatrolUnit.objects.filter(bureau_id=incident.bureau_id).exclude(
+            status=rules.OFF_DUTY
+        )
+        if u.lon is not None and u.lat is not None
+    ]
+    reach = {
+        r.origin: r
+        for r in geo.reach(
+            bureau_id=incident.bureau_id,
+            lon=incident.lon,
+            lat=incident.lat,
+            origins=[(u.lon, u.lat) for u in units],  # type: ignore[misc]
+        )
+    }
+    candidates = []
+    for i, u in enumerate(units):
+        hit = reach.get(i)
+        candidates.append(
+            rules.Candidate(
+                u.pk,
+                u.call_sign,
+                u.status,
+                hit.seconds if hit else None,
+                hit.meters if hit else None,
+                (now - u.position_at).total_seconds() if u.position_at else None,
+            )
+        )
+    return rules.recommend(candidates, limit=limit)
+
+
+# --- dispatch and status ------------------------------------------------------------------
+def dispatch(
+    scope: Scope,
+    incident_id: uuid.UUID,
+    *,
+    unit_id: uuid.UUID,
+    reason: str,
+    now: dt.datetime,
+    dispatcher: str,
+) -> Dispatch:
+    """Send a unit: only an available (or returning) unit can be sent, and only once; the loser
+    of a race gets a :class:`Conflict` naming who has the car. A unit other than the first
+    recommendation needs a reason."""
+    _require_command(scope)
+    incident = get_incident(scope, incident_id, lock=True)
+    if incident.status == rules.CLOSED:
+        raise Conflict(_("the incident is closed"), {"incident": incident.number})
+    unit = PatrolUnit.objects.filter(bureau_id=incident.bureau_id, pk=unit_id).first()
+    if unit is None:
+        raise ValidationFailed([FieldError("unit_id", _("no such patrol unit"))])
+    reason = (reason or "").strip()[:500]
+    ranked = _recommend(incident, now=now, limit=50)
+    rank = next((r for r in ranked if r.unit_id == unit.pk), None)
+    if (
+        (rank is None or rank.rank != 1)
+        and not reason
+        and unit.status
+        in (
+            rules.AVAILABLE,
+            rules.RETURNING,
+        )
+    ):
+        raise ValidationFailed(
+            [FieldError("reason", _("is required when the unit is not the first recommendation"))]
+        )
+    # The guard: one conditional update. Of two dispatchers, the second finds it taken.
+    taken = PatrolUnit.objects.filter(
+        pk=unit.pk, status__in=(rules.AVAILABLE, rules.RETURNING)
+    ).update(status=rules.U_DISPATCHED, incident=incident, status_at=now)
+    if not taken:
+        raise _unit_taken(unit)
+    unit.refresh_from_db()
+    sent = Dispatch.objects.create(
+        bureau_id=incident.bureau_id,
+        incident=incident,
+        patrol_unit=unit,
+        at=now,
+        dispatcher=dispatcher,
+        rank=rank.rank if rank else None,
+        eta_seconds=rank.eta_seconds if rank else None,
+        reason=reason,
+    )
+    _log(unit, rules.U_DISPATCHED, now, incident.pk)
+    if incident.status == rules.RECEIVED:
+        incident.status = rules.DISPATCHED
+    if incident.dispatched_at is None:
+        incident.dispatched_at = now
+    incident.save(update_fields=["status", "dispatched_at", "updated_at"])
+    live.changed(TOPIC)
+    return sent
+
+
+def _unit_taken(unit: PatrolUnit) -> Conflict:
+    current = PatrolUnit.objects.filter(pk=unit.pk).values_list("status", "incident_id").first()
+    status, incident_id = current if current else (unit.status, None)
+    holder = (
+        Dispatch.objects.filter(patrol_unit=unit, cleared_at__isnull=True)
+        .select_related("incident")
+        .order_by("-at")
+        .first()
+    )
+    detail: dict[str, object] = {"unit": unit.call_sign, "status": status}
+    if holder is not None and holder.incident_id == incident_id:
+        detail.update(
+            incident=holder.incident.number,
+            dispatcher=holder.dispatcher,
+            at=holder.at.isoformat(),
+        )
+    return Conflict(_("the unit is not available"), detail)
+
+
+def set_unit_status(
+    scope: Scope, unit_id: uuid.UUID, *, status: str, now: dt.datetime
+) -> PatrolUnit:
+    """Move a unit (its crew's terminal or the command centre): en route and on scene move the
+    incident it works on; available or returning clears it."""
+    if scope.role not in COMMAND_ROLES | {Role.OFFICER}:
+        raise PermissionDenied("only the command centre or the unit's crew may do this")
+    unit = scope_patrol_units(scope).select_for_update().filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound("patrol unit")
+    if status not in rules.UNIT_STATES:
+        raise ValidationFailed([FieldError("status", _("is not a unit status"))])
+    if status == unit.status:
+        return unit
+    if not rules.can_move(rules.UNIT_MOVES, unit.status, status):
+        raise Conflict(
+            _("a unit cannot go from %(a)s to %(b)s") % {"a": unit.status, "b": status},
+            {"unit": unit.call_sign, "status": unit.status},
+        )
+    incident = (
+        Incident.objects.select_for_update().filter(pk=unit.incident_id).first()
+        if unit.incident_id
+        else None
+    )
+    if incident is not None:
+        target = rules.INCIDENT_FOR_UNIT.get(status)
+        if target == rules.ACKNOWLEDGED and incident.acknowledged_at is None:
+            incident.acknowledged_at = now
+            if incident.status == rules.DISPATCHED:
+                incident.status = rules.ACKNOWLEDGED
+        if target == rules.ON_SCENE and incident.on_scene_at is None:
+            incident.on_scene_at = now
+            if incident.acknowledged_at is None:
+                incident.acknowledged_at = now
+            if incident.status in (rules.DISPATCHED, rules.ACKNOWLEDGED):
+                incident.status = rules.ON_SCENE
+        incident.save()
+    if status in (rules.AVAILABLE, rules.RETURNING, rules.OFF_DUTY):
+        Dispatch.objects.filter(patrol_unit=unit, cleared_at__isnull=True).update(cleared_at=now)
+        unit.incident = None
+    unit.status, unit.status_at = status, now
+    unit.save()
+    _log(unit, status, now, incident.pk if incident else None)
+    live.changed(TOPIC)
+    return unit
+
+
+def record_position(
+    scope: Scope,
+    unit_id: uuid.UUID,
+    *,
+    lon: float,
+    lat: float,
+    at: dt.datetime,
+    now: dt.datetime,
+) -> None:
+    """A position ping: the unit's last known place (telemetry: not audited ping by ping, ADR
+    0015). An older ping than the one kept is ignored; one from the future is refused."""
+    if scope.role not in COMMAND_ROLES | {Role.OFFICER}:
+        raise PermissionDenied("only the command centre or the unit's crew may do this")
+    lon, lat = rules.check_position(lon, lat)
+    at = rules.check_ping_time(at, now)
+    unit = scope_patrol_units(scope).filter(pk=unit_id).values_list("pk", flat=True).first()
+    if unit is None:
+        raise NotFound("patrol unit")
+    moved = (
+        PatrolUnit.objects.filter(pk=unit)
+        .filter(Q(position_at__isnull=True) | Q(position_at__lte=at))
+        .update(lon=lon, lat=lat, position_at=at, updated_at=now)
+    )
+    if moved:
+        live.changed(TOPIC)
+
+
+def close_incident(
+    scope: Scope, incident_id: uuid.UUID, *, disposition: str, now: dt.datetime
+) -> Incident:
+    """Close with its disposition; units still on it go back to available."""
+    _require_command(scope)
+    incident = get_incident(scope, incident_id, lock=True)
+    if incident.status == rules.CLOSED:
+        raise Conflict(_("the incident is closed"), {"incident": incident.number})
+    if disposition not in rules.DISPOSITIONS:
+        raise ValidationFailed([FieldError("disposition", _("is not a disposition"))])
+    if disposition == rules.STREET and incident.on_scene_at is None:
+        raise ValidationFailed(
+            [FieldError("disposition", _("handled on the street needs a unit on scene"))]
+        )
+    for unit in PatrolUnit.objects.select_for_update().filter(incident=incident):
+        unit.status, unit.status_at, unit.incident = rules.AVAILABLE, now, None
+        unit.save()
+        _log(unit, rules.AVAILABLE, now, incident.pk)
+    Dispatch.objects.filter(incident=incident, cleared_at__isnull=True).update(cleared_at=now)
+    incident.status, incident.closed_at, incident.disposition = rules.CLOSED, now, disposition
+    incident.save()
+    live.changed(TOPIC)
+    return incident
