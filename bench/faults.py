@@ -65,7 +65,7 @@ def app_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("PRECINCT_")
+        if (not k.startswith("PRECINCT_") or k in {"PRECINCT_CLOCK_SHIFT_DAYS", "PRECINCT_TZ"})
         and k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.support import child_env
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 E2E_CASE = {
     "case": {"id": "XS-E2E-1", "kind": "criminal", "title": "入室盗窃"},
@@ -78,8 +80,9 @@ class AppServer:
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     tmp = tmp_path_factory.mktemp("app")
     db_url, drop = _scratch_database(tmp)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECINCT_")}
-    env.update(PRECINCT_VAR_DIR=str(tmp), PRECINCT_DATABASE_URL=db_url, PRECINCT_ENV="development")
+    env = child_env(
+        PRECINCT_VAR_DIR=str(tmp), PRECINCT_DATABASE_URL=db_url, PRECINCT_ENV="development"
+    )
     # The journeys sign in many times a minute as the same users; a TOTP code works once per
     # 30 s step. The second factor has its own browser test on a server that requires it
     # (tests/e2e/test_second_factor.py).

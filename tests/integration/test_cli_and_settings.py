@@ -1,20 +1,22 @@
 """The console script and configuration, run as a user would: in subprocesses."""
 
 import base64
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support import CHILD_TIMEOUT_S, child_env
+
 PRECINCT = [sys.executable, "-m", "precinct.cli"]
 
 
 def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("PRECINCT_")}
-    full.update({"PRECINCT_VAR_DIR": str(tmp_path), **env})
-    return subprocess.run(args, capture_output=True, text=True, env=full, timeout=120, check=False)
+    full = child_env(PRECINCT_VAR_DIR=str(tmp_path), **env)
+    return subprocess.run(
+        args, capture_output=True, text=True, env=full, timeout=CHILD_TIMEOUT_S, check=False
+    )
 
 
 def test_help_lists_every_command(tmp_path: Path) -> None:
@@ -54,6 +56,30 @@ def test_production_refuses_a_default_secret_or_debug(tmp_path: Path) -> None:
     assert len(base64.urlsafe_b64decode(field)) == 32
     r = _run(check, tmp_path, PRECINCT_ENV="production", PRECINCT_FIELD_KEY=field, **keys)
     assert r.returncode == 0, r.stderr
+    # a moved clock is for tests and training: production refuses it
+    r = _run(check, tmp_path, PRECINCT_ENV="production", PRECINCT_FIELD_KEY=field,
+             PRECINCT_TODAY="2028-02-29", **keys)  # fmt: skip
+    assert r.returncode != 0 and "PRECINCT_CLOCK_SHIFT_DAYS" in r.stderr
+
+
+def test_a_moved_clock_lives_on_its_day_and_hands_it_to_children(tmp_path: Path) -> None:
+    """PRECINCT_TODAY moves the project's clock and Django's by whole days; a process started
+    from it inherits the same shift, so both live on the same day."""
+    code = (
+        "import os, subprocess, sys; from django.utils import timezone; "
+        "from precinct.core import clock; "
+        "print(clock.today('Asia/Shanghai'), timezone.now().astimezone(clock.zoneinfo.ZoneInfo("
+        "'Asia/Shanghai')).date(), os.environ['PRECINCT_CLOCK_SHIFT_DAYS']); sys.stdout.flush(); "
+        "subprocess.run([sys.executable, '-c', 'from precinct.core import clock; "
+        'print(clock.today("Asia/Shanghai"))\'], check=True)'
+    )
+    r = _run([*PRECINCT, "shell", "-c", code], tmp_path, PRECINCT_TODAY="2028-02-29")
+    assert r.returncode == 0, r.stderr
+    first, second = [ln for ln in r.stdout.splitlines() if ln.startswith("20")][:2]
+    assert first.split()[:2] == ["2028-02-29", "2028-02-29"] and int(first.split()[2]) > 0
+    assert second == "2028-02-29"
+    r = _run([*PRECINCT, "shell", "-c", "print(1)"], tmp_path, PRECINCT_TODAY="29/02/2028")
+    assert r.returncode != 0 and "PRECINCT_TODAY must be a date" in r.stderr
 
 
 def test_development_keeps_a_generated_secret_out_of_the_repo(tmp_path: Path) -> None:
@@ -86,7 +112,21 @@ def test_upgrade_demo_token_and_verify_from_the_shell(tmp_path: Path) -> None:
     r = _run([*PRECINCT, "db", "status"], tmp_path, PRECINCT_DATABASE_URL=db)
     assert r.returncode == 0 and "up to date" in r.stdout
     r = _run(
-        [*PRECINCT, "demo", "load", "--seed", "3", "--criminal", "20", "--administrative", "60"],
+        [
+            *PRECINCT,
+            "demo",
+            "load",
+            "--seed",
+            "3",
+            "--criminal",
+            "20",
+            "--administrative",
+            "60",
+            "--merit-months",
+            "1",
+            "--incident-days",
+            "1",
+        ],
         tmp_path,
         PRECINCT_DATABASE_URL=db,
     )
@@ -139,6 +179,10 @@ def test_demo_is_deterministic_per_seed(tmp_path: Path) -> None:
                 "20",
                 "--administrative",
                 "60",
+                "--merit-months",
+                "1",
+                "--incident-days",
+                "1",
             ],
             tmp_path,
             PRECINCT_DATABASE_URL=db,

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from bench import faults
 
+from tests.support import CHILD_TIMEOUT_S
+
 ROOT = Path(__file__).resolve().parents[2]
 ONE_WORKER = pytest.mark.xdist_group("crash")  # both tests share one crash run (module fixture)
 
@@ -28,7 +30,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str, 
          "--rounds", "3", "--min-up", "0.3", "--max-up", "0.8", "--seed", "11",
          "--dir", str(tmp / "run"), "--keep", "--json", str(out)],
         env=faults.app_env("sqlite:///unused", tmp), capture_output=True, text=True,
-        timeout=300, check=False,
+        timeout=CHILD_TIMEOUT_S, check=False,
     )  # fmt: skip
     assert out.exists(), r.stderr[-3000:]
     return tmp / "run", json.loads(out.read_text()), r.stderr, r.returncode
@@ -65,7 +67,9 @@ def test_serve_with_two_workers_answers(crashed) -> None:
             conn.request("GET", "/healthz")
             assert conn.getresponse().status == 200
             conn.close()
-        time.sleep(0.5)
+        deadline = time.monotonic() + 120  # both workers say they started; wait on the log
+        while log.read_text().count("Started server process") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # poll the log, not a guess at how long start-up takes
         text = log.read_text()
         assert text.count("Started server process") == 2, text  # two workers came up
         assert "SynchronousOnlyOperation" not in text and "Traceback" not in text, text

@@ -511,8 +511,11 @@ def test_promotion_ranks_twelve_months_explains_and_filters(city):
     assert chief.rows and {r.unit for r in chief.rows} == {unit_name}
     with pytest.raises(PermissionDenied):
         services.promotion_ranking(city.scope("officer"), last, today=today)
+    # the page ranks as of the server's own today (the clock), after the demerit above: compare
+    # it with the ranking for that day, not with the one computed for `today`
+    shown = services.promotion_ranking(political, last, today=city.today, band="50+")
     page = city.client("political").get(f"/merit/promotion/?month={last}&band=50%2B")
-    assert page.status_code == 200 and over.rows[0].name in page.content.decode()
+    assert page.status_code == 200 and shown.rows[0].name in page.content.decode()
 
 
 def test_recruits_meet_a_leader_and_get_a_mentor_and_the_rest_are_listed(city):

@@ -1,12 +1,13 @@
 """`precinct plan hypercube` and `precinct plan simulate` as a user runs them."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support import CHILD_TIMEOUT_S, child_env
 
 DOC = {
     "units": [{"id": "巡01", "mu": 1.0}, {"id": "巡02", "mu": 1.0}],
@@ -32,14 +33,13 @@ def _run(tmp_path: Path, doc: object, *args: str) -> subprocess.CompletedProcess
     path = tmp_path / "model.json"
     text = doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False)
     path.write_text(text, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECINCT_")}
-    env.update(PRECINCT_VAR_DIR=str(tmp_path), PRECINCT_ENV="test")
+    env = child_env(PRECINCT_VAR_DIR=str(tmp_path), PRECINCT_ENV="test")
     return subprocess.run(
         [sys.executable, "-m", "precinct.cli", "plan", *args[:1], str(path), *args[1:]],
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=CHILD_TIMEOUT_S,
         check=False,
     )
 

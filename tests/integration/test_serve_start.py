@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
+from tests.support import CHILD_TIMEOUT_S
+
 CLI = [sys.executable, "-m", "precinct.cli", "serve"]
 
 
@@ -35,7 +37,7 @@ def test_serve_gives_up_on_a_database_that_never_answers_with_a_clear_message() 
         env=_env(f"postgresql://postgres@127.0.0.1:{closed}/precinct"),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=CHILD_TIMEOUT_S,
     )
     assert done.returncode == 3, done.stderr
     assert "waiting for the database" in done.stderr

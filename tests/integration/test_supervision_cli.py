@@ -1,11 +1,11 @@
 """`precinct supervision check` as a user runs it."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import CHILD_TIMEOUT_S, child_env
 from tests.unit.supervision.test_interchange import GOOD
 
 PRECINCT = [sys.executable, "-m", "precinct.cli", "supervision", "check"]
@@ -14,14 +14,13 @@ PRECINCT = [sys.executable, "-m", "precinct.cli", "supervision", "check"]
 def _run(tmp_path: Path, doc: object, *args: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "case.json"
     path.write_text(json.dumps(doc) if not isinstance(doc, str) else doc, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRECINCT_")}
-    env.update(PRECINCT_VAR_DIR=str(tmp_path), PRECINCT_ENV="test")
+    env = child_env(PRECINCT_VAR_DIR=str(tmp_path), PRECINCT_ENV="test")
     return subprocess.run(
         [*PRECINCT, str(path), *args],
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=CHILD_TIMEOUT_S,
         check=False,
     )
 

@@ -132,24 +132,29 @@ def test_a_deep_sweep_repairs_findings_changed_behind_the_sweeps_back(city) -> N
 
 
 def test_the_recompute_on_a_new_event_keeps_the_fingerprint_current(
-    city, django_capture_on_commit_callbacks
+    city, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     """An event recomputes its case through the same path: the fingerprint it leaves matches, so
-    the next full sweep need not compare that case."""
+    the next full sweep need not compare that case. The clock stands still: otherwise a finding
+    of the demo city that falls due between the two sweeps (some fall due minutes after the
+    city is loaded) would change, and the test would depend on how long ago that was."""
     from precinct.supervision.models import FindingDigest
 
+    frozen = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: frozen)
+    services.sweep(now=frozen, full=True)  # every case current as of the frozen moment
     case = Case.objects.filter(kind="criminal").first()
     before = FindingDigest.objects.get(case=case).digest
     n_before = Finding.objects.filter(case=case).count()
     with django_capture_on_commit_callbacks(execute=True):
         cases.record_event(
             case=case,
-            content=EventContent("detained", clock.now(), "P-新", {}),
+            content=EventContent("detained", frozen - dt.timedelta(minutes=1), "P-新", {}),
             recorded_by="t",
         )
     assert Finding.objects.filter(case=case).count() > n_before  # the detention's deadlines
     assert FindingDigest.objects.get(case=case).digest != before
-    out = services.sweep(now=clock.now(), full=True)
+    out = services.sweep(now=frozen, full=True)
     assert out.compared == 0 and out.changed == 0
 
 

@@ -15,6 +15,7 @@ PRECINCT_PASSWORD_MAX_AGE_DAYS  days before a password must be changed; 0 (defau
 PRECINCT_REAUTH_SECONDS how long a re-authentication covers privileged actions, default 600
 PRECINCT_SECONDMENT_GOAL  share of headquarters officers the bureau aims to have seconded to
                         grassroots units (动态用警), a fraction in (0, 1], default 0.6
+PRECINCT_TODAY          live on this day (YYYY-MM-DD; tests, training); refused in production
 """
 
 import ipaddress
@@ -25,6 +26,8 @@ from pathlib import Path
 import dj_database_url
 import xstatic.pkg.leaflet as _leaflet
 from django.core.exceptions import ImproperlyConfigured
+
+from precinct.core import clock
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +47,15 @@ if ENVIRONMENT not in {"development", "production", "test"}:
         f"PRECINCT_ENV must be development, production or test, not {ENVIRONMENT!r}"
     )
 PRODUCTION = ENVIRONMENT == "production"
+
+if clock.shift():
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            f"{clock.SHIFT_VARIABLE} moves the clock for tests and training; refused in production."
+        )
+    from django.utils import timezone as _timezone
+
+    _timezone.now = clock.now  # Django's own stamps (sessions, sign-ins, records) follow the clock
 
 VAR_DIR = Path(env("VAR_DIR", str(Path.cwd() / "var"))).resolve()
 
