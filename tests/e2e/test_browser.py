@@ -303,3 +303,23 @@ def test_the_statistics_page_draws_its_charts_and_switches_the_figure(page) -> N
     page.wait_for_selector("[data-source=stats-annual][data-drawn]")
     assert "metric=road_deaths" in page.url
     assert "道路交通事故死亡" in page.inner_text("main") or "死亡" in page.inner_text("main")
+
+
+def test_the_legal_department_enters_a_missing_years_holidays(page) -> None:
+    _sign_in(page, "legal")
+    page.wait_for_url(re.compile(r"/$"))
+    page.click("nav >> text=节假日安排")
+    page.wait_for_url(re.compile(r"/supervision/holidays/"))
+    missing = page.locator("#holiday-years tr[data-source=missing]").first
+    year = missing.get_attribute("data-year")
+    assert "缺失" in missing.inner_text()
+    row = page.locator(f"#holiday-years tr[data-year='{year}']")
+    assert row.get_attribute("data-source") == "missing"  # before: weekends only
+    page.fill("#id_year", year)
+    page.fill("#id_rows", f"{year}-01-01,休,元旦\n{year}-10-01..{year}-10-07,休,国庆节")
+    page.fill("#id_source", "国办发明电")
+    with page.expect_navigation():
+        page.click("#holiday-form button[type=submit].primary")
+    assert "节假日安排已保存" in page.inner_text("main")
+    assert row.get_attribute("data-source") == "entered"
+    assert "国办发明电" in row.inner_text()

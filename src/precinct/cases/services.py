@@ -152,6 +152,19 @@ def lock_case_for_recompute(case_id: uuid.UUID) -> None:
     Case.objects.filter(pk=case_id).update(findings_due=False)
 
 
+def mark_findings_due(case_ids: Iterable[uuid.UUID]) -> int:
+    """Mark cases whose findings must be recomputed for a reason outside their timeline (a holiday
+    schedule entered for a year): the next sweep, or ``catch_up``, recomputes them (ADR 0026).
+    Returns how many were newly marked."""
+    ids = list(case_ids)
+    marked = 0
+    for start in range(0, len(ids), 500):
+        marked += Case.objects.filter(pk__in=ids[start : start + 500], findings_due=False).update(
+            findings_due=True
+        )
+    return marked
+
+
 def cases_with_findings_due(*, bureau_id: uuid.UUID | None = None) -> list[uuid.UUID]:
     """Cases written to whose findings were never recomputed (the recompute died)."""
     qs = Case.objects.filter(findings_due=True)

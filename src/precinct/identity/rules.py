@@ -30,6 +30,8 @@ AUDIT_READERS = frozenset({R.AUDITOR})
 CASE_RECORDERS = frozenset({R.LEGAL_SUPERVISION, R.UNIT_CHIEF, R.OFFICER})
 REVIEWERS = frozenset({R.LEGAL_SUPERVISION, R.LEADERSHIP})
 TICKET_HANDLERS = frozenset({R.LEGAL_SUPERVISION, R.UNIT_CHIEF})
+HOLIDAY_READERS = frozenset({R.LEGAL_SUPERVISION, R.LEADERSHIP})  # the State Council's schedule
+HOLIDAY_ENTERERS = frozenset({R.LEGAL_SUPERVISION})
 MERIT_ENTERERS = frozenset({R.POLITICAL_DEPT, R.UNIT_CHIEF})
 MERIT_APPROVERS = frozenset({R.POLITICAL_DEPT})
 LEDGER_CHECKERS = frozenset({R.POLITICAL_DEPT, R.LEADERSHIP})
@@ -100,6 +102,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "supervision:review_add": _rule(write=REVIEWERS),
     "supervision:ticket_move": _rule(write=TICKET_HANDLERS),
     "supervision:good_practice": _rule(PEOPLE_READERS),
+    "supervision:holidays": _rule(HOLIDAY_READERS, HOLIDAY_ENTERERS),
     "merit:month": _rule(PEOPLE_READERS),
     "merit:month_of": _rule(PEOPLE_READERS),
     "merit:officer_month": _rule(PEOPLE_READERS),

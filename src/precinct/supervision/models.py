@@ -152,3 +152,21 @@ class FindingDigest(models.Model):
 
     def __str__(self) -> str:
         return f"digest {self.case_id}"
+
+
+class HolidaySchedule(models.Model):
+    """The State Council's holiday schedule for one year, as the legal department entered it:
+    ISO day → [kind, name] (rules/holidays.py). It wins over the `chinese-calendar` package for
+    its year. National, so not owned by a bureau; every change is audited with before and after."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    days = models.JSONField(default=dict)
+    source = models.CharField(max_length=200, blank=True)  # the notice it was taken from
+    entered_by = models.CharField(max_length=150)
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"holidays {self.year}"

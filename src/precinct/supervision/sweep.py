@@ -26,7 +26,7 @@ from precinct.core.ids import uuid7
 from precinct.identity import services as identity
 from precinct.org import services as org
 
-from . import calendar
+from . import calendar, holidays
 from .models import Finding, FindingDigest, SweepRun, Ticket
 from .rules import PROBLEM_STATES, Case, CaseKind, Event, Settings, evaluate
 from .rules import Finding as EngineFinding
@@ -48,16 +48,19 @@ FINDING_FIELDS = (
 
 
 def engine_settings(time_zone: str | None = None) -> Settings:
-    """The engine's settings for a zone (the bureau's by default)."""
-    return _engine_settings(time_zone or settings.TIME_ZONE)
+    """The engine's settings for a zone (the bureau's by default), with the holiday schedules
+    entered so far (one small query tells whether they changed)."""
+    holidays.refresh()
+    return _engine_settings(time_zone or settings.TIME_ZONE, calendar.version())
 
 
 @functools.lru_cache(maxsize=16)
-def _engine_settings(time_zone: str) -> Settings:  # immutable, so built once per zone
+def _engine_settings(time_zone: str, calendar_version: str) -> Settings:  # immutable: built once
     return Settings(
         tz=ZoneInfo(time_zone),
         is_holiday=calendar.is_holiday,
         calendar_years=calendar.known_years(),
+        calendar_version=calendar_version,
     )
 
 
@@ -224,7 +227,7 @@ def _engine_fingerprint(eng: Settings) -> bytes:
     engine's settings. Any change makes every case's fingerprint differ."""
     settings_part = repr(
         (eng.tz.key, eng.immediate_grace, eng.warn_fraction, eng.warn_cap, eng.calendar_years,
-         [r.id for r in eng.rules])
+         eng.calendar_version, [r.id for r in eng.rules])
     ).encode()  # fmt: skip
     return hashlib.blake2b(_CODE + settings_part, digest_size=16).digest()
 

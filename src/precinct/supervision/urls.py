@@ -11,4 +11,5 @@ urlpatterns = [
     path("cases/<uuid:case_id>/review/", views.review_add, name="review_add"),
     path("tickets/<uuid:ticket_id>/move/", views.ticket_move, name="ticket_move"),
     path("good-practice/", views.good_practice, name="good_practice"),
+    path("holidays/", views.holidays, name="holidays"),
 ]

@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -21,7 +22,9 @@ from precinct.core.errors import DomainError, NotFound, PermissionDenied, Valida
 from precinct.core.scoping import Role
 from precinct.identity.services import caller
 
+from . import holidays as holiday_services
 from . import services
+from .forms import HolidayScheduleForm
 from .labels import event_label
 from .models import STATE_LABELS, TICKET_STATE_LABELS
 from .rules import RULES
@@ -197,3 +200,59 @@ def review_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def good_practice(request: HttpRequest) -> HttpResponse:
     page = Paginator(services.good_practice(caller(request)), 30).get_page(request.GET.get("page"))
     return render(request, "supervision/good_practice.html", {"page": page, "titles": RULE_TITLES})
+
+
+def holidays(request: HttpRequest) -> HttpResponse:
+    """The State Council's holiday schedule by year: where each year's comes from, and the form
+    the legal department enters or imports a year with (all or nothing, errors by row)."""
+    scope = caller(request)
+    today = clock.today(settings.TIME_ZONE)
+    errors: list[tuple[int | None, str, str]] = []
+    if request.method == "POST":
+        form = HolidayScheduleForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    done = holiday_services.enter(
+                        scope, data["year"], data["rows"], source=data["source"],
+                        by=request.user.get_username(), now=clock.now(),
+                    )  # fmt: skip
+            except ValidationFailed as exc:
+                labels = {"date": _("Date"), "kind": _("Kind"), "name": _("Holiday"),
+                          "days": _("Days"), "year": _("Year"), "source": _("Source")}  # fmt: skip
+                errors = [(e.row, labels.get(e.field, ""), explain(e)) for e in exc.errors]
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The %(year)s schedule is saved: %(rest)s rest days, %(work)s adjusted "
+                        "working days. The deadlines of %(cases)s cases will be recomputed by the "
+                        "next sweep."
+                    )
+                    % {
+                        "year": done.year,
+                        "rest": done.rest_days,
+                        "work": done.working_days,
+                        "cases": done.cases_marked,
+                    },
+                )
+                return redirect(f"{reverse('supervision:holidays')}?year={done.year}")
+    else:
+        try:
+            year = int(request.GET.get("year", "") or today.year + 1)
+        except ValueError:
+            year = today.year + 1
+        form = HolidayScheduleForm(
+            initial={"year": year, "rows": holiday_services.schedule_text(year)}
+        )
+    return render(
+        request,
+        "supervision/holidays.html",
+        {
+            "years": holiday_services.years(today=today),
+            "form": form,
+            "errors": errors,
+            "may_enter": scope.role in holiday_services.ENTERERS,
+        },
+    )

@@ -17,6 +17,7 @@ NAV: list[tuple[str, Any]] = [
     ("org:deployment", _("Deployment")),
     ("supervision:dashboard", _("Supervision")),
     ("supervision:case_list", _("Cases")),
+    ("supervision:holidays", _("Holiday calendar")),
     ("command:board", _("Command")),
     ("command:figures", _("Street figures")),
     ("planning:index", _("Patrol planning")),

@@ -7,7 +7,7 @@ order of arrival (events are sorted by time here).
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -30,7 +30,8 @@ class Settings:
     warn_fraction: float = 0.25  # due_soon inside the last quarter of the period ...
     warn_cap: dt.timedelta = dt.timedelta(hours=24)  # ... but never more than 24 hours before
     rules: Sequence[Rule] = RULES
-    calendar_years: range | None = None  # years the holiday calendar knows; None: all
+    calendar_years: Collection[int] | None = None  # years the holiday calendar knows; None: all
+    calendar_version: str = ""  # which entered holiday schedules ``is_holiday`` answers from
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,19 @@ from typing import Annotated
 
 import typer
 from django.conf import settings
+from django.db import transaction
 from django_typer.management import TyperCommand, command, initialize
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from precinct.core import clock
+from precinct.core.errors import ValidationFailed
+from precinct.core.scoping import Role, Scope
 from precinct.identity import services as identity
 from precinct.org import services as org_services
 
-from ... import services
+from ... import holidays, services
 from ...rules import PROBLEM_STATES, InterchangeError
 from ...rules.interchange import parse_time
 
@@ -195,3 +198,71 @@ class Command(TyperCommand):
                 else ""
             )
         )
+
+    @command(name="holidays-import")
+    def holidays_import(
+        self,
+        year: Annotated[int, typer.Argument(help="The year the schedule is for.")],
+        file: Annotated[
+            Path,
+            typer.Argument(help="CSV rows: date or FIRST..LAST, 休 or 班, the holiday's name."),
+        ],
+        source: Annotated[
+            str, typer.Option(help="The State Council notice it comes from (number, date).")
+        ] = "",
+        recompute: Annotated[
+            bool,
+            typer.Option(
+                "--recompute/--no-recompute",
+                help="Recompute the cases it can change now (default), or leave them to the "
+                "next sweep.",
+            ),
+        ] = True,
+    ) -> None:
+        """Enter the State Council's holiday schedule for a year (all or nothing; audited). It
+        wins over the built-in calendar for that year."""
+        err = Console(stderr=True)
+        try:
+            text = Path(file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            err.print(f"[red]error:[/red] {file}: cannot be read as UTF-8 text ({exc})")
+            raise SystemExit(2) from None
+        bureau = org_services.first_bureau()
+        scope = Scope(
+            user_id=None, role=Role.LEGAL_SUPERVISION, bureau_id=getattr(bureau, "pk", None)
+        )
+        try:
+            with (
+                identity.acting_as(identity.Actor(username="holidays", role="system")),
+                transaction.atomic(),
+            ):
+                done = holidays.enter(
+                    scope, year, text, source=source, by="holidays", now=clock.now()
+                )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                where = f"row {e.row}, " if e.row is not None else ""
+                err.print(
+                    f"[red]{file}:[/red] {where}{e.field}: {e.text}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            err.print("nothing was saved")
+            raise SystemExit(2) from None
+        self.stdout.write(
+            f"{year}: {done.rest_days} rest day(s), {done.working_days} adjusted working day(s); "
+            f"{done.cases_marked} case(s) marked for recompute"
+        )
+        if recompute and done.cases_marked:
+            with identity.acting_as(identity.Actor(username="holidays", role="system")):
+                n = services.catch_up(now=clock.now())
+            self.stdout.write(f"{n} case(s) recomputed")
+
+    @command(name="holidays-list")
+    def holidays_list(self) -> None:
+        """Each year's holiday schedule: entered, built in, or missing (weekends only)."""
+        table = Table("year", "schedule", "rest days", "working days", "entered")
+        for y in holidays.years(today=clock.today(settings.TIME_ZONE)):
+            when = f"{y.entered_by} {y.entered_at:%Y-%m-%d}" if y.entered_at else ""
+            table.add_row(str(y.year), y.source, str(y.rest_days), str(y.working_days), when)
+        Console().print(table)
