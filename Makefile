@@ -7,7 +7,7 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PRECINCT_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test check install dev-install browser lint format clean messages
+.PHONY: run test test-dates check install dev-install browser lint format clean messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -49,6 +49,14 @@ test: dev-install browser
 	  echo "== again on PostgreSQL: $$PRECINCT_TEST_DATABASE_URL"; \
 	  PRECINCT_ENV=test PRECINCT_DATABASE_URL="$$PRECINCT_TEST_DATABASE_URL" $(BIN)/pytest -n 2 --dist loadgroup; \
 	fi
+
+## test-dates: the whole suite on the days that matter (ADR 0027): a month's last day before a
+## holiday, 31 December, 1 January, a leap day, inside the Spring Festival holiday
+TEST_DATES ?= 2027-04-30 2026-12-31 2027-01-01 2028-02-29 2026-02-17
+test-dates:
+	@for day in $(TEST_DATES); do \
+	  echo "== the suite on $$day"; PRECINCT_TODAY=$$day $(MAKE) --no-print-directory test || exit 1; \
+	done
 
 ## check: lint, format, types, import contracts
 check: dev-install
