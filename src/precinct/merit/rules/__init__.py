@@ -1,0 +1,120 @@
+"""The 三一 monthly mechanism's rules: scoring, stars, awards, sanctions, the ledger's invariants.
+
+Pure: no Django, no clock. Money is integer fen throughout. One module per seam; this package keeps
+every name, so callers use ``rules.X`` as before.
+"""
+
+from .awards import (
+    AWARD_ORDER,
+    CITY_APPROVES,
+    NOTICE_WORKING_DAYS,
+    STATUTORY_BONUS_FEN,
+    AwardLevel,
+    PriorAward,
+    check_award,
+)
+from .discipline import (
+    BLOCKING,
+    DAY_RANGES,
+    SANCTION_MONTHS,
+    SANCTIONS,
+    Measure,
+    add_months,
+    measure_end,
+)
+from .induction import MENTOR_MIN_YEARS, RECRUIT_MONTHS, check_induction_step
+from .ledger import (
+    FEN_PER_YUAN,
+    MAX_FUND_YUAN,
+    MAX_RATE_FEN,
+    balanced,
+    check_amounts,
+    check_fund,
+    yuan,
+)
+from .month import MONTH_RE, Month, ThreeOnes
+from .payout import Payment, PayoutStatus, payout_plan, payout_status, snapshot_lines
+from .policy import (
+    CaseRole,
+    Deduction,
+    Kind,
+    Policy,
+    default_policy,
+    policy_from_form,
+    policy_from_json,
+    policy_to_json,
+)
+from .promotion import (
+    AGE_BANDS,
+    PROMOTION_MONTHS,
+    PromotionLine,
+    PromotionRecord,
+    PromotionScore,
+    PromotionWeights,
+    age_band,
+    age_on,
+    promotion_score,
+    rank_for_promotion,
+)
+from .scoring import Item, ItemRow, Line, Score, award_stars, score, snapshot_digest, stars_for
+
+__all__ = [
+    "AGE_BANDS",
+    "AWARD_ORDER",
+    "BLOCKING",
+    "CITY_APPROVES",
+    "DAY_RANGES",
+    "FEN_PER_YUAN",
+    "MAX_FUND_YUAN",
+    "MAX_RATE_FEN",
+    "MENTOR_MIN_YEARS",
+    "MONTH_RE",
+    "NOTICE_WORKING_DAYS",
+    "PROMOTION_MONTHS",
+    "RECRUIT_MONTHS",
+    "SANCTIONS",
+    "SANCTION_MONTHS",
+    "STATUTORY_BONUS_FEN",
+    "AwardLevel",
+    "CaseRole",
+    "Deduction",
+    "Item",
+    "ItemRow",
+    "Kind",
+    "Line",
+    "Measure",
+    "Month",
+    "Payment",
+    "PayoutStatus",
+    "Policy",
+    "PriorAward",
+    "PromotionLine",
+    "PromotionRecord",
+    "PromotionScore",
+    "PromotionWeights",
+    "Score",
+    "ThreeOnes",
+    "add_months",
+    "age_band",
+    "age_on",
+    "award_stars",
+    "balanced",
+    "check_amounts",
+    "check_award",
+    "check_fund",
+    "check_induction_step",
+    "default_policy",
+    "measure_end",
+    "payout_plan",
+    "payout_status",
+    "policy_from_form",
+    "policy_from_json",
+    "policy_to_json",
+    "promotion_score",
+    "rank_for_promotion",
+    "score",
+    "snapshot_digest",
+    "snapshot_lines",
+    "stars_for",
+    "yuan",
+]
