@@ -10,7 +10,7 @@ from precinct.cases.models import Case
 from precinct.cases.rules import EventContent
 from precinct.common import bulk
 from precinct.core import clock
-from precinct.supervision import services, sweep
+from precinct.supervision import services, sweep_pages
 from precinct.supervision.models import Finding, SweepRun, Ticket
 
 LATER = dt.timedelta(days=40)
@@ -196,7 +196,7 @@ def test_overlapping_sweeps_write_the_same_fingerprint_without_colliding(city, m
     """Two sweeps that both found no fingerprint for a case both write one: the second updates."""
     later = clock.now() + LATER
     services.sweep(now=later, full=True)
-    monkeypatch.setattr(sweep, "_stored_digests", lambda ids, ranged: {})
+    monkeypatch.setattr(sweep_pages, "_stored_digests", lambda ids, ranged: {})
     out = services.sweep(now=later + dt.timedelta(days=1), full=True)
     assert out.compared == out.cases
 
@@ -270,7 +270,7 @@ def test_a_recompute_clears_the_mark_and_a_failed_one_keeps_it(
     def fails(*args, **kwargs):
         raise RuntimeError("the reaction failed")
 
-    monkeypatch.setattr(sweep, "_sweep_page", fails)
+    monkeypatch.setattr(sweep_pages, "_sweep_page", fails)
     with django_capture_on_commit_callbacks(execute=True):
         cases.record_event(
             case=case,
