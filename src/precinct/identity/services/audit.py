@@ -1,0 +1,207 @@
+"""The audit chain: rows snapshotted with secrets redacted, entries written in the caller's
+transaction, linked into the MAC chain on commit, verified, listed."""
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+
+from precinct.core import clock
+
+from .. import rules
+from ..models import AuditEntry, AuditHead
+from .scope import Actor, current_actor
+
+# --- audit --------------------------------------------------------------------------------
+# Secrets, citizens' identity numbers and callers' telephone numbers appear in the log only as
+# fingerprints.
+REDACTED_FIELDS = {"password", "digest", "secret", "id_number", "caller_phone"}
+# Bulky derived content the audit log refers to instead of copying (its digest is recorded).
+SUMMARISED_FIELDS = {("merit.monthclose", "data"), ("geo.roadnetwork", "data")}
+
+
+def _fingerprint(value: object) -> str:
+    """A secret's stand-in in the log: shows that it changed, reveals nothing of it. Keyed (HMAC
+    under the audit key, kept outside the database): a telephone or identity number has so few
+    possible values that a plain hash of it is reversed by hashing them all."""
+    digest = hmac.new(audit_key(), str(value).encode(), hashlib.sha256).hexdigest()
+    return "<redacted:" + digest[:12] + ">"
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """JSON-safe values of a row's concrete fields; secrets replaced by a marker."""
+    out: dict[str, Any] = {}
+    for f in instance._meta.concrete_fields:
+        value = f.value_from_object(instance)
+        if (instance._meta.label_lower, f.name) in SUMMARISED_FIELDS:
+            value = "(not copied: identified by the row's digest)"
+        elif f.name in REDACTED_FIELDS:
+            value = _fingerprint(value) if value else ""
+        elif isinstance(value, models.fields.files.FieldFile):
+            value = value.name or ""
+        out[f.attname] = value
+    return json.loads(json.dumps(out, cls=DjangoJSONEncoder))
+
+
+def audit_key() -> bytes:
+    """The chain's MAC key. It lives outside the database (environment or var/), never in it."""
+    return settings.AUDIT_KEY
+
+
+def record(
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: str = "",
+    detail: dict[str, Any] | None = None,
+    bureau_id: str = "",
+    actor: Actor | None = None,
+) -> AuditEntry:
+    """Write one audit entry in the caller's transaction (so it commits or rolls back with the
+    change it records) and link it into the chain once that transaction commits. No lock is taken
+    here: business transactions never wait on the audit chain, and cannot deadlock on it."""
+    return record_many(
+        action,
+        object_type=object_type,
+        items=[(object_id, detail or {})],
+        bureau_id=bureau_id,
+        actor=actor,
+    )[0]
+
+
+def record_many(
+    action: str,
+    *,
+    object_type: str,
+    items: list[tuple[str, dict[str, Any]]],
+    bureau_id: str = "",
+    actor: Actor | None = None,
+) -> list[AuditEntry]:
+    """:func:`record` for many objects of one kind at once, (object id, detail) each: one
+    statement, for the bulk passes (a sweep opening tickets)."""
+    if not items:
+        return []
+    who = actor or current_actor()
+    at = clock.now()
+    entries = AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                at=at,
+                actor=who.username,
+                actor_id=who.user_id,
+                role=who.role,
+                bureau_id=bureau_id or who.bureau_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                ip=who.ip,
+                detail=json.loads(json.dumps(detail, cls=DjangoJSONEncoder)),
+            )
+            for object_id, detail in items
+        ],
+        batch_size=500,
+    )
+    transaction.on_commit(link_pending, robust=True)
+    return entries
+
+
+class AuditChainBroken(Exception):
+    """The chain cannot be extended because its head is gone."""
+
+
+def link_pending(batch: int = 2000) -> int:
+    """Link every committed, unlinked entry into the chain, in the order they were written.
+    Serialised by the head row lock; safe to run from any process at any time."""
+    key, linked = audit_key(), 0
+    while True:
+        with transaction.atomic():
+            head = AuditHead.objects.select_for_update().filter(pk=1).first()
+            if head is None:
+                if AuditEntry.objects.filter(seq__isnull=False).exists():
+                    raise AuditChainBroken("the chain head is missing: deleted?")
+                head = AuditHead.objects.create(pk=1, seq=0, hash=rules.GENESIS)
+            pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("at", "id")[:batch])
+            seq, prev = head.seq, head.hash
+            for entry in pending:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev
+                entry.hash = rules.entry_hash(key, prev, entry.chain_fields())
+                entry.save(update_fields=["seq", "prev_hash", "hash"])
+                prev = entry.hash
+            if pending:
+                AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+        linked += len(pending)
+        if len(pending) < batch:
+            return linked
+
+
+def record_write(
+    action: str, instance: models.Model, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> None:
+    changes = rules.diff(before, after)
+    changes.pop("updated_at", None)  # bookkeeping, not a change of substance
+    if action == "update" and not changes:
+        return
+    bureau = (after or before or {}).get("bureau_id") or ""
+    record(
+        action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        detail={"changes": changes} if action == "update" else {"row": after or before},
+        bureau_id=str(bureau),
+    )
+
+
+def verify_audit_chain(batch: int = 5000) -> tuple[int, rules.ChainBreak | None]:
+    """Link what is pending, then walk the chain up to the head read at the start; return (entries
+    checked, first break or None). Entries written while it runs are left for the next run."""
+    try:
+        link_pending()
+    except AuditChainBroken as exc:
+        return 0, rules.ChainBreak(1, str(exc))
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is None:
+        return 0, rules.ChainBreak(1, "the chain head is missing: deleted?")
+    key, checked, seq, prev = audit_key(), 0, 1, rules.GENESIS
+    while seq <= head.seq:
+        rows = list(
+            AuditEntry.objects.filter(seq__gte=seq, seq__lte=head.seq).order_by("seq")[:batch]
+        )
+        if not rows:
+            break
+        chain = [rules.ChainRow(r.seq or 0, r.prev_hash, r.hash, r.chain_fields()) for r in rows]
+        broken = rules.verify_chain(chain, key, start_seq=seq, start_hash=prev)
+        if broken is not None:
+            return checked + (broken.seq - seq), broken
+        checked += len(rows)
+        seq, prev = (rows[-1].seq or 0) + 1, rows[-1].hash
+    if seq <= head.seq or prev != head.hash:
+        return checked, rules.ChainBreak(
+            seq, f"the chain head says #{head.seq} but the log ends at #{seq - 1}: entries removed"
+        )
+    return checked, None
+
+
+def audit_entries(
+    *,
+    object_id: str = "",
+    actor: str = "",
+    action: str = "",
+    limit: int = 100,
+    before_seq: int | None = None,
+) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.order_by("-at", "-id")
+    if object_id:
+        qs = qs.filter(Q(object_id=object_id) | Q(detail__icontains=object_id))
+    if actor:
+        qs = qs.filter(actor=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if before_seq is not None:
+        qs = qs.filter(seq__lt=before_seq)
+    return qs[:limit]
