@@ -20,7 +20,7 @@ from precinct.cases.models import Case, CasePerson
 from precinct.command import services as command
 from precinct.command.models import Incident, IntakeKey
 from precinct.common import backup, bulk, encryption, fields
-from precinct.config.checks import field_key_problems
+from precinct.ops.checks import field_key_problems
 
 PHONE = "13845671234"
 ID_NUMBER = "230402198001011234"

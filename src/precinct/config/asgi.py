@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "precinct.config.settings")
 
 application = get_asgi_application()
 
-from precinct.config.checks import require_field_keys, require_migrated  # noqa: E402
+from precinct.ops.checks import require_field_keys, require_migrated  # noqa: E402
 
 
 def _check() -> None:

@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "precinct.campaigns",
     "precinct.stats",
     "precinct.demo",
+    "precinct.ops",
     "precinct.web",
 ]
 

@@ -24,7 +24,7 @@ from precinct.core.scoping import Scope
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
 
-from . import hypercube, posts, roadsim, simulate
+from . import hypercube, posts, roadsim
 from .models import PlanningRun
 
 QUEUE_CALLS = 200_000  # simulated calls per fleet in a run's queue check
@@ -206,6 +206,8 @@ def queue_check(
     except hypercube.ModelError as exc:
         return {"error": str(exc), "rho": rate / (mu * len(ids))}
     approx = hypercube.solve(model, "approx" if len(ids) > 12 else "exact")
+    from . import simulate  # Numba compiles on import: only a planning run pays for it
+
     sim = simulate.simulate(model, calls=calls, seed=seed)
     return {
         "rho": model.arrival_rate / model.service_rate,

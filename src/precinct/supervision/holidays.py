@@ -5,7 +5,7 @@ process picks it up, and the cases whose legal deadlines it can move are recompu
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Q
 
 from precinct.cases import services as cases
@@ -25,9 +25,26 @@ ENTERERS = access.HOLIDAY_ENTERERS  # the policy's own set: one source
 MARGIN = dt.timedelta(days=62)
 
 
+_table_seen = False  # the schedules' table exists (once seen, it is not looked for again)
+
+
+def _have_table() -> bool:
+    """`precinct supervision check FILE.json` runs the engine with no database set up: then there
+    are no entered schedules, and the package's calendar stands."""
+    global _table_seen
+    if not _table_seen:
+        try:
+            _table_seen = HolidaySchedule._meta.db_table in connection.introspection.table_names()
+        except DatabaseError:
+            return False
+    return _table_seen
+
+
 def refresh() -> None:
     """Install the entered schedules into this process's calendar if they changed (one small
     query when they did not). Called before the engine's settings are built."""
+    if not _have_table():
+        return
     stamp = HolidaySchedule.objects.aggregate(n=Count("id"), last=Max("entered_at"), top=Max("id"))
     version = f"{stamp['n']}:{stamp['top']}:{stamp['last'].isoformat() if stamp['last'] else ''}"
     if version == calendar.version():

@@ -6,7 +6,7 @@ import typer
 import uvicorn
 from django_typer.management import TyperCommand
 
-from precinct.config.checks import field_key_problems, pending_migrations, wait_for_database
+from precinct.ops.checks import field_key_problems, pending_migrations, wait_for_database
 
 
 class Command(TyperCommand):

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_typer.management import TyperCommand, command
 
-from precinct.config.checks import pending_migrations
+from precinct.ops.checks import pending_migrations
 
 
 class Command(TyperCommand):
