@@ -181,9 +181,9 @@ SWEEP_FORMAT = 1  # bump when what a finding row holds changes in a way the sour
 
 def _code_fingerprint() -> bytes:
     """The code that decides findings, as imported by this process: the engine and rule table,
-    the holiday calendar and its data, the page read (cases), the row mapping and the engine's
-    settings (this module), the sweep's run (sweep.py) and the supervision services they were
-    split from.
+    the holiday calendar and its data, the page read (every module of the cases services package),
+    the row mapping and the engine's settings (this module), the sweep's run (sweep.py) and the
+    supervision services they were split from.
     Read once at import, so a process still running old code never vouches for new code."""
     import chinese_calendar
 
@@ -194,7 +194,8 @@ def _code_fingerprint() -> bytes:
     h = hashlib.blake2b(digest_size=16)
     h.update(str(SWEEP_FORMAT).encode())
     files = sorted(Path(rules_package.__file__).parent.glob("*.py"))
-    files += [Path(calendar.__file__), Path(cases_services.__file__)]
+    files.append(Path(calendar.__file__))
+    files += sorted(Path(cases_services.__file__).parent.glob("*.py"))  # timelines_page and all
     files += [Path(__file__), Path(__file__).with_name("sweep.py")]
     files.append(Path(__file__).with_name("services.py"))
     files.append(Path(chinese_calendar.__file__).parent / "constants.py")
