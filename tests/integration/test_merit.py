@@ -178,7 +178,7 @@ def test_accountability_lands_in_the_political_departments_queue(
     item = WarningItem.objects.get(officer_id=ticket.lead_officer_id, state="queued")
     assert item in services.warning_queue(city.scope("political"))
     services.decide_warning(
-        city.scope("political"), item.pk, measure="warning", start=TODAY, note="超期未提请批捕"
+        city.scope("political"), item.pk, measure="caution", start=TODAY, note="超期未提请批捕"
     )
     item.refresh_from_db()
     assert item.state == "decided" and item.decision.end == dt.date(2025, 10, 6)
@@ -198,7 +198,7 @@ def test_an_award_is_checked_approved_and_its_statutory_bonus_paid(city, officer
     services.fund_month(city.bureau_id, Month.of(today), amount_fen=1_000_000, by="t")
     political = city.scope("political")
     third = services.propose_award(
-        political, officer_id=officer.pk, level="third_class", deed="破获系列盗窃案",
+        political, officer_id=officer.pk, level="merit_3", deed="破获系列盗窃案",
         notice_start=dt.date(2025, 9, 29), notice_end=dt.date(2025, 10, 8),
     )  # fmt: skip
     with pytest.raises(ValidationFailed) as exc:  # national holiday: too few working days
@@ -211,7 +211,7 @@ def test_an_award_is_checked_approved_and_its_statutory_bonus_paid(city, officer
     txn = LedgerTransaction.objects.get(key=f"award:{award.pk}")
     assert sorted(e.amount_fen for e in txn.entries.all()) == [-200_000, 200_000]
     second = services.propose_award(
-        political, officer_id=officer.pk, level="second_class", deed="破获特大案件",
+        political, officer_id=officer.pk, level="merit_2", deed="破获特大案件",
         notice_start=dt.date(2025, 9, 1), notice_end=dt.date(2025, 9, 20),
     )  # fmt: skip
     assert services.decide_award(political, second.pk, approve=True, today=today).state == (
@@ -649,7 +649,7 @@ def test_awards_are_proposed_checked_decided_and_forwarded_with_a_dossier(city, 
     big = "破获特大电信诈骗案"
     chief.post(
         "/merit/awards/",
-        {"officer": officer.police_number, "level": "second_class", "deed": big,
+        {"officer": officer.police_number, "level": "merit_2", "deed": big,
          "notice_start": (today - dt.timedelta(days=2)).isoformat(),
          "notice_end": today.isoformat()},
     )  # fmt: skip
@@ -890,3 +890,31 @@ def test_a_number_outside_the_chiefs_unit_is_answered_like_one_that_does_not_exi
         )
     assert answers[0] == answers[1], answers
     assert answers[0][0] == 422 and answers[0][2] == 200 and answers[0][5], answers
+
+
+def test_codes_are_the_glossarys_and_old_ones_still_read(city) -> None:
+    """One name per thing: 警告 is stored as caution, 撤職 as dismissal_from_post, the award levels
+    as merit_3/2/1 and honour_2/1. The data migration renames stored rows; months closed before
+    keep the old codes in their frozen lines, and the labels read those too."""
+    import importlib
+
+    from django.apps import apps as registry
+
+    from precinct.merit.models import AWARD_LABELS, MEASURE_LABELS, Discipline
+
+    migration = importlib.import_module("precinct.merit.migrations.0005_glossary_codes")
+    officer = Officer.objects.filter(status="active").first()
+    old = Discipline.objects.create(
+        bureau_id=city.bureau_id, officer=officer, measure="removal", start=TODAY, reason="旧代码"
+    )
+    migration.forwards(registry, None)
+    old.refresh_from_db()
+    assert old.measure == "dismissal_from_post"
+    assert not Discipline.objects.filter(measure__in=["warning", "removal"]).exists()
+    assert MEASURE_LABELS.get("warning") == MEASURE_LABELS["caution"]
+    assert AWARD_LABELS["third_class"] == AWARD_LABELS.get("merit_3")
+    assert "third_class" not in dict(AWARD_LABELS.items())  # never offered as a choice
+    assert {c for c, _label in Discipline._meta.get_field("measure").choices} >= {
+        "caution",
+        "dismissal_from_post",
+    }

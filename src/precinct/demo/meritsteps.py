@@ -83,7 +83,7 @@ def load_merit(city: City, rng: random.Random, *, months: int) -> int:
             o, _a = rng.choice(active)
             measure, reason = rng.choice(DEMO_MEASURES)
             if k == 0 and rng.random() < 0.2:
-                measure, reason = "warning", "违反工作纪律，造成不良影响"
+                measure, reason = "caution", "违反工作纪律，造成不良影响"
             start = m.first + dt.timedelta(
                 days=rng.randrange((min(m.last, today) - m.first).days + 1)
             )
@@ -112,7 +112,7 @@ def load_merit(city: City, rng: random.Random, *, months: int) -> int:
                          by="demo")  # fmt: skip
         best = [o for o in merit.month_results(scope, m)["officers"] if o["stars"] >= 4]
         for k, o in enumerate(rng.sample(best, min(len(best), 5))):
-            level, deed = ("third_class", "破获系列案件，表现突出") if k == 0 else (
+            level, deed = ("merit_3", "破获系列案件，表现突出") if k == 0 else (
                 "commendation", f"{m}月工作成绩显著")  # fmt: skip
             day = min(m.last, today) - dt.timedelta(days=2)
             award = merit.propose_award(

@@ -1,6 +1,8 @@
 """The 三一 monthly mechanism: achievements, the scoring policy, frozen months, awards, discipline,
 the warning queue, and a double-entry bonus ledger in integer fen."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,36 +31,65 @@ STATE_LABELS = {
     "approved": _("Approved"),
     "rejected": _("Rejected"),
 }
-AWARD_LABELS = {
-    "commendation": _("Commendation (嘉奖)"),
-    "third_class": _("Third-class merit (三等功)"),
-    "second_class": _("Second-class merit (二等功)"),
-    "first_class": _("First-class merit (一等功)"),
-    "hero_2": _("Second-grade hero (二级英模)"),
-    "hero_1": _("First-grade hero (一级英模)"),
+# Codes as the glossary names them. Months closed before the codes were renamed keep the old
+# ones in their frozen lines (their digest covers them): the labels answer for those too.
+LEGACY_CODES = {
+    "third_class": "merit_3",
+    "second_class": "merit_2",
+    "first_class": "merit_1",
+    "hero_2": "honour_2",
+    "hero_1": "honour_1",
+    "warning": "caution",  # the sanction 警告 (an achievement kind "warning" is 警示)
+    "removal": "dismissal_from_post",
 }
+
+
+class CodeLabels(dict[str, Any]):
+    """Labels by code that also answer for a code's former name (never offered as a choice)."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(LEGACY_CODES.get(key, key), default)
+
+    def __missing__(self, key: str) -> Any:
+        if key in LEGACY_CODES:
+            return self[LEGACY_CODES[key]]
+        raise KeyError(key)
+
+
+AWARD_LABELS = CodeLabels(
+    {
+        "commendation": _("Commendation (嘉奖)"),
+        "merit_3": _("Third-class merit (三等功)"),
+        "merit_2": _("Second-class merit (二等功)"),
+        "merit_1": _("First-class merit (一等功)"),
+        "honour_2": _("Second-grade hero (二级英模)"),
+        "honour_1": _("First-grade hero (一级英模)"),
+    }
+)
 AWARD_STATE_LABELS = {
     "proposed": _("Proposed"),
     "approved": _("Approved"),
     "forwarded": _("Forwarded to the province"),
     "rejected": _("Rejected"),
 }
-MEASURE_LABELS = {
-    "talk_reminder": _("Talk reminder"),
-    "criticism": _("Criticism and education"),
-    "self_examination": _("Ordered self-examination"),
-    "admonition": _("Admonition"),
-    "warning_education": _("Warning education"),
-    "warning": _("Warning (sanction)"),
-    "demerit": _("Demerit"),
-    "major_demerit": _("Major demerit"),
-    "demotion": _("Demotion"),
-    "removal": _("Removal from post"),
-    "expulsion": _("Expulsion"),
-    "suspension": _("Suspension from duty"),
-    "confinement": _("Confinement"),
-    "investigation": _("Under investigation"),
-}
+MEASURE_LABELS = CodeLabels(
+    {
+        "talk_reminder": _("Talk reminder"),
+        "criticism": _("Criticism and education"),
+        "self_examination": _("Ordered self-examination"),
+        "admonition": _("Admonition"),
+        "warning_education": _("Warning education"),
+        "caution": _("Warning (sanction)"),
+        "demerit": _("Demerit"),
+        "major_demerit": _("Major demerit"),
+        "demotion": _("Demotion"),
+        "dismissal_from_post": _("Removal from post"),
+        "expulsion": _("Expulsion"),
+        "suspension": _("Suspension from duty"),
+        "confinement": _("Confinement"),
+        "investigation": _("Under investigation"),
+    }
+)
 ACCOUNT_KINDS = {
     "funding": _("Bureau funding"),
     "budget": _("Monthly bonus budget"),

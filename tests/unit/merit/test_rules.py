@@ -91,7 +91,7 @@ def test_award_checks() -> None:
     )  # fmt: skip
     assert ok == []
     no_notice = rules.check_award(
-        level="third_class", deed="破获系列案", today=today, prior=[], blocked_by=None,
+        level="merit_3", deed="破获系列案", today=today, prior=[], blocked_by=None,
         notice_working_days=6,
     )  # fmt: skip
     assert [e.field for e in no_notice] == ["notice"]
@@ -110,7 +110,7 @@ def test_award_checks() -> None:
 
 def test_sanction_periods() -> None:
     start = dt.date(2026, 1, 31)
-    assert rules.measure_end("warning", start) == dt.date(2026, 7, 30)
+    assert rules.measure_end("caution", start) == dt.date(2026, 7, 30)
     assert rules.measure_end("demerit", start) == dt.date(2027, 1, 30)
     assert rules.measure_end("major_demerit", start) == dt.date(2027, 7, 30)
     assert rules.measure_end("demotion", start) == dt.date(2028, 1, 30)
@@ -171,7 +171,7 @@ def test_promotion_lines_sum_to_the_score_by_hand() -> None:
     s = rules.promotion_score(
         _record(
             "a", "1", stars=[("2026-01", 3), ("2026-02", 0), ("2026-03", 2)], points=2,
-            awards=[("commendation", "award:1"), ("third_class", "award:2")],
+            awards=[("commendation", "award:1"), ("merit_3", "award:2")],
             measures=[("criticism", "d:1", False)],
         ),
         w,

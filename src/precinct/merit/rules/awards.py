@@ -12,24 +12,24 @@ from precinct.core.errors import gettext_noop as _
 # --- awards -------------------------------------------------------------------------------------
 class AwardLevel(StrEnum):
     COMMENDATION = "commendation"  # 嘉獎
-    THIRD_CLASS = "third_class"  # 三等功
-    SECOND_CLASS = "second_class"  # 二等功
-    FIRST_CLASS = "first_class"  # 一等功
-    HERO_2 = "hero_2"  # 二級英模
-    HERO_1 = "hero_1"  # 一級英模
+    MERIT_3 = "merit_3"  # 三等功
+    MERIT_2 = "merit_2"  # 二等功
+    MERIT_1 = "merit_1"  # 一等功
+    HONOUR_2 = "honour_2"  # 二級英模
+    HONOUR_1 = "honour_1"  # 一級英模
 
 
 AWARD_ORDER = list(AwardLevel)
 # Statutory bonus per individual award (獎勵條令 art. 34), fen.
 STATUTORY_BONUS_FEN = {
     AwardLevel.COMMENDATION: 200_000,
-    AwardLevel.THIRD_CLASS: 500_000,
-    AwardLevel.SECOND_CLASS: 1_000_000,
-    AwardLevel.FIRST_CLASS: 2_000_000,
-    AwardLevel.HERO_2: 5_000_000,
-    AwardLevel.HERO_1: 8_000_000,
+    AwardLevel.MERIT_3: 500_000,
+    AwardLevel.MERIT_2: 1_000_000,
+    AwardLevel.MERIT_1: 2_000_000,
+    AwardLevel.HONOUR_2: 5_000_000,
+    AwardLevel.HONOUR_1: 8_000_000,
 }
-CITY_APPROVES = frozenset({AwardLevel.COMMENDATION, AwardLevel.THIRD_CLASS})
+CITY_APPROVES = frozenset({AwardLevel.COMMENDATION, AwardLevel.MERIT_3})
 NOTICE_WORKING_DAYS = 7
 
 
@@ -67,7 +67,7 @@ def check_award(
         errors.append(
             FieldError("officer", _("no award while %(reason)s"), params={"reason": blocked_by})
         )
-    if rank >= AWARD_ORDER.index(AwardLevel.THIRD_CLASS) and (
+    if rank >= AWARD_ORDER.index(AwardLevel.MERIT_3) and (
         notice_working_days is None or notice_working_days < NOTICE_WORKING_DAYS
     ):
         errors.append(

@@ -16,11 +16,11 @@ class Measure(StrEnum):
     ADMONITION = "admonition"  # 誡勉
     WARNING_EDUCATION = "warning_education"  # 警示教育 (the month's warning case)
     # sanctions (處分)
-    WARNING = "warning"  # 警告
+    CAUTION = "caution"  # 警告 (the glossary's name; "warning" is 警示教育)
     DEMERIT = "demerit"  # 記過
     MAJOR_DEMERIT = "major_demerit"  # 記大過
     DEMOTION = "demotion"  # 降級
-    REMOVAL = "removal"  # 撤職
+    DISMISSAL_FROM_POST = "dismissal_from_post"  # 撤職
     EXPULSION = "expulsion"  # 開除
     # police-specific
     SUSPENSION = "suspension"  # 停止執行職務, 10–60 days
@@ -29,11 +29,11 @@ class Measure(StrEnum):
 
 
 SANCTION_MONTHS = {
-    Measure.WARNING: 6,
+    Measure.CAUTION: 6,
     Measure.DEMERIT: 12,
     Measure.MAJOR_DEMERIT: 18,
     Measure.DEMOTION: 24,
-    Measure.REMOVAL: 24,
+    Measure.DISMISSAL_FROM_POST: 24,
 }
 SANCTIONS = frozenset({*SANCTION_MONTHS, Measure.EXPULSION})
 DAY_RANGES = {Measure.SUSPENSION: (10, 60), Measure.CONFINEMENT: (1, 7)}

@@ -22,8 +22,8 @@ class PromotionWeights:
     per_star: int = 10
     award: Mapping[str, int] = field(
         default_factory=lambda: {
-            AwardLevel.COMMENDATION: 20, AwardLevel.THIRD_CLASS: 40, AwardLevel.SECOND_CLASS: 80,
-            AwardLevel.FIRST_CLASS: 150, AwardLevel.HERO_2: 250, AwardLevel.HERO_1: 300,
+            AwardLevel.COMMENDATION: 20, AwardLevel.MERIT_3: 40, AwardLevel.MERIT_2: 80,
+            AwardLevel.MERIT_1: 150, AwardLevel.HONOUR_2: 250, AwardLevel.HONOUR_1: 300,
         }
     )  # fmt: skip
     per_warning: int = -15  # a lighter measure: talk, criticism, admonition, warning education
