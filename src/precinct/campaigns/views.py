@@ -11,15 +11,16 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from precinct.common.i18n import explain
 from precinct.core import clock
-from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.errors import FieldError, NotFound, ValidationFailed, gettext_noop
 from precinct.core.scoping import Role
 from precinct.identity.services import caller
 from precinct.org import services as org
+from precinct.web.errors import page_errors
 
 from . import report, rules, services
 from .models import ITEM_STATE_LABELS, LEVEL_LABELS, LINK_LABELS, METRIC_LABELS, PHASE_LABELS
@@ -27,12 +28,6 @@ from .models import ITEM_STATE_LABELS, LEVEL_LABELS, LINK_LABELS, METRIC_LABELS,
 
 def _today() -> dt.date:
     return clock.today(settings.TIME_ZONE)
-
-
-def _say(request: HttpRequest, exc: ValidationFailed) -> None:
-    for e in exc.errors:
-        where = f"{_('row')} {e.row} · " if e.row is not None else ""
-        messages.error(request, f"{where}{e.field}: {explain(e)}")
 
 
 def _date(raw: str | None) -> dt.date | None:
@@ -77,27 +72,12 @@ def _chart(rows: list[services.UnitRow]) -> dict[str, Any]:
     }
 
 
+@page_errors
 def index(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     today = _today()
     if request.method == "POST":
-        data = {
-            "code": request.POST.get("code", "")[:64],
-            "name": request.POST.get("name", "")[:200],
-            "level": request.POST.get("level", "city"),
-            "starts": _date(request.POST.get("starts")),
-            "ends": _date(request.POST.get("ends")),
-            "goal": request.POST.get("goal", "")[:5000],
-            "lead_unit_id": _uuid(request.POST.get("lead_unit")),
-        }
-        try:
-            with transaction.atomic():
-                made = services.create_campaign(scope, data, by=request.user.get_username())
-        except ValidationFailed as exc:
-            _say(request, exc)
-            return redirect("campaigns:list")
-        messages.success(request, _("Campaign created."))
-        return redirect("campaigns:detail", campaign_id=made.pk)
+        return _create(request)
     phase = request.GET.get("phase") or None
     rows = services.list_campaigns(scope, today=today, phase=phase)
     context = {
@@ -125,16 +105,28 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/list.html", context)
 
 
+@page_errors(back="campaigns:list", refused="message")
+def _create(request: HttpRequest) -> HttpResponse:
+    data = {
+        "code": request.POST.get("code", "")[:64],
+        "name": request.POST.get("name", "")[:200],
+        "level": request.POST.get("level", "city"),
+        "starts": _date(request.POST.get("starts")),
+        "ends": _date(request.POST.get("ends")),
+        "goal": request.POST.get("goal", "")[:5000],
+        "lead_unit_id": _uuid(request.POST.get("lead_unit")),
+    }
+    with transaction.atomic():
+        made = services.create_campaign(caller(request), data, by=request.user.get_username())
+    messages.success(request, _("Campaign created."))
+    return redirect("campaigns:detail", campaign_id=made.pk)
+
+
 def _detail_context(request: HttpRequest, campaign_id: uuid.UUID) -> dict[str, Any]:
     scope = caller(request)
     status = request.GET.get("status") or None
     unit = _uuid(request.GET.get("unit"))
-    try:
-        d = services.campaign_detail(
-            scope, campaign_id, today=_today(), status=status, unit_id=unit
-        )
-    except NotFound as exc:
-        raise Http404 from exc
+    d = services.campaign_detail(scope, campaign_id, today=_today(), status=status, unit_id=unit)
     manager = services.is_manager(scope)
     return {
         "d": d,
@@ -155,62 +147,61 @@ def _detail_context(request: HttpRequest, campaign_id: uuid.UUID) -> dict[str, A
     }
 
 
+@page_errors
 def detail(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
-    scope = caller(request)
     if request.method == "POST":
-        _act(request, scope, campaign_id)
-        return redirect("campaigns:detail", campaign_id=campaign_id)
+        return _act(request, campaign_id)
     return render(request, "campaigns/detail.html", _detail_context(request, campaign_id))
 
 
-def _act(request: HttpRequest, scope: Any, campaign_id: uuid.UUID) -> None:
+def _to_detail(request: HttpRequest, campaign_id: uuid.UUID) -> str:
+    return reverse("campaigns:detail", kwargs={"campaign_id": campaign_id})
+
+
+@page_errors(back=_to_detail, refused="message")
+def _act(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
     """The managers' forms on a campaign's page: items, a target, a target's value, a link,
     closing the campaign."""
+    scope = caller(request)
     action = request.POST.get("action", "")
     by = request.user.get_username()
-    try:
-        with transaction.atomic():
-            if action == "items":
-                rows = []
-                for line in request.POST.get("lines", "").splitlines():
-                    if line.strip():
-                        parts = [p.strip() for p in line.split("|")]
-                        parts += [""] * (3 - len(parts))
-                        rows.append((parts[0], _unit_by_name(scope, parts[1]), _date(parts[2])))
-                if not rows:
-                    raise ValidationFailed([FieldError("lines", _("one item a line"))])
-                made = services.add_items(scope, campaign_id, rows)
-                messages.success(request, _("%(n)s items added.") % {"n": len(made)})
-            elif action == "target":
-                services.add_target(
-                    scope, campaign_id, name=request.POST.get("name", "")[:200],
-                    metric=request.POST.get("metric", ""),
-                    goal=_int(request.POST.get("goal")),
-                )  # fmt: skip
-                messages.success(request, _("Target added."))
-            elif action == "target_value":
-                target = _uuid(request.POST.get("target"))
-                if target is None:
-                    raise NotFound("target")
-                services.set_target_value(scope, target, value=_int(request.POST.get("value")))
-                messages.success(request, _("Target updated."))
-            elif action == "link":
-                services.link(
-                    scope, campaign_id, kind=request.POST.get("kind", ""),
-                    ref=request.POST.get("ref", "")[:120], by=by,
-                )  # fmt: skip
-                messages.success(request, _("Linked."))
-            elif action == "close":
-                services.close_campaign(scope, campaign_id)
-                messages.success(request, _("Campaign closed."))
-            else:
-                messages.error(request, _("Unknown action."))
-    except ValidationFailed as exc:
-        _say(request, exc)
-    except NotFound as exc:
-        raise Http404 from exc
-    except PermissionDenied:
-        messages.error(request, _("Your role may not make this change."))
+    with transaction.atomic():
+        if action == "items":
+            rows = []
+            for line in request.POST.get("lines", "").splitlines():
+                if line.strip():
+                    parts = [p.strip() for p in line.split("|")]
+                    parts += [""] * (3 - len(parts))
+                    rows.append((parts[0], _unit_by_name(scope, parts[1]), _date(parts[2])))
+            if not rows:
+                raise ValidationFailed([FieldError("lines", gettext_noop("one item a line"))])
+            made = services.add_items(scope, campaign_id, rows)
+            messages.success(request, _("%(n)s items added.") % {"n": len(made)})
+        elif action == "target":
+            services.add_target(
+                scope, campaign_id, name=request.POST.get("name", "")[:200],
+                metric=request.POST.get("metric", ""),
+                goal=_int(request.POST.get("goal")),
+            )  # fmt: skip
+            messages.success(request, _("Target added."))
+        elif action == "target_value":
+            target = _uuid(request.POST.get("target"))
+            if target is None:
+                raise NotFound("target")
+            services.set_target_value(scope, target, value=_int(request.POST.get("value")))
+            messages.success(request, _("Target updated."))
+        elif action == "link":
+            services.link(
+                scope, campaign_id, kind=request.POST.get("kind", ""),
+                ref=request.POST.get("ref", "")[:120], by=by,
+            )  # fmt: skip
+            messages.success(request, _("Linked."))
+        elif action == "close":
+            services.close_campaign(scope, campaign_id)
+            messages.success(request, _("Campaign closed."))
+        else:
+            messages.error(request, _("Unknown action."))
+    return redirect("campaigns:detail", campaign_id=campaign_id)
 
 
 def _int(raw: str | None) -> int:
@@ -231,36 +222,37 @@ def _unit_by_name(scope: Any, name: str) -> uuid.UUID | None:
     return None
 
 
-@require_POST
-def item_move(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
-    scope = caller(request)
-    campaign_id = _uuid(request.POST.get("campaign"))
-    try:
-        with transaction.atomic():
-            item = services.move_item(
-                scope, item_id, status=request.POST.get("status", "")[:16],
-                evidence=request.POST.get("evidence", "")[: rules.MAX_EVIDENCE + 1],
-                reason=request.POST.get("reason", "")[:600], by=request.user.get_username(),
-                today=_today(),
-            )  # fmt: skip
-        campaign_id = item.campaign_id
-        messages.success(request, _("Item %(n)s: %(state)s.") % {
-            "n": item.number, "state": ITEM_STATE_LABELS[item.status]})  # fmt: skip
-    except NotFound as exc:
-        raise Http404 from exc
-    except ValidationFailed as exc:
-        _say(request, exc)
-    except PermissionDenied:
-        messages.error(request, _("Your role may not make this change."))
+def _checklist(request: HttpRequest, campaign_id: uuid.UUID | None) -> HttpResponse:
+    """After an item's move (done or refused): the checklist in place, with its progress."""
     if campaign_id is None:
         return redirect("campaigns:list")
-    if request.htmx:  # type: ignore[attr-defined]  # the checklist in place, with its progress
+    if request.htmx:  # type: ignore[attr-defined]
         return render(
             request, "campaigns/detail.html#checklist", _detail_context(request, campaign_id)
         )
     return redirect("campaigns:detail", campaign_id=campaign_id)
 
 
+def _checklist_posted(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    return _checklist(request, _uuid(request.POST.get("campaign")))
+
+
+@require_POST
+@page_errors(back=_checklist_posted, refused="message")
+def item_move(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    with transaction.atomic():
+        item = services.move_item(
+            caller(request), item_id, status=request.POST.get("status", "")[:16],
+            evidence=request.POST.get("evidence", "")[: rules.MAX_EVIDENCE + 1],
+            reason=request.POST.get("reason", "")[:600], by=request.user.get_username(),
+            today=_today(),
+        )  # fmt: skip
+    messages.success(request, _("Item %(n)s: %(state)s.") % {
+        "n": item.number, "state": ITEM_STATE_LABELS[item.status]})  # fmt: skip
+    return _checklist(request, item.campaign_id)
+
+
+@page_errors
 def compare(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     campaign = _uuid(request.GET.get("campaign"))
@@ -277,15 +269,13 @@ def compare(request: HttpRequest) -> HttpResponse:
     )
 
 
+@page_errors
 def report_file(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
     scope = caller(request)
     fmt = request.GET.get("format", "xlsx")
     if fmt not in report.FORMATS:
         raise Http404
-    try:
-        d = services.campaign_detail(scope, campaign_id, today=_today())
-    except NotFound as exc:
-        raise Http404 from exc
+    d = services.campaign_detail(scope, campaign_id, today=_today())
     body = report.to_xlsx(d, today=_today()) if fmt == "xlsx" else report.to_pdf(d, today=_today())
     response = HttpResponse(body, content_type=report.FORMATS[fmt])
     code = re.sub(r"[^A-Za-z0-9_-]", "", d.row.campaign.code) or str(d.row.campaign.pk)[:8]

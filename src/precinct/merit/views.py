@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,19 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from precinct.common.i18n import explain
 from precinct.core import clock
-from precinct.core.errors import (
-    DomainError,
-    FieldError,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-    gettext_noop,
-)
+from precinct.core.errors import FieldError, ValidationFailed, gettext_noop
 from precinct.core.scoping import Role
 from precinct.identity.services import caller
 from precinct.org import services as org
+from precinct.web.errors import from_address, page_errors
 
 from . import pack as pack_files
 from . import rules, services
@@ -47,12 +39,14 @@ def _today() -> dt.date:
 
 
 def _month(text: str | None) -> Month:
+    """The month a page's address names (404 for one that is not a month), else the last."""
     if not text:
         return Month.of(_today()).previous()
-    try:
-        return Month.parse(text)
-    except ValidationFailed as exc:
-        raise Http404() from exc
+    return from_address(Month.parse, text)
+
+
+def _to_month(request: HttpRequest, month: str) -> str:
+    return reverse("merit:month_of", kwargs={"month": str(_month(month))})
 
 
 def _people(request: HttpRequest, ids: list[str]) -> dict[str, tuple[str, str]]:
@@ -65,6 +59,7 @@ def _people(request: HttpRequest, ids: list[str]) -> dict[str, tuple[str, str]]:
     }
 
 
+@page_errors
 def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
     m = _month(month or request.GET.get("month"))
     results = services.month_results(caller(request), m)
@@ -118,44 +113,40 @@ def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
 
 
 @require_POST
+@page_errors(back=_to_month)
 def month_fund(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
     try:
-        try:
-            yuan = int(request.POST.get("yuan", "").strip().replace(",", ""))
-        except ValueError:
-            raise ValidationFailed(rules.check_fund(0)) from None
-        with transaction.atomic():
-            services.fund_month_for(caller(request), m, amount_fen=yuan * rules.FEN_PER_YUAN)
-        messages.success(
-            request,
-            _("%(amount)s put into the bonus budget of %(month)s.")
-            % {"amount": rules.yuan(yuan * rules.FEN_PER_YUAN), "month": m},
-        )
-    except DomainError as exc:
-        _report(request, exc)
+        yuan = int(request.POST.get("yuan", "").strip().replace(",", ""))
+    except ValueError:
+        raise ValidationFailed(rules.check_fund(0)) from None
+    with transaction.atomic():
+        services.fund_month_for(caller(request), m, amount_fen=yuan * rules.FEN_PER_YUAN)
+    messages.success(
+        request,
+        _("%(amount)s put into the bonus budget of %(month)s.")
+        % {"amount": rules.yuan(yuan * rules.FEN_PER_YUAN), "month": m},
+    )
     return redirect("merit:month_of", month=str(m))
 
 
 @require_POST
+@page_errors(back=_to_month)
 def month_pay(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
-    try:
-        with transaction.atomic():
-            made, paid = services.pay_month_for(caller(request), m)
-        if made:
-            messages.success(
-                request,
-                _("%(n)s bonus payments made, %(amount)s.")
-                % {"n": made, "amount": rules.yuan(paid)},
-            )
-        else:
-            messages.info(request, _("Every bonus of the month was paid already."))
-    except DomainError as exc:
-        _report(request, exc)
+    with transaction.atomic():
+        made, paid = services.pay_month_for(caller(request), m)
+    if made:
+        messages.success(
+            request,
+            _("%(n)s bonus payments made, %(amount)s.") % {"n": made, "amount": rules.yuan(paid)},
+        )
+    else:
+        messages.info(request, _("Every bonus of the month was paid already."))
     return redirect("merit:month_of", month=str(m))
 
 
+@page_errors
 def officer_month(request: HttpRequest, month: str, officer_id: uuid.UUID) -> HttpResponse:
     m = _month(month)
     results = services.month_results(caller(request), m)
@@ -174,6 +165,7 @@ def officer_month(request: HttpRequest, month: str, officer_id: uuid.UUID) -> Ht
     )  # fmt: skip
 
 
+@page_errors
 def achievement_list(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     if request.method == "POST":
@@ -202,6 +194,7 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@page_errors(back="merit:achievement_list")
 def _achievement_add(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     p = request.POST
@@ -220,33 +213,29 @@ def _achievement_add(request: HttpRequest) -> HttpResponse:
     if number not in officer_ids:
         errors.append(_("police number: no such officer in your scope"))
     if not errors and day is not None:
-        try:
-            with transaction.atomic():
-                services.record_achievement(
-                    scope,
-                    services.AchievementData(
-                        officer_id=officer_ids[number],
-                        kind=p.get("kind", ""),
-                        occurred_on=day,
-                        quantity=quantity,
-                        role=p.get("role", ""),
-                        evidence=p.get("evidence", ""),
-                        note=p.get("note", ""),
-                    ),
-                    today=_today(),
-                )
-            messages.success(
-                request, _("Achievement entered; the political department approves it.")
+        with transaction.atomic():
+            services.record_achievement(
+                scope,
+                services.AchievementData(
+                    officer_id=officer_ids[number],
+                    kind=p.get("kind", ""),
+                    occurred_on=day,
+                    quantity=quantity,
+                    role=p.get("role", ""),
+                    evidence=p.get("evidence", ""),
+                    note=p.get("note", ""),
+                ),
+                today=_today(),
             )
-            return redirect("merit:achievement_list")
-        except DomainError as exc:
-            _report(request, exc)
+        messages.success(request, _("Achievement entered; the political department approves it."))
+        return redirect("merit:achievement_list")
     for e in errors:
         messages.error(request, str(e))
     return redirect("merit:achievement_list")
 
 
 @require_POST
+@page_errors(back="merit:achievement_list")
 def achievement_decide(request: HttpRequest) -> HttpResponse:
     ids = []
     for raw in request.POST.getlist("ids")[:500]:
@@ -255,22 +244,16 @@ def achievement_decide(request: HttpRequest) -> HttpResponse:
         except ValueError:
             continue
     approve = request.POST.get("decision") == "approve"
-    try:
-        with transaction.atomic():
-            n = services.decide_achievements(caller(request), ids, approve=approve)
-        messages.success(request, _("%(n)s achievement(s) decided.") % {"n": n})
-    except DomainError as exc:
-        _report(request, exc)
+    with transaction.atomic():
+        n = services.decide_achievements(caller(request), ids, approve=approve)
+    messages.success(request, _("%(n)s achievement(s) decided.") % {"n": n})
     return redirect("merit:achievement_list")
 
 
+@page_errors
 def finance_export(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
-    try:
-        content = services.finance_export(caller(request), m)
-    except DomainError as exc:
-        _report(request, exc)
-        raise Http404() from exc
+    content = services.finance_export(caller(request), m)
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -279,51 +262,29 @@ def finance_export(request: HttpRequest, month: str) -> HttpResponse:
     return response
 
 
+@page_errors
 def session_pack(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
     """The monthly session pack as Excel or PDF, in the caller's language and scope."""
     m = _month(month)
     if fmt not in pack_files.FORMATS:
         raise Http404()
-    try:
-        content = pack_files.render(services.session_pack(caller(request), m), fmt)
-    except DomainError as exc:
-        _report(request, exc)
-        raise Http404() from exc
+    content = pack_files.render(services.session_pack(caller(request), m), fmt)
     response = HttpResponse(content, content_type=pack_files.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="sanyi-{m}.{fmt}"'
     return response
 
 
+def _to_sessions(request: HttpRequest, month: str) -> str:
+    return reverse("merit:sessions", kwargs={"month": str(_month(month))})
+
+
+@page_errors
 def sessions(request: HttpRequest, month: str) -> HttpResponse:
     """The 三一 checklist: per unit, warning case, star officers, incentive paid, the meeting."""
     m = _month(month)
     scope = caller(request)
     if request.method == "POST":
-        p = request.POST
-        try:
-            unit_id = uuid.UUID(p.get("unit", ""))
-            held_on = dt.date.fromisoformat(p["held_on"]) if p.get("held_on") else None
-            attendance = int(p["attendance"]) if p.get("attendance") else None
-        except ValueError:
-            messages.error(request, _("unit, date (YYYY-MM-DD) and attendance (a number) please"))
-            return redirect("merit:sessions", month=str(m))
-        try:
-            with transaction.atomic():
-                services.record_session(
-                    scope,
-                    unit_id=unit_id,
-                    month=m,
-                    warning_case=p.get("warning_case", ""),
-                    warning_published=p.get("warning_published") == "on",
-                    theme=p.get("theme", ""),
-                    held_on=held_on,
-                    attendance=attendance,
-                    minutes=p.get("minutes", ""),
-                )
-            messages.success(request, _("Saved."))
-        except DomainError as exc:
-            _report(request, exc)
-        return redirect("merit:sessions", month=str(m))
+        return _session_record(request, month)
     rows = services.session_checklist(scope, m)
     return render(
         request,
@@ -337,6 +298,33 @@ def sessions(request: HttpRequest, month: str) -> HttpResponse:
     )
 
 
+@page_errors(back=_to_sessions)
+def _session_record(request: HttpRequest, month: str) -> HttpResponse:
+    m = _month(month)
+    p = request.POST
+    try:
+        unit_id = uuid.UUID(p.get("unit", ""))
+        held_on = dt.date.fromisoformat(p["held_on"]) if p.get("held_on") else None
+        attendance = int(p["attendance"]) if p.get("attendance") else None
+    except ValueError:
+        messages.error(request, _("unit, date (YYYY-MM-DD) and attendance (a number) please"))
+        return redirect("merit:sessions", month=str(m))
+    with transaction.atomic():
+        services.record_session(
+            caller(request),
+            unit_id=unit_id,
+            month=m,
+            warning_case=p.get("warning_case", ""),
+            warning_published=p.get("warning_published") == "on",
+            theme=p.get("theme", ""),
+            held_on=held_on,
+            attendance=attendance,
+            minutes=p.get("minutes", ""),
+        )
+    messages.success(request, _("Saved."))
+    return redirect("merit:sessions", month=str(m))
+
+
 def _promotion_label(what: str) -> str:
     kind, _sep, code = what.partition(":")
     if kind == "stars":
@@ -348,19 +336,16 @@ def _promotion_label(what: str) -> str:
     return str(KIND_LABELS["problem_point"])
 
 
+@page_errors(back="merit:promotion")
 def promotion(request: HttpRequest) -> HttpResponse:
     """Twelve months ranked for promotion, each position explained; by unit, post type, age."""
     scope = caller(request)
     m = _month(request.GET.get("month"))
     g = request.GET
     unit, post, band = g.get("unit", "")[:100], g.get("post_type", ""), g.get("band", "")
-    try:
-        ranking = services.promotion_ranking(
-            scope, m, today=_today(), unit=unit, post_type=post, band=band
-        )
-    except DomainError as exc:
-        _report(request, exc)
-        return redirect("merit:promotion")
+    ranking = services.promotion_ranking(
+        scope, m, today=_today(), unit=unit, post_type=post, band=band
+    )
     posts = org.post_type_labels()
     query = g.copy()
     query.pop("page", None)
@@ -397,6 +382,7 @@ def promotion(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
+@page_errors
 def recruits(request: HttpRequest) -> HttpResponse:
     """New officers: the leader meeting and the mentor (传帮带); who still waits for either."""
     scope = caller(request)
@@ -417,7 +403,13 @@ def recruits(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _to_recruits(request: HttpRequest, officer_id: uuid.UUID) -> str:
+    """Back to the list the form was on (all new officers, or those still waiting)."""
+    return reverse("merit:recruits") + ("?waiting=1" if request.POST.get("waiting") else "")
+
+
 @require_POST
+@page_errors(back=_to_recruits)
 def induction_record(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     p = request.POST
     try:
@@ -426,21 +418,19 @@ def induction_record(request: HttpRequest, officer_id: uuid.UUID) -> HttpRespons
     except ValueError:
         messages.error(request, _("dates as YYYY-MM-DD"))
         return redirect("merit:recruits")
-    try:
-        with transaction.atomic():
-            services.record_induction(
-                caller(request), officer_id, today=_today(),
-                leader_number=p.get("leader", "")[:16], met_on=met_on,
-                meeting_note=p.get("meeting_note", ""),
-                mentor_number=p.get("mentor", "")[:16], mentor_from=mentor_from,
-                mentor_note=p.get("mentor_note", ""),
-            )  # fmt: skip
-        messages.success(request, _("Saved."))
-    except DomainError as exc:
-        _report(request, exc)
-    return redirect(reverse("merit:recruits") + ("?waiting=1" if p.get("waiting") else ""))
+    with transaction.atomic():
+        services.record_induction(
+            caller(request), officer_id, today=_today(),
+            leader_number=p.get("leader", "")[:16], met_on=met_on,
+            meeting_note=p.get("meeting_note", ""),
+            mentor_number=p.get("mentor", "")[:16], mentor_from=mentor_from,
+            mentor_note=p.get("mentor_note", ""),
+        )  # fmt: skip
+    messages.success(request, _("Saved."))
+    return redirect(_to_recruits(request, officer_id))
 
 
+@page_errors
 def policy(request: HttpRequest) -> HttpResponse:
     """The scoring policy in force: points per achievement for each post type, deductions, star
     thresholds and quotas, bonus rates; its versions; the political department saves a new one."""
@@ -450,21 +440,7 @@ def policy(request: HttpRequest) -> HttpResponse:
     current = services.policy_for(scope.bureau_id, m)
     posts = org.post_type_labels()
     if request.method == "POST":
-        p = request.POST
-        try:
-            valid_from = Month.parse(p.get("valid_from", ""), "valid_from")
-            data = rules.policy_from_form(p, post_types=list(posts), base=current)
-            with transaction.atomic():
-                saved = services.save_policy(scope, data, valid_from=valid_from.first)
-            messages.success(
-                request,
-                _("Scoring policy v%(v)s saved, in force from %(m)s.")
-                % {"v": saved.version, "m": valid_from},
-            )
-            return redirect(reverse("merit:policy") + f"?month={valid_from}")
-        except DomainError as exc:
-            _report(request, exc)
-            return redirect("merit:policy")
+        return _policy_save(request, current, list(posts))
     columns = [("default", _("Other post types"))] + [(k, v) for k, v in posts.items()]
     matrix = [
         {
@@ -499,35 +475,13 @@ def policy(request: HttpRequest) -> HttpResponse:
     )
 
 
+@page_errors
 def award_list(request: HttpRequest) -> HttpResponse:
     """Award proposals: a unit proposes, the political department checks and decides; levels above
     三等功 are forwarded to the province with a dossier."""
     scope = caller(request)
     if request.method == "POST":
-        p = request.POST
-        try:
-            start = dt.date.fromisoformat(p["notice_start"]) if p.get("notice_start") else None
-            end = dt.date.fromisoformat(p["notice_end"]) if p.get("notice_end") else None
-        except ValueError:
-            messages.error(request, _("dates as YYYY-MM-DD"))
-            return redirect("merit:award_list")
-        number = p.get("officer", "").strip()[:16]
-        officer_id = org.scoped_officer_ids_by_number(scope, [number]).get(number)
-        try:
-            if officer_id is None:
-                raise ValidationFailed(
-                    [FieldError("officer", gettext_noop("no officer %(number)s"),
-                                params={"number": number})]
-                )  # fmt: skip
-            with transaction.atomic():
-                services.propose_award(
-                    scope, officer_id=officer_id, level=p.get("level", ""),
-                    deed=p.get("deed", "")[:200], notice_start=start, notice_end=end,
-                )  # fmt: skip
-            messages.success(request, _("Proposed."))
-        except DomainError as exc:
-            _report(request, exc)
-        return redirect("merit:award_list")
+        return _award_propose(request)
     state = request.GET.get("state", "")
     return render(
         request,
@@ -545,34 +499,76 @@ def award_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@page_errors(back="merit:award_list")
+def _award_propose(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    p = request.POST
+    try:
+        start = dt.date.fromisoformat(p["notice_start"]) if p.get("notice_start") else None
+        end = dt.date.fromisoformat(p["notice_end"]) if p.get("notice_end") else None
+    except ValueError:
+        messages.error(request, _("dates as YYYY-MM-DD"))
+        return redirect("merit:award_list")
+    number = p.get("officer", "").strip()[:16]
+    officer_id = org.scoped_officer_ids_by_number(scope, [number]).get(number)
+    if officer_id is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "officer", gettext_noop("no officer %(number)s"), params={"number": number}
+                )
+            ]
+        )
+    with transaction.atomic():
+        services.propose_award(
+            scope, officer_id=officer_id, level=p.get("level", ""),
+            deed=p.get("deed", "")[:200], notice_start=start, notice_end=end,
+        )  # fmt: skip
+    messages.success(request, _("Proposed."))
+    return redirect("merit:award_list")
+
+
 @require_POST
+@page_errors(back="merit:award_list")
 def award_decide(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
     if request.POST.get("approve") not in ("1", "0"):
         messages.error(request, _("approve: 1 to approve, 0 to reject"))
         return redirect("merit:award_list")
-    try:
-        with transaction.atomic():
-            award = services.decide_award(
-                caller(request), award_id, approve=request.POST.get("approve") == "1",
-                today=_today(),
-            )  # fmt: skip
-        messages.success(request, str(AWARD_STATE_LABELS.get(award.state, award.state)))
-    except DomainError as exc:
-        _report(request, exc)
+    with transaction.atomic():
+        award = services.decide_award(
+            caller(request), award_id, approve=request.POST.get("approve") == "1",
+            today=_today(),
+        )  # fmt: skip
+    messages.success(request, str(AWARD_STATE_LABELS.get(award.state, award.state)))
     return redirect("merit:award_list")
 
 
+@page_errors
 def award_dossier(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
-    try:
-        dossier = services.award_dossier(caller(request), award_id, today=_today())
-    except DomainError as exc:
-        _report(request, exc)
-        raise Http404() from exc
+    dossier = services.award_dossier(caller(request), award_id, today=_today())
     response = HttpResponse(pack_files.dossier_pdf(dossier), content_type=pack_files.PDF)
     response["Content-Disposition"] = f'attachment; filename="award-{award_id}.pdf"'
     return response
 
 
+@page_errors(back="merit:policy")
+def _policy_save(
+    request: HttpRequest, current: rules.Policy, post_types: list[str]
+) -> HttpResponse:
+    p = request.POST
+    valid_from = Month.parse(p.get("valid_from", ""), "valid_from")
+    data = rules.policy_from_form(p, post_types=post_types, base=current)
+    with transaction.atomic():
+        saved = services.save_policy(caller(request), data, valid_from=valid_from.first)
+    messages.success(
+        request,
+        _("Scoring policy v%(v)s saved, in force from %(m)s.")
+        % {"v": saved.version, "m": valid_from},
+    )
+    return redirect(reverse("merit:policy") + f"?month={valid_from}")
+
+
+@page_errors
 def warning_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -586,6 +582,7 @@ def warning_queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@page_errors(back="merit:warning_queue")
 def warning_decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     p = request.POST
     measure = p.get("measure") or None
@@ -595,24 +592,10 @@ def warning_decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     except ValueError:
         messages.error(request, _("start: a date as YYYY-MM-DD; days: a whole number"))
         return redirect("merit:warning_queue")
-    try:
-        with transaction.atomic():
-            services.decide_warning(
-                caller(request), item_id, measure=measure, start=start, days=days,
-                note=p.get("note", "")[:2000],
-            )  # fmt: skip
-        messages.success(request, _("Decided."))
-    except DomainError as exc:
-        _report(request, exc)
+    with transaction.atomic():
+        services.decide_warning(
+            caller(request), item_id, measure=measure, start=start, days=days,
+            note=p.get("note", "")[:2000],
+        )  # fmt: skip
+    messages.success(request, _("Decided."))
     return redirect("merit:warning_queue")
-
-
-def _report(request: HttpRequest, exc: DomainError) -> None:
-    """A refused write as messages naming the field; forbidden and missing as 403 and 404."""
-    if isinstance(exc, PermissionDenied):
-        raise Forbidden() from exc
-    if isinstance(exc, NotFound):
-        raise Http404() from exc
-    if isinstance(exc, ValidationFailed):
-        for e in exc.errors:
-            messages.error(request, f"{e.field}: {explain(e)}")

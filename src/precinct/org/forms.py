@@ -6,8 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from precinct.common.i18n import explain
-from precinct.core.errors import ValidationFailed
+from precinct.common.forms import DateInput, DomainErrorsForm
 
 from . import rules
 from .models import (
@@ -21,21 +20,6 @@ from .models import (
 
 def _opts(labels: dict[str, Any]) -> list[tuple[str, Any]]:
     return list(labels.items())
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
-        super().__init__(attrs, format or "%Y-%m-%d")  # the only format a date input reads
-
-
-class DomainErrorsForm(forms.Form):
-    """Puts a service's field errors on the form, translated; unknown fields go on top."""
-
-    def add_domain_errors(self, exc: ValidationFailed) -> None:
-        for e in exc.errors:
-            self.add_error(e.field if e.field in self.fields else None, explain(e))
 
 
 class OfficerForm(DomainErrorsForm):

@@ -7,20 +7,18 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from precinct.common.i18n import explain
 from precinct.core import clock
-from precinct.core.errors import NotFound, PermissionDenied, ValidationFailed
 from precinct.core.scoping import Scope
 from precinct.identity import services as identity
 from precinct.identity.services import caller
+from precinct.web.errors import ErrorRow, by_row, page_errors
 
 from . import rules, services
 from .forms import (
@@ -101,16 +99,10 @@ def officer_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _officer_or_404(scope: Scope, officer_id: uuid.UUID):
-    try:
-        return services.get_officer(scope, officer_id)
-    except NotFound as exc:
-        raise Http404 from exc
-
-
+@page_errors
 def officer_detail(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     scope = _scope(request)
-    officer = _officer_or_404(scope, officer_id)
+    officer = services.get_officer(scope, officer_id)
     history = services.officer_history(scope, officer_id)
     secondments = services.officer_secondments(scope, officer_id)
     identity.record(
@@ -132,12 +124,13 @@ def officer_detail(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     )
 
 
+@page_errors
 def officer_create(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     units = _unit_choices(scope)
     form = OfficerCreateForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form.reporting():
             with transaction.atomic():
                 officer = services.create_officer(
                     scope,
@@ -147,53 +140,47 @@ def officer_create(request: HttpRequest) -> HttpResponse:
                     start=form.cleaned_data["start"],
                     today=_today(),
                 )
-        except ValidationFailed as exc:
-            form.add_domain_errors(exc)
-        else:
             messages.success(request, _("Officer %(name)s created.") % {"name": officer.name})
             return redirect("org:officer_detail", officer_id=officer.pk)
     return render(request, "org/officer_form.html", {"form": form, "creating": True})
 
 
+@page_errors
 def officer_edit(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     scope = _scope(request)
-    officer = _officer_or_404(scope, officer_id)
+    officer = services.get_officer(scope, officer_id)
     initial = {f: getattr(officer, f) for f in OfficerForm.base_fields}
     form = OfficerEditForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with form.reporting():
             with transaction.atomic():
                 services.update_officer(scope, officer_id, data=form.officer_data(), today=_today())
                 upload = form.cleaned_data.get("photo")
                 if upload:
                     services.set_photo(scope, officer_id, content=upload.read())
-        except ValidationFailed as exc:
-            form.add_domain_errors(exc)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("org:officer_detail", officer_id=officer_id)
     return render(request, "org/officer_form.html", {"form": form, "officer": officer})
 
 
+@page_errors
 def officer_photo(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
-    try:
-        content, content_type = services.photo(_scope(request), officer_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    content, content_type = services.photo(_scope(request), officer_id)
     response = HttpResponse(content, content_type=content_type)
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
+@page_errors
 def assignment_add(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     scope = _scope(request)
-    officer = _officer_or_404(scope, officer_id)
+    officer = services.get_officer(scope, officer_id)
     form = PostingForm(
         request.POST or None, units=_unit_choices(scope), initial={"start": _today()}
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with form.reporting():
             with transaction.atomic():
                 services.add_assignment(
                     scope,
@@ -203,14 +190,12 @@ def assignment_add(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
                     start=form.cleaned_data["start"],
                     today=_today(),
                 )
-        except ValidationFailed as exc:
-            form.add_domain_errors(exc)
-        else:
             messages.success(request, _("Posting recorded."))
             return redirect("org:officer_detail", officer_id=officer_id)
     return render(request, "org/assignment_form.html", {"form": form, "officer": officer})
 
 
+@page_errors
 def roster_export(request: HttpRequest) -> HttpResponse:
     today = _today()
     content = services.export_roster(_scope(request), today=today)
@@ -225,17 +210,15 @@ def roster_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@page_errors
 def roster_import(request: HttpRequest) -> HttpResponse:
     form = RosterImportForm(request.POST or None, request.FILES or None)
-    errors = []
+    errors: list[ErrorRow] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
+        with by_row(errors):
             with transaction.atomic():
                 result = services.import_roster(_scope(request), upload.read(), today=_today())
-        except ValidationFailed as exc:
-            errors = [(e.row, e.field, explain(e)) for e in exc.errors]
-        else:
             messages.success(
                 request,
                 _("Roster imported: %(created)d new, %(updated)d updated, %(moved)d moved.")
@@ -279,6 +262,7 @@ def _plan_choices(scope: Scope) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+@page_errors
 def deployment(request: HttpRequest, plan_form: SecondmentPlanForm | None = None) -> HttpResponse:
     scope = _scope(request)
     today = _today()
@@ -382,6 +366,7 @@ def deployment(request: HttpRequest, plan_form: SecondmentPlanForm | None = None
     return render(request, template, context)
 
 
+@page_errors
 def secondment_plan(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     form = SecondmentPlanForm(request.POST, **_plan_choices(scope))
@@ -391,7 +376,7 @@ def secondment_plan(request: HttpRequest) -> HttpResponse:
         if officer_id is None:
             form.add_error("officer", _("No officer has this police number."))
         else:
-            try:
+            with form.reporting():
                 with transaction.atomic():
                     services.plan_secondment(
                         scope,
@@ -403,29 +388,22 @@ def secondment_plan(request: HttpRequest) -> HttpResponse:
                         purpose=d["purpose"],
                         today=_today(),
                     )
-            except PermissionDenied as exc:
-                raise Forbidden(str(exc)) from exc
-            except ValidationFailed as exc:
-                form.add_domain_errors(exc)
-            else:
                 messages.success(request, _("Secondment planned: it counts once approved."))
                 return redirect(_back(request))
     return deployment(request, plan_form=form)
 
 
+def _back_to_list(request: HttpRequest, *args: object) -> str:
+    return _back(request)
+
+
+# the route's rule and the service's agree; if not, the service's refusal is the 403 page
+@page_errors(back=_back_to_list)
 def _act(request: HttpRequest, done: str, action: Callable[[], object]) -> HttpResponse:
     """Run one secondment action in a transaction; say what happened, or why not, on the page."""
-    try:
-        with transaction.atomic():
-            action()
-    except NotFound as exc:
-        raise Http404 from exc
-    except PermissionDenied as exc:  # the route's rule and the service's agree; if not, refuse
-        raise Forbidden(str(exc)) from exc
-    except ValidationFailed as exc:
-        messages.error(request, "；".join(explain(e) for e in exc.errors))
-    else:
-        messages.success(request, done)
+    with transaction.atomic():
+        action()
+    messages.success(request, done)
     return redirect(_back(request))
 
 

@@ -4,43 +4,33 @@ charts and a map."""
 import uuid
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from precinct.core.errors import ValidationFailed
 from precinct.identity.services import caller
+from precinct.web.errors import page_errors
 
 from . import services
 
 
+@page_errors(back="planning:index")
 def index(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     if request.method == "POST":
-        try:
-            run = services.start_post_run(
-                scope,
-                cars=_int(request.POST.get("cars"), 48),
-                minutes=_float(request.POST.get("minutes"), 5.0),
-                days=_int(request.POST.get("days"), 90),
-                replay=request.POST.get("replay") == "on",
-                by=request.user.get_username(),
-                objective=request.POST.get("objective") or "both",
-                night_cars=(
-                    _int(request.POST.get("night_cars"), 0)
-                    if request.POST.get("night_cars")
-                    else None
-                ),
-                queue=request.POST.get("queue") == "on",
-            )
-        except ValidationFailed as exc:
-            for e in exc.errors:
-                messages.error(
-                    request,
-                    f"{e.field}: {_(e.message) % dict(e.params) if e.params else _(e.message)}",
-                )
-            return redirect("planning:index")
+        run = services.start_post_run(
+            scope,
+            cars=_int(request.POST.get("cars"), 48),
+            minutes=_float(request.POST.get("minutes"), 5.0),
+            days=_int(request.POST.get("days"), 90),
+            replay=request.POST.get("replay") == "on",
+            by=request.user.get_username(),
+            objective=request.POST.get("objective") or "both",
+            night_cars=(
+                _int(request.POST.get("night_cars"), 0) if request.POST.get("night_cars") else None
+            ),
+            queue=request.POST.get("queue") == "on",
+        )
         return redirect("planning:run", run_id=run.pk)
     return render(request, "planning/index.html", {"runs": services.list_runs(scope)})
 
@@ -59,6 +49,7 @@ def _float(raw: Any, default: float) -> float:
         return default if raw in (None, "") else -1.0
 
 
+@page_errors
 def run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
     item = services.get_run(caller(request), run_id)
     context: dict[str, Any] = {"run": item}

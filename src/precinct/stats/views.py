@@ -11,10 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from precinct.common.i18n import explain
 from precinct.core import clock
-from precinct.core.errors import PermissionDenied, ValidationFailed
 from precinct.identity.services import caller
+from precinct.web.errors import page_errors
 
 from . import export, rules, services
 
@@ -124,6 +123,7 @@ def export_file(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@page_errors(back="stats:import", refused="message")
 def import_page(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     if request.method == "POST":
@@ -131,18 +131,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
         if upload is None or upload.size is None or upload.size > MAX_UPLOAD:
             messages.error(request, _("Choose an Excel file of at most 5 MB."))
             return redirect("stats:import")
-        try:
-            with transaction.atomic():
-                result = services.import_xlsx(scope, upload.read(), by=request.user.get_username())
-        except ValidationFailed as exc:
-            for e in exc.errors[:50]:
-                messages.error(request, f"{e.field}: {explain(e)}")
-            if len(exc.errors) > 50:
-                messages.error(request, _("… and %(n)s more.") % {"n": len(exc.errors) - 50})
-            return redirect("stats:import")
-        except PermissionDenied:
-            messages.error(request, _("Your role may not make this change."))
-            return redirect("stats:import")
+        with transaction.atomic():
+            result = services.import_xlsx(scope, upload.read(), by=request.user.get_username())
         messages.success(
             request,
             _("%(n)s figures imported for %(m)s months (%(first)s – %(last)s).")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from precinct.cases import services as cases
-from precinct.common.i18n import explain
 from precinct.core import clock
-from precinct.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.scoping import Role
 from precinct.identity.services import caller
+from precinct.web.errors import ErrorRow, by_row, page_errors
 
 from . import holidays as holiday_services
 from . import services
@@ -104,12 +103,10 @@ def _timeline_chart(findings: list[Any], events: list[Any]) -> dict[str, Any]:
     }
 
 
+@page_errors
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     scope = caller(request)
-    try:
-        case = cases.get_case(scope, case_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    case = cases.get_case(scope, case_id)
     findings = services.case_findings(scope, case_id)
     events = list(cases.event_rows(case_id))
     for e in events:
@@ -143,31 +140,31 @@ def _back(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
+def _back_or_dashboard(request: HttpRequest, ticket_id: uuid.UUID) -> str:
+    return _back(request, reverse("supervision:dashboard"))
+
+
 @require_POST
+@page_errors(back=_back_or_dashboard, refused="message")
 def ticket_move(request: HttpRequest, ticket_id: uuid.UUID) -> HttpResponse:
-    scope = caller(request)
-    try:
-        with transaction.atomic():
-            ticket = services.move_ticket(
-                scope,
-                ticket_id,
-                to_state=request.POST.get("to_state", "")[:16],
-                by=request.user.get_username(),
-                note=request.POST.get("note", "")[:2000],
-            )
-    except NotFound as exc:
-        raise Http404 from exc
-    except ValidationFailed as exc:
-        messages.error(request, "; ".join(explain(e) for e in exc.errors))
-        return HttpResponseRedirect(_back(request, reverse("supervision:dashboard")))
-    except PermissionDenied:
-        messages.error(request, _("Your role may not make this change."))
-        return HttpResponseRedirect(_back(request, reverse("supervision:dashboard")))
+    with transaction.atomic():
+        ticket = services.move_ticket(
+            caller(request),
+            ticket_id,
+            to_state=request.POST.get("to_state", "")[:16],
+            by=request.user.get_username(),
+            note=request.POST.get("note", "")[:2000],
+        )
     messages.success(request, _("Ticket updated."))
     return redirect("supervision:case_detail", case_id=ticket.case_id)
 
 
+def _to_case(request: HttpRequest, case_id: uuid.UUID) -> str:
+    return reverse("supervision:case_detail", kwargs={"case_id": case_id})
+
+
 @require_POST
+@page_errors(back=_to_case, refused="message")
 def review_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     scope = caller(request)
     items = [
@@ -177,23 +174,15 @@ def review_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             request.POST.get("text", "")[:4000],
         )
     ]
-    try:
-        with transaction.atomic():
-            services.add_review(
-                scope,
-                case_id,
-                reviewer=request.user.get_username(),
-                summary=request.POST.get("summary", "")[:4000],
-                items=items,
-            )
-    except NotFound as exc:
-        raise Http404 from exc
-    except ValidationFailed as exc:
-        messages.error(request, "; ".join(explain(e) for e in exc.errors))
-    except DomainError:
-        messages.error(request, _("Your role may not make this change."))
-    else:
-        messages.success(request, _("Review recorded."))
+    with transaction.atomic():
+        services.add_review(
+            scope,
+            case_id,
+            reviewer=request.user.get_username(),
+            summary=request.POST.get("summary", "")[:4000],
+            items=items,
+        )
+    messages.success(request, _("Review recorded."))
     return redirect("supervision:case_detail", case_id=case_id)
 
 
@@ -202,27 +191,25 @@ def good_practice(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/good_practice.html", {"page": page, "titles": RULE_TITLES})
 
 
+@page_errors
 def holidays(request: HttpRequest) -> HttpResponse:
     """The State Council's holiday schedule by year: where each year's comes from, and the form
     the legal department enters or imports a year with (all or nothing, errors by row)."""
     scope = caller(request)
     today = clock.today(settings.TIME_ZONE)
-    errors: list[tuple[int | None, str, str]] = []
+    errors: list[ErrorRow] = []
     if request.method == "POST":
         form = HolidayScheduleForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            labels = {"date": _("Date"), "kind": _("Kind"), "name": _("Holiday"),
+                      "days": _("Days"), "year": _("Year"), "source": _("Source")}  # fmt: skip
+            with by_row(errors, labels):
                 with transaction.atomic():
                     done = holiday_services.enter(
                         scope, data["year"], data["rows"], source=data["source"],
                         by=request.user.get_username(), now=clock.now(),
                     )  # fmt: skip
-            except ValidationFailed as exc:
-                labels = {"date": _("Date"), "kind": _("Kind"), "name": _("Holiday"),
-                          "days": _("Days"), "year": _("Year"), "source": _("Source")}  # fmt: skip
-                errors = [(e.row, labels.get(e.field, ""), explain(e)) for e in exc.errors]
-            else:
                 messages.success(
                     request,
                     _(
