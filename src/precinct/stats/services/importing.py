@@ -1,0 +1,137 @@
+"""Figures of earlier years imported from Excel (all or nothing, audited), and the demo's bulk
+import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
+from precinct.core.errors import gettext_noop as _
+from precinct.core.scoping import Role, Scope
+from precinct.identity import services as identity
+from precinct.org import services as org
+
+from .. import rules
+from ..models import MonthlyFigure
+
+IMPORTERS = frozenset({Role.COMMAND_CENTRE, Role.LEADERSHIP})
+
+
+# --- importing -----------------------------------------------------------------------------
+def _labels() -> dict[str, str]:
+    """Every metric label in every language → its code, for headers typed by hand."""
+    from django.utils import translation
+
+    out: dict[str, str] = {}
+    for lang in ("zh-hans", "zh-hant", "en"):
+        with translation.override(lang):
+            for m in rules.METRICS:
+                out[translation.gettext(m.label)] = m.code
+    return out
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    figures: int
+    months: int
+    first: dt.date | None
+    last: dt.date | None
+
+
+def import_rows(
+    scope: Scope, header: list[Any], rows: list[tuple[int, list[Any]]], *, by: str
+) -> ImportResult:
+    """Figures of earlier years, all or nothing: every problem named by row and column, nothing
+    written unless all are right. A figure replaces the imported one for the same month, unit
+    and metric."""
+    if scope.role not in IMPORTERS or scope.bureau_id is None:
+        raise PermissionDenied("only the command centre and leadership import statistics")
+    units = {u.code: u.pk for u in org.list_units(scope)}
+    figures, errors = rules.check_rows(header, rows, labels=_labels(), units=units)
+    if errors:
+        raise ValidationFailed(errors)
+    if not figures:
+        raise ValidationFailed([FieldError("A2", _("no figures in the sheet"), 2)])
+    months = sorted({f[0] for f in figures})
+    by_key = {(m, u, metric): v for m, u, metric, v in figures}
+    old = MonthlyFigure.objects.filter(
+        bureau_id=scope.bureau_id, source=rules.IMPORTED, month__in=months
+    )
+    stale = [
+        pk for pk, m, u, metric in old.values_list("pk", "month", "unit_id", "metric")
+        if (m, u, metric) in by_key
+    ]  # fmt: skip
+    try:
+        with transaction.atomic():  # a savepoint: a clash leaves the caller's transaction usable
+            MonthlyFigure.objects.filter(pk__in=stale).delete()
+            MonthlyFigure.objects.bulk_create(
+                [
+                    MonthlyFigure(
+                        bureau_id=scope.bureau_id,
+                        month=m,
+                        unit_id=u,
+                        metric=metric,
+                        value=v,
+                        source=rules.IMPORTED,
+                    )
+                    for (m, u, metric), v in by_key.items()
+                ],
+                batch_size=2000,
+            )
+    except IntegrityError as exc:  # another import of the same figures committed meanwhile
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "file", _("another import of these figures ran at the same time: import again")
+                )
+            ]
+        ) from exc
+    digest = hashlib.sha256(
+        repr(sorted((str(m), str(u), metric, v) for (m, u, metric), v in by_key.items())).encode()
+    ).hexdigest()
+    identity.record(
+        "stats_imported",
+        object_type="stats.monthlyfigure",
+        object_id="",
+        bureau_id=str(scope.bureau_id),
+        detail={"figures": len(by_key), "replaced": len(stale), "first": f"{months[0]:%Y-%m}",
+                "last": f"{months[-1]:%Y-%m}", "by": by, "sha256": digest},
+    )  # fmt: skip
+    return ImportResult(len(by_key), len(months), months[0], months[-1])
+
+
+def import_xlsx(scope: Scope, content: bytes, *, by: str) -> ImportResult:
+    """The first sheet of an Excel workbook: see :func:`rules.check_rows`."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # not a workbook at all
+        raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
+    ws = wb.worksheets[0]
+    lines = ws.iter_rows(values_only=True)
+    header = list(next(lines, []) or [])
+    rows = [(n, list(r)) for n, r in enumerate(lines, start=2)]
+    return import_rows(scope, header, rows, by=by)
+
+
+def bulk_import(bureau_id: uuid.UUID, figures: list[tuple[dt.date, str, int]]) -> int:
+    """Bureau-wide imported figures (month, metric, stored value) written as they are: the demo's
+    earlier years."""
+    MonthlyFigure.objects.bulk_create(
+        [
+            MonthlyFigure(
+                bureau_id=bureau_id, month=m, metric=metric, value=v, source=rules.IMPORTED
+            )
+            for m, metric, v in figures
+        ],
+        batch_size=5000,
+    )
+    return len(figures)

@@ -1,0 +1,202 @@
+"""The figures read: every read through ``_figures``, which scopes by role and unit; the months
+of figures, and the dashboard (year over year, month over month, 10-year highs and lows, units
+compared)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
+from precinct.core.errors import gettext_noop as _
+from precinct.core.scoping import Role, Scope
+
+from .. import rules
+from ..models import CoveredMonth, MonthlyFigure
+
+READERS = frozenset({Role.LEADERSHIP, Role.POLITICAL_DEPT, Role.LEGAL_SUPERVISION,
+                     Role.COMMAND_CENTRE, Role.UNIT_CHIEF})  # fmt: skip
+
+
+# --- reading -------------------------------------------------------------------------------
+def _require_reader(scope: Scope) -> uuid.UUID:
+    if scope.role not in READERS or scope.bureau_id is None:
+        raise PermissionDenied("statistics are for leadership, departments and unit chiefs")
+    return scope.bureau_id
+
+
+def _figures(scope: Scope, first: dt.date, last: dt.date) -> dict[tuple[dt.date, str], int]:
+    """Stored values by (month, metric) over [first, last] for the caller: the computed figure
+    in months precinct covers, the imported one before."""
+    bureau_id = _require_reader(scope)
+    qs = MonthlyFigure.objects.filter(bureau_id=bureau_id, month__gte=first, month__lte=last)
+    if scope.whole_bureau:
+        qs = qs.filter(unit__isnull=True)
+    else:
+        qs = qs.filter(unit__path__startswith=scope.unit_subtree or "\x00nothing/")
+    computed: dict[tuple[dt.date, str], int] = {}
+    imported: dict[tuple[dt.date, str], int] = {}
+    for month, metric, source, total, rows in qs.values_list("month", "metric", "source").annotate(
+        v=Sum("value"), n=Count("id")
+    ):
+        # a rate over several units (a sub-bureau chief's stations) is their mean, not their sum
+        mean = metric in rules.BY_CODE and rules.BY_CODE[metric].mean
+        value = round(total / rows) if mean and rows else total
+        (computed if source == rules.COMPUTED else imported)[(month, metric)] = value
+    covered = CoveredMonth.objects.filter(
+        bureau_id=bureau_id, month__gte=first, month__lte=last
+    ).values_list("month", "family")
+    keys = [(m, code) for m, family in covered for code in rules.OF_FAMILY.get(family, ())]
+    return rules.pick(computed, imported, keys)
+
+
+def monthly(scope: Scope, *, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """Each month of [first, last] with every figure (shown values; None: no figure)."""
+    if last < first:
+        raise ValidationFailed([FieldError("to", _("must not be before from"))])
+    months = rules.months_between(first, last)
+    if len(months) > rules.MAX_MONTHS:
+        raise ValidationFailed(
+            [FieldError("to", _("at most %(n)s months at once"), None, {"n": rules.MAX_MONTHS})]
+        )
+    values = _figures(scope, months[0], months[-1])
+    return [
+        {
+            "month": f"{m:%Y-%m}",
+            "values": {
+                metric.code: (
+                    values[(m, metric.code)] / metric.scale if (m, metric.code) in values else None
+                )
+                for metric in rules.METRICS
+            },
+        }
+        for m in months
+    ]
+
+
+@dataclass
+class Line:
+    metric: rules.Metric
+    month: float | None
+    month_last_year: float | None
+    previous_month: float | None
+    ytd: float | None
+    ytd_last_year: float | None
+    years: dict[int, float | None]
+    extremes: rules.Extremes | None
+    this_year: list[float | None]  # the reference year's months (None after the reference)
+    last_year: list[float | None]
+
+    @property
+    def yoy(self) -> float | None:
+        return rules.change(self.month, self.month_last_year)
+
+    @property
+    def mom(self) -> float | None:
+        return rules.change(self.month, self.previous_month)
+
+    @property
+    def ytd_change(self) -> float | None:
+        return rules.change(self.ytd, self.ytd_last_year)
+
+    @property
+    def good(self) -> bool | None:
+        return rules.trend_is_good(self.metric, self.ytd_change)
+
+
+@dataclass
+class UnitLine:
+    unit_id: uuid.UUID
+    name: str
+    month: dict[str, int] = field(default_factory=dict)
+    month_last_year: dict[str, int] = field(default_factory=dict)
+    ytd: dict[str, int] = field(default_factory=dict)
+    ytd_last_year: dict[str, int] = field(default_factory=dict)
+
+    def change(self, metric: str) -> float | None:
+        return rules.change(self.ytd.get(metric, 0), self.ytd_last_year.get(metric, 0))
+
+
+@dataclass
+class Dashboard:
+    reference: dt.date  # the month compared
+    lines: list[Line]
+    units: list[UnitLine]
+    span: tuple[int, int]  # the full years the highs and lows are taken over
+
+
+def default_reference(today: dt.date) -> dt.date:
+    """The last complete month: the one a dashboard compares by default."""
+    return rules.add_months(rules.month_of(today), -1)
+
+
+def dashboard(scope: Scope, *, reference: dt.date, years: int = 10) -> Dashboard:
+    """Every figure for the reference month against the same month last year and the month
+    before; the year to date against last year's; the last ``years`` full years with their
+    highs and lows; the units compared (CompStat) on the computed figures."""
+    ref = rules.month_of(reference)
+    first = dt.date(ref.year - years, 1, 1)
+    values = _figures(scope, first, ref)
+
+    def value(metric: rules.Metric, month: dt.date) -> float | None:
+        v = values.get((month, metric.code))
+        return None if v is None else v / metric.scale
+
+    def months_of(year: int, upto: int = 12) -> list[dt.date]:
+        return [dt.date(year, m, 1) for m in range(1, upto + 1)]
+
+    lines = []
+    for metric in rules.METRICS:
+        year_values = {
+            y: rules.year_total(metric, [values.get((m, metric.code)) for m in months_of(y)])
+            for y in range(ref.year - years, ref.year)
+        }
+        lines.append(
+            Line(
+                metric=metric,
+                month=value(metric, ref),
+                month_last_year=value(metric, rules.add_months(ref, -12)),
+                previous_month=value(metric, rules.add_months(ref, -1)),
+                ytd=rules.year_total(
+                    metric, [values.get((m, metric.code)) for m in months_of(ref.year, ref.month)]
+                ),
+                ytd_last_year=rules.year_total(
+                    metric,
+                    [values.get((m, metric.code)) for m in months_of(ref.year - 1, ref.month)],
+                ),
+                years=year_values,
+                extremes=rules.extremes(year_values),
+                this_year=[value(metric, m) if m <= ref else None for m in months_of(ref.year)],
+                last_year=[value(metric, m) for m in months_of(ref.year - 1)],
+            )
+        )
+    return Dashboard(ref, lines, _units(scope, ref), (ref.year - years, ref.year - 1))
+
+
+def _units(scope: Scope, ref: dt.date) -> list[UnitLine]:
+    """The computed figures of each unit in scope: the reference month and the year to date,
+    against the same periods last year."""
+    last_ref = rules.add_months(ref, -12)
+    qs = MonthlyFigure.objects.filter(
+        bureau_id=_require_reader(scope), source=rules.COMPUTED, unit__isnull=False
+    ).filter(
+        Q(month__gte=dt.date(ref.year, 1, 1), month__lte=ref)
+        | Q(month__gte=dt.date(last_ref.year, 1, 1), month__lte=last_ref)
+    )
+    if not scope.whole_bureau:
+        qs = qs.filter(unit__path__startswith=scope.unit_subtree or "\x00nothing/")
+    out: dict[uuid.UUID, UnitLine] = {}
+    for unit, name, month, metric, v in qs.values_list(
+        "unit_id", "unit__name", "month", "metric", "value"
+    ):
+        line = out.setdefault(unit, UnitLine(unit, name))
+        this_year = month.year == ref.year
+        ytd = line.ytd if this_year else line.ytd_last_year
+        ytd[metric] = ytd.get(metric, 0) + v
+        if month in (ref, last_ref):
+            (line.month if this_year else line.month_last_year)[metric] = v
+    return sorted(out.values(), key=lambda u: (-u.ytd.get("criminal_incidents", 0), u.name))
