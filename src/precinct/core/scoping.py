@@ -60,3 +60,13 @@ class Scope:
     @property
     def can_edit_people(self) -> bool:
         return self.role in {Role.POLITICAL_DEPT, Role.UNIT_CHIEF}
+
+
+def caller(request: object) -> Scope:
+    """The signed-in caller's scope, set by the access middleware before any view runs."""
+    scope = getattr(request, "caller", None)
+    if not isinstance(scope, Scope):
+        raise PermissionError(
+            "no caller scope on this request: is the access middleware installed?"
+        )
+    return scope

@@ -9,6 +9,8 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from precinct.common.audit import record_viewed
+
 from . import services
 from .middleware import client_ip, mark_authenticated
 
@@ -128,3 +130,10 @@ def _locked_out(
         detail={"username": username or ""},
         actor=services.Actor(username=username or "anonymous", ip=_ip(request)),
     )
+
+
+@receiver(record_viewed)
+def _record_view(
+    sender: Any, object_type: str, object_id: str, bureau_id: str, **kwargs: Any
+) -> None:
+    services.record("view", object_type=object_type, object_id=object_id, bureau_id=bureau_id)

@@ -5,8 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from precinct.common.admin import RoleScopedAdmin
-from precinct.core.scoping import Role
-from precinct.identity.services import caller
+from precinct.core.scoping import Role, caller
 
 from . import services
 from .models import Assignment, Officer, Secondment, Unit

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from precinct.core import clock
-from precinct.identity.services import caller
+from precinct.core.scoping import caller
 
 from . import rules, services
 

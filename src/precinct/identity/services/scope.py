@@ -1,65 +1,33 @@
-"""Who is acting: the actor the audit log names, and the caller's scope."""
-
-import contextlib
-import contextvars
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+"""The caller's scope for an account. Who is acting (the audit log's actor) and reading the
+request's scope live in core, so that every app can use them without importing identity; they
+are named here too for the callers of old."""
 
 from django.conf import settings
 
 from precinct.core import clock
+from precinct.core.actors import SYSTEM_ACTOR, Actor, acting_as, actor_for, current_actor
 from precinct.core.errors import NotFound
-from precinct.core.scoping import Role, Scope
-from precinct.org import services as org_services
+from precinct.core.scoping import Role, Scope, caller
 
 from ..models import User
 
-
-# --- who is acting ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Actor:
-    username: str = ""
-    user_id: str = ""
-    role: str = ""
-    bureau_id: str = ""
-    ip: str = ""
-
-
-SYSTEM_ACTOR = Actor(username="system", role="system")
-_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar(
-    "precinct_actor", default=SYSTEM_ACTOR
-)
-
-
-def actor_for(user: Any, ip: str = "") -> Actor:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return Actor(username="anonymous", ip=ip)
-    return Actor(
-        username=user.username,
-        user_id=str(user.pk),
-        role=user.role,
-        bureau_id=str(user.bureau_id or ""),
-        ip=ip,
-    )
-
-
-@contextlib.contextmanager
-def acting_as(actor: Actor) -> Iterator[None]:
-    token = _actor.set(actor)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
-
-
-def current_actor() -> Actor:
-    return _actor.get()
+__all__ = [
+    "SYSTEM_ACTOR",
+    "Actor",
+    "acting_as",
+    "actor_for",
+    "caller",
+    "current_actor",
+    "scope_for",
+    "scope_for_username",
+]
 
 
 def scope_for(user: User) -> Scope:
     role = Role(user.role)
-    path = org_services.unit_path(user.unit_id) if user.unit_id else None
+    # the unit's path through the account's own link to it: identity asks nothing of org
+    unit = user.unit if user.unit_id else None
+    path = unit.path if unit is not None else None
     if role == Role.UNIT_CHIEF and path is None:
         # A unit chief without a unit sees nothing rather than everything.
         path = "\x00nothing/"
@@ -81,13 +49,3 @@ def scope_for_username(username: str) -> Scope:
     if user is None:
         raise NotFound("user")
     return scope_for(user)
-
-
-def caller(request: Any) -> Scope:
-    """The signed-in caller's scope, set by the access middleware before any view runs."""
-    scope = getattr(request, "caller", None)
-    if not isinstance(scope, Scope):
-        raise PermissionError(
-            "no caller scope on this request: is the access middleware installed?"
-        )
-    return scope

@@ -4,8 +4,7 @@ from django.conf import settings
 from django.db import transaction
 from django_typer.management import TyperCommand, command, initialize
 
-from precinct.core import clock
-from precinct.identity import services as identity
+from precinct.core import actors, clock
 
 from ... import services
 
@@ -21,7 +20,7 @@ class Command(TyperCommand):
     def refresh(self) -> None:
         """Re-derive current units from postings (run daily, and at start-up by `make run`)."""
         with (
-            identity.acting_as(identity.Actor(username="scheduler", role="system")),
+            actors.acting_as(actors.Actor(username="scheduler", role="system")),
             transaction.atomic(),
         ):
             changed = services.refresh_current_units(today=clock.today(settings.TIME_ZONE))
