@@ -347,8 +347,6 @@ def promotion(request: HttpRequest) -> HttpResponse:
         scope, m, today=_today(), unit=unit, post_type=post, band=band
     )
     posts = org.post_type_labels()
-    query = g.copy()
-    query.pop("page", None)
     rows = [
         {
             "r": r,
@@ -377,7 +375,6 @@ def promotion(request: HttpRequest) -> HttpResponse:
             "units": org.scope_units(scope).exclude(kind="bureau").order_by("path")
             .values_list("name", flat=True),
             "band_chart": {"labels": list(bands), "values": list(bands.values())},
-            "query": query.urlencode(),
         },
     )  # fmt: skip
 

@@ -79,12 +79,10 @@ def officer_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(services.search_officers(scope, flt, today=today), PAGE_SIZE)
     page = paginator.get_page(g.get("page"))
     rows = [(o, rules.age_on(o.birth_date, today)) for o in page.object_list]
-    query = {k: v for k, v in g.items() if k != "page" and v}
     context = {
         "page": page,
         "rows": rows,
         "filters": flt,
-        "query": urlencode(query),
         "units": _unit_choices(scope) if not scope.self_only else [],
         "post_types": POST_TYPE_LABELS.items(),
         "statuses": STATUS_LABELS.items(),
@@ -322,10 +320,6 @@ def deployment(request: HttpRequest, plan_form: SecondmentPlanForm | None = None
         "goal": _pct(now.goal),
         "percent": True,
     }
-    list_query = urlencode(
-        [(k, v) for k in ("status", "department") for v in g.getlist(k)]
-        + [("what_if", str(u)) for u in what_if]
-    )
     received = (
         services.list_secondments(
             scope, services.SecondmentFilter(status=rules.SecondmentStatus.ACTIVE)
@@ -351,7 +345,6 @@ def deployment(request: HttpRequest, plan_form: SecondmentPlanForm | None = None
         "departments": departments,
         "stay_decisions": STAY_DECISION_LABELS.items(),
         "query": request.GET.urlencode(),
-        "list_query": list_query,
         "plan_form": plan_form,
         "can_plan": can_plan,
         "can_approve": scope.role in services.SECONDMENT_APPROVERS,
