@@ -139,8 +139,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     run = os.environ.get(RUN_VARIABLE)
     if not run:
         return
+    from pytest_django.plugin import blocking_manager_key
+
     try:
-        with connection._nodb_cursor() as cursor:
+        with (
+            session.config.stash[blocking_manager_key].unblock(),
+            connection._nodb_cursor() as cursor,
+        ):
             cursor.execute(f'DROP DATABASE IF EXISTS "precinct_snap_{run}" WITH (FORCE)')
     except Exception as exc:  # the run's result stands; say why the template stays
         print(f"could not drop the snapshot database precinct_snap_{run}: {exc}")
