@@ -53,14 +53,22 @@ def test_search_open_switch_language_and_sign_out(page) -> None:
 
 
 def test_a_locked_out_login(page) -> None:
-    for _ in range(5):
+    for _ in range(4):
         with page.expect_navigation():
             _sign_in(page, "auditor", "definitely-wrong-pw")
+        # a wrong password: the form again, with the warning (which names the lock to come)
+        assert page.inner_text("h1") == "登录"
     with page.expect_navigation():
-        _sign_in(page, "auditor")  # the right password no longer works
+        _sign_in(page, "auditor", "definitely-wrong-pw")  # the fifth failure locks the account
+    page.goto("/login/")
+    page.fill("#id_username", "auditor")
+    page.fill("#id_password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")  # the right password no longer works
     assert "/login/" in page.url
     assert page.locator("[role=alert]").count() == 1
-    assert "锁定" in page.inner_text("main") or "locked" in page.inner_text("main").lower()
+    assert page.inner_text("[role=alert]") == "登录失败次数过多，账号已被锁定，需由系统管理员解锁。"
+    assert page.inner_text("h1") == "账号已锁定"
 
 
 def test_a_chief_sees_only_the_station(page) -> None:
@@ -72,14 +80,23 @@ def test_a_chief_sees_only_the_station(page) -> None:
 
 
 def test_the_phone_layout_keeps_the_list_usable(page) -> None:
-    page.set_viewport_size({"width": 390, "height": 844})
+    """The list opened on a desk, then on a phone's width: the minor columns give way, nothing
+    runs off the side of the screen: the name (the link to the record) and signing out stay on it."""
     _sign_in(page, "officer")
     page.wait_for_url(re.compile(r"/$"))
     page.goto("/org/officers/")
     rows = page.locator("#results tbody tr")
     assert rows.count() == 1  # an officer sees their own record only
-    box = page.locator("header form button").last.bounding_box()
-    assert box is not None and box["height"] >= 20
+    minor = rows.first.locator("td.hide-narrow")  # gender, rank, status
+    assert minor.count() == 3 and all(c.is_visible() for c in minor.all())
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    name = rows.first.locator("td:nth-child(2) a")
+    box = name.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    sign_out = page.locator("header form button").last.bounding_box()
+    assert sign_out is not None and sign_out["x"] + sign_out["width"] <= 390
+    assert [c.is_visible() for c in minor.all()] == [False, False, False]
 
 
 def test_a_legal_officer_opens_a_case_and_its_timeline_is_drawn(page) -> None:
@@ -93,11 +110,16 @@ def test_a_legal_officer_opens_a_case_and_its_timeline_is_drawn(page) -> None:
     page.wait_for_selector("#timeline[data-drawn='1'] canvas")
     assert "C02" in page.inner_text("main") and "C05" in page.inner_text("main")
     # a ticket for the late delivery is open; send it to accountability with a reason
-    row = page.locator("#tickets tr", has_text="C02")
-    row.locator("input[name=note]").last.fill("送押超时")
-    row.locator("form", has=page.locator("input[value=accountability]")).locator("button").click()
-    page.wait_for_load_state()
-    assert "问责" in page.inner_text("#tickets") or "Accountability" in page.inner_text("#tickets")
+    row = page.locator("#tickets tbody tr", has_text="C02")
+    state = row.locator("td:nth-child(2)")
+    assert state.inner_text() != "问责"  # its state column; the "→ 问责" button is in the row
+    to_accountability = row.locator("form", has=page.locator("input[value=accountability]"))
+    to_accountability.locator("input[name=note]").fill("送押超时")
+    with page.expect_navigation():
+        to_accountability.locator("button").click()
+    assert page.inner_text(".messages li.success") == "督办单已更新。"
+    assert row.locator("form").count() == 0  # accountability is final: no move is left
+    assert state.inner_text() == "问责"
 
 
 def test_the_month_is_charted_and_every_score_explained(page) -> None:
@@ -130,18 +152,28 @@ def test_the_political_department_funds_and_pays_a_closed_month(page) -> None:
     pay = card.locator("button.primary")
     # the demo's budget for it holds less than it owes: the button waits, and says why
     assert pay.is_disabled() == (card.locator("[role=alert]").count() == 1)
-    owed = card.locator("p").first.inner_text()
     card.locator("#fund-yuan").fill("10,000,000")
     card.locator("form.filters button").click()
     page.wait_for_selector("#payout button.primary:not([disabled])")
     assert "拨入" in page.inner_text("main")
+    owed, paid = _owed_and_paid(page.locator("#payout p").first.inner_text())
+    assert paid != owed  # funded, not paid yet
     # some 1,500 payments, each its own audited double-entry transaction: tens of seconds on a
     # loaded machine (PostgreSQL in CI), more than the click's usual wait for its page
     page.click("#payout button.primary", timeout=240_000)
     page.wait_for_selector("#payout >> text=本月奖励金已全部发放", timeout=240_000)
     assert "已发放奖励金" in page.inner_text("main")
     assert page.locator("#payout button.primary").count() == 0  # nothing left to pay twice
-    assert owed.split("。")[0] == page.locator("#payout p").first.inner_text().split("。")[0]
+    # what is paid now is what the month owed: the same number of payments, the same sum
+    assert _owed_and_paid(page.locator("#payout p").first.inner_text()) == (owed, owed)
+
+
+def _owed_and_paid(text: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(payments, amount) owed and paid, from the payout card's first paragraph."""
+    owed = re.search(r"应发 ([\d,]+) 笔，共 ([^。]+)。", text)
+    paid = re.search(r"已发：([\d,]+) 笔，([^。]+)。", text)
+    assert owed and paid, text
+    return owed.groups(), paid.groups()
 
 
 def test_the_promotion_ranking_shows_the_over_50s_with_every_position_explained(page) -> None:
@@ -166,9 +198,12 @@ def test_the_promotion_ranking_shows_the_over_50s_with_every_position_explained(
     assert ages and min(ages) >= 50
     first = rows.first
     assert first.locator("td").first.inner_text() == "1"
+    points = int(first.locator("> td:nth-child(6)").inner_text())
+    lines = first.locator("details table td:nth-child(3)")
+    assert lines.count() >= 1 and not lines.first.is_visible()  # folded until asked for
     first.locator("summary").click()
-    lines = first.locator("details table td:nth-child(3)").all_inner_texts()
-    assert sum(int(x) for x in lines) == int(first.locator("> td:nth-child(6)").inner_text())
+    shown = [int(td.inner_text()) for td in lines.all() if td.is_visible()]
+    assert len(shown) == lines.count() and sum(shown) == points
 
 
 def test_two_dispatchers_see_each_others_work_live_and_cannot_send_one_car_twice(
@@ -271,6 +306,7 @@ def test_a_station_chief_ticks_off_a_campaign_item_and_the_progress_moves(page) 
         pytest.fail("no open item for the chief's station")
     page.wait_for_selector("[data-source=unit-chart][data-drawn]")  # items by owner unit
     before = page.inner_text("#campaign-progress")
+    total, done = _items_done(page)
     row = page.locator("form.tick").first.locator("xpath=ancestor::tr")
     number = row.get_attribute("id")
     # without evidence the item stays open and the reason is named
@@ -279,13 +315,41 @@ def test_a_station_chief_ticks_off_a_campaign_item_and_the_progress_moves(page) 
     assert page.locator(f"#{number} form.tick").count() == 1
     page.fill(f"#{number} form.tick input[name=evidence]", "清查记录表已上报")
     page.click(f"#{number} form.tick button")
-    page.wait_for_function(
-        "before => document.querySelector('#campaign-progress').textContent !== before",
-        arg=before,
-    )
-    assert page.locator(f"#{number} form.tick").count() == 0
+    page.wait_for_selector(f"#{number}:not(:has(form.tick))")  # the checklist is swapped in
     assert "清查记录表已上报" in page.inner_text(f"#{number}")
     assert int(page.inner_text("#campaign-progress").rstrip("%")) >= int(before.rstrip("%"))
+    assert _items_done(page) == (total, done + 1)
+
+
+def _items_done(page) -> tuple[int, int]:
+    """The checklist's count: (items, items done), from "N 项中已完成 D 项"."""
+    text = page.locator("#campaign-progress").locator("xpath=..").inner_text()
+    found = re.search(r"(\d+) 项中已完成 (\d+) 项", text)
+    assert found, text
+    return int(found[1]), int(found[2])
+
+
+_DRAWN = """source => {
+  const el = document.querySelector(`[data-chart][data-source="${source}"]`);
+  const chart = echarts.getInstanceByDom(el);
+  const canvas = el.querySelector("canvas");
+  const box = canvas.getBoundingClientRect();
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked++;
+  const data = JSON.parse(document.getElementById(source).textContent);
+  return {
+    width: box.width, height: box.height, inked: inked, image: canvas.toDataURL(),
+    series: chart.getOption().series.map(s => ({name: s.name, values: s.data})),
+    data: data.series.map(s => ({name: s.name, values: s.values})),
+  };
+}"""
+
+
+def _drawn(page, source: str) -> dict:
+    """What ECharts drew for a chart fed by the JSON block `source`: its series, the page's data
+    for them, the canvas's size and how many of its pixels are painted."""
+    return page.evaluate(_DRAWN, source)
 
 
 def test_the_statistics_page_draws_its_charts_and_switches_the_figure(page) -> None:
@@ -297,12 +361,23 @@ def test_the_statistics_page_draws_its_charts_and_switches_the_figure(page) -> N
     page.wait_for_selector("[data-source=stats-annual][data-drawn]")
     assert page.locator("table.stats tbody tr").count() >= 13
     assert page.locator("#stats-kpis .stat").count() >= 5
+    monthly, annual = _drawn(page, "stats-monthly"), _drawn(page, "stats-annual")
+    # what ECharts drew is the page's data for the chosen figure (criminal incidents by default)
+    assert monthly["series"] == monthly["data"] and len(monthly["series"]) == 2
+    assert annual["series"] == annual["data"]
+    assert [s["name"] for s in annual["series"]] == ["刑事警情"]
+    for chart in (monthly, annual):
+        size = (chart["width"], chart["height"], chart["inked"])
+        assert size[0] > 0 and size[1] > 0 and size[2] > 500, size  # drawn: painted pixels
     page.select_option("#s-metric", "road_deaths")
     with page.expect_navigation():
         page.click("form.filters button")
     page.wait_for_selector("[data-source=stats-annual][data-drawn]")
     assert "metric=road_deaths" in page.url
-    assert "道路交通事故死亡" in page.inner_text("main") or "死亡" in page.inner_text("main")
+    after = _drawn(page, "stats-annual")
+    assert after["inked"] > 500 and after["image"] != annual["image"]  # the picture changed
+    assert after["series"] == after["data"] != annual["data"]
+    assert [s["name"] for s in after["series"]] == ["道路交通事故死亡人数"]
 
 
 def test_the_legal_department_enters_a_missing_years_holidays(page) -> None:

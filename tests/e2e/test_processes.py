@@ -1,6 +1,7 @@
 """Several server processes on one database, and a server killed (SIGKILL) in the middle of
 intake: what one process writes moves the other's board; every acknowledged incident survives."""
 
+import http.client
 import json
 import os
 import random
@@ -52,13 +53,13 @@ def _post(url: str, token: str, body: dict, key: str, timeout: float = 10) -> tu
         return e.code, {}
 
 
-def _body(n: int) -> dict:
+def _body(n: int, address: str = "") -> dict:
     return {
         "category": "help",
         "priority": 3,
         "lat": 47.35,
         "lon": 130.29,
-        "address": f"测试地址{n}号",
+        "address": address or f"测试地址{n}号",
         "summary": f"进程测试 {n}",
     }
 
@@ -75,9 +76,13 @@ def test_a_second_process_moves_the_first_processs_board(page, app_server, tmp_p
         page.wait_for_url(re.compile(r"/$"))
         page.goto("/command/")
         page.wait_for_selector("#live-state[data-live=live]")
-        status, made = _post(url_b, _token(app_server.env), _body(0), str(uuid.uuid4()))
+        address = f"进程测试地址{uuid.uuid4().hex[:8]}"  # this incident's, on no other
+        on_board = page.locator(f"#incidents li:has-text('{address}')")
+        assert on_board.count() == 0
+        status, made = _post(url_b, _token(app_server.env), _body(0, address), str(uuid.uuid4()))
         assert status == 201
-        page.wait_for_selector(f"#incidents li:has-text('{made['number']}')", timeout=5000)
+        on_board.wait_for(timeout=5000)  # pushed to A's board: nobody reloads
+        assert on_board.count() == 1 and made["number"] in on_board.inner_text()
     finally:
         process_b.kill()
         process_b.wait()
@@ -86,66 +91,100 @@ def test_a_second_process_moves_the_first_processs_board(page, app_server, tmp_p
 def test_killing_the_server_during_intake_loses_no_acknowledged_incident(
     app_server, tmp_path
 ) -> None:
-    """Clients post incidents as fast as they can while the server is killed with SIGKILL at
-    random moments, 12 times; a client whose request failed retries it with the same key. Every
-    incident acknowledged (201 or 200) is in the database afterwards, exactly once."""
+    """Clients post incidents as fast as they can while the server is killed with SIGKILL, 12
+    times, each time after a random number (1 to 6) of incidents it acknowledged; a client whose
+    request failed retries it with the same key once a server is up again. Every incident
+    acknowledged (201 or 200) is in the database afterwards, exactly once, and so is every
+    incident whose request a kill cut.
+
+    Nothing is ordered by sleeping: the kills wait for the server's answers, the clients wait for
+    the next server to answer its health check, the end waits for the retries' answers."""
     token = _token(app_server.env)
     rng = random.Random(5)
     acknowledged: dict[str, str] = {}  # key -> incident id
-    lock = threading.Lock()
-    state = {"url": "", "stop": False}
+    cut: set[str] = set()  # keys of requests that failed at least once
+    conflicts: list[tuple[str, str, str]] = []  # a key acknowledged for two incidents
     pending: list[tuple[str, int]] = []  # (key, n) not yet acknowledged: retried
+    changed = threading.Condition()  # guards the three above and state; notified on each answer
+    up = threading.Event()  # a server is answering (cleared before a kill, set once the next is up)
+    state = {"url": "", "stop": False}
+    deadline = time.monotonic() + 600  # a hang guard for a loaded machine, not a pause
+
+    def left() -> float:
+        return max(deadline - time.monotonic(), 0)
 
     def client(worker: int) -> None:
         n = 0
-        while not state["stop"]:
-            with lock:
+        while True:
+            with changed:
+                if state["stop"]:
+                    return
                 retry = pending.pop() if pending else None
+                url = state["url"]
             if retry is None:
                 n += 1
                 key, number = f"crash-{worker}-{n}", worker * 100_000 + n
             else:
                 key, number = retry
             try:
-                status, body = _post(state["url"], token, _body(number), key, timeout=5)
-            except OSError:
+                status, body = _post(url, token, _body(number), key, timeout=5)
+            except (OSError, http.client.HTTPException, ValueError):  # cut mid-answer
                 status, body = 0, {}
-            if status in (200, 201):
-                with lock:
-                    assert acknowledged.get(key, body["id"]) == body["id"]
+            with changed:
+                if status in (200, 201):
+                    if acknowledged.get(key, body["id"]) != body["id"]:
+                        conflicts.append((key, acknowledged[key], body["id"]))
                     acknowledged[key] = body["id"]
-            else:
-                with lock:
+                else:
+                    cut.add(key)
                     pending.append((key, number))
-                time.sleep(0.05)
+                changed.notify_all()
+            if status not in (200, 201) and not up.wait(left()):
+                return  # no server came back: the main thread reports it
+
+    def wait_for(condition, what: str) -> None:
+        with changed:
+            assert changed.wait_for(condition, timeout=left()), what
 
     log = tmp_path / "crash.log"
     state["url"], process = start_server(app_server.env, log)
+    up.set()
     workers = [threading.Thread(target=client, args=(w,)) for w in range(4)]
     for w in workers:
         w.start()
     kills = 0
     try:
         for _ in range(12):
-            time.sleep(rng.uniform(0.3, 1.5))
+            with changed:
+                served = len(acknowledged)
+            # kill while the clients are writing: after this server acknowledged a few incidents
+            # (how many is drawn at random, so the kill falls at a different point each time)
+            more = rng.randint(1, 6)
+            wait_for(lambda: len(acknowledged) >= served + more, "the server acknowledged nothing")
+            up.clear()
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
             kills += 1
-            state["url"], process = start_server(app_server.env, log)
-        # let the retries of the last crash through
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with lock:
-                if not pending:
-                    break
-            time.sleep(0.2)
+            url, process = start_server(app_server.env, log)  # returns once /healthz answers
+            with changed:
+                state["url"] = url
+            up.set()
+        # every request a kill cut is retried until a server acknowledges it; then the clients
+        # stop (a request cut after this is not acknowledged, and not counted as retried)
+        with changed:
+            retried = changed.wait_for(lambda: cut <= acknowledged.keys(), timeout=left())
+            state["stop"] = True
+            retried_keys = set(cut)
+        assert retried, f"not acknowledged on retry: {sorted(cut - acknowledged.keys())}"
     finally:
-        state["stop"] = True
+        with changed:
+            state["stop"] = True
+        up.set()
         for w in workers:
             w.join()
         process.kill()
         process.wait()
-    assert kills == 12 and len(acknowledged) > 20
+    assert kills == 12 and len(acknowledged) > 20 and conflicts == []
     # what the database holds, read by a fresh process
     check = subprocess.run(
         [sys.executable, "-c", _CHECK, json.dumps(sorted(acknowledged))],
@@ -158,6 +197,10 @@ def test_killing_the_server_during_intake_loses_no_acknowledged_incident(
     assert found["missing"] == [], found
     assert found["duplicates"] == 0
     assert set(found["ids"]) == set(acknowledged.values())
+    # the kills cut requests, and each of those incidents is stored once, as acknowledged
+    stored = found["rows"]
+    assert retried_keys
+    assert {k: stored.get(k) for k in retried_keys} == {k: acknowledged[k] for k in retried_keys}
 
 
 _CHECK = """
@@ -173,5 +216,6 @@ print(json.dumps({
     "missing": [k for k in keys if k not in rows],
     "duplicates": sum(1 for n in summaries.values() if n > 1),
     "ids": [str(v) for v in rows.values()],
+    "rows": {k: str(v) for k, v in rows.items()},
 }))
 """

@@ -199,45 +199,74 @@ def test_concurrent_writers_produce_one_chain() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_audited_writes_in_opposite_order_do_not_deadlock(city_committed) -> None:
     """T1 changes A then B; T2 changes B while T1 holds A. The audit log must add no lock that
-    makes this a deadlock (it used to: T1 held the chain head, T2 waited for it holding B)."""
+    makes this a deadlock (it used to: T1 held the chain head, T2 waited for it holding B).
+
+    The steps are ordered by events, not by sleeping: T2 starts once T1 has written A, and holds
+    B until PostgreSQL shows T1 waiting for B's lock."""
     a, b = Officer.objects.order_by("police_number")[:2]
-    t2_has_b = threading.Event()
+    t1_has_a, t2_has_b = threading.Event(), threading.Event()
+    t1_pid: list[int] = []
     errors: list[BaseException] = []
+    deadline = time.monotonic() + 60  # a hang guard for a loaded machine, not a pause
+
+    def left() -> float:
+        return max(deadline - time.monotonic(), 0)
 
     def t1() -> None:
         try:
             with transaction.atomic():
+                with connection.cursor() as cur:
+                    cur.execute("SELECT pg_backend_pid()")
+                    t1_pid.append(cur.fetchone()[0])
                 officer_a = Officer.objects.get(pk=a.pk)
                 officer_a.name += "一"
                 officer_a.save()  # audited: this used to take the chain head's lock
-                t2_has_b.wait(5)
+                t1_has_a.set()
+                if not t2_has_b.wait(left()):  # T2 is stuck behind a lock T1 holds
+                    raise AssertionError("T2 could not write B while T1's transaction was open")
                 officer_b = Officer.objects.select_for_update().get(pk=b.pk)
                 officer_b.name += "一"
                 officer_b.save()
         except BaseException as exc:
             errors.append(exc)
         finally:
+            t1_has_a.set()  # T1 failed before A: let T2 go on and report
             connection.close()
+
+    def t1_waits_for_a_lock() -> bool:
+        with connection.cursor() as cur:
+            cur.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", t1_pid)
+            row = cur.fetchone()
+        return bool(row) and row[0] == "Lock"
 
     def t2() -> None:
         try:
+            if not t1_has_a.wait(left()):
+                raise AssertionError("T1 did not write A")
             with transaction.atomic():
                 officer_b = Officer.objects.select_for_update().get(pk=b.pk)
                 officer_b.name += "二"
                 officer_b.save()
                 t2_has_b.set()
-                time.sleep(0.5)
+                # hold B until T1 asks for it, so that T1 holds A and waits for B while T2 holds B
+                # and commits its audited write: PostgreSQL reports T1's wait
+                while not (errors or t1_waits_for_a_lock()):
+                    if not left():
+                        raise AssertionError("T1 never waited for B's lock")
+                    time.sleep(0.01)  # the poll's interval; the condition orders the steps
         except BaseException as exc:
             errors.append(exc)
         finally:
+            t2_has_b.set()
             connection.close()
 
     threads = [threading.Thread(target=t1), threading.Thread(target=t2)]
-    threads[0].start()
-    time.sleep(0.2)
-    threads[1].start()
     for t in threads:
-        t.join(30)
+        t.start()
+    for t in threads:
+        t.join(left() + 5)
+    assert not any(t.is_alive() for t in threads), "the writers hang"
     assert errors == []
+    assert Officer.objects.get(pk=b.pk).name == b.name + "二一"  # T2 first, then T1
     _checked, broken = services.verify_audit_chain()
     assert broken is None
