@@ -16,17 +16,18 @@ from django.db.models import Count, Max, QuerySet
 
 from precinct.cases import services as cases
 from precinct.command import services as command
+from precinct.core import capabilities as can
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 from precinct.merit import services as merit
 from precinct.org import services as org
 
 from . import rules
 from .models import Campaign, CampaignLink, ChecklistItem, Target
 
-MANAGERS = frozenset({Role.LEGAL_SUPERVISION, Role.LEADERSHIP})
+MANAGERS = can.CAMPAIGN_MANAGERS
 METRIC_OF_KIND = {"case": "cases", "incident": "incidents", "achievement": "achievements"}
 
 
@@ -342,7 +343,7 @@ def move_item(
 ) -> ChecklistItem:  # fmt: skip
     """Tick an item off (with its evidence), start it, or take it back. The owner unit's chief
     (or a manager) moves it; only a manager reopens a done item."""
-    if not (is_manager(scope) or scope.role == Role.UNIT_CHIEF):
+    if scope.role not in can.CAMPAIGN_TICKERS:
         raise PermissionDenied("only the item's owner unit or the campaign's managers")
     item = scope_items(scope).select_for_update(of=("self",)).filter(pk=item_id).first()
     if item is None:
@@ -420,7 +421,7 @@ def _resolve(scope: Scope, kind: str, ref: str) -> tuple[uuid.UUID, str, uuid.UU
 
 def link(scope: Scope, campaign_id: uuid.UUID, *, kind: str, ref: str, by: str) -> CampaignLink:
     """Record that a case, incident or achievement came of the campaign (once)."""
-    if not (is_manager(scope) or scope.role == Role.UNIT_CHIEF):
+    if scope.role not in can.CAMPAIGN_LINKERS:
         raise PermissionDenied("only the campaign's managers and unit chiefs link records")
     campaign = _open_campaign(scope, campaign_id)
     if kind not in rules.LINK_KINDS:

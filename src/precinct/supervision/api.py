@@ -10,9 +10,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from precinct.cases import services as cases
 from precinct.cases.rules import EventContent
+from precinct.core import capabilities as can
 from precinct.core import clock
 from precinct.core.errors import FieldError, ValidationFailed
-from precinct.core.scoping import Role
 from precinct.identity.services import caller
 
 from . import services
@@ -158,7 +158,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> Any:
     case = cases.get_case(scope, case_id)
     return {
         **_case_out(case),
-        "persons": cases.persons(case.pk, full_identity=scope.role == Role.LEGAL_SUPERVISION),
+        "persons": cases.persons(case.pk, full_identity=scope.role in can.FULL_IDENTITY_READERS),
         "events": [
             {
                 "id": e.id,

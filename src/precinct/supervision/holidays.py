@@ -9,16 +9,16 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Q
 
 from precinct.cases import services as cases
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
-from precinct.identity import rules as access
 
 from . import calendar
 from .models import Finding, HolidaySchedule
 from .rules import holidays as rules
 
-ENTERERS = access.HOLIDAY_ENTERERS  # the policy's own set: one source
+ENTERERS = can.HOLIDAY_ENTERERS  # the policy's own name (core.capabilities): one source
 # A deadline counted in working days can start up to about two months before the days it counts
 # (the longest working-day limits) and end after them: cases whose findings start or fall due
 # within this margin of the year are recomputed.

@@ -18,10 +18,11 @@ from django.db.models import Count, QuerySet
 from precinct.cases import services as cases
 from precinct.cases.rules import EventContent
 from precinct.common import bus
+from precinct.core import capabilities as can
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 from precinct.org import services as org
 
 from . import calendar
@@ -315,7 +316,7 @@ def add_review(
     items: Iterable[tuple[str, str, str]],
 ) -> CaseReview:
     """A case review (解剖) with findings tagged good practice or problem (tag, rule, text)."""
-    if scope.role not in {Role.LEGAL_SUPERVISION, Role.LEADERSHIP}:
+    if scope.role not in can.REVIEWERS:
         raise PermissionDenied("only legal/supervision staff and leaders review cases")
     case = cases.get_case(scope, case_id)
     rows = list(items)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from precinct.core import capabilities as can
 from precinct.core.errors import PermissionDenied
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 
 from ..models import PatrolUnit, UnitStatusChange
 
-COMMAND_ROLES = frozenset({Role.COMMAND_CENTRE})
+COMMAND_ROLES = can.COMMAND  # the name core.capabilities gives it (kept for the pages)
 TOPIC = "command"  # what the live board listens to
 
 

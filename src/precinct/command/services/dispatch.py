@@ -8,14 +8,15 @@ import uuid
 from django.db.models import Q
 
 from precinct.common import live
+from precinct.core import capabilities as can
 from precinct.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 from precinct.geo import services as geo
 
 from .. import rules
 from ..models import Dispatch, Incident, PatrolUnit
-from ._common import COMMAND_ROLES, TOPIC, _log, _require_command
+from ._common import TOPIC, _log, _require_command
 from .queries import get_incident, scope_patrol_units
 
 
@@ -147,7 +148,7 @@ def set_unit_status(
 ) -> PatrolUnit:
     """Move a unit (its crew's terminal or the command centre): en route and on scene move the
     incident it works on; available or returning clears it."""
-    if scope.role not in COMMAND_ROLES | {Role.OFFICER}:
+    if scope.role not in can.UNIT_TERMINALS:
         raise PermissionDenied("only the command centre or the unit's crew may do this")
     unit = scope_patrol_units(scope).select_for_update().filter(pk=unit_id).first()
     if unit is None:
@@ -200,7 +201,7 @@ def record_position(
 ) -> None:
     """A position ping: the unit's last known place (telemetry: not audited ping by ping, ADR
     0015). An older ping than the one kept is ignored; one from the future is refused."""
-    if scope.role not in COMMAND_ROLES | {Role.OFFICER}:
+    if scope.role not in can.UNIT_TERMINALS:
         raise PermissionDenied("only the command centre or the unit's crew may do this")
     lon, lat = rules.check_position(lon, lat)
     at = rules.check_ping_time(at, now)

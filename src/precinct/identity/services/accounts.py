@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 
+from precinct.core import capabilities as can
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -77,7 +78,7 @@ def create_user(
         unit_id=unit_id,
         officer_id=officer_id,
         first_name=display_name,
-        is_staff=role in {Role.SYSADMIN, Role.POLITICAL_DEPT},
+        is_staff=role in can.ADMIN_SITE,
     )
     try:
         validate_password(password, user)

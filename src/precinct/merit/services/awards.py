@@ -8,9 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 from precinct.org import services as org
 from precinct.supervision import services as supervision
 
@@ -79,7 +80,7 @@ def award_checks(award: AwardProposal, today: dt.date) -> tuple[list[FieldError]
 
 def awards(scope: Scope, *, state: str = "") -> QuerySet[AwardProposal]:
     """Award proposals of the officers the caller may see, newest first."""
-    _require(scope, ENTERERS | {Role.LEADERSHIP})
+    _require(scope, can.AWARD_READERS)
     qs = AwardProposal.objects.filter(officer__in=org.scope_officers(scope))
     if state:
         qs = qs.filter(state=state)
@@ -103,7 +104,7 @@ class Dossier:
 
 
 def award_dossier(scope: Scope, award_id: uuid.UUID, *, today: dt.date) -> Dossier:
-    _require(scope, ENTERERS | {Role.LEADERSHIP})
+    _require(scope, can.AWARD_READERS)
     award = (
         AwardProposal.objects.filter(pk=award_id, officer__in=org.scope_officers(scope))
         .select_related("officer__current_unit")

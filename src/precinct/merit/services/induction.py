@@ -8,9 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 from precinct.org import services as org
 
 from .. import rules
@@ -43,7 +44,7 @@ class RecruitRow:
 def recruits(scope: Scope, *, today: dt.date, waiting_only: bool = False) -> list[RecruitRow]:
     """Officers hired in the last RECRUIT_MONTHS months (or with an induction on record), newest
     first, with their leader meeting and mentor; ``waiting_only``: those still missing either."""
-    _require(scope, ENTERERS | {Role.LEADERSHIP})
+    _require(scope, can.RECRUIT_READERS)
     assert scope.bureau_id is not None
     since = rules.add_months(today, -rules.RECRUIT_MONTHS)
     on_record = Induction.objects.filter(bureau_id=scope.bureau_id).values("officer_id")

@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 
 from precinct.common import xlsx
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 from precinct.org import services as org
 
 from .. import rules
@@ -257,7 +258,7 @@ def verify_ledger(bureau_id: uuid.UUID | None = None) -> LedgerCheck:
 def finance_export(scope: Scope, month: Month) -> bytes:
     """The bonus payable to officers from the month's budget, for finance: one row per entry
     (payouts and their reversals), amounts in yuan, a total per officer and a grand total."""
-    _require(scope, APPROVERS | {Role.LEADERSHIP})
+    _require(scope, can.FINANCE_EXPORTERS)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from precinct.core.scoping import Role, Scope
+from precinct.core import capabilities as can
+from precinct.core.scoping import Scope
 from precinct.org import services as org
 
 from ..models import AwardProposal, Discipline, LedgerTransaction
@@ -16,7 +17,7 @@ from .month import month_results
 from .sessions import session_checklist
 
 # --- the monthly session pack -------------------------------------------------------------------
-PACK_READERS = frozenset({Role.LEADERSHIP, Role.POLITICAL_DEPT, Role.UNIT_CHIEF})
+PACK_READERS = can.PACK_READERS
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 from precinct.org import services as org
 
 from .. import rules
@@ -16,7 +17,7 @@ from ..rules import Month
 from ._common import LINE_FIELDS, _require
 
 # --- promotion ranking ----------------------------------------------------------------------------
-PROMOTION_READERS = frozenset({Role.LEADERSHIP, Role.POLITICAL_DEPT, Role.UNIT_CHIEF})
+PROMOTION_READERS = can.PROMOTION_READERS
 
 
 @dataclass(frozen=True)

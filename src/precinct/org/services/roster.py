@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from precinct.common import xlsx
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 
 from .. import rules
 from ..models import Assignment, Officer
@@ -97,7 +98,7 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
     bad, nothing is written and every error is reported with its row and column."""
     from openpyxl import load_workbook
 
-    if scope.role != Role.POLITICAL_DEPT:
+    if scope.role not in can.ROSTER_IMPORTERS:
         raise PermissionDenied("only the political department imports the roster")
     assert scope.bureau_id is not None
     try:

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Role, Scope
@@ -21,8 +22,8 @@ from .officers import _in_force, _post, get_officer
 # --- secondments (动态用警) ---------------------------------------------------------------
 # The political department plans secondments and records what happens to them; the bureau's
 # leadership approves them and decides requests to stay (a stay changes the establishment).
-SECONDMENT_PLANNERS = frozenset({Role.POLITICAL_DEPT})
-SECONDMENT_APPROVERS = frozenset({Role.LEADERSHIP})
+SECONDMENT_PLANNERS = can.DEPLOYMENT_PLANNERS
+SECONDMENT_APPROVERS = can.DEPLOYMENT_APPROVERS
 STAY_NOTE = "stayed after secondment"
 
 

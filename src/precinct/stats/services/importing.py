@@ -12,16 +12,17 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 from precinct.identity import services as identity
 from precinct.org import services as org
 
 from .. import rules
 from ..models import MonthlyFigure
 
-IMPORTERS = frozenset({Role.COMMAND_CENTRE, Role.LEADERSHIP})
+IMPORTERS = can.STATS_IMPORTERS
 
 
 # --- importing -----------------------------------------------------------------------------

@@ -11,15 +11,15 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Role, Scope
+from precinct.core.scoping import Scope
 
 from .. import rules
 from ..models import CoveredMonth, MonthlyFigure
 
-READERS = frozenset({Role.LEADERSHIP, Role.POLITICAL_DEPT, Role.LEGAL_SUPERVISION,
-                     Role.COMMAND_CENTRE, Role.UNIT_CHIEF})  # fmt: skip
+READERS = can.STATS_READERS
 
 
 # --- reading -------------------------------------------------------------------------------
