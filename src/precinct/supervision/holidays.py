@@ -68,13 +68,12 @@ class YearRow:
 
 
 def years(*, today: dt.date) -> list[YearRow]:
-    """Each year the engine may need (the package's, the entered ones, last year to next year)
-    and where its schedule comes from; a missing year counts weekends only."""
+    """Each year the engine may need (the entered ones, last year to next year, and the package's
+    recent years) and where its schedule comes from; a missing year counts weekends only."""
     refresh()
     stored = {s.year: s for s in HolidaySchedule.objects.all()}
-    wanted = (
-        set(calendar.package_years()) | set(stored) | {today.year - 1, today.year, today.year + 1}
-    )
+    recent = {y for y in calendar.package_years() if y >= today.year - 2}  # older ones: history
+    wanted = recent | set(stored) | {today.year - 1, today.year, today.year + 1}
     out = []
     for year in sorted(wanted, reverse=True):
         if year in stored:
