@@ -14,10 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from precinct.common import audit
 from precinct.core import clock
-from precinct.core.scoping import Scope
-from precinct.identity import services as identity
-from precinct.identity.services import caller
+from precinct.core.scoping import Scope, caller
 from precinct.web.errors import ErrorRow, by_row, page_errors
 
 from . import rules, services
@@ -103,12 +102,7 @@ def officer_detail(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     officer = services.get_officer(scope, officer_id)
     history = services.officer_history(scope, officer_id)
     secondments = services.officer_secondments(scope, officer_id)
-    identity.record(
-        "view",
-        object_type="org.officer",
-        object_id=str(officer.pk),
-        bureau_id=str(officer.bureau_id),
-    )
+    audit.viewed("org.officer", str(officer.pk), str(officer.bureau_id))
     return render(
         request,
         "org/officer_detail.html",
