@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.cache import SessionStore
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.test import RequestFactory
 from django.utils import translation
 
@@ -24,7 +24,7 @@ from precinct.core.errors import (
     ValidationFailed,
     gettext_noop,
 )
-from precinct.web.errors import ErrorRow, by_row, from_address, page_errors
+from precinct.web.errors import ErrorRow, by_row, from_address, page_errors, reason
 
 WRONG = ValidationFailed(
     [
@@ -162,3 +162,30 @@ def test_a_value_from_the_address_that_does_not_parse_is_not_found() -> None:
 def test_a_planning_run_that_does_not_exist_is_not_found(city) -> None:
     """Before, the page let the service's NotFound through: a server error."""
     assert city.client("command").get(f"/planning/runs/{uuid.uuid4()}/").status_code == 404
+
+
+def test_a_page_form_that_does_not_validate_is_refused_like_a_service_would() -> None:
+    """Merit's and campaigns' page forms (merit/forms.py, campaigns/forms.py): the same field
+    names as before; what they cannot parse is a refusal said on the page, in the sentence the
+    page used before (``invalid``) or field by field."""
+    from precinct.campaigns.forms import CampaignForm, TargetForm
+    from precinct.merit.forms import AchievementDecisionForm, FundForm, WarningDecisionForm
+
+    assert FundForm({"yuan": "12,000"}).parsed()["yuan"] == 12000
+    assert FundForm({"yuan": "1.5"}).parsed()["yuan"] == 0  # the service refuses it, by name
+    assert TargetForm({"goal": "x"}).parsed()["goal"] == -1
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    posted = QueryDict(mutable=True)
+    posted.setlist("ids", [ids[0], "not-an-id", ids[1]])
+    decided = AchievementDecisionForm(posted).parsed()
+    assert decided["ids"] == [uuid.UUID(ids[0]), uuid.UUID(ids[1])]
+
+    with pytest.raises(ValidationFailed) as refused:
+        WarningDecisionForm({"measure": "caution", "start": ""}).parsed()  # a measure needs a day
+    with translation.override("en"):
+        assert [reason(e) for e in refused.value.errors] == [
+            "start: a date as YYYY-MM-DD; days: a whole number"
+        ]
+    with pytest.raises(ValidationFailed) as refused:
+        CampaignForm({"code": "X", "starts": "2026-02-30"}).parsed()
+    assert [e.field for e in refused.value.errors] == ["starts"]

@@ -22,7 +22,8 @@ from precinct.identity.services import caller
 from precinct.org import services as org
 from precinct.web.errors import page_errors
 
-from . import report, rules, services
+from . import report, services
+from .forms import CampaignForm, ItemMoveForm, ItemsForm, LinkForm, TargetForm, TargetValueForm
 from .models import ITEM_STATE_LABELS, LEVEL_LABELS, LINK_LABELS, METRIC_LABELS, PHASE_LABELS
 
 
@@ -107,14 +108,15 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @page_errors(back="campaigns:list", refused="message")
 def _create(request: HttpRequest) -> HttpResponse:
+    d = CampaignForm(request.POST).parsed()
     data = {
-        "code": request.POST.get("code", "")[:64],
-        "name": request.POST.get("name", "")[:200],
-        "level": request.POST.get("level", "city"),
-        "starts": _date(request.POST.get("starts")),
-        "ends": _date(request.POST.get("ends")),
-        "goal": request.POST.get("goal", "")[:5000],
-        "lead_unit_id": _uuid(request.POST.get("lead_unit")),
+        "code": d["code"],
+        "name": d["name"],
+        "level": d["level"],
+        "starts": d["starts"],
+        "ends": d["ends"],
+        "goal": d["goal"],
+        "lead_unit_id": d["lead_unit"],
     }
     with transaction.atomic():
         made = services.create_campaign(caller(request), data, by=request.user.get_username())
@@ -167,34 +169,29 @@ def _act(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
     by = request.user.get_username()
     with transaction.atomic():
         if action == "items":
-            rows = []
-            for line in request.POST.get("lines", "").splitlines():
-                if line.strip():
-                    parts = [p.strip() for p in line.split("|")]
-                    parts += [""] * (3 - len(parts))
-                    rows.append((parts[0], _unit_by_name(scope, parts[1]), _date(parts[2])))
+            rows = [
+                (what, _unit_by_name(scope, owner), _date(due))
+                for what, owner, due in ItemsForm(request.POST).parsed_rows()
+            ]
             if not rows:
                 raise ValidationFailed([FieldError("lines", gettext_noop("one item a line"))])
             made = services.add_items(scope, campaign_id, rows)
             messages.success(request, _("%(n)s items added.") % {"n": len(made)})
         elif action == "target":
+            d = TargetForm(request.POST).parsed()
             services.add_target(
-                scope, campaign_id, name=request.POST.get("name", "")[:200],
-                metric=request.POST.get("metric", ""),
-                goal=_int(request.POST.get("goal")),
-            )  # fmt: skip
+                scope, campaign_id, name=d["name"], metric=d["metric"], goal=d["goal"]
+            )
             messages.success(request, _("Target added."))
         elif action == "target_value":
-            target = _uuid(request.POST.get("target"))
-            if target is None:
+            d = TargetValueForm(request.POST).parsed()
+            if d["target"] is None:
                 raise NotFound("target")
-            services.set_target_value(scope, target, value=_int(request.POST.get("value")))
+            services.set_target_value(scope, d["target"], value=d["value"])
             messages.success(request, _("Target updated."))
         elif action == "link":
-            services.link(
-                scope, campaign_id, kind=request.POST.get("kind", ""),
-                ref=request.POST.get("ref", "")[:120], by=by,
-            )  # fmt: skip
+            d = LinkForm(request.POST).parsed()
+            services.link(scope, campaign_id, kind=d["kind"], ref=d["ref"], by=by)
             messages.success(request, _("Linked."))
         elif action == "close":
             services.close_campaign(scope, campaign_id)
@@ -202,13 +199,6 @@ def _act(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
         else:
             messages.error(request, _("Unknown action."))
     return redirect("campaigns:detail", campaign_id=campaign_id)
-
-
-def _int(raw: str | None) -> int:
-    try:
-        return int(raw or "")
-    except ValueError:
-        return -1
 
 
 def _unit_by_name(scope: Any, name: str) -> uuid.UUID | None:
@@ -234,18 +224,19 @@ def _checklist(request: HttpRequest, campaign_id: uuid.UUID | None) -> HttpRespo
 
 
 def _checklist_posted(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
-    return _checklist(request, _uuid(request.POST.get("campaign")))
+    form = ItemMoveForm(request.POST)
+    form.is_valid()  # the page it came from, whatever else is wrong
+    return _checklist(request, form.cleaned_data.get("campaign"))
 
 
 @require_POST
 @page_errors(back=_checklist_posted, refused="message")
 def item_move(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    d = ItemMoveForm(request.POST).parsed()
     with transaction.atomic():
         item = services.move_item(
-            caller(request), item_id, status=request.POST.get("status", "")[:16],
-            evidence=request.POST.get("evidence", "")[: rules.MAX_EVIDENCE + 1],
-            reason=request.POST.get("reason", "")[:600], by=request.user.get_username(),
-            today=_today(),
+            caller(request), item_id, status=d["status"], evidence=d["evidence"],
+            reason=d["reason"], by=request.user.get_username(), today=_today(),
         )  # fmt: skip
     messages.success(request, _("Item %(n)s: %(state)s.") % {
         "n": item.number, "state": ITEM_STATE_LABELS[item.status]})  # fmt: skip

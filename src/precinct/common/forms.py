@@ -2,14 +2,16 @@
 fields (translated) instead of as messages. They parse input; the services decide what is valid
 for the business."""
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from precinct.common.i18n import explain
-from precinct.core.errors import ValidationFailed
+from precinct.core.errors import FieldError, ValidationFailed
 
 
 class DateInput(forms.DateInput):
@@ -19,8 +21,82 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format or "%Y-%m-%d")  # the only format a date input reads
 
 
+class Text(forms.CharField):
+    """Text as typed, optional, cut at ``clip`` characters (the service says what is too long)."""
+
+    def __init__(self, *, clip: int | None = None, strip: bool = False, **kwargs: Any) -> None:
+        super().__init__(required=False, strip=strip, **kwargs)
+        self.clip = clip
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value))
+        return text[: self.clip] if self.clip is not None else text
+
+
+class WholeNumber(forms.Field):
+    """A whole number as typed (thousands separated by commas or not), for the service to judge:
+    nothing reads as ``empty``, what is not a whole number as ``bad`` (which the service refuses,
+    naming the field and the numbers it takes)."""
+
+    def __init__(self, *, empty: int, bad: int, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+        self.empty, self.bad = empty, bad
+
+    def to_python(self, value: Any) -> int:
+        text = str(value or "").strip().replace(",", "")
+        if not text:
+            return self.empty
+        try:
+            return int(text)
+        except ValueError:
+            return self.bad
+
+
+class UUIDList(forms.Field):
+    """The ids of the rows ticked in a list (at most ``limit``); what is not an id is left out."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+        self.limit = limit
+
+    def to_python(self, value: Any) -> list[uuid.UUID]:
+        ids = []
+        for raw in list(value or [])[: self.limit]:
+            try:
+                ids.append(uuid.UUID(str(raw)))
+            except ValueError:
+                continue
+        return ids
+
+
 class DomainErrorsForm(forms.Form):
-    """Puts a service's field errors on the form, translated; unknown fields go on top."""
+    """Puts a service's field errors on the form, translated; unknown fields go on top. A page
+    that answers with messages instead raises the form's own errors as a refusal (``refusal``),
+    the way a service refuses: ``web.errors.page_errors`` says them and goes back."""
+
+    # said instead of the errors field by field, when set: an English sentence marked with
+    # gettext_noop, translated when it is shown
+    invalid: str = ""
+
+    def parsed(self) -> dict[str, Any]:
+        """The form's values; raises its errors as a refusal when it does not validate."""
+        if not self.is_valid():
+            raise self.refusal()
+        return self.cleaned_data
+
+    def refusal(self) -> ValidationFailed:
+        """The form's errors as a ``ValidationFailed`` (call after ``is_valid()`` said no)."""
+        if self.invalid:
+            return ValidationFailed([FieldError("", self.invalid)])
+        return ValidationFailed(
+            [
+                FieldError("" if name == NON_FIELD_ERRORS else name, str(message))
+                for name, messages in self.errors.items()
+                for message in messages
+            ]
+        )
 
     def add_domain_errors(self, exc: ValidationFailed) -> None:
         for e in exc.errors:

@@ -24,6 +24,16 @@ from precinct.web.errors import from_address, page_errors
 
 from . import pack as pack_files
 from . import rules, services
+from .forms import (
+    AchievementDecisionForm,
+    AchievementForm,
+    AwardDecisionForm,
+    AwardForm,
+    FundForm,
+    InductionForm,
+    SessionForm,
+    WarningDecisionForm,
+)
 from .models import (
     AWARD_LABELS,
     AWARD_STATE_LABELS,
@@ -116,10 +126,7 @@ def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
 @page_errors(back=_to_month)
 def month_fund(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
-    try:
-        yuan = int(request.POST.get("yuan", "").strip().replace(",", ""))
-    except ValueError:
-        raise ValidationFailed(rules.check_fund(0)) from None
+    yuan = FundForm(request.POST).parsed()["yuan"]
     with transaction.atomic():
         services.fund_month_for(caller(request), m, amount_fen=yuan * rules.FEN_PER_YUAN)
     messages.success(
@@ -197,55 +204,41 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
 @page_errors(back="merit:achievement_list")
 def _achievement_add(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
-    p = request.POST
-    errors: list[Any] = []
-    number = p.get("police_number", "").strip()[:16]
+    form = AchievementForm(request.POST)
+    errors = [] if form.is_valid() else form.refusal().errors
+    d = form.cleaned_data  # what did validate, the police number always
+    number = d["police_number"]
     officer_ids = org.scoped_officer_ids_by_number(scope, [number]) if number else {}
-    try:
-        day = dt.date.fromisoformat(p.get("occurred_on", ""))
-    except ValueError:
-        day = None
-        errors.append(_("occurred on: a date as YYYY-MM-DD"))
-    try:
-        quantity = int(p.get("quantity", "1") or 1)
-    except ValueError:
-        quantity = 0
     if number not in officer_ids:
-        errors.append(_("police number: no such officer in your scope"))
-    if not errors and day is not None:
-        with transaction.atomic():
-            services.record_achievement(
-                scope,
-                services.AchievementData(
-                    officer_id=officer_ids[number],
-                    kind=p.get("kind", ""),
-                    occurred_on=day,
-                    quantity=quantity,
-                    role=p.get("role", ""),
-                    evidence=p.get("evidence", ""),
-                    note=p.get("note", ""),
-                ),
-                today=_today(),
-            )
-        messages.success(request, _("Achievement entered; the political department approves it."))
-        return redirect("merit:achievement_list")
-    for e in errors:
-        messages.error(request, str(e))
+        errors.append(FieldError("", gettext_noop("police number: no such officer in your scope")))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        services.record_achievement(
+            scope,
+            services.AchievementData(
+                officer_id=officer_ids[number],
+                kind=d["kind"],
+                occurred_on=d["occurred_on"],
+                quantity=d["quantity"],
+                role=d["role"],
+                evidence=d["evidence"],
+                note=d["note"],
+            ),
+            today=_today(),
+        )
+    messages.success(request, _("Achievement entered; the political department approves it."))
     return redirect("merit:achievement_list")
 
 
 @require_POST
 @page_errors(back="merit:achievement_list")
 def achievement_decide(request: HttpRequest) -> HttpResponse:
-    ids = []
-    for raw in request.POST.getlist("ids")[:500]:
-        try:
-            ids.append(uuid.UUID(raw))
-        except ValueError:
-            continue
-    approve = request.POST.get("decision") == "approve"
+    d = AchievementDecisionForm(request.POST).parsed()
     with transaction.atomic():
-        n = services.decide_achievements(caller(request), ids, approve=approve)
+        n = services.decide_achievements(
+            caller(request), d["ids"], approve=d["decision"] == "approve"
+        )
     messages.success(request, _("%(n)s achievement(s) decided.") % {"n": n})
     return redirect("merit:achievement_list")
 
@@ -301,25 +294,18 @@ def sessions(request: HttpRequest, month: str) -> HttpResponse:
 @page_errors(back=_to_sessions)
 def _session_record(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
-    p = request.POST
-    try:
-        unit_id = uuid.UUID(p.get("unit", ""))
-        held_on = dt.date.fromisoformat(p["held_on"]) if p.get("held_on") else None
-        attendance = int(p["attendance"]) if p.get("attendance") else None
-    except ValueError:
-        messages.error(request, _("unit, date (YYYY-MM-DD) and attendance (a number) please"))
-        return redirect("merit:sessions", month=str(m))
+    d = SessionForm(request.POST).parsed()
     with transaction.atomic():
         services.record_session(
             caller(request),
-            unit_id=unit_id,
+            unit_id=d["unit"],
             month=m,
-            warning_case=p.get("warning_case", ""),
-            warning_published=p.get("warning_published") == "on",
-            theme=p.get("theme", ""),
-            held_on=held_on,
-            attendance=attendance,
-            minutes=p.get("minutes", ""),
+            warning_case=d["warning_case"],
+            warning_published=d["warning_published"],
+            theme=d["theme"],
+            held_on=d["held_on"],
+            attendance=d["attendance"],
+            minutes=d["minutes"],
         )
     messages.success(request, _("Saved."))
     return redirect("merit:sessions", month=str(m))
@@ -402,26 +388,21 @@ def recruits(request: HttpRequest) -> HttpResponse:
 
 def _to_recruits(request: HttpRequest, officer_id: uuid.UUID) -> str:
     """Back to the list the form was on (all new officers, or those still waiting)."""
-    return reverse("merit:recruits") + ("?waiting=1" if request.POST.get("waiting") else "")
+    form = InductionForm(request.POST)
+    form.is_valid()  # the list it came from, whatever else is wrong
+    return reverse("merit:recruits") + ("?waiting=1" if form.cleaned_data["waiting"] else "")
 
 
 @require_POST
 @page_errors(back=_to_recruits)
 def induction_record(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
-    p = request.POST
-    try:
-        met_on = dt.date.fromisoformat(p["met_on"]) if p.get("met_on") else None
-        mentor_from = dt.date.fromisoformat(p["mentor_from"]) if p.get("mentor_from") else None
-    except ValueError:
-        messages.error(request, _("dates as YYYY-MM-DD"))
-        return redirect("merit:recruits")
+    d = InductionForm(request.POST).parsed()
     with transaction.atomic():
         services.record_induction(
             caller(request), officer_id, today=_today(),
-            leader_number=p.get("leader", "")[:16], met_on=met_on,
-            meeting_note=p.get("meeting_note", ""),
-            mentor_number=p.get("mentor", "")[:16], mentor_from=mentor_from,
-            mentor_note=p.get("mentor_note", ""),
+            leader_number=d["leader"], met_on=d["met_on"], meeting_note=d["meeting_note"],
+            mentor_number=d["mentor"], mentor_from=d["mentor_from"],
+            mentor_note=d["mentor_note"],
         )  # fmt: skip
     messages.success(request, _("Saved."))
     return redirect(_to_recruits(request, officer_id))
@@ -499,14 +480,8 @@ def award_list(request: HttpRequest) -> HttpResponse:
 @page_errors(back="merit:award_list")
 def _award_propose(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
-    p = request.POST
-    try:
-        start = dt.date.fromisoformat(p["notice_start"]) if p.get("notice_start") else None
-        end = dt.date.fromisoformat(p["notice_end"]) if p.get("notice_end") else None
-    except ValueError:
-        messages.error(request, _("dates as YYYY-MM-DD"))
-        return redirect("merit:award_list")
-    number = p.get("officer", "").strip()[:16]
+    d = AwardForm(request.POST).parsed()
+    number = d["officer"]
     officer_id = org.scoped_officer_ids_by_number(scope, [number]).get(number)
     if officer_id is None:
         raise ValidationFailed(
@@ -518,8 +493,8 @@ def _award_propose(request: HttpRequest) -> HttpResponse:
         )
     with transaction.atomic():
         services.propose_award(
-            scope, officer_id=officer_id, level=p.get("level", ""),
-            deed=p.get("deed", "")[:200], notice_start=start, notice_end=end,
+            scope, officer_id=officer_id, level=d["level"], deed=d["deed"],
+            notice_start=d["notice_start"], notice_end=d["notice_end"],
         )  # fmt: skip
     messages.success(request, _("Proposed."))
     return redirect("merit:award_list")
@@ -528,14 +503,9 @@ def _award_propose(request: HttpRequest) -> HttpResponse:
 @require_POST
 @page_errors(back="merit:award_list")
 def award_decide(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
-    if request.POST.get("approve") not in ("1", "0"):
-        messages.error(request, _("approve: 1 to approve, 0 to reject"))
-        return redirect("merit:award_list")
+    approve = AwardDecisionForm(request.POST).parsed()["approve"] == "1"
     with transaction.atomic():
-        award = services.decide_award(
-            caller(request), award_id, approve=request.POST.get("approve") == "1",
-            today=_today(),
-        )  # fmt: skip
+        award = services.decide_award(caller(request), award_id, approve=approve, today=_today())
     messages.success(request, str(AWARD_STATE_LABELS.get(award.state, award.state)))
     return redirect("merit:award_list")
 
@@ -581,18 +551,12 @@ def warning_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 @page_errors(back="merit:warning_queue")
 def warning_decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
-    p = request.POST
-    measure = p.get("measure") or None
-    try:
-        start = dt.date.fromisoformat(p.get("start", "")) if measure else _today()
-        days = int(p["days"]) if p.get("days") else None
-    except ValueError:
-        messages.error(request, _("start: a date as YYYY-MM-DD; days: a whole number"))
-        return redirect("merit:warning_queue")
+    d = WarningDecisionForm(request.POST).parsed()
+    measure = d["measure"] or None
     with transaction.atomic():
         services.decide_warning(
-            caller(request), item_id, measure=measure, start=start, days=days,
-            note=p.get("note", "")[:2000],
+            caller(request), item_id, measure=measure,
+            start=d["start"] if measure else _today(), days=d["days"], note=d["note"],
         )  # fmt: skip
     messages.success(request, _("Decided."))
     return redirect("merit:warning_queue")
