@@ -16,13 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from precinct.common.admin import RoleScopedAdmin
 from precinct.core import clock
-from precinct.core.scoping import Role
+from precinct.core.capabilities import ACCOUNT_ADMINS, ADMIN_SITE
 from precinct.org import services as org_services
 
 from . import services
 from .models import ApiToken, User
-
-ACCOUNT_ADMINS = frozenset({Role.SYSADMIN})
 
 admin.site.unregister(Group)
 for model in (AccessAttempt, AccessLog, AccessFailureLog):
@@ -130,7 +128,7 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        obj.is_staff = obj.role in {Role.SYSADMIN, Role.POLITICAL_DEPT}
+        obj.is_staff = obj.role in ADMIN_SITE
         obj.is_superuser = False
         super().save_model(request, obj, form, change)
 

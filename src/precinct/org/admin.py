@@ -5,12 +5,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from precinct.common.admin import RoleScopedAdmin
-from precinct.core.scoping import Role, caller
+from precinct.core.capabilities import PEOPLE_ADMINS
+from precinct.core.scoping import caller
 
 from . import services
 from .models import Assignment, Officer, Secondment, Unit
-
-PEOPLE_ADMINS = frozenset({Role.POLITICAL_DEPT})
 
 
 @admin.register(Unit)

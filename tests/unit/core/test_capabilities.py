@@ -27,11 +27,6 @@ KNOWN: dict[str, int] = {
     "precinct/merit/views.py": 1,  # can_export: services.APPROVERS | {LEADERSHIP}
     "precinct/supervision/views.py": 2,  # == LEGAL_SUPERVISION (full identity); can_review set
     "precinct/web/views.py": 1,  # == OFFICER: the home page shows an officer his own record
-    # the Django admin: ACCOUNT_ADMINS / PEOPLE_ADMINS / ADMIN_SITE are in core.capabilities
-    "precinct/identity/admin.py": 2,  # ACCOUNT_ADMINS; is_staff = role in {SYSADMIN, POLITICAL_DEPT}
-    "precinct/org/admin.py": 1,  # PEOPLE_ADMINS
-    # the ticket transitions: TICKET_HANDLERS / TICKET_VERIFIERS are in core.capabilities
-    "precinct/supervision/rules/tickets.py": 7,
     # data scope, not a capability: a unit chief's scope needs his unit's path
     "precinct/identity/services/scope.py": 1,
 }

@@ -1,16 +1,17 @@
 """The supervision ticket's state machine. Pure."""
 
+from precinct.core.capabilities import TICKET_HANDLERS, TICKET_VERIFIERS
 from precinct.core.scoping import Role
 
 # (from, to) -> roles that may make the move
 TRANSITIONS: dict[tuple[str, str], frozenset[Role]] = {
-    ("open", "rectifying"): frozenset({Role.UNIT_CHIEF, Role.LEGAL_SUPERVISION}),
-    ("rectifying", "rectified"): frozenset({Role.UNIT_CHIEF, Role.LEGAL_SUPERVISION}),
-    ("rectified", "verified"): frozenset({Role.LEGAL_SUPERVISION}),
-    ("rectified", "rectifying"): frozenset({Role.LEGAL_SUPERVISION}),  # sent back
-    ("open", "accountability"): frozenset({Role.LEGAL_SUPERVISION}),
-    ("rectifying", "accountability"): frozenset({Role.LEGAL_SUPERVISION}),
-    ("rectified", "accountability"): frozenset({Role.LEGAL_SUPERVISION}),
+    ("open", "rectifying"): TICKET_HANDLERS,
+    ("rectifying", "rectified"): TICKET_HANDLERS,
+    ("rectified", "verified"): TICKET_VERIFIERS,
+    ("rectified", "rectifying"): TICKET_VERIFIERS,  # sent back
+    ("open", "accountability"): TICKET_VERIFIERS,
+    ("rectifying", "accountability"): TICKET_VERIFIERS,
+    ("rectified", "accountability"): TICKET_VERIFIERS,
 }
 FINAL = frozenset({"verified", "accountability"})
 
