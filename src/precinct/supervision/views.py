@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from precinct.cases import services as cases
 from precinct.core import clock
-from precinct.core.scoping import Role
+from precinct.core.capabilities import FULL_IDENTITY_READERS
+from precinct.identity import rules as access
 from precinct.identity.services import caller
 from precinct.web.errors import ErrorRow, by_row, page_errors
 
@@ -123,9 +124,9 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "corrected": corrected,
             "tickets": [(t, next_states(t.state, scope.role)) for t in tickets],
             "ticket_labels": TICKET_STATE_LABELS,
-            "persons": cases.persons(case_id, full_identity=scope.role == Role.LEGAL_SUPERVISION),
+            "persons": cases.persons(case_id, full_identity=scope.role in FULL_IDENTITY_READERS),
             "chart": _timeline_chart(findings, events),
-            "can_review": scope.role in {Role.LEGAL_SUPERVISION, Role.LEADERSHIP},
+            "can_review": access.decide("supervision:review_add", "POST", scope.role).allowed,
         },
     )
 
@@ -240,6 +241,6 @@ def holidays(request: HttpRequest) -> HttpResponse:
             "years": holiday_services.years(today=today),
             "form": form,
             "errors": errors,
-            "may_enter": scope.role in holiday_services.ENTERERS,
+            "may_enter": access.decide("supervision:holidays", "POST", scope.role).allowed,
         },
     )
