@@ -1,4 +1,4 @@
-"""Domain errors on pages are answered in one place (precinct.web.errors): missing is 404,
+"""Domain errors on pages are answered in one place (precinct.common.pages): missing is 404,
 forbidden the 403 page (or, for a form posted from a page, a message and back), refused input
 translated messages and back; forms show a refusal on their fields."""
 
@@ -16,6 +16,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from precinct.common.forms import DomainErrorsForm
+from precinct.common.pages import ErrorRow, by_row, from_address, page_errors, reason
 from precinct.core.errors import (
     Conflict,
     FieldError,
@@ -24,7 +25,6 @@ from precinct.core.errors import (
     ValidationFailed,
     gettext_noop,
 )
-from precinct.web.errors import ErrorRow, by_row, from_address, page_errors, reason
 
 WRONG = ValidationFailed(
     [

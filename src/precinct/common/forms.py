@@ -74,7 +74,7 @@ class UUIDList(forms.Field):
 class DomainErrorsForm(forms.Form):
     """Puts a service's field errors on the form, translated; unknown fields go on top. A page
     that answers with messages instead raises the form's own errors as a refusal (``refusal``),
-    the way a service refuses: ``web.errors.page_errors`` says them and goes back."""
+    the way a service refuses: ``common.pages.page_errors`` says them and goes back."""
 
     # said instead of the errors field by field, when set: an English sentence marked with
     # gettext_noop, translated when it is shown

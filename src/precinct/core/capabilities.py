@@ -9,10 +9,10 @@ set of roles is written anywhere else in ``src/``.
 Data scope — which rows a role sees — is another matter: ``core.scoping`` (``BUREAU_WIDE``,
 ``BUSINESS_ROLES``, a ``Scope``'s properties) and one helper per app.
 
-Pure: no Django; imports only ``precinct.core.scoping``.
+Pure: no Django; imports only ``precinct.core.roles``.
 """
 
-from precinct.core.scoping import BUREAU_WIDE, BUSINESS_ROLES, Role
+from precinct.core.roles import BUREAU_WIDE, BUSINESS_ROLES, Role
 
 R = Role
 Capability = frozenset[Role]

@@ -7,25 +7,11 @@ A :class:`Scope` is pure data. Each app's services turn it into a query filter i
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 
+from precinct.core.capabilities import PEOPLE_EDITORS
+from precinct.core.roles import ALL_ROLES, BUREAU_WIDE, BUSINESS_ROLES, Role
 
-class Role(StrEnum):
-    LEADERSHIP = "leadership"
-    POLITICAL_DEPT = "political_dept"
-    LEGAL_SUPERVISION = "legal_supervision"
-    COMMAND_CENTRE = "command_centre"
-    UNIT_CHIEF = "unit_chief"
-    OFFICER = "officer"
-    SYSADMIN = "sysadmin"
-    AUDITOR = "auditor"
-
-
-BUREAU_WIDE = frozenset(
-    {Role.LEADERSHIP, Role.POLITICAL_DEPT, Role.LEGAL_SUPERVISION, Role.COMMAND_CENTRE}
-)
-BUSINESS_ROLES = BUREAU_WIDE | {Role.UNIT_CHIEF, Role.OFFICER}
-ALL_ROLES = frozenset(Role)
+__all__ = ["ALL_ROLES", "BUREAU_WIDE", "BUSINESS_ROLES", "Role", "Scope", "caller"]
 
 
 @dataclass(frozen=True)
@@ -59,8 +45,6 @@ class Scope:
 
     @property
     def can_edit_people(self) -> bool:
-        from precinct.core.capabilities import PEOPLE_EDITORS  # it imports Role from here
-
         return self.role in PEOPLE_EDITORS
 
 

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from precinct.common.pages import from_address, page_errors
 from precinct.core import clock
 from precinct.core.errors import FieldError, ValidationFailed, gettext_noop
 from precinct.core.scoping import Role
 from precinct.identity.services import caller
 from precinct.org import services as org
-from precinct.web.errors import from_address, page_errors
 
 from . import pack as pack_files
 from . import rules, services

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from precinct.common import audit
+from precinct.common.pages import ErrorRow, by_row, page_errors
 from precinct.core import clock
 from precinct.core.scoping import Scope, caller
-from precinct.web.errors import ErrorRow, by_row, page_errors
 
 from . import rules, services
 from .forms import (

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from precinct.common.pages import page_errors
 from precinct.identity.services import caller
-from precinct.web.errors import page_errors
 
 from . import services
 

@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from precinct.common.pages import page_errors
 from precinct.core import clock
 from precinct.identity.services import caller
-from precinct.web.errors import page_errors
 
 from . import export, rules, services
 

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from precinct.cases import services as cases
+from precinct.common.pages import ErrorRow, by_row, page_errors
 from precinct.core import clock
 from precinct.core.capabilities import FULL_IDENTITY_READERS
 from precinct.identity import rules as access
 from precinct.identity.services import caller
-from precinct.web.errors import ErrorRow, by_row, page_errors
 
 from . import holidays as holiday_services
 from . import services

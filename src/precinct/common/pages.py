@@ -1,4 +1,6 @@
 """Domain errors on pages, turned into answers in one place (the API's are in ``config.api``).
+It lives in common, below every app, so that every app's pages use it without an import cycle
+through the web shell (which imports apps for the home page).
 
 A service refuses with a domain error (``core.errors``); ``@page_errors`` on a page view answers
 it the same way everywhere:
