@@ -24,7 +24,7 @@ HOME = {"precinct/core/capabilities.py", "precinct/core/scoping.py", "precinct/c
 KNOWN: dict[str, int] = {
     # pages: being changed to ask decide() / the capabilities (issue 15, item 4)
     "precinct/campaigns/views.py": 3,  # != OFFICER (can_compare, twice); == UNIT_CHIEF (can_tick)
-    "precinct/merit/views.py": 1,  # can_export: services.APPROVERS | {LEADERSHIP}
+    "precinct/merit/views/months.py": 1,  # can_export: services.APPROVERS | {LEADERSHIP}
     "precinct/web/views.py": 1,  # == OFFICER: the home page shows an officer his own record
     # data scope, not a capability: a unit chief's scope needs his unit's path
     "precinct/identity/services/scope.py": 1,

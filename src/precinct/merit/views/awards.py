@@ -1,0 +1,87 @@
+"""Award proposals: a unit proposes, the political department decides; the dossier."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from precinct.common.pages import page_errors
+from precinct.core.errors import FieldError, ValidationFailed, gettext_noop
+from precinct.identity.services import caller
+from precinct.org import services as org
+
+from .. import pack as pack_files
+from .. import services
+from ..forms import AwardDecisionForm, AwardForm
+from ..models import AWARD_LABELS, AWARD_STATE_LABELS
+from ._common import _today
+
+
+@page_errors
+def award_list(request: HttpRequest) -> HttpResponse:
+    """Award proposals: a unit proposes, the political department checks and decides; levels above
+    三等功 are forwarded to the province with a dossier."""
+    scope = caller(request)
+    if request.method == "POST":
+        return _award_propose(request)
+    state = request.GET.get("state", "")
+    return render(
+        request,
+        "merit/awards.html",
+        {
+            "page": Paginator(services.awards(scope, state=state), 50).get_page(
+                request.GET.get("page")
+            ),
+            "state": state,
+            "states": AWARD_STATE_LABELS.items(),
+            "levels": AWARD_LABELS.items(),
+            "can_propose": scope.role in services.ENTERERS,
+            "can_decide": scope.role in services.APPROVERS,
+        },
+    )
+
+
+@page_errors(back="merit:award_list")
+def _award_propose(request: HttpRequest) -> HttpResponse:
+    scope = caller(request)
+    d = AwardForm(request.POST).parsed()
+    number = d["officer"]
+    officer_id = org.scoped_officer_ids_by_number(scope, [number]).get(number)
+    if officer_id is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "officer", gettext_noop("no officer %(number)s"), params={"number": number}
+                )
+            ]
+        )
+    with transaction.atomic():
+        services.propose_award(
+            scope, officer_id=officer_id, level=d["level"], deed=d["deed"],
+            notice_start=d["notice_start"], notice_end=d["notice_end"],
+        )  # fmt: skip
+    messages.success(request, _("Proposed."))
+    return redirect("merit:award_list")
+
+
+@require_POST
+@page_errors(back="merit:award_list")
+def award_decide(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
+    approve = AwardDecisionForm(request.POST).parsed()["approve"] == "1"
+    with transaction.atomic():
+        award = services.decide_award(caller(request), award_id, approve=approve, today=_today())
+    messages.success(request, str(AWARD_STATE_LABELS.get(award.state, award.state)))
+    return redirect("merit:award_list")
+
+
+@page_errors
+def award_dossier(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
+    dossier = services.award_dossier(caller(request), award_id, today=_today())
+    response = HttpResponse(pack_files.dossier_pdf(dossier), content_type=pack_files.PDF)
+    response["Content-Disposition"] = f'attachment; filename="award-{award_id}.pdf"'
+    return response

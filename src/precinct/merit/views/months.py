@@ -1,0 +1,196 @@
+"""The month: ranking and stars, an officer's score, bonuses, the session pack, 三一 checklist."""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from precinct.common.pages import page_errors
+from precinct.core.scoping import Role
+from precinct.identity.services import caller
+from precinct.org import services as org
+
+from .. import pack as pack_files
+from .. import rules, services
+from ..forms import FundForm, SessionForm
+from ..models import KIND_LABELS
+from ..rules import Month
+from ._common import _month, _people, _to_month, _today
+
+
+@page_errors
+def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
+    m = _month(month or request.GET.get("month"))
+    results = services.month_results(caller(request), m)
+    people = _people(request, [o["officer"] for o in results["officers"]])
+    unit, post = request.GET.get("unit", "")[:100], request.GET.get("post_type", "")
+    rows = []
+    for rank, o in enumerate(results["officers"], start=1):
+        name, unit_name = people.get(o["officer"], ("", ""))
+        if (unit and unit_name != unit) or (post and o["post_type"] != post):
+            continue
+        rows.append(
+            {**o, "rank": rank, "name": name, "unit_name": unit_name, "star_text": "★" * o["stars"]}
+        )
+    stars = [sum(1 for o in results["officers"] if o["stars"] == n) for n in range(6)]
+    return render(
+        request,
+        "merit/month.html",
+        {
+            "month": m,
+            "previous": m.previous(),
+            "next": m.next() if m.next().first <= _today() else None,
+            "results": results,
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "unit": unit,
+            "post_type": post,
+            "post_types": org.post_type_labels().items(),
+            "units": sorted({v[1] for v in people.values() if v[1]}),
+            "stars_chart": {"labels": [f"{n}★" for n in range(6)], "values": stars},
+            "can_export": caller(request).role in services.APPROVERS | {Role.LEADERSHIP},
+            "can_pack": caller(request).role in services.PACK_READERS,
+            "payout": _payout(request, m),
+        },
+    )
+
+
+def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
+    """The month's bonuses owed, paid and budgeted, for the political department."""
+    scope = caller(request)
+    if scope.role not in services.APPROVERS:
+        return None
+    status = services.payout_status(scope, m)
+    if status is None:
+        return None
+    return {
+        "status": status,
+        "owed": rules.yuan(status.owed_fen),
+        "paid": rules.yuan(status.paid_fen),
+        "to_pay": rules.yuan(status.to_pay_fen),
+        "budget": rules.yuan(status.budget_fen),
+    }
+
+
+@require_POST
+@page_errors(back=_to_month)
+def month_fund(request: HttpRequest, month: str) -> HttpResponse:
+    m = _month(month)
+    yuan = FundForm(request.POST).parsed()["yuan"]
+    with transaction.atomic():
+        services.fund_month_for(caller(request), m, amount_fen=yuan * rules.FEN_PER_YUAN)
+    messages.success(
+        request,
+        _("%(amount)s put into the bonus budget of %(month)s.")
+        % {"amount": rules.yuan(yuan * rules.FEN_PER_YUAN), "month": m},
+    )
+    return redirect("merit:month_of", month=str(m))
+
+
+@require_POST
+@page_errors(back=_to_month)
+def month_pay(request: HttpRequest, month: str) -> HttpResponse:
+    m = _month(month)
+    with transaction.atomic():
+        made, paid = services.pay_month_for(caller(request), m)
+    if made:
+        messages.success(
+            request,
+            _("%(n)s bonus payments made, %(amount)s.") % {"n": made, "amount": rules.yuan(paid)},
+        )
+    else:
+        messages.info(request, _("Every bonus of the month was paid already."))
+    return redirect("merit:month_of", month=str(m))
+
+
+@page_errors
+def officer_month(request: HttpRequest, month: str, officer_id: uuid.UUID) -> HttpResponse:
+    m = _month(month)
+    results = services.month_results(caller(request), m)
+    row = next((o for o in results["officers"] if o["officer"] == str(officer_id)), None)
+    if row is None:
+        raise Http404()
+    name, unit_name = _people(request, [row["officer"]]).get(row["officer"], ("", ""))
+    lines = [
+        {**ln, "label": KIND_LABELS.get(ln["kind"], ln["kind"])} for ln in services.lines_of(row)
+    ]
+    return render(
+        request,
+        "merit/officer_month.html",
+        {"month": m, "row": row, "name": name, "unit_name": unit_name, "lines": lines,
+         "thresholds": results["policy"]["thresholds"]},
+    )  # fmt: skip
+
+
+@page_errors
+def finance_export(request: HttpRequest, month: str) -> HttpResponse:
+    m = _month(month)
+    content = services.finance_export(caller(request), m)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bonus-{m}.xlsx"'
+    return response
+
+
+@page_errors
+def session_pack(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
+    """The monthly session pack as Excel or PDF, in the caller's language and scope."""
+    m = _month(month)
+    if fmt not in pack_files.FORMATS:
+        raise Http404()
+    content = pack_files.render(services.session_pack(caller(request), m), fmt)
+    response = HttpResponse(content, content_type=pack_files.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="sanyi-{m}.{fmt}"'
+    return response
+
+
+def _to_sessions(request: HttpRequest, month: str) -> str:
+    return reverse("merit:sessions", kwargs={"month": str(_month(month))})
+
+
+@page_errors
+def sessions(request: HttpRequest, month: str) -> HttpResponse:
+    """The 三一 checklist: per unit, warning case, star officers, incentive paid, the meeting."""
+    m = _month(month)
+    scope = caller(request)
+    if request.method == "POST":
+        return _session_record(request, month)
+    rows = services.session_checklist(scope, m)
+    return render(
+        request,
+        "merit/sessions.html",
+        {
+            "month": m,
+            "rows": rows,
+            "done": sum(1 for r in rows if r.items.done),
+            "can_enter": scope.role in services.ENTERERS,
+        },
+    )
+
+
+@page_errors(back=_to_sessions)
+def _session_record(request: HttpRequest, month: str) -> HttpResponse:
+    m = _month(month)
+    d = SessionForm(request.POST).parsed()
+    with transaction.atomic():
+        services.record_session(
+            caller(request),
+            unit_id=d["unit"],
+            month=m,
+            warning_case=d["warning_case"],
+            warning_published=d["warning_published"],
+            theme=d["theme"],
+            held_on=d["held_on"],
+            attendance=d["attendance"],
+            minutes=d["minutes"],
+        )
+    messages.success(request, _("Saved."))
+    return redirect("merit:sessions", month=str(m))
