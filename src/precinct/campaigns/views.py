@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from precinct.common.pages import page_errors
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, ValidationFailed, gettext_noop
-from precinct.core.scoping import Role
+from precinct.identity import rules as access
 from precinct.identity.services import caller
 from precinct.org import services as org
 
@@ -87,7 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "phases": PHASE_LABELS,
         "levels": LEVEL_LABELS,
         "manager": services.is_manager(scope),
-        "can_compare": scope.role != Role.OFFICER,
+        "can_compare": access.decide("campaigns:compare", "GET", scope.role).allowed,
         "units": org.list_units(scope) if services.is_manager(scope) else [],
         "chart": {
             "labels": [r.campaign.name for r in rows if r.progress.total],
@@ -134,8 +134,8 @@ def _detail_context(request: HttpRequest, campaign_id: uuid.UUID) -> dict[str, A
         "d": d,
         "c": d.row.campaign,
         "manager": manager,
-        "can_tick": manager or scope.role == Role.UNIT_CHIEF,
-        "can_compare": scope.role != Role.OFFICER,
+        "can_tick": access.decide("campaigns:item_move", "POST", scope.role).allowed,
+        "can_compare": access.decide("campaigns:report", "GET", scope.role).allowed,
         "status": status,
         "unit": unit,
         "states": ITEM_STATE_LABELS,

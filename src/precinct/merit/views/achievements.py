@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from precinct.common.pages import page_errors
 from precinct.core.errors import FieldError, ValidationFailed, gettext_noop
+from precinct.identity import rules as access
 from precinct.identity.services import caller
 from precinct.org import services as org
 
@@ -40,8 +41,8 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
             "state": state,
             "states": STATE_LABELS.items(),
             "kinds": [(k, v) for k, v in KIND_LABELS.items() if k in set(rules.Kind)],
-            "can_enter": scope.role in services.ENTERERS,
-            "can_decide": scope.role in services.APPROVERS,
+            "can_enter": access.decide("merit:achievement_list", "POST", scope.role).allowed,
+            "can_decide": access.decide("merit:achievement_decide", "POST", scope.role).allowed,
             "today": _today(),
             "form": {},
         },

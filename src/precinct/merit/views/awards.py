@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from precinct.common.pages import page_errors
 from precinct.core.errors import FieldError, ValidationFailed, gettext_noop
+from precinct.identity import rules as access
 from precinct.identity.services import caller
 from precinct.org import services as org
 
@@ -40,8 +41,8 @@ def award_list(request: HttpRequest) -> HttpResponse:
             "state": state,
             "states": AWARD_STATE_LABELS.items(),
             "levels": AWARD_LABELS.items(),
-            "can_propose": scope.role in services.ENTERERS,
-            "can_decide": scope.role in services.APPROVERS,
+            "can_propose": access.decide("merit:award_list", "POST", scope.role).allowed,
+            "can_decide": access.decide("merit:award_decide", "POST", scope.role).allowed,
         },
     )
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from precinct.common.pages import page_errors
-from precinct.core.scoping import Role
+from precinct.identity import rules as access
 from precinct.identity.services import caller
 from precinct.org import services as org
 
@@ -28,6 +28,7 @@ from ._common import _month, _people, _to_month, _today
 @page_errors
 def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
     m = _month(month or request.GET.get("month"))
+    role = caller(request).role
     results = services.month_results(caller(request), m)
     people = _people(request, [o["officer"] for o in results["officers"]])
     unit, post = request.GET.get("unit", "")[:100], request.GET.get("post_type", "")
@@ -54,8 +55,8 @@ def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
             "post_types": org.post_type_labels().items(),
             "units": sorted({v[1] for v in people.values() if v[1]}),
             "stars_chart": {"labels": [f"{n}★" for n in range(6)], "values": stars},
-            "can_export": caller(request).role in services.APPROVERS | {Role.LEADERSHIP},
-            "can_pack": caller(request).role in services.PACK_READERS,
+            "can_export": access.decide("merit:finance_export", "GET", role).allowed,
+            "can_pack": access.decide("merit:session_pack", "GET", role).allowed,
             "payout": _payout(request, m),
         },
     )
@@ -64,7 +65,7 @@ def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
 def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
     """The month's bonuses owed, paid and budgeted, for the political department."""
     scope = caller(request)
-    if scope.role not in services.APPROVERS:
+    if not access.decide("merit:month_fund", "POST", scope.role).allowed:  # the fund and pay forms
         return None
     status = services.payout_status(scope, m)
     if status is None:
@@ -171,7 +172,7 @@ def sessions(request: HttpRequest, month: str) -> HttpResponse:
             "month": m,
             "rows": rows,
             "done": sum(1 for r in rows if r.items.done),
-            "can_enter": scope.role in services.ENTERERS,
+            "can_enter": access.decide("merit:sessions", "POST", scope.role).allowed,
         },
     )
 

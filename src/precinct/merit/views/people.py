@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from precinct.common.pages import page_errors
+from precinct.identity import rules as access
 from precinct.identity.services import caller
 from precinct.org import services as org
 
@@ -90,7 +91,7 @@ def recruits(request: HttpRequest) -> HttpResponse:
             "count": len(rows),
             "months": rules.RECRUIT_MONTHS,
             "mentor_years": rules.MENTOR_MIN_YEARS,
-            "can_enter": scope.role in services.ENTERERS,
+            "can_enter": access.decide("merit:induction_record", "POST", scope.role).allowed,
             "today": _today(),
         },
     )

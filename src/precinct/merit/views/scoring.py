@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from precinct.common.pages import page_errors
+from precinct.identity import rules as access
 from precinct.identity.services import caller
 from precinct.org import services as org
 
@@ -56,7 +57,7 @@ def policy(request: HttpRequest) -> HttpResponse:
                 for r in rules.CaseRole
             ],
             "versions": services.policy_versions(scope)[:50],
-            "can_edit": scope.role in services.APPROVERS,
+            "can_edit": access.decide("merit:policy", "POST", scope.role).allowed,
             "next_month": Month.of(_today()).next(),
         },
     )
