@@ -1,6 +1,7 @@
 """The real app for browser tests: `precinct db upgrade`, `demo load` and `serve` (uvicorn) in a
 subprocess, on a database of the same engine as the suite (a scratch SQLite file or PostgreSQL DB)."""
 
+import datetime as dt
 import json
 import os
 import re
@@ -19,23 +20,33 @@ import pytest
 from tests.support import child_env
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-E2E_CASE = {
-    "case": {"id": "XS-E2E-1", "kind": "criminal", "title": "入室盗窃"},
-    "events": [
-        {"type": "detained", "at": "2026-03-02T09:30:00+08:00", "subject": "p1"},
-        {
-            "type": "interrogated",
-            "at": "2026-03-02T16:00:00+08:00",
-            "subject": "p1",
-            "av_recorded": True,
-        },
-        {
-            "type": "delivered_to_detention_centre",
-            "at": "2026-03-03T11:00:00+08:00",
-            "subject": "p1",
-        },
-    ],
-}
+
+
+def e2e_case() -> dict[str, Any]:
+    """A criminal case detained a month before the (possibly moved) clock's today, delivered to
+    the detention centre 25.5 hours later: one late step (C02), whatever day the suite runs on."""
+    from precinct.core import clock
+
+    day = clock.today("Asia/Shanghai") - dt.timedelta(days=30)
+    at = f"{day.isoformat()}T{{}}+08:00"
+    next_day = (day + dt.timedelta(days=1)).isoformat()
+    return {
+        "case": {"id": "XS-E2E-1", "kind": "criminal", "title": "入室盗窃"},
+        "events": [
+            {"type": "detained", "at": at.format("09:30:00"), "subject": "p1"},
+            {
+                "type": "interrogated",
+                "at": at.format("16:00:00"),
+                "subject": "p1",
+                "av_recorded": True,
+            },
+            {
+                "type": "delivered_to_detention_centre",
+                "at": f"{next_day}T11:00:00+08:00",
+                "subject": "p1",
+            },
+        ],
+    }
 
 
 def _free_port() -> int:
@@ -108,7 +119,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         capture_output=True,
     )
     case_file = tmp / "XS-E2E-1.json"
-    case_file.write_text(json.dumps(E2E_CASE), encoding="utf-8")
+    case_file.write_text(json.dumps(e2e_case()), encoding="utf-8")
     subprocess.run(
         [*cli, "supervision", "import", str(case_file), "--unit", "XY01"],
         env=env,
