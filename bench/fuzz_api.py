@@ -44,8 +44,8 @@ def prepare(database: str | None, reuse: bool) -> str:
 def load_city() -> None:
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import transaction
 
+    from precinct.common import transactions
     from precinct.core import clock
     from precinct.demo import services as demo
     from precinct.identity import services as identity
@@ -54,7 +54,7 @@ def load_city() -> None:
     call_command("migrate", verbosity=0)
     if org.first_bureau() is not None:
         return
-    with identity.acting_as(identity.Actor(username="bench", role="system")), transaction.atomic():
+    with identity.acting_as(identity.Actor(username="bench", role="system")), transactions.entry():
         demo.load(  # the test suite's city (tests/conftest.py)
             seed=7,
             today=clock.today(settings.TIME_ZONE),
@@ -80,8 +80,10 @@ def main() -> None:
 
     django.setup()
     logging.getLogger("django.request").setLevel(logging.ERROR)  # every 4xx is a warning
-    from django.db import connection, transaction
+    from django.db import connection
     from tests.integration import test_api_fuzz as harness
+
+    from precinct.common import transactions
 
     t0 = time.perf_counter()
     load_city()
@@ -101,7 +103,7 @@ def main() -> None:
             found = 0
             t = time.perf_counter()
             try:
-                with transaction.atomic():
+                with transactions.entry():
                     token = harness.token_for(username)
                     schema = harness.load_schema(app, token)
                     ids = harness.known_ids(username)

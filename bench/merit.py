@@ -44,8 +44,9 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
+    from precinct.common import transactions
     from precinct.demo import services as demo
     from precinct.merit import rules, services
     from precinct.merit.models import Achievement
@@ -56,7 +57,7 @@ def main() -> None:
     today = dt.date(2026, 11, 26)
     month = rules.Month(2026, 10)
     rng = random.Random(4)
-    with transaction.atomic():
+    with transactions.entry():
         demo.load(seed=7, today=today, criminal_cases=0, administrative_cases=0, merit_months=0)
         bureau_id = Unit.objects.filter(parent=None).values_list("bureau_id", flat=True).get()
         stations = list(Unit.objects.filter(kind="station").values_list("pk", flat=True))

@@ -28,12 +28,12 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from precinct.cases import services as cases  # noqa: E402
 from precinct.cases.models import Case  # noqa: E402
 from precinct.cases.rules import EventContent  # noqa: E402
-from precinct.common import bus  # noqa: E402
+from precinct.common import bus, transactions  # noqa: E402
 from precinct.core import clock  # noqa: E402
 from precinct.demo import services as demo  # noqa: E402
 from precinct.identity import services as identity  # noqa: E402
@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     now = clock.now()
-    with identity.acting_as(identity.Actor(username="bench", role="system")), transaction.atomic():
+    with identity.acting_as(identity.Actor(username="bench", role="system")), transactions.entry():
         demo.load(
             seed=9,
             today=clock.today("Asia/Shanghai"),
@@ -74,13 +74,13 @@ def main() -> None:
             {"note": f"w{i}"},
         )
         started = time.perf_counter()
-        with transaction.atomic():
+        with transactions.entry():
             cases.record_event(case=case, content=content, recorded_by="bench")
         whole.append((time.perf_counter() - started) * 1000)
     bus.unsubscribe(cases.CASE_EVENT_RECORDED, supervision._on_case_event)
     for i in range(args.events):  # (1) the recompute alone, for a case that just got an event
         case = Case.objects.get(pk=rng.choice(ids))
-        with transaction.atomic():
+        with transactions.entry():
             cases.record_event(
                 case=case,
                 content=EventContent(
@@ -92,7 +92,7 @@ def main() -> None:
                 recorded_by="bench",
             )
         started = time.perf_counter()
-        with transaction.atomic():
+        with transactions.entry():
             supervision.recompute_case(case.pk, now=now)
         recompute.append((time.perf_counter() - started) * 1000)
     print(

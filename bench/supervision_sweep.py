@@ -72,9 +72,10 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
     from precinct.cases import services as cases
+    from precinct.common import transactions
     from precinct.demo import casegen
     from precinct.demo import services as demo
     from precinct.org.models import Officer, Unit
@@ -84,7 +85,8 @@ def main() -> None:
     if args.reuse:
         sweeps(args, n_events=cases.event_count())
         return
-    demo.load(seed=7, today=today, criminal_cases=0, administrative_cases=0)
+    with transactions.entry():
+        demo.load(seed=7, today=today, criminal_cases=0, administrative_cases=0)
     bureau_id = Unit.objects.filter(parent=None).values_list("bureau_id", flat=True).get()
     units = list(
         Unit.objects.filter(kind__in=["station", "sub_bureau"]).values_list("pk", flat=True)
@@ -133,7 +135,7 @@ def main() -> None:
                         "recorded_by": "bench",
                     }
                 )
-        with transaction.atomic():
+        with transactions.entry():
             n_events += cases.bulk_load(cases=rows, events=events)[1]
         print(f"\rloaded {n_cases:,} cases, {n_events:,} events", end="", file=sys.stderr)
     print(file=sys.stderr)

@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.test import Client
 
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.core.scoping import Scope
 
@@ -45,7 +46,7 @@ def _load_demo() -> None:
     from precinct.demo import services as demo
     from precinct.identity import services as identity
 
-    with identity.acting_as(identity.Actor(username="test", role="system")), transaction.atomic():
+    with identity.acting_as(identity.Actor(username="test", role="system")), transactions.entry():
         demo.load(
             seed=SEED,
             today=clock.today(settings.TIME_ZONE),

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from precinct.common import transactions
 from precinct.core.errors import PermissionDenied, ValidationFailed
 from precinct.merit import rules, services
 from precinct.merit.models import Achievement, LedgerTransaction, WarningItem
@@ -226,7 +227,8 @@ def test_concurrent_payouts_neither_double_pay_nor_overdraw(city_committed) -> N
 
     bureau = org.first_bureau().pk
     officers = list(Officer.objects.filter(status="active").values_list("pk", flat=True)[:8])
-    services.fund_month(bureau, MONTH, amount_fen=100_000, by="t")
+    with transactions.entry():
+        services.fund_month(bureau, MONTH, amount_fen=100_000, by="t")
     barrier = threading.Barrier(8)
     outcomes: list[str] = []
 
@@ -235,10 +237,11 @@ def test_concurrent_payouts_neither_double_pay_nor_overdraw(city_committed) -> N
             barrier.wait()
             # half race for one key, half spend different keys beyond the budget
             key = "same" if n % 2 == 0 else f"own-{n}"
-            _txn, new = services.pay(
-                bureau, key=key, memo="x", officer_id=officers[n], amount_fen=30_000,
-                month=MONTH, by="t",
-            )  # fmt: skip
+            with transactions.entry():  # each payout is its own request
+                _txn, new = services.pay(
+                    bureau, key=key, memo="x", officer_id=officers[n], amount_fen=30_000,
+                    month=MONTH, by="t",
+                )  # fmt: skip
             outcomes.append("paid" if new else "dup")
         except ValidationFailed:
             outcomes.append("refused")
@@ -547,14 +550,15 @@ def test_recruits_meet_a_leader_and_get_a_mentor_and_the_rest_are_listed(city):
         .order_by("-hire_date")
         .exclude(pk=recruit.officer_id)[0]
     )
-    with pytest.raises(ValidationFailed) as exc:
+    # refused: the page's transaction (an entry point's) leaves nothing half-written
+    with pytest.raises(ValidationFailed) as exc, transactions.entry():
         services.record_induction(
             political, recruit.officer_id, today=today, leader_number=old.police_number,
             met_on=today + dt.timedelta(days=1), mentor_number=young.police_number,
             mentor_from=today,
         )  # fmt: skip
     assert {e.field for e in exc.value.errors} == {"met_on", "mentor"}
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(ValidationFailed) as exc, transactions.entry():
         services.record_induction(
             political, recruit.officer_id, today=today, mentor_number="000000", mentor_from=today
         )
@@ -679,9 +683,10 @@ def test_awards_are_proposed_checked_decided_and_forwarded_with_a_dossier(city, 
     assert "y</td>" not in chief.get("/merit/awards/").content.decode()
 
 
-def test_locking_decisions_hold_their_own_transaction(city_committed) -> None:
-    """The demo loader and the CLI call these without a transaction of their own; on PostgreSQL
-    a row lock outside one is an error (the demo city failed to load there)."""
+def test_locking_decisions_run_in_the_entry_points_transaction(city_committed) -> None:
+    """Outside a transaction these refuse with a clear error (on PostgreSQL a row lock outside
+    one failed deep in the database layer: the demo city failed to load there); inside the entry
+    point's, as the pages, the CLI and the demo loader call them, they decide."""
     from precinct.core.scoping import Role, Scope
     from precinct.merit.models import Induction
     from precinct.org import services as org
@@ -693,14 +698,23 @@ def test_locking_decisions_hold_their_own_transaction(city_committed) -> None:
     award = services.propose_award(
         scope, officer_id=officer.pk, level="commendation", deed="锁测试"
     )
-    services.fund_month(bureau, Month.of(TODAY), amount_fen=1_000_000, by="t")
-    decided = services.decide_award(scope, award.pk, approve=True, today=TODAY)
+    with pytest.raises(transactions.OutsideTransaction, match="decide_award"):
+        services.decide_award(scope, award.pk, approve=True, today=TODAY)
+    with transactions.entry():
+        services.fund_month(bureau, Month.of(TODAY), amount_fen=1_000_000, by="t")
+        decided = services.decide_award(scope, award.pk, approve=True, today=TODAY)
     assert decided.state == "approved"
     mentor = Officer.objects.filter(status="active", hire_date__lt=dt.date(2015, 1, 1)).first()
-    services.record_induction(
-        scope, officer.pk, today=TODAY, mentor_number=mentor.police_number,
-        mentor_from=max(officer.hire_date, TODAY - dt.timedelta(days=3)),
-    )  # fmt: skip
+    pairing = {
+        "today": TODAY,
+        "mentor_number": mentor.police_number,
+        "mentor_from": max(officer.hire_date, TODAY - dt.timedelta(days=3)),
+    }
+    with pytest.raises(transactions.OutsideTransaction, match="record_induction"):
+        services.record_induction(scope, officer.pk, **pairing)
+    assert not Induction.objects.filter(officer=officer).exists()
+    with transactions.entry():
+        services.record_induction(scope, officer.pk, **pairing)
     assert Induction.objects.get(officer=officer).mentor_id == mentor.pk
 
 

@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Max, QuerySet
 
 from precinct.cases import services as cases
 from precinct.command import services as command
+from precinct.common import transactions
 from precinct.core import capabilities as can
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -278,6 +279,7 @@ def _open_campaign(scope: Scope, campaign_id: uuid.UUID) -> Campaign:
 def create_campaign(scope: Scope, data: dict[str, Any], *, by: str) -> Campaign:
     _require_manager(scope)
     assert scope.bureau_id is not None
+    bureau_id = scope.bureau_id
     clean = rules.check_campaign(data)
     if Campaign.objects.filter(bureau_id=scope.bureau_id, code=clean["code"]).exists():
         raise ValidationFailed([FieldError("code", _("is taken by another campaign"))])
@@ -285,10 +287,11 @@ def create_campaign(scope: Scope, data: dict[str, Any], *, by: str) -> Campaign:
     if lead is not None and not org.scope_units(scope).filter(pk=lead).exists():
         raise ValidationFailed([FieldError("lead_unit", _("no such unit"))])
     try:
-        with transaction.atomic():  # two managers creating the same code at once
-            return Campaign.objects.create(
-                bureau_id=scope.bureau_id, lead_unit_id=lead, created_by=by, **clean
+        return transactions.savepoint(  # two managers creating the same code at once
+            lambda: Campaign.objects.create(
+                bureau_id=bureau_id, lead_unit_id=lead, created_by=by, **clean
             )
+        )
     except IntegrityError as exc:
         raise ValidationFailed([FieldError("code", _("is taken by another campaign"))]) from exc
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, ValidationFailed, gettext_noop
@@ -118,7 +118,7 @@ def _create(request: HttpRequest) -> HttpResponse:
         "goal": d["goal"],
         "lead_unit_id": d["lead_unit"],
     }
-    with transaction.atomic():
+    with transactions.entry():
         made = services.create_campaign(caller(request), data, by=request.user.get_username())
     messages.success(request, _("Campaign created."))
     return redirect("campaigns:detail", campaign_id=made.pk)
@@ -167,7 +167,7 @@ def _act(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
     scope = caller(request)
     action = request.POST.get("action", "")
     by = request.user.get_username()
-    with transaction.atomic():
+    with transactions.entry():
         if action == "items":
             rows = [
                 (what, _unit_by_name(scope, owner), _date(due))
@@ -233,7 +233,7 @@ def _checklist_posted(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
 @page_errors(back=_checklist_posted, refused="message")
 def item_move(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     d = ItemMoveForm(request.POST).parsed()
-    with transaction.atomic():
+    with transactions.entry():
         item = services.move_item(
             caller(request), item_id, status=d["status"], evidence=d["evidence"],
             reason=d["reason"], by=request.user.get_username(), today=_today(),

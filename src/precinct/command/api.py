@@ -7,11 +7,11 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import field_validator
 
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.identity.services import caller
 
@@ -162,7 +162,7 @@ def intake(
     scope = caller(request)
     body = payload.model_dump(exclude_none=True)
     now = clock.now()
-    with transaction.atomic():
+    with transactions.entry():
         incident, created = services.intake(
             scope, body=body, key=idempotency_key, now=now, today=clock.today(settings.TIME_ZONE)
         )
@@ -201,7 +201,7 @@ def recommendations(request: HttpRequest, incident_id: uuid.UUID) -> Any:
 def dispatch(request: HttpRequest, incident_id: uuid.UUID, payload: DispatchIn) -> Any:
     """Send a unit. A unit already sent elsewhere gives 409 with who has it."""
     scope = caller(request)
-    with transaction.atomic():
+    with transactions.entry():
         sent = services.dispatch(
             scope,
             incident_id,
@@ -232,7 +232,7 @@ def dispatch(request: HttpRequest, incident_id: uuid.UUID, payload: DispatchIn) 
 )
 def close(request: HttpRequest, incident_id: uuid.UUID, payload: CloseIn) -> Any:
     scope = caller(request)
-    with transaction.atomic():
+    with transactions.entry():
         incident = services.close_incident(
             scope, incident_id, disposition=payload.disposition, now=clock.now()
         )
@@ -256,7 +256,7 @@ def patrol_units(request: HttpRequest) -> Any:
 )
 def unit_status(request: HttpRequest, unit_id: uuid.UUID, payload: StatusIn) -> Any:
     scope = caller(request)
-    with transaction.atomic():
+    with transactions.entry():
         unit = services.set_unit_status(scope, unit_id, status=payload.status, now=clock.now())
     return {
         "id": unit.pk,
@@ -277,7 +277,7 @@ def unit_position(request: HttpRequest, unit_id: uuid.UUID, payload: PositionIn)
     """A position ping from the car's terminal."""
     scope = caller(request)
     at = payload.at or clock.now()
-    with transaction.atomic():
+    with transactions.entry():
         services.record_position(
             scope, unit_id, lon=payload.lon, lat=payload.lat, at=at, now=clock.now()
         )

@@ -20,10 +20,10 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.db import connection as default_connection
-from django.db import models, transaction
+from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
-from . import encryption
+from . import encryption, transactions
 from .encryption import FieldKeyError
 
 BATCH = 1000
@@ -297,7 +297,7 @@ def rotate(
     done = skipped = 0
     with conn.cursor() as reader:
         for rows in _pages(reader, field, where, conn=conn, batch=batch):
-            with transaction.atomic(), conn.cursor() as cursor:
+            with transactions.piece(), conn.cursor() as cursor:
                 for pk, text in rows:
                     cursor.execute(update, [field.seal_raw(field.open_raw(text, pk), pk), pk, text])
                     if cursor.rowcount == 1:

@@ -108,7 +108,7 @@ class DomainErrorsForm(forms.Form):
         on this form's fields and the code after the block runs (it shows the form again)::
 
             with form.reporting():
-                with transaction.atomic():
+                with transactions.entry():
                     services.do(...)
                 return redirect(...)
             return render(request, "...", {"form": form})

@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 
 from precinct.command import rules as command_rules
 from precinct.command import services as command
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.core.errors import Conflict, DomainError
 from precinct.core.scoping import Scope
@@ -133,7 +133,7 @@ def _run(
             "summary": rng.choice(incidentgen.SUMMARIES[category]),
             "caller_phone": f"13{rng.randrange(10**9):09d}",
         }
-        with transaction.atomic():
+        with transactions.entry():
             incident, _created = command.intake(
                 scope,
                 body=body,
@@ -154,7 +154,7 @@ def _run(
             return
         best = ranked[0]
         try:
-            with transaction.atomic():
+            with transactions.entry():
                 command.dispatch(
                     scope, d["incident"], unit_id=best.unit_id, reason="", now=now,
                     dispatcher="replay",
@@ -169,14 +169,14 @@ def _run(
         later(rng.uniform(15, 45), "en_route", unit=best.unit_id, incident=incident.pk,
               origin=origin, target=(incident.lon, incident.lat), eta=best.eta_seconds)  # fmt: skip
     elif step.kind == "en_route":
-        with transaction.atomic():
+        with transactions.entry():
             command.set_unit_status(scope, d["unit"], status=command_rules.EN_ROUTE, now=now)
         d["left"] = wall()
         later(min(PING_S, d["eta"]), "ping", **d)
     elif step.kind == "ping":
         done = min((wall() - d["left"]) * speed / max(d["eta"], 1.0), 1.0)
         (x0, y0), (x1, y1) = d["origin"], d["target"]
-        with transaction.atomic():
+        with transactions.entry():
             command.record_position(
                 scope, d["unit"], lon=x0 + (x1 - x0) * done, lat=y0 + (y1 - y0) * done,
                 at=now, now=now,
@@ -186,14 +186,14 @@ def _run(
         else:
             later(PING_S, "ping", **d)
     elif step.kind == "arrive":
-        with transaction.atomic():
+        with transactions.entry():
             command.set_unit_status(scope, d["unit"], status=command_rules.U_ON_SCENE, now=now)
         stats.on_scene += 1
         disposition = "street" if rng.random() < 0.72 else "station"
         later(rng.lognormvariate(math.log(20 * 60), 0.4), "close", incident=d["incident"],
               disposition=disposition)  # fmt: skip
     elif step.kind == "close":
-        with transaction.atomic():
+        with transactions.entry():
             command.close_incident(scope, d["incident"], disposition=d["disposition"], now=now)
         stats.closed += 1
 

@@ -9,6 +9,7 @@ from precinct.campaigns import services as campaigns
 from precinct.cases import services as cases
 from precinct.command import rules as command_rules
 from precinct.command import services as command
+from precinct.common import transactions
 from precinct.core.scoping import Role, Scope
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
@@ -46,6 +47,7 @@ class DemoResult:
     findings: int = 0
 
 
+@transactions.inside
 def load(
     *,
     seed: int,

@@ -7,7 +7,7 @@ import threading
 import uuid
 from typing import Any
 
-from django.db import transaction
+from precinct.common import transactions
 
 from . import rules
 from .models import RoadNetwork
@@ -17,7 +17,7 @@ _CACHE: dict[tuple[uuid.UUID, str], RoadGraph] = {}
 _LOCK = threading.Lock()
 
 
-@transaction.atomic
+@transactions.inside
 def install(*, bureau_id: uuid.UUID, graph: RoadGraph, name: str, source: str) -> RoadNetwork:
     """Make ``graph`` the bureau's active network (the previous one is kept, inactive)."""
     RoadNetwork.objects.select_for_update().filter(bureau_id=bureau_id, active=True).update(

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from precinct.common import transactions
 from precinct.common.admin import RoleScopedAdmin
 from precinct.core import clock
 from precinct.core.capabilities import ACCOUNT_ADMINS, ADMIN_SITE
@@ -146,8 +147,9 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
 
     @admin.action(description=_("Reset the second factor (the user enrols again)"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset:
-            services.reset_second_factor(user)
+        with transactions.entry():
+            for user in queryset:
+                services.reset_second_factor(user)
         messages.success(request, _("Second factor reset."))
 
 

@@ -5,10 +5,10 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.identity.services import caller
@@ -119,7 +119,7 @@ def add_achievement(request: HttpRequest, body: AchievementIn) -> Any:
     found = org.scoped_officer_ids_by_number(scope, [body.police_number])
     if body.police_number not in found:
         raise ValidationFailed([FieldError("police_number", "no such officer in your scope")])
-    with transaction.atomic():
+    with transactions.entry():
         a = services.record_achievement(
             scope,
             services.AchievementData(

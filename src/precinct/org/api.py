@@ -5,10 +5,10 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.core.scoping import caller
 
@@ -169,7 +169,7 @@ def list_officers(request: HttpRequest, filters: Query[OfficerFilterIn]) -> Any:
 @router.post("/officers", response={201: OfficerOut}, url_name="officer_list")
 def create_officer(request: HttpRequest, payload: OfficerCreate) -> Any:
     today = _today()
-    with transaction.atomic():
+    with transactions.entry():
         officer = services.create_officer(
             caller(request),
             data=_data(payload),
@@ -190,7 +190,7 @@ def get_officer(request: HttpRequest, officer_id: uuid.UUID) -> Any:
 @router.put("/officers/{officer_id}", response=OfficerOut, url_name="officer_detail")
 def update_officer(request: HttpRequest, officer_id: uuid.UUID, payload: OfficerIn) -> Any:
     today = _today()
-    with transaction.atomic():
+    with transactions.entry():
         services.update_officer(caller(request), officer_id, data=_data(payload), today=today)
     return officer_out(services.get_officer(caller(request), officer_id), today)
 
@@ -222,7 +222,7 @@ def list_assignments(request: HttpRequest, officer_id: uuid.UUID) -> Any:
 )
 def add_assignment(request: HttpRequest, officer_id: uuid.UUID, payload: AssignmentIn) -> Any:
     today = _today()
-    with transaction.atomic():
+    with transactions.entry():
         a = services.add_assignment(
             caller(request),
             officer_id,

@@ -8,13 +8,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from precinct.common import audit
+from precinct.common import audit, transactions
 from precinct.common.pages import ErrorRow, by_row, page_errors
 from precinct.core import clock
 from precinct.core.scoping import Scope, caller
@@ -123,7 +122,7 @@ def officer_create(request: HttpRequest) -> HttpResponse:
     form = OfficerCreateForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         with form.reporting():
-            with transaction.atomic():
+            with transactions.entry():
                 officer = services.create_officer(
                     scope,
                     data=form.officer_data(),
@@ -145,7 +144,7 @@ def officer_edit(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     form = OfficerEditForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         with form.reporting():
-            with transaction.atomic():
+            with transactions.entry():
                 services.update_officer(scope, officer_id, data=form.officer_data(), today=_today())
                 upload = form.cleaned_data.get("photo")
                 if upload:
@@ -173,7 +172,7 @@ def assignment_add(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         with form.reporting():
-            with transaction.atomic():
+            with transactions.entry():
                 services.add_assignment(
                     scope,
                     officer_id,
@@ -209,7 +208,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         with by_row(errors):
-            with transaction.atomic():
+            with transactions.entry():
                 result = services.import_roster(_scope(request), upload.read(), today=_today())
             messages.success(
                 request,
@@ -364,7 +363,7 @@ def secondment_plan(request: HttpRequest) -> HttpResponse:
             form.add_error("officer", _("No officer has this police number."))
         else:
             with form.reporting():
-                with transaction.atomic():
+                with transactions.entry():
                     services.plan_secondment(
                         scope,
                         officer_id=officer_id,
@@ -388,7 +387,7 @@ def _back_to_list(request: HttpRequest, *args: object) -> str:
 @page_errors(back=_back_to_list)
 def _act(request: HttpRequest, done: str, action: Callable[[], object]) -> HttpResponse:
     """Run one secondment action in a transaction; say what happened, or why not, on the page."""
-    with transaction.atomic():
+    with transactions.entry():
         action()
     messages.success(request, done)
     return redirect(_back(request))

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.core import clock
 from precinct.identity.services import caller
@@ -131,7 +131,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         if upload is None or upload.size is None or upload.size > MAX_UPLOAD:
             messages.error(request, _("Choose an Excel file of at most 5 MB."))
             return redirect("stats:import")
-        with transaction.atomic():
+        with transactions.entry():
             result = services.import_xlsx(scope, upload.read(), by=request.user.get_username())
         messages.success(
             request,

@@ -4,12 +4,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from precinct.cases import services as cases
 from precinct.cases.rules import EventContent
+from precinct.common import transactions
 from precinct.core import capabilities as can
 from precinct.core import clock
 from precinct.core.errors import FieldError, ValidationFailed
@@ -194,7 +194,7 @@ def record_event(request: HttpRequest, case_id: uuid.UUID, payload: EventIn) -> 
         raise ValidationFailed([FieldError("event", str(exc))]) from None
     e = events[0]
     content = EventContent(e.type, e.at, e.subject, dict(e.attrs))
-    with transaction.atomic():
+    with transactions.entry():
         row = cases.record_event(
             case=case,
             content=content,
@@ -251,7 +251,7 @@ def list_tickets(request: HttpRequest, query: Query[ListQuery]) -> Any:
 
 @router.post("/supervision/tickets/{ticket_id}/move", response=TicketOut, url_name="ticket_move")
 def move_ticket(request: HttpRequest, ticket_id: uuid.UUID, payload: MoveIn) -> Any:
-    with transaction.atomic():
+    with transactions.entry():
         t = services.move_ticket(
             caller(request),
             ticket_id,
@@ -272,7 +272,7 @@ def move_ticket(request: HttpRequest, ticket_id: uuid.UUID, payload: MoveIn) -> 
 
 @router.post("/cases/{case_id}/reviews", response={201: ReviewOut}, url_name="case_reviews")
 def add_review(request: HttpRequest, case_id: uuid.UUID, payload: ReviewIn) -> Any:
-    with transaction.atomic():
+    with transactions.entry():
         r = services.add_review(
             caller(request),
             case_id,

@@ -12,12 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import Count, QuerySet
 
 from precinct.cases import services as cases
 from precinct.cases.rules import EventContent
-from precinct.common import bus
+from precinct.common import bus, transactions
 from precinct.core import capabilities as can
 from precinct.core import clock
 from precinct.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -137,7 +137,7 @@ def import_path(
     for n, file in enumerate(files, start=1):
         try:
             document = json.loads(file.read_text(encoding="utf-8"))
-            with transaction.atomic():
+            with transactions.piece():
                 outcome = import_document(
                     bureau_id=bureau_id,
                     document=document,

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, wait
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 
 from precinct.cases import services as cases
-from precinct.common import bulk
+from precinct.common import bulk, transactions
 from precinct.org import services as org
 
 from .models import Finding, SweepRun
@@ -33,7 +33,7 @@ def catch_up(*, now: dt.datetime, bureau_id: uuid.UUID | None = None) -> int:
     Returns how many."""
     due = cases.cases_with_findings_due(bureau_id=bureau_id)
     for case_id in due:
-        with transaction.atomic():
+        with transactions.piece():
             recompute_case(case_id, now=now)
     return len(due)
 
@@ -256,7 +256,7 @@ def _record_run(
     seconds: float,
 ) -> None:
     bureaus = [bureau_id] if bureau_id is not None else org.bureau_ids()
-    with transaction.atomic():
+    with transactions.piece():
         for b in bureaus:
             SweepRun.objects.create(
                 bureau_id=b,

@@ -12,10 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
 
 from precinct.cases import services as cases
-from precinct.common import bulk
+from precinct.common import bulk, transactions
 from precinct.core import clock
 from precinct.core.ids import uuid7
 from precinct.identity import services as identity
@@ -330,7 +329,7 @@ def _sweep_page(
         new_digests.append((head.id, head.bureau_id, sig))
         touched[head.id] = head
     retry: list[Any] = []
-    with transaction.atomic():
+    with transactions.piece():
         stale: set[Any] = set()
         if not locked:
             current = cases.lock_cases(list(touched))
@@ -365,7 +364,7 @@ def _sweep_page(
                 bureau_id=str(c.key(page[0][0].bureau_id)),
             )
     for case_id in retry:
-        with transaction.atomic():
+        with transactions.piece():
             recompute_case(c.key(case_id), now=now)
     out.retried = len(retry)
     return out

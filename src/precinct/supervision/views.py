@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from precinct.cases import services as cases
+from precinct.common import transactions
 from precinct.common.pages import ErrorRow, by_row, page_errors
 from precinct.core import clock
 from precinct.core.capabilities import FULL_IDENTITY_READERS
@@ -148,7 +148,7 @@ def _back_or_dashboard(request: HttpRequest, ticket_id: uuid.UUID) -> str:
 @require_POST
 @page_errors(back=_back_or_dashboard, refused="message")
 def ticket_move(request: HttpRequest, ticket_id: uuid.UUID) -> HttpResponse:
-    with transaction.atomic():
+    with transactions.entry():
         ticket = services.move_ticket(
             caller(request),
             ticket_id,
@@ -175,7 +175,7 @@ def review_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             request.POST.get("text", "")[:4000],
         )
     ]
-    with transaction.atomic():
+    with transactions.entry():
         services.add_review(
             scope,
             case_id,
@@ -206,7 +206,7 @@ def holidays(request: HttpRequest) -> HttpResponse:
             labels = {"date": _("Date"), "kind": _("Kind"), "name": _("Holiday"),
                       "days": _("Days"), "year": _("Year"), "source": _("Source")}  # fmt: skip
             with by_row(errors, labels):
-                with transaction.atomic():
+                with transactions.entry():
                     done = holiday_services.enter(
                         scope, data["year"], data["rows"], source=data["source"],
                         by=request.user.get_username(), now=clock.now(),

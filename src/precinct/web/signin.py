@@ -17,9 +17,10 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from precinct.common.i18n import explain
+from precinct.common import transactions
+from precinct.common.forms import DomainErrorsForm, Text
+from precinct.common.pages import page_errors
 from precinct.core import clock
-from precinct.core.errors import ValidationFailed
 from precinct.identity import services
 from precinct.identity.middleware import (
     SESSION_MFA,
@@ -39,8 +40,15 @@ def _next(request: HttpRequest) -> str:
     return safe_next(request, request.POST.get("next") or request.GET.get("next"), "/")
 
 
-def _errors(exc: ValidationFailed) -> list[str]:
-    return [explain(e) for e in exc.errors]
+class CodeForm(DomainErrorsForm):
+    """A code from the authenticator, or a recovery code; the service says whether it is right."""
+
+    code = Text(clip=32, strip=True)
+
+
+def _shown(form: DomainErrorsForm) -> list[str]:
+    """The form's errors as the gate pages list them, above the form."""
+    return [str(m) for messages_ in form.errors.values() for m in messages_]
 
 
 def _second_factor_done(request: HttpRequest) -> bool:
@@ -56,18 +64,18 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect(nxt)
     if services.confirmed_device(user) is None:
         return redirect(f"{reverse_lazy('web:otp_setup')}?next={nxt}")
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            how = services.verify_second_factor(
-                user, request.POST.get("code", "")[:32], now=clock.now()
+    form = CodeForm(request.POST or None)
+    if form.is_valid():
+        with transactions.entry():
+            verdict = services.verify_second_factor(
+                user, form.cleaned_data["code"], now=clock.now()
             )
-        except ValidationFailed as exc:
-            errors = _errors(exc)
+        if verdict.refusal is not None:
+            form.add_domain_errors(verdict.refusal)
         else:
             request.session.cycle_key()
             mark_authenticated(request, second_factor=True)
-            if how == "recovery":
+            if verdict.how == "recovery":
                 left = services.recovery_codes_left(user)
                 messages.warning(
                     request,
@@ -78,6 +86,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                     % {"left": left},
                 )
             return redirect(nxt)
+    errors = _shown(form)
     return render(
         request,
         "web/otp_verify.html",
@@ -92,21 +101,19 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     user, nxt = _user(request), _next(request)
     if services.confirmed_device(user) is not None:
         return redirect(f"{reverse_lazy('web:otp_verify')}?next={nxt}")
-    device = services.start_enrolment(user)
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            codes = services.confirm_enrolment(
-                user, request.POST.get("code", "")[:32], now=clock.now()
-            )
-        except ValidationFailed as exc:
-            errors = _errors(exc)
-        else:
+    with transactions.entry():
+        device = services.start_enrolment(user)
+    form = CodeForm(request.POST or None)
+    if form.is_valid():
+        with form.reporting():
+            with transactions.entry():
+                codes = services.confirm_enrolment(user, form.cleaned_data["code"], now=clock.now())
             request.session.cycle_key()
             mark_authenticated(request, second_factor=True)
             return render(
                 request, "web/recovery_codes.html", {"codes": codes, "next": nxt, "gate": True}
             )
+    errors = _shown(form)
     uri = services.provisioning_uri(device)
     context = {
         "qr": segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff"),
@@ -119,9 +126,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "web/otp_setup.html", context, status=400 if errors else 200)
 
 
-class ReauthForm(forms.Form):
+class ReauthForm(DomainErrorsForm):
     password = forms.CharField(strip=False, max_length=4096)
-    code = forms.CharField(required=False, max_length=32)
+    code = Text(clip=32, strip=True)
 
 
 def reauth(request: HttpRequest) -> HttpResponse:
@@ -137,15 +144,19 @@ def reauth(request: HttpRequest) -> HttpResponse:
         if authenticate(request, username=user.username, password=password) is None:
             errors = [_("The password is not right. After 5 failures the account is locked.")]
         elif needs_code:
-            try:
-                services.verify_second_factor(
+            with transactions.entry():
+                verdict = services.verify_second_factor(
                     user, form.cleaned_data.get("code", ""), now=clock.now()
                 )
-            except ValidationFailed as exc:
-                errors = _errors(exc)
+            if verdict.refusal is not None:
+                form.add_domain_errors(verdict.refusal)
+                errors = _shown(form)
         if not errors:
             mark_authenticated(request, second_factor=needs_code)
-            services.record("reauthenticated", object_type="identity.user", object_id=str(user.pk))
+            with transactions.entry():
+                services.record(
+                    "reauthenticated", object_type="identity.user", object_id=str(user.pk)
+                )
             return redirect(nxt)
     return render(
         request,
@@ -199,12 +210,9 @@ def security(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@page_errors(back="web:security")
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """A new set of recovery codes, shown once (a privileged action: re-authenticate first)."""
-    try:
+    with transactions.entry():
         codes = services.new_recovery_codes(_user(request))
-    except ValidationFailed as exc:
-        for e in _errors(exc):
-            messages.error(request, e)
-        return redirect("web:security")
     return render(request, "web/recovery_codes.html", {"codes": codes, "next": "/"})

@@ -6,9 +6,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
-from precinct.common import fields, live
+from precinct.common import fields, live, transactions
 from precinct.core.errors import Conflict, FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
@@ -49,28 +49,32 @@ def _next_number(bureau_id: uuid.UUID, day: dt.date) -> str:
     so two intakes never take one number (the first of the day seeds it from numbers already
     there, e.g. a bulk-loaded history)."""
     prefix = f"JQ{day:%Y%m%d}"
-    for _attempt in range(3):
+
+    def counter() -> IncidentCounter:
         row = (
             IncidentCounter.objects.select_for_update().filter(bureau_id=bureau_id, day=day).first()
         )
         if row is not None:
-            row.last += 1
-            row.save(update_fields=["last", "updated_at"])
-            return f"{prefix}{row.last:05d}"
+            return row
         last = (
             Incident.objects.filter(bureau_id=bureau_id, number__startswith=prefix)
             .order_by("-number")
             .values_list("number", flat=True)
             .first()
         )
-        try:
-            with transaction.atomic():
-                IncidentCounter.objects.create(
-                    bureau_id=bureau_id, day=day, last=int(last[len(prefix) :]) if last else 0
-                )
-        except IntegrityError:
-            pass  # another intake made the day's row first: lock that one
-    raise Conflict(_("could not number the incident; try again"))
+        # another intake making the day's row at the same time: this try is undone, the next
+        # one locks that row
+        return IncidentCounter.objects.create(
+            bureau_id=bureau_id, day=day, last=int(last[len(prefix) :]) if last else 0
+        )
+
+    try:
+        row = transactions.savepoint(counter, tries=3)
+    except IntegrityError:
+        raise Conflict(_("could not number the incident; try again")) from None
+    row.last += 1
+    row.save(update_fields=["last", "updated_at"])
+    return f"{prefix}{row.last:05d}"
 
 
 def zone_at(bureau_id: uuid.UUID, lon: float, lat: float) -> PatrolZone | None:
@@ -103,33 +107,38 @@ def intake(
     if seen is not None:
         return seen, False
     zone = zone_at(scope.bureau_id, data.lon, data.lat)
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():  # a savepoint: a lost race is retried, not half-kept
-                incident = Incident.objects.create(
-                    bureau_id=scope.bureau_id,
-                    number=_next_number(scope.bureau_id, today),
-                    source=data.source,
-                    category=data.category,
-                    priority=data.priority,
-                    lon=data.lon,
-                    lat=data.lat,
-                    address=data.address,
-                    summary=data.summary,
-                    caller_phone=data.caller_phone,
-                    zone=zone,
-                    station_id=zone.station_id if zone else None,
-                    received_at=now,
-                    received_by=str(scope.user_id or ""),
-                )
-                IntakeKey.objects.create(
-                    bureau_id=scope.bureau_id, key=key, body_digest=digests[0], incident=incident
-                )
-            live.changed(TOPIC)
-            return incident, True
-        except IntegrityError:
-            seen = _replay(scope.bureau_id, key, digests)  # another request with the key won
-            if seen is not None:
-                return seen, False
-            # else the number was taken meanwhile: take the next one
-    raise Conflict(_("could not number the incident; try again"))
+
+    bureau_id = scope.bureau_id
+
+    def attempt() -> tuple[Incident, bool]:
+        seen = _replay(bureau_id, key, digests)  # another request with the key won
+        if seen is not None:
+            return seen, False
+        incident = Incident.objects.create(
+            bureau_id=bureau_id,
+            number=_next_number(bureau_id, today),
+            source=data.source,
+            category=data.category,
+            priority=data.priority,
+            lon=data.lon,
+            lat=data.lat,
+            address=data.address,
+            summary=data.summary,
+            caller_phone=data.caller_phone,
+            zone=zone,
+            station_id=zone.station_id if zone else None,
+            received_at=now,
+            received_by=str(scope.user_id or ""),
+        )
+        IntakeKey.objects.create(
+            bureau_id=bureau_id, key=key, body_digest=digests[0], incident=incident
+        )
+        return incident, True
+
+    try:  # a lost race (the key, or the number taken meanwhile) is undone and tried again
+        incident, new = transactions.savepoint(attempt, tries=5)
+    except IntegrityError:
+        raise Conflict(_("could not number the incident; try again")) from None
+    if new:
+        live.changed(TOPIC)
+    return incident, new

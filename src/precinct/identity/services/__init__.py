@@ -40,6 +40,7 @@ from .scope import (
 from .second_factor import (
     LOCKED,
     WRONG_CODE,
+    Verdict,
     confirm_enrolment,
     confirmed_device,
     new_recovery_codes,
@@ -60,6 +61,7 @@ __all__ = [
     "WRONG_CODE",
     "Actor",
     "AuditChainBroken",
+    "Verdict",
     "acting_as",
     "actor_for",
     "audit_entries",

@@ -1,10 +1,11 @@
 """The second factor (an authenticator and recovery codes), password age."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 
+from precinct.common import transactions
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Role
@@ -29,6 +30,7 @@ def confirmed_device(user: User) -> OtpDevice | None:
     return OtpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
 
 
+@transactions.inside
 def start_enrolment(user: User) -> OtpDevice:
     """The authenticator being enrolled: a new secret, or the one shown before and not yet
     confirmed. A confirmed authenticator is replaced only by an administrator's reset."""
@@ -48,20 +50,20 @@ WRONG_CODE = _("the code is not right (or was used already): wait for the next c
 LOCKED = _("too many wrong codes: the authenticator is locked; ask the system administrator")
 
 
+@transactions.inside
 def confirm_enrolment(user: User, code: str, *, now: dt.datetime) -> list[str]:
     """Confirm the authenticator with its first code; returns the recovery codes, shown once."""
-    with transaction.atomic():
-        device = OtpDevice.objects.select_for_update().filter(user=user).first()
-        if device is None or device.confirmed_at is not None:
-            raise ValidationFailed([FieldError("code", _("no authenticator is being enrolled"))])
-        check = rules.check_totp(device.secret, code, now, device.last_step)
-        if check.ok:
-            assert check.step is not None
-            device.confirmed_at, device.last_step, device.failures = now, check.step, 0
-            device.save(update_fields=["confirmed_at", "last_step", "failures"])
-            record("otp_enrolled", object_type="identity.user", object_id=str(user.pk))
-            return _replace_recovery_codes(user)
-    raise ValidationFailed([FieldError("code", WRONG_CODE)])
+    device = OtpDevice.objects.select_for_update().filter(user=user).first()
+    if device is None or device.confirmed_at is not None:
+        raise ValidationFailed([FieldError("code", _("no authenticator is being enrolled"))])
+    check = rules.check_totp(device.secret, code, now, device.last_step)
+    if not check.ok:
+        raise ValidationFailed([FieldError("code", WRONG_CODE)])
+    assert check.step is not None
+    device.confirmed_at, device.last_step, device.failures = now, check.step, 0
+    device.save(update_fields=["confirmed_at", "last_step", "failures"])
+    record("otp_enrolled", object_type="identity.user", object_id=str(user.pk))
+    return _replace_recovery_codes(user)
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
@@ -73,13 +75,13 @@ def _replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+@transactions.inside
 def new_recovery_codes(user: User) -> list[str]:
     """A fresh set of recovery codes (the old ones stop working); a privileged action."""
     if confirmed_device(user) is None:
         raise ValidationFailed([FieldError("code", _("enrol an authenticator first"))])
-    with transaction.atomic():
-        codes = _replace_recovery_codes(user)
-        record("recovery_codes_renewed", object_type="identity.user", object_id=str(user.pk))
+    codes = _replace_recovery_codes(user)
+    record("recovery_codes_renewed", object_type="identity.user", object_id=str(user.pk))
     return codes
 
 
@@ -87,70 +89,79 @@ def recovery_codes_left(user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
-def verify_second_factor(user: User, code: str, *, now: dt.datetime) -> str:
-    """Check a code from the user's authenticator, or one of his recovery codes. Returns "totp" or
-    "recovery". A TOTP code is accepted once only; wrong codes in a row lock the authenticator.
-    Every outcome is audited; a failure is recorded before the error is raised."""
-    problem = ""
-    with transaction.atomic():
-        device = (
-            OtpDevice.objects.select_for_update()
-            .filter(user=user, confirmed_at__isnull=False)
+@dataclass(frozen=True)
+class Verdict:
+    """What a second-factor code was: ``how`` it signed in ("totp", "recovery"), or the
+    ``refusal`` to show."""
+
+    how: str = ""
+    refusal: ValidationFailed | None = None
+
+
+@transactions.inside
+def verify_second_factor(user: User, code: str, *, now: dt.datetime) -> Verdict:
+    """Check a code from the user's authenticator, or one of his recovery codes. A TOTP code is
+    accepted once only; wrong codes in a row lock the authenticator. Every outcome is audited. A
+    refusal is returned, not raised: the failure it counts commits with the caller's transaction
+    (a raised error would undo the count, and the lock with it)."""
+    device = (
+        OtpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+    )
+    if device is None:
+        return Verdict(
+            refusal=ValidationFailed([FieldError("code", _("no authenticator is enrolled"))])
+        )
+    if device.failures >= rules.OTP_MAX_FAILURES:
+        return Verdict(refusal=ValidationFailed([FieldError("code", LOCKED)]))
+    if rules.looks_like_recovery_code(code):
+        used = (
+            RecoveryCode.objects.select_for_update()
+            .filter(user=user, digest=rules.recovery_digest(code), used_at__isnull=True)
             .first()
         )
-        if device is None:
-            raise ValidationFailed([FieldError("code", _("no authenticator is enrolled"))])
-        if device.failures >= rules.OTP_MAX_FAILURES:
-            raise ValidationFailed([FieldError("code", LOCKED)])
-        if rules.looks_like_recovery_code(code):
-            used = (
-                RecoveryCode.objects.select_for_update()
-                .filter(user=user, digest=rules.recovery_digest(code), used_at__isnull=True)
-                .first()
+        if used is not None:
+            used.used_at = now
+            used.save(update_fields=["used_at"])
+            device.failures = 0
+            device.save(update_fields=["failures"])
+            record(
+                "recovery_code_used",
+                object_type="identity.user",
+                object_id=str(user.pk),
+                detail={"left": recovery_codes_left(user)},
             )
-            if used is not None:
-                used.used_at = now
-                used.save(update_fields=["used_at"])
-                device.failures = 0
-                device.save(update_fields=["failures"])
-                record(
-                    "recovery_code_used",
-                    object_type="identity.user",
-                    object_id=str(user.pk),
-                    detail={"left": recovery_codes_left(user)},
-                )
-                return "recovery"
-            problem = "wrong recovery code"
-        else:
-            check = rules.check_totp(device.secret, code, now, device.last_step)
-            if check.ok:
-                assert check.step is not None
-                device.last_step, device.failures = check.step, 0
-                device.save(update_fields=["last_step", "failures"])
-                record("otp_verified", object_type="identity.user", object_id=str(user.pk))
-                return "totp"
-            problem = check.problem
-        device.failures += 1
-        device.save(update_fields=["failures"])
-        record(
-            "otp_failed",
-            object_type="identity.user",
-            object_id=str(user.pk),
-            detail={"problem": problem, "failures": device.failures},
-        )
-        locked = device.failures >= rules.OTP_MAX_FAILURES
-        if locked:
-            record("otp_locked", object_type="identity.user", object_id=str(user.pk))
-    raise ValidationFailed([FieldError("code", LOCKED if locked else WRONG_CODE)])
+            return Verdict(how="recovery")
+        problem = "wrong recovery code"
+    else:
+        check = rules.check_totp(device.secret, code, now, device.last_step)
+        if check.ok:
+            assert check.step is not None
+            device.last_step, device.failures = check.step, 0
+            device.save(update_fields=["last_step", "failures"])
+            record("otp_verified", object_type="identity.user", object_id=str(user.pk))
+            return Verdict(how="totp")
+        problem = check.problem
+    device.failures += 1
+    device.save(update_fields=["failures"])
+    record(
+        "otp_failed",
+        object_type="identity.user",
+        object_id=str(user.pk),
+        detail={"problem": problem, "failures": device.failures},
+    )
+    locked = device.failures >= rules.OTP_MAX_FAILURES
+    if locked:
+        record("otp_locked", object_type="identity.user", object_id=str(user.pk))
+    return Verdict(refusal=ValidationFailed([FieldError("code", LOCKED if locked else WRONG_CODE)]))
 
 
+@transactions.inside
 def reset_second_factor(user: User) -> None:
     """An administrator's reset after a lost phone or a lock: the user enrols again at next
     sign-in. Recovery codes go with the authenticator."""
-    with transaction.atomic():
-        OtpDevice.objects.filter(user=user).delete()
-        RecoveryCode.objects.filter(user=user).delete()
-        record("otp_reset", object_type="identity.user", object_id=str(user.pk))
+    OtpDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    record("otp_reset", object_type="identity.user", object_id=str(user.pk))
 
 
 def password_expired(user: User, *, now: dt.datetime) -> bool:

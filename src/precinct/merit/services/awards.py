@@ -5,9 +5,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 
+from precinct.common import transactions
 from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -143,7 +143,7 @@ def award_dossier(scope: Scope, award_id: uuid.UUID, *, today: dt.date) -> Dossi
     )
 
 
-@transaction.atomic  # it locks what it decides: a transaction of its own if the caller has none
+@transactions.inside  # it locks what it decides
 def decide_award(
     scope: Scope, award_id: uuid.UUID, *, approve: bool, today: dt.date
 ) -> AwardProposal:

@@ -5,9 +5,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 
+from precinct.common import transactions
 from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -67,7 +67,7 @@ def recruits(scope: Scope, *, today: dt.date, waiting_only: bool = False) -> lis
     return [r for r in rows if r.waiting_for] if waiting_only else rows
 
 
-@transaction.atomic  # it locks what it decides: a transaction of its own if the caller has none
+@transactions.inside  # it locks what it decides
 def record_induction(
     scope: Scope,
     officer_id: uuid.UUID,

@@ -7,10 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import QuerySet, Sum
 
-from precinct.common import xlsx
+from precinct.common import transactions, xlsx
 from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -68,23 +68,23 @@ def _post(
     return txn
 
 
+@transactions.inside
 def fund_month(
     bureau_id: uuid.UUID, month: Month, *, amount_fen: int, by: str
 ) -> LedgerTransaction:
     """Put money into the month's bonus budget (its cap)."""
-    with transaction.atomic():
-        budget = _locked(bureau_id, f"budget:{month}", "budget")
-        funding = _account(bureau_id, FUNDING, "funding")
-        n = LedgerTransaction.objects.filter(
-            bureau_id=bureau_id, key__startswith=f"fund:{month}:"
-        ).count()
-        return _post(
-            bureau_id,
-            key=f"fund:{month}:{n + 1}",
-            memo=f"bonus budget {month}",
-            entries=[(funding, -amount_fen), (budget, amount_fen)],
-            by=by,
-        )
+    budget = _locked(bureau_id, f"budget:{month}", "budget")
+    funding = _account(bureau_id, FUNDING, "funding")
+    n = LedgerTransaction.objects.filter(
+        bureau_id=bureau_id, key__startswith=f"fund:{month}:"
+    ).count()
+    return _post(
+        bureau_id,
+        key=f"fund:{month}:{n + 1}",
+        memo=f"bonus budget {month}",
+        entries=[(funding, -amount_fen), (budget, amount_fen)],
+        by=by,
+    )
 
 
 def _locked(bureau_id: uuid.UUID, code: str, kind: str, officer_id: Any = None) -> Account:
@@ -92,6 +92,7 @@ def _locked(bureau_id: uuid.UUID, code: str, kind: str, officer_id: Any = None) 
     return Account.objects.select_for_update().get(bureau_id=bureau_id, code=code)
 
 
+@transactions.inside
 def pay(
     bureau_id: uuid.UUID,
     *,
@@ -108,52 +109,53 @@ def pay(
     existing = LedgerTransaction.objects.filter(bureau_id=bureau_id, key=key).first()
     if existing:
         return existing, False
+
+    def attempt() -> LedgerTransaction:
+        budget = _locked(bureau_id, f"budget:{month}", "budget")
+        payee = _account(bureau_id, f"officer:{officer_id}", "officer", officer_id)
+        return _post(
+            bureau_id,
+            key=key,
+            memo=memo,
+            entries=[(budget, -amount_fen), (payee, amount_fen)],
+            by=by,
+        )
+
     try:
-        with transaction.atomic():
-            budget = _locked(bureau_id, f"budget:{month}", "budget")
-            payee = _account(bureau_id, f"officer:{officer_id}", "officer", officer_id)
-            return (
-                _post(
-                    bureau_id,
-                    key=key,
-                    memo=memo,
-                    entries=[(budget, -amount_fen), (payee, amount_fen)],
-                    by=by,
-                ),
-                True,
-            )
+        return transactions.savepoint(attempt), True
     except IntegrityError:  # the same key paid concurrently: that payment stands
         return LedgerTransaction.objects.get(bureau_id=bureau_id, key=key), False
 
 
+@transactions.inside
 def reverse(scope: Scope, txn_id: uuid.UUID, *, reason: str) -> LedgerTransaction:
     """Correct a transaction by its exact opposite; a transaction is reversed at most once."""
     _require(scope, APPROVERS)
     if not reason.strip():
         raise ValidationFailed([FieldError("reason", _("give the reason"))])
-    with transaction.atomic():
-        txn = (
-            LedgerTransaction.objects.select_for_update()
-            .filter(pk=txn_id, bureau=scope.bureau_id)
-            .first()
-        )
-        if txn is None:
-            raise NotFound()
-        if txn.reverses_id is not None or LedgerTransaction.objects.filter(reverses=txn).exists():
-            raise ValidationFailed([FieldError("txn", _("already reversed, or a reversal"))])
-        entries = [(e.account, -e.amount_fen) for e in txn.entries.select_related("account")]
-        for acc, _amount in entries:
-            Account.objects.select_for_update().filter(pk=acc.pk).first()
-        return _post(
-            txn.bureau_id,
-            key=f"reversal:{txn.pk}",
-            memo=f"reversal: {reason.strip()}"[:200],
-            entries=entries,
-            by=_who(scope),
-            reverses=txn,
-        )
+    txn = (
+        LedgerTransaction.objects.select_for_update()
+        .filter(pk=txn_id, bureau=scope.bureau_id)
+        .first()
+    )
+    if txn is None:
+        raise NotFound()
+    if txn.reverses_id is not None or LedgerTransaction.objects.filter(reverses=txn).exists():
+        raise ValidationFailed([FieldError("txn", _("already reversed, or a reversal"))])
+    entries = [(e.account, -e.amount_fen) for e in txn.entries.select_related("account")]
+    for acc, _amount in entries:
+        Account.objects.select_for_update().filter(pk=acc.pk).first()
+    return _post(
+        txn.bureau_id,
+        key=f"reversal:{txn.pk}",
+        memo=f"reversal: {reason.strip()}"[:200],
+        entries=entries,
+        by=_who(scope),
+        reverses=txn,
+    )
 
 
+@transactions.inside
 def pay_month(bureau_id: uuid.UUID, month: Month, *, by: str) -> tuple[int, int]:
     """Pay the closed month's star and solved-case bonuses; all or nothing, each at most once.
     Returns (payments made now, fen paid now)."""
@@ -161,20 +163,19 @@ def pay_month(bureau_id: uuid.UUID, month: Month, *, by: str) -> tuple[int, int]
     if closed is None:
         raise ValidationFailed([FieldError("month", _("close the month first"))])
     made = paid = 0
-    with transaction.atomic():
-        for p in rules.payout_plan(closed.data, month):
-            _txn, new = pay(
-                bureau_id,
-                key=p.key,
-                memo=p.memo,
-                officer_id=uuid.UUID(p.officer_id),
-                amount_fen=p.amount_fen,
-                month=month,
-                by=by,
-            )
-            if new:
-                made += 1
-                paid += p.amount_fen
+    for p in rules.payout_plan(closed.data, month):
+        _txn, new = pay(
+            bureau_id,
+            key=p.key,
+            memo=p.memo,
+            officer_id=uuid.UUID(p.officer_id),
+            amount_fen=p.amount_fen,
+            month=month,
+            by=by,
+        )
+        if new:
+            made += 1
+            paid += p.amount_fen
     return made, paid
 
 

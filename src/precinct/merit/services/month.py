@@ -6,10 +6,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 
-from precinct.common import bulk
+from precinct.common import bulk, transactions
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
@@ -157,6 +157,7 @@ def compute_month(bureau_id: uuid.UUID, month: Month) -> dict[str, Any]:
     }
 
 
+@transactions.inside
 def close_month(bureau_id: uuid.UUID, month: Month, *, by: str, today: dt.date) -> MonthClose:
     """Freeze the month (once: closing again returns the same snapshot). A month can be closed
     from the day after its last day."""
@@ -170,8 +171,8 @@ def close_month(bureau_id: uuid.UUID, month: Month, *, by: str, today: dt.date) 
     catch_up_warnings()
     data = compute_month(bureau_id, month)
     try:
-        with transaction.atomic():
-            return MonthClose.objects.create(
+        return transactions.savepoint(
+            lambda: MonthClose.objects.create(
                 bureau_id=bureau_id,
                 month=str(month),
                 policy_version=data["policy"]["version"],
@@ -179,6 +180,7 @@ def close_month(bureau_id: uuid.UUID, month: Month, *, by: str, today: dt.date) 
                 digest=rules.snapshot_digest(data),
                 closed_by=by,
             )
+        )
     except IntegrityError:  # closed by someone else meanwhile: theirs stands
         return MonthClose.objects.get(bureau_id=bureau_id, month=str(month))
 

@@ -4,10 +4,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from precinct.common import bus
+from precinct.common import bus, transactions
 from precinct.core.errors import FieldError, NotFound, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
@@ -38,13 +37,13 @@ def connect() -> None:
     bus.subscribe(supervision.WARNING_PROPOSED, _on_warning_proposed)
 
 
+@transactions.inside
 def catch_up_warnings() -> int:
     """Queue any proposal a failed reaction left behind (run by the month close)."""
     n = 0
     for pk in list(supervision.warning_proposals().values_list("pk", flat=True)):
-        with transaction.atomic():
-            _on_warning_proposed(pk)
-            n += 1
+        _on_warning_proposed(pk)
+        n += 1
     return n
 
 

@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.core.errors import FieldError, ValidationFailed, gettext_noop
 from precinct.identity import rules as access
@@ -61,7 +61,7 @@ def _achievement_add(request: HttpRequest) -> HttpResponse:
         errors.append(FieldError("", gettext_noop("police number: no such officer in your scope")))
     if errors:
         raise ValidationFailed(errors)
-    with transaction.atomic():
+    with transactions.entry():
         services.record_achievement(
             scope,
             services.AchievementData(
@@ -83,7 +83,7 @@ def _achievement_add(request: HttpRequest) -> HttpResponse:
 @page_errors(back="merit:achievement_list")
 def achievement_decide(request: HttpRequest) -> HttpResponse:
     d = AchievementDecisionForm(request.POST).parsed()
-    with transaction.atomic():
+    with transactions.entry():
         n = services.decide_achievements(
             caller(request), d["ids"], approve=d["decision"] == "approve"
         )

@@ -4,12 +4,12 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.core.errors import FieldError, ValidationFailed, gettext_noop
 from precinct.identity import rules as access
@@ -61,7 +61,7 @@ def _award_propose(request: HttpRequest) -> HttpResponse:
                 )
             ]
         )
-    with transaction.atomic():
+    with transactions.entry():
         services.propose_award(
             scope, officer_id=officer_id, level=d["level"], deed=d["deed"],
             notice_start=d["notice_start"], notice_end=d["notice_end"],
@@ -74,7 +74,7 @@ def _award_propose(request: HttpRequest) -> HttpResponse:
 @page_errors(back="merit:award_list")
 def award_decide(request: HttpRequest, award_id: uuid.UUID) -> HttpResponse:
     approve = AwardDecisionForm(request.POST).parsed()["approve"] == "1"
-    with transaction.atomic():
+    with transactions.entry():
         award = services.decide_award(caller(request), award_id, approve=approve, today=_today())
     messages.success(request, str(AWARD_STATE_LABELS.get(award.state, award.state)))
     return redirect("merit:award_list")

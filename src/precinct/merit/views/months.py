@@ -5,13 +5,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.identity import rules as access
 from precinct.identity.services import caller
@@ -84,7 +84,7 @@ def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
 def month_fund(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
     yuan = FundForm(request.POST).parsed()["yuan"]
-    with transaction.atomic():
+    with transactions.entry():
         services.fund_month_for(caller(request), m, amount_fen=yuan * rules.FEN_PER_YUAN)
     messages.success(
         request,
@@ -98,7 +98,7 @@ def month_fund(request: HttpRequest, month: str) -> HttpResponse:
 @page_errors(back=_to_month)
 def month_pay(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
-    with transaction.atomic():
+    with transactions.entry():
         made, paid = services.pay_month_for(caller(request), m)
     if made:
         messages.success(
@@ -181,7 +181,7 @@ def sessions(request: HttpRequest, month: str) -> HttpResponse:
 def _session_record(request: HttpRequest, month: str) -> HttpResponse:
     m = _month(month)
     d = SessionForm(request.POST).parsed()
-    with transaction.atomic():
+    with transactions.entry():
         services.record_session(
             caller(request),
             unit_id=d["unit"],

@@ -4,13 +4,13 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.identity import rules as access
 from precinct.identity.services import caller
@@ -108,7 +108,7 @@ def _to_recruits(request: HttpRequest, officer_id: uuid.UUID) -> str:
 @page_errors(back=_to_recruits)
 def induction_record(request: HttpRequest, officer_id: uuid.UUID) -> HttpResponse:
     d = InductionForm(request.POST).parsed()
-    with transaction.atomic():
+    with transactions.entry():
         services.record_induction(
             caller(request), officer_id, today=_today(),
             leader_number=d["leader"], met_on=d["met_on"], meeting_note=d["meeting_note"],

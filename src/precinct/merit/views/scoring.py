@@ -1,12 +1,12 @@
 """The scoring policy in force, its versions, and a new version saved."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.identity import rules as access
 from precinct.identity.services import caller
@@ -70,7 +70,7 @@ def _policy_save(
     p = request.POST
     valid_from = Month.parse(p.get("valid_from", ""), "valid_from")
     data = rules.policy_from_form(p, post_types=post_types, base=current)
-    with transaction.atomic():
+    with transactions.entry():
         saved = services.save_policy(caller(request), data, valid_from=valid_from.first)
     messages.success(
         request,

@@ -3,12 +3,12 @@
 import uuid
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.identity.services import caller
 
@@ -36,7 +36,7 @@ def warning_queue(request: HttpRequest) -> HttpResponse:
 def warning_decide(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     d = WarningDecisionForm(request.POST).parsed()
     measure = d["measure"] or None
-    with transaction.atomic():
+    with transactions.entry():
         services.decide_warning(
             caller(request), item_id, measure=measure,
             start=d["start"] if measure else _today(), days=d["days"], note=d["note"],

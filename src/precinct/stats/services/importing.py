@@ -10,8 +10,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
+from precinct.common import transactions
 from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -69,23 +70,28 @@ def import_rows(
         pk for pk, m, u, metric in old.values_list("pk", "month", "unit_id", "metric")
         if (m, u, metric) in by_key
     ]  # fmt: skip
-    try:
-        with transaction.atomic():  # a savepoint: a clash leaves the caller's transaction usable
-            MonthlyFigure.objects.filter(pk__in=stale).delete()
-            MonthlyFigure.objects.bulk_create(
-                [
-                    MonthlyFigure(
-                        bureau_id=scope.bureau_id,
-                        month=m,
-                        unit_id=u,
-                        metric=metric,
-                        value=v,
-                        source=rules.IMPORTED,
-                    )
-                    for (m, u, metric), v in by_key.items()
-                ],
-                batch_size=2000,
-            )
+
+    bureau_id = scope.bureau_id
+
+    def replace() -> None:
+        MonthlyFigure.objects.filter(pk__in=stale).delete()
+        MonthlyFigure.objects.bulk_create(
+            [
+                MonthlyFigure(
+                    bureau_id=bureau_id,
+                    month=m,
+                    unit_id=u,
+                    metric=metric,
+                    value=v,
+                    source=rules.IMPORTED,
+                )
+                for (m, u, metric), v in by_key.items()
+            ],
+            batch_size=2000,
+        )
+
+    try:  # a clash leaves the caller's transaction usable
+        transactions.savepoint(replace)
     except IntegrityError as exc:  # another import of the same figures committed meanwhile
         raise ValidationFailed(
             [

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Min
 
 from precinct.cases import services as cases
 from precinct.command import services as command
+from precinct.common import transactions
 
 from .. import rules
 from ..models import CoveredMonth, MonthlyFigure
@@ -120,7 +120,7 @@ def refresh(
     this = rules.month_of(now.astimezone(_tz()).date())
     if months is None:  # the full pass: coverage found again from the records
         firsts = detect_coverage(bureau_id, now=now)
-        with transaction.atomic():  # months no longer covered go back to imported figures
+        with transactions.piece():  # months no longer covered go back to imported figures
             for family in rules.FAMILIES:
                 start = firsts.get(family, rules.add_months(this, 1))
                 stale = CoveredMonth.objects.filter(bureau_id=bureau_id, family=family,
@@ -148,7 +148,7 @@ def refresh(
         for family, first in firsts.items():
             if month < first:
                 continue
-            with transaction.atomic():
+            with transactions.piece():
                 mark, _made = CoveredMonth.objects.get_or_create(
                     bureau_id=bureau_id, month=month, family=family,
                     defaults={"refreshed_at": now},

@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from django.db import transaction
 from django_typer.management import TyperCommand, command, initialize
 from rich.console import Console
 
+from precinct.common import transactions
 from precinct.geo import osm
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
@@ -58,7 +58,7 @@ class Command(TyperCommand):
                 raise SystemExit(2) from None
         with (
             identity.acting_as(identity.Actor(username="cli", role="system")),
-            transaction.atomic(),
+            transactions.entry(),
         ):
             geo.install(bureau_id=bureau_id, graph=graph, name=name or path.name, source="osm")  # type: ignore[arg-type]
         console.print(
@@ -79,7 +79,7 @@ class Command(TyperCommand):
         graph = geo_rules.synthetic_city(seed=seed)
         with (
             identity.acting_as(identity.Actor(username="cli", role="system")),
-            transaction.atomic(),
+            transactions.entry(),
         ):
             geo.install(bureau_id=bureau_id, graph=graph, name="synthetic", source="synthetic")  # type: ignore[arg-type]
         Console(stderr=True).print(f"{code}: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges")

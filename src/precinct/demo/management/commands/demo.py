@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 from django.conf import settings
-from django.db import transaction
 from django_typer.management import TyperCommand, command, initialize
 from rich.console import Console
 from rich.progress import (
@@ -17,6 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.identity import services as identity
 
@@ -78,7 +78,7 @@ class Command(TyperCommand):
 
             with (
                 identity.acting_as(identity.Actor(username="demo", role="system")),
-                transaction.atomic(),
+                transactions.entry(),
             ):
                 result = services.load(
                     seed=seed,

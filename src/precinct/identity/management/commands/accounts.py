@@ -5,9 +5,9 @@ from typing import Annotated
 
 import typer
 from django.conf import settings
-from django.db import transaction
 from django_typer.management import TyperCommand, command
 
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.core.errors import NotFound
 
@@ -29,7 +29,7 @@ class Command(TyperCommand):
         """Disable every active account unused for the given days (never used: since made)."""
         with (
             services.acting_as(services.Actor(username="accounts", role="system")),
-            transaction.atomic(),
+            transactions.entry(),
         ):
             done = services.disable_idle_accounts(
                 now=clock.now(), days=days or settings.IDLE_ACCOUNT_DAYS
@@ -44,7 +44,7 @@ class Command(TyperCommand):
         try:
             with (
                 services.acting_as(services.Actor(username="accounts", role="system")),
-                transaction.atomic(),
+                transactions.entry(),
             ):
                 services.enable_account(username=username)
         except NotFound:

@@ -4,9 +4,9 @@ import uuid
 from typing import Annotated
 
 import typer
-from django.db import transaction
 from django_typer.management import TyperCommand, command
 
+from precinct.common import transactions
 from precinct.core.errors import DomainError
 
 from ... import services
@@ -25,7 +25,7 @@ class Command(TyperCommand):
         try:
             with (
                 services.acting_as(services.Actor(username="cli", role="system")),
-                transaction.atomic(),
+                transactions.entry(),
             ):
                 token, secret = services.create_token(username=username, name=name)
         except DomainError as exc:
@@ -40,7 +40,7 @@ class Command(TyperCommand):
         try:
             with (
                 services.acting_as(services.Actor(username="cli", role="system")),
-                transaction.atomic(),
+                transactions.entry(),
             ):
                 services.revoke_token(token_id=uuid.UUID(token_id))
         except (DomainError, ValueError) as exc:

@@ -11,6 +11,7 @@ from django.utils import translation
 from django_typer.management import TyperCommand, command, group, initialize
 from rich.console import Console
 
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.core.errors import ValidationFailed
 from precinct.core.scoping import Role, Scope
@@ -56,7 +57,7 @@ class Command(TyperCommand):
         m = _month(month)
         actor = identity.Actor(username="close-month", role="system")
         try:
-            with identity.acting_as(actor):
+            with identity.acting_as(actor), transactions.entry():
                 closed = services.close_month(
                     _bureau(),
                     m,
@@ -120,7 +121,10 @@ class Command(TyperCommand):
     ) -> None:
         """Put money into a month's bonus budget (the cap its payouts cannot exceed)."""
         m = _month(month)
-        with identity.acting_as(identity.Actor(username="fund", role="system")):
+        with (
+            identity.acting_as(identity.Actor(username="fund", role="system")),
+            transactions.entry(),
+        ):
             services.fund_month(_bureau(), m, amount_fen=yuan * rules.FEN_PER_YUAN, by="fund")
         self.stdout.write(f"{m}: budget +{rules.yuan(yuan * rules.FEN_PER_YUAN)}")
 
@@ -129,7 +133,10 @@ class Command(TyperCommand):
         """Pay a closed month's star and solved-case bonuses (each at most once, all or nothing)."""
         m = _month(month)
         try:
-            with identity.acting_as(identity.Actor(username="pay", role="system")):
+            with (
+                identity.acting_as(identity.Actor(username="pay", role="system")),
+                transactions.entry(),
+            ):
                 made, paid = services.pay_month(_bureau(), m, by="pay")
         except ValidationFailed as exc:
             Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from django.db import transaction
 from django_typer.management import TyperCommand, command, initialize
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
+from precinct.common import transactions
 from precinct.common.i18n import explain
 from precinct.core import clock
 from precinct.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -82,7 +82,7 @@ class Command(TyperCommand):
         try:
             with (
                 identity.acting_as(identity.Actor(username=username, role=scope.role)),
-                transaction.atomic(),
+                transactions.entry(),
             ):
                 result = services.import_xlsx(scope, content, by=username)
         except ValidationFailed as exc:

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 from django.conf import settings
-from django.db import transaction
 from django_typer.management import TyperCommand, command, initialize
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from precinct.common import transactions
 from precinct.core import clock
 from precinct.core.errors import ValidationFailed
 from precinct.core.scoping import Role, Scope
@@ -234,7 +234,7 @@ class Command(TyperCommand):
         try:
             with (
                 identity.acting_as(identity.Actor(username="holidays", role="system")),
-                transaction.atomic(),
+                transactions.entry(),
             ):
                 done = holidays.enter(
                     scope, year, text, source=source, by="holidays", now=clock.now()
