@@ -221,6 +221,15 @@ def city_committed(transactional_db: Any) -> None:
     assert org.first_bureau() is not None
 
 
+@pytest.fixture
+def tiny(transactional_db: Any) -> Any:
+    """A tiny bureau of its own, committed (``tests/factories.py``), for the race tests: several
+    connections share it, and no demo city has to be restored for them."""
+    from tests.factories import tiny_bureau
+
+    return tiny_bureau()
+
+
 @pytest.fixture(autouse=True)
 def _second_factor(request: pytest.FixtureRequest, settings: Any) -> None:
     """The second factor is required by default everywhere (settings.OTP_REQUIRED). Tests about

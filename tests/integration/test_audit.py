@@ -197,13 +197,13 @@ def test_concurrent_writers_produce_one_chain() -> None:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
 @pytest.mark.django_db(transaction=True)
-def test_audited_writes_in_opposite_order_do_not_deadlock(city_committed) -> None:
+def test_audited_writes_in_opposite_order_do_not_deadlock(tiny) -> None:
     """T1 changes A then B; T2 changes B while T1 holds A. The audit log must add no lock that
     makes this a deadlock (it used to: T1 held the chain head, T2 waited for it holding B).
 
     The steps are ordered by events, not by sleeping: T2 starts once T1 has written A, and holds
     B until PostgreSQL shows T1 waiting for B's lock."""
-    a, b = Officer.objects.order_by("police_number")[:2]
+    a, b = tiny.officers[:2]
     t1_has_a, t2_has_b = threading.Event(), threading.Event()
     t1_pid: list[int] = []
     errors: list[BaseException] = []

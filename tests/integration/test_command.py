@@ -237,11 +237,9 @@ def _race(n: int, work: Any) -> list[Any]:
 
 @RACES
 @pytest.mark.django_db(transaction=True)
-def test_fifty_parallel_intakes_with_one_key_make_one_incident(city_committed) -> None:
-    from precinct.identity.models import User
-
-    user = User.objects.get(username="command")
-    before = Incident.objects.count()
+def test_fifty_parallel_intakes_with_one_key_make_one_incident(tiny) -> None:
+    user = tiny.user("command")
+    before = Incident.objects.filter(bureau_id=tiny.bureau_id).count()
 
     def work(_i: int) -> tuple[int, str]:
         c = Client()
@@ -254,15 +252,13 @@ def test_fifty_parallel_intakes_with_one_key_make_one_incident(city_committed) -
     codes = sorted(code for code, _ in results)
     assert codes.count(201) == 1 and codes.count(200) == 49
     assert len({i for _, i in results}) == 1
-    assert Incident.objects.count() == before + 1
+    assert Incident.objects.filter(bureau_id=tiny.bureau_id).count() == before + 1
 
 
 @RACES
 @pytest.mark.django_db(transaction=True)
-def test_parallel_intakes_with_their_own_keys_get_their_own_numbers(city_committed) -> None:
-    from precinct.identity.models import User
-
-    user = User.objects.get(username="command")
+def test_parallel_intakes_with_their_own_keys_get_their_own_numbers(tiny) -> None:
+    user = tiny.user("command")
 
     def work(i: int) -> tuple[int, str]:
         c = Client()
@@ -278,14 +274,12 @@ def test_parallel_intakes_with_their_own_keys_get_their_own_numbers(city_committ
 
 @RACES
 @pytest.mark.django_db(transaction=True)
-def test_fifty_parallel_dispatches_of_one_car_send_it_once(city_committed) -> None:
-    from precinct.identity.models import User
-
-    user = User.objects.get(username="command")
+def test_fifty_parallel_dispatches_of_one_car_send_it_once(tiny) -> None:
+    user = tiny.user("command")
     c = Client()
     c.force_login(user)
     incidents = [_intake(c, {**BODY, "summary": f"警情{i}"}).json()["id"] for i in range(50)]
-    car = PatrolUnit.objects.filter(status="available").order_by("call_sign").first()
+    car = tiny.cars[0]
 
     def work(i: int) -> int:
         client = Client()

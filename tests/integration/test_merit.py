@@ -222,11 +222,9 @@ def test_an_award_is_checked_approved_and_its_statutory_bonus_paid(city, officer
 
 @RACES
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_payouts_neither_double_pay_nor_overdraw(city_committed) -> None:
-    from precinct.org import services as org
-
-    bureau = org.first_bureau().pk
-    officers = list(Officer.objects.filter(status="active").values_list("pk", flat=True)[:8])
+def test_concurrent_payouts_neither_double_pay_nor_overdraw(tiny) -> None:
+    bureau = tiny.bureau_id
+    officers = [o.pk for o in tiny.officers[:8]]
     with transactions.entry():
         services.fund_month(bureau, MONTH, amount_fen=100_000, by="t")
     barrier = threading.Barrier(8)
@@ -253,13 +251,17 @@ def test_concurrent_payouts_neither_double_pay_nor_overdraw(city_committed) -> N
         t.start()
     for t in threads:
         t.join()
-    assert LedgerTransaction.objects.filter(key="same").count() <= 1  # never twice
+    assert (
+        LedgerTransaction.objects.filter(bureau_id=bureau, key="same").count() <= 1
+    )  # never twice
     check = services.verify_ledger(bureau)
     assert check.ok  # the budget never went negative
     # 100,000 fen covers exactly three of the five distinct payouts asked for, in any order
     assert outcomes.count("paid") == 3
     assert (
-        LedgerTransaction.objects.filter(key__in=["same", *[f"own-{n}" for n in range(8)]]).count()
+        LedgerTransaction.objects.filter(
+            bureau_id=bureau, key__in=["same", *[f"own-{n}" for n in range(8)]]
+        ).count()
         == 3
     )
 
@@ -683,18 +685,17 @@ def test_awards_are_proposed_checked_decided_and_forwarded_with_a_dossier(city, 
     assert "y</td>" not in chief.get("/merit/awards/").content.decode()
 
 
-def test_locking_decisions_run_in_the_entry_points_transaction(city_committed) -> None:
+def test_locking_decisions_run_in_the_entry_points_transaction(tiny) -> None:
     """Outside a transaction these refuse with a clear error (on PostgreSQL a row lock outside
     one failed deep in the database layer: the demo city failed to load there); inside the entry
     point's, as the pages, the CLI and the demo loader call them, they decide."""
     from precinct.core.scoping import Role, Scope
     from precinct.merit.models import Induction
-    from precinct.org import services as org
 
     assert not connection.in_atomic_block
-    bureau = org.first_bureau().pk
+    bureau = tiny.bureau_id
     scope = Scope(user_id=None, role=Role.POLITICAL_DEPT, bureau_id=bureau, today=TODAY)
-    officer = Officer.objects.filter(status="active").order_by("police_number")[3]
+    officer = tiny.officers[-1]  # the recruit
     award = services.propose_award(
         scope, officer_id=officer.pk, level="commendation", deed="锁测试"
     )
@@ -704,7 +705,7 @@ def test_locking_decisions_run_in_the_entry_points_transaction(city_committed) -
         services.fund_month(bureau, Month.of(TODAY), amount_fen=1_000_000, by="t")
         decided = services.decide_award(scope, award.pk, approve=True, today=TODAY)
     assert decided.state == "approved"
-    mentor = Officer.objects.filter(status="active", hire_date__lt=dt.date(2015, 1, 1)).first()
+    mentor = tiny.officers[0]  # hired in 2006
     pairing = {
         "today": TODAY,
         "mentor_number": mentor.police_number,

@@ -521,17 +521,17 @@ def test_postgresql_refuses_to_change_a_recorded_event(imported) -> None:
 
 @RACES
 @pytest.mark.django_db(transaction=True)
-def test_parallel_writers_on_one_case_neither_collide_nor_duplicate(city_committed) -> None:
+def test_parallel_writers_on_one_case_neither_collide_nor_duplicate(tiny) -> None:
     import threading
 
     from django.db import connection, transaction
 
     from precinct.cases.rules import EventContent
 
-    unit = Unit.objects.filter(kind="station").first()
+    unit = Unit.objects.get(pk=tiny.station_id)
     with transaction.atomic():
         outcome = services.import_document(
-            bureau_id=Unit.objects.first().bureau_id, document=document("XS-2026-0700", unit.code)
+            bureau_id=tiny.bureau_id, document=document("XS-2026-0700", unit.code)
         )
     case = Case.objects.get(pk=outcome.case_id)
     errors: list[BaseException] = []

@@ -57,25 +57,23 @@ def test_the_check_finds_a_transaction_opened_in_a_service(tmp_path: pathlib.Pat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_use_case_refuses_to_run_outside_a_transaction(city_committed) -> None:
-    from precinct.org import services as org
-
-    bureau = org.first_bureau().pk
+def test_a_use_case_refuses_to_run_outside_a_transaction(tiny) -> None:
+    bureau = tiny.bureau_id
     month = Month(2026, 1)
     assert not connection.in_atomic_block
     with pytest.raises(transactions.OutsideTransaction, match="fund_month"):
         merit.fund_month(bureau, month, amount_fen=100, by="t")
-    assert not LedgerTransaction.objects.filter(key__startswith=f"fund:{month}:").exists()
-    user = User.objects.get(username="officer")
+    assert not LedgerTransaction.objects.filter(bureau_id=bureau).exists()
+    user = tiny.user("officer")
     with pytest.raises(transactions.OutsideTransaction, match="verify_second_factor"):
         second_factor.verify_second_factor(user, "123456", now=clock.now())
     with transactions.entry():  # as an entry point does
         merit.fund_month(bureau, month, amount_fen=100, by="t")
-    assert LedgerTransaction.objects.filter(key__startswith=f"fund:{month}:").count() == 1
+    assert LedgerTransaction.objects.filter(bureau_id=bureau).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_entry_point_inside_another_transaction_is_refused(city_committed) -> None:
+def test_an_entry_point_inside_another_transaction_is_refused(transactional_db) -> None:
     with (
         transaction.atomic(),
         pytest.raises(RuntimeError, match="durable"),
