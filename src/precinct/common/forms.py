@@ -52,6 +52,24 @@ class WholeNumber(forms.Field):
             return self.bad
 
 
+class RealNumber(forms.Field):
+    """A number as typed, for the service to judge: nothing reads as ``empty``, what is not a
+    number as ``bad``."""
+
+    def __init__(self, *, empty: float, bad: float, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+        self.empty, self.bad = empty, bad
+
+    def to_python(self, value: Any) -> float:
+        text = str(value or "").strip().replace(",", "")
+        if not text:
+            return self.empty
+        try:
+            return float(text)
+        except ValueError:
+            return self.bad
+
+
 class UUIDList(forms.Field):
     """The ids of the rows ticked in a list (at most ``limit``); what is not an id is left out."""
 

@@ -8,7 +8,10 @@ from typing import Any
 from django import forms
 
 from precinct.common.forms import DomainErrorsForm, Text, UUIDList, WholeNumber
-from precinct.core.errors import gettext_noop
+from precinct.core.errors import ValidationFailed, gettext_noop
+
+from . import rules
+from .rules import Month
 
 
 class FundForm(DomainErrorsForm):
@@ -94,3 +97,32 @@ class WarningDecisionForm(DomainErrorsForm):
         if data.get("measure") and data.get("start") is None and "start" not in self.errors:
             self.add_error("start", forms.Field.default_error_messages["required"])
         return data
+
+
+class PolicyForm(DomainErrorsForm):
+    """The scoring policy's grid (points by post type and kind, thresholds, quotas, deductions,
+    bonuses) and the month it is in force from. The grid's fields depend on the bureau's post
+    types: the policy rules read them (``rules.policy_from_form``), naming every field that is
+    not a number; a field left out keeps the current policy's value."""
+
+    valid_from = Text(strip=True)
+
+    def __init__(self, data: Any, *, post_types: list[str], base: rules.Policy) -> None:
+        super().__init__(data)
+        self.post_types, self.base = post_types, base
+        self.refused: ValidationFailed | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            cleaned["valid_from"] = Month.parse(cleaned.get("valid_from", ""), "valid_from")
+            cleaned["policy"] = rules.policy_from_form(
+                self.data, post_types=self.post_types, base=self.base
+            )
+        except ValidationFailed as exc:
+            self.refused = exc  # said as the rules named it: the grid's fields are not the form's
+            self.add_domain_errors(exc)
+        return cleaned
+
+    def refusal(self) -> ValidationFailed:
+        return self.refused or super().refusal()

@@ -12,41 +12,27 @@ from precinct.common.pages import page_errors
 from precinct.identity.services import caller
 
 from . import services
+from .forms import PostRunForm
 
 
 @page_errors(back="planning:index")
 def index(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     if request.method == "POST":
+        d = PostRunForm(request.POST).parsed()
         run = services.start_post_run(
             scope,
-            cars=_int(request.POST.get("cars"), 48),
-            minutes=_float(request.POST.get("minutes"), 5.0),
-            days=_int(request.POST.get("days"), 90),
-            replay=request.POST.get("replay") == "on",
+            cars=d["cars"],
+            minutes=d["minutes"],
+            days=d["days"],
+            replay=d["replay"],
             by=request.user.get_username(),
-            objective=request.POST.get("objective") or "both",
-            night_cars=(
-                _int(request.POST.get("night_cars"), 0) if request.POST.get("night_cars") else None
-            ),
-            queue=request.POST.get("queue") == "on",
+            objective=d["objective"] or "both",
+            night_cars=d["night_cars"],
+            queue=d["queue"],
         )
         return redirect("planning:run", run_id=run.pk)
     return render(request, "planning/index.html", {"runs": services.list_runs(scope)})
-
-
-def _int(raw: Any, default: int) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        return default if raw in (None, "") else -1
-
-
-def _float(raw: Any, default: float) -> float:
-    try:
-        return float(str(raw))
-    except ValueError:
-        return default if raw in (None, "") else -1.0
 
 
 @page_errors

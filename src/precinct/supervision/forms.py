@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from precinct.common.forms import DomainErrorsForm, Text
+
 from .rules import holidays as rules
 
 MAX_UPLOAD = 64 * 1024  # a year's schedule is a few hundred bytes
@@ -49,3 +51,19 @@ class HolidayScheduleForm(forms.Form):
         if not str(data.get("rows") or "").strip():
             raise forms.ValidationError(_("Enter the days or choose a file."))
         return data
+
+
+class TicketMoveForm(DomainErrorsForm):
+    """A ticket to its next state, with a note (the service says which moves are allowed)."""
+
+    to_state = Text(clip=16, strip=True)
+    note = Text(clip=2000)
+
+
+class ReviewForm(DomainErrorsForm):
+    """A review of a case: a summary and one problem point (tag, rule, text)."""
+
+    summary = Text(clip=4000)
+    tag = Text(clip=64, strip=True)
+    rule = Text(clip=8, strip=True)
+    text = Text(clip=4000)

@@ -24,7 +24,7 @@ from precinct.identity.services import caller
 
 from . import holidays as holiday_services
 from . import services
-from .forms import HolidayScheduleForm
+from .forms import HolidayScheduleForm, ReviewForm, TicketMoveForm
 from .labels import event_label
 from .models import STATE_LABELS, TICKET_STATE_LABELS
 from .rules import RULES
@@ -148,13 +148,14 @@ def _back_or_dashboard(request: HttpRequest, ticket_id: uuid.UUID) -> str:
 @require_POST
 @page_errors(back=_back_or_dashboard, refused="message")
 def ticket_move(request: HttpRequest, ticket_id: uuid.UUID) -> HttpResponse:
+    d = TicketMoveForm(request.POST).parsed()
     with transactions.entry():
         ticket = services.move_ticket(
             caller(request),
             ticket_id,
-            to_state=request.POST.get("to_state", "")[:16],
+            to_state=d["to_state"],
             by=request.user.get_username(),
-            note=request.POST.get("note", "")[:2000],
+            note=d["note"],
         )
     messages.success(request, _("Ticket updated."))
     return redirect("supervision:case_detail", case_id=ticket.case_id)
@@ -168,20 +169,14 @@ def _to_case(request: HttpRequest, case_id: uuid.UUID) -> str:
 @page_errors(back=_to_case, refused="message")
 def review_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     scope = caller(request)
-    items = [
-        (
-            request.POST.get("tag", ""),
-            request.POST.get("rule", "")[:8],
-            request.POST.get("text", "")[:4000],
-        )
-    ]
+    d = ReviewForm(request.POST).parsed()
     with transactions.entry():
         services.add_review(
             scope,
             case_id,
             reviewer=request.user.get_username(),
-            summary=request.POST.get("summary", "")[:4000],
-            items=items,
+            summary=d["summary"],
+            items=[(d["tag"], d["rule"], d["text"])],
         )
     messages.success(request, _("Review recorded."))
     return redirect("supervision:case_detail", case_id=case_id)

@@ -13,6 +13,7 @@ from precinct.identity.services import caller
 from precinct.org import services as org
 
 from .. import rules, services
+from ..forms import PolicyForm
 from ..models import KIND_LABELS
 from ..rules import Month
 from ._common import _month, _today
@@ -67,11 +68,10 @@ def policy(request: HttpRequest) -> HttpResponse:
 def _policy_save(
     request: HttpRequest, current: rules.Policy, post_types: list[str]
 ) -> HttpResponse:
-    p = request.POST
-    valid_from = Month.parse(p.get("valid_from", ""), "valid_from")
-    data = rules.policy_from_form(p, post_types=post_types, base=current)
+    d = PolicyForm(request.POST, post_types=post_types, base=current).parsed()
+    valid_from = d["valid_from"]
     with transactions.entry():
-        saved = services.save_policy(caller(request), data, valid_from=valid_from.first)
+        saved = services.save_policy(caller(request), d["policy"], valid_from=valid_from.first)
     messages.success(
         request,
         _("Scoring policy v%(v)s saved, in force from %(m)s.")
