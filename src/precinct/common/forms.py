@@ -3,9 +3,9 @@ fields (translated) instead of as messages. They parse input; the services decid
 for the business."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -33,41 +33,37 @@ class Text(forms.CharField):
         return text[: self.clip] if self.clip is not None else text
 
 
-class WholeNumber(forms.Field):
-    """A whole number as typed (thousands separated by commas or not), for the service to judge:
-    nothing reads as ``empty``, what is not a whole number as ``bad`` (which the service refuses,
+N = TypeVar("N", int, float)
+
+
+class _Number(forms.Field, Generic[N]):
+    """A number as typed (thousands separated by commas or not), for the service to judge:
+    nothing reads as ``empty``, what does not parse as ``bad`` (which the service refuses,
     naming the field and the numbers it takes)."""
 
-    def __init__(self, *, empty: int, bad: int, **kwargs: Any) -> None:
-        super().__init__(required=False, **kwargs)
-        self.empty, self.bad = empty, bad
+    parse: Callable[[str], N]
 
-    def to_python(self, value: Any) -> int:
+    def __init__(self, *, empty: N, bad: N, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+        self.empty: N = empty
+        self.bad: N = bad
+
+    def to_python(self, value: Any) -> N:
         text = str(value or "").strip().replace(",", "")
         if not text:
             return self.empty
         try:
-            return int(text)
+            return self.parse(text)
         except ValueError:
             return self.bad
 
 
-class RealNumber(forms.Field):
-    """A number as typed, for the service to judge: nothing reads as ``empty``, what is not a
-    number as ``bad``."""
+class WholeNumber(_Number[int]):
+    parse = int
 
-    def __init__(self, *, empty: float, bad: float, **kwargs: Any) -> None:
-        super().__init__(required=False, **kwargs)
-        self.empty, self.bad = empty, bad
 
-    def to_python(self, value: Any) -> float:
-        text = str(value or "").strip().replace(",", "")
-        if not text:
-            return self.empty
-        try:
-            return float(text)
-        except ValueError:
-            return self.bad
+class RealNumber(_Number[float]):
+    parse = float
 
 
 class UUIDList(forms.Field):
