@@ -8,8 +8,8 @@ from django.conf import settings
 from django_typer.management import TyperCommand, command
 
 from precinct.common import transactions
+from precinct.common.cli import refusals
 from precinct.core import clock
-from precinct.core.errors import NotFound
 
 from ... import services
 
@@ -41,13 +41,10 @@ class Command(TyperCommand):
     @command()
     def enable(self, username: Annotated[str, typer.Argument(help="The account.")]) -> None:
         """Enable a disabled account again."""
-        try:
-            with (
-                services.acting_as(services.Actor(username="accounts", role="system")),
-                transactions.entry(),
-            ):
-                services.enable_account(username=username)
-        except NotFound:
-            self.stderr.write(f"{username}: no such account")
-            raise SystemExit(2) from None
+        with (
+            refusals(not_found=f"{username}: no such account"),
+            services.acting_as(services.Actor(username="accounts", role="system")),
+            transactions.entry(),
+        ):
+            services.enable_account(username=username)
         self.stdout.write(f"enabled {username}")

@@ -7,6 +7,7 @@ import typer
 from django_typer.management import TyperCommand, command
 
 from precinct.common import transactions
+from precinct.common.cli import refusals
 from precinct.core.errors import DomainError
 
 from ... import services
@@ -22,15 +23,12 @@ class Command(TyperCommand):
         name: Annotated[str, typer.Option(help="A label, e.g. the client's name.")] = "",
     ) -> None:
         """Issue a token. It is printed once and stored only as a hash."""
-        try:
-            with (
-                services.acting_as(services.Actor(username="cli", role="system")),
-                transactions.entry(),
-            ):
-                token, secret = services.create_token(username=username, name=name)
-        except DomainError as exc:
-            self.stderr.write(str(exc))
-            raise SystemExit(2) from exc
+        with (
+            refusals(),
+            services.acting_as(services.Actor(username="cli", role="system")),
+            transactions.entry(),
+        ):
+            token, secret = services.create_token(username=username, name=name)
         self.stderr.write(f"token {token.pk} for {username} (shown once; store it now):")
         self.stdout.write(secret)
 

@@ -12,8 +12,8 @@ from django_typer.management import TyperCommand, command, group, initialize
 from rich.console import Console
 
 from precinct.common import transactions
+from precinct.common.cli import refusals
 from precinct.core import clock
-from precinct.core.errors import ValidationFailed
 from precinct.core.scoping import Role, Scope
 from precinct.identity import services as identity
 from precinct.org import services as org
@@ -23,11 +23,8 @@ from ... import rules, services
 
 
 def _month(text: str) -> rules.Month:
-    try:
+    with refusals():
         return rules.Month.parse(text)
-    except ValidationFailed as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        raise SystemExit(2) from None
 
 
 def _bureau() -> uuid.UUID:
@@ -56,17 +53,13 @@ class Command(TyperCommand):
         """Freeze a month's points, line items and stars (closing again changes nothing)."""
         m = _month(month)
         actor = identity.Actor(username="close-month", role="system")
-        try:
-            with identity.acting_as(actor), transactions.entry():
-                closed = services.close_month(
-                    _bureau(),
-                    m,
-                    by=actor.username,
-                    today=clock.today(settings.TIME_ZONE),
-                )
-        except ValidationFailed as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-            raise SystemExit(2) from None
+        with refusals(), identity.acting_as(actor), transactions.entry():
+            closed = services.close_month(
+                _bureau(),
+                m,
+                by=actor.username,
+                today=clock.today(settings.TIME_ZONE),
+            )
         officers = closed.data["officers"]
         summary = {
             "month": closed.month,
@@ -132,15 +125,12 @@ class Command(TyperCommand):
     def pay(self, month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
         """Pay a closed month's star and solved-case bonuses (each at most once, all or nothing)."""
         m = _month(month)
-        try:
-            with (
-                identity.acting_as(identity.Actor(username="pay", role="system")),
-                transactions.entry(),
-            ):
-                made, paid = services.pay_month(_bureau(), m, by="pay")
-        except ValidationFailed as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-            raise SystemExit(2) from None
+        with (
+            refusals(),
+            identity.acting_as(identity.Actor(username="pay", role="system")),
+            transactions.entry(),
+        ):
+            made, paid = services.pay_month(_bureau(), m, by="pay")
         self.stdout.write(f"{m}: {made} payment(s), {rules.yuan(paid)}")
 
     @group()

@@ -11,9 +11,8 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from precinct.common import transactions
-from precinct.common.i18n import explain
+from precinct.common.cli import refusals
 from precinct.core import clock
-from precinct.core.errors import NotFound, PermissionDenied, ValidationFailed
 from precinct.identity import services as identity
 from precinct.org import services as org
 
@@ -72,26 +71,17 @@ class Command(TyperCommand):
         console = Console(stderr=True, soft_wrap=True)
         try:
             content = path.read_bytes()
-            scope = identity.scope_for_username(username)
         except FileNotFoundError:
             console.print(f"[red]{path}: no such file")
             raise SystemExit(2) from None
-        except NotFound:
-            console.print(f"[red]{username}: no such active account")
-            raise SystemExit(2) from None
-        try:
-            with (
-                identity.acting_as(identity.Actor(username=username, role=scope.role)),
-                transactions.entry(),
-            ):
-                result = services.import_xlsx(scope, content, by=username)
-        except ValidationFailed as exc:
-            for e in exc.errors:
-                console.print(f"[red]{e.field}: {explain(e)}")
-            raise SystemExit(2) from None
-        except PermissionDenied as exc:
-            console.print(f"[red]{exc}")
-            raise SystemExit(2) from None
+        with refusals(not_found=f"{username}: no such active account"):
+            scope = identity.scope_for_username(username)
+        with (
+            refusals(after="nothing was saved"),
+            identity.acting_as(identity.Actor(username=username, role=scope.role)),
+            transactions.entry(),
+        ):
+            result = services.import_xlsx(scope, content, by=username)
         self.stdout.write(
             f"{result.figures} figures for {result.months} months "
             f"({result.first:%Y-%m} – {result.last:%Y-%m}) imported"

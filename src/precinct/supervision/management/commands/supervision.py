@@ -13,8 +13,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from precinct.common import transactions
+from precinct.common.cli import refusals
 from precinct.core import clock
-from precinct.core.errors import ValidationFailed
 from precinct.core.scoping import Role, Scope
 from precinct.identity import services as identity
 from precinct.org import services as org_services
@@ -231,24 +231,12 @@ class Command(TyperCommand):
         scope = Scope(
             user_id=None, role=Role.LEGAL_SUPERVISION, bureau_id=getattr(bureau, "pk", None)
         )
-        try:
-            with (
-                identity.acting_as(identity.Actor(username="holidays", role="system")),
-                transactions.entry(),
-            ):
-                done = holidays.enter(
-                    scope, year, text, source=source, by="holidays", now=clock.now()
-                )
-        except ValidationFailed as exc:
-            for e in exc.errors:
-                where = f"row {e.row}, " if e.row is not None else ""
-                err.print(
-                    f"[red]{file}:[/red] {where}{e.field}: {e.text}",
-                    highlight=False,
-                    soft_wrap=True,
-                )
-            err.print("nothing was saved")
-            raise SystemExit(2) from None
+        with (
+            refusals(after=f"{file}: nothing was saved"),
+            identity.acting_as(identity.Actor(username="holidays", role="system")),
+            transactions.entry(),
+        ):
+            done = holidays.enter(scope, year, text, source=source, by="holidays", now=clock.now())
         self.stdout.write(
             f"{year}: {done.rest_days} rest day(s), {done.working_days} adjusted working day(s); "
             f"{done.cases_marked} case(s) marked for recompute"
