@@ -48,6 +48,17 @@ class Scope:
         return self.role in PEOPLE_EDITORS
 
 
+NOTHING = "\x00nothing/"  # a unit path no unit has
+
+
+def scoped_unit_path(role: Role, unit_path: str | None) -> str | None:
+    """The unit path a scope keeps: a unit chief without a unit sees nothing rather than
+    everything."""
+    if role == Role.UNIT_CHIEF and unit_path is None:
+        return NOTHING
+    return unit_path
+
+
 def caller(request: object) -> Scope:
     """The signed-in caller's scope, set by the access middleware before any view runs."""
     scope = getattr(request, "caller", None)

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from precinct.campaigns import services as campaigns
 from precinct.core import clock
-from precinct.core.scoping import Role
 from precinct.identity.services import caller
 from precinct.org import services as org
 
@@ -40,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
         # campaign items overdue or due soon, flagged to the units that own them
         context["campaign_items"] = campaigns.my_items(scope, today=today)
         context["campaigns"] = campaigns.campaign_summary(scope, today=today)
-    if scope.role == Role.OFFICER and scope.officer_id:
+    if scope.self_only and scope.officer_id:
         context["own_officer_id"] = scope.officer_id
     return render(request, "web/home.html", context)
 

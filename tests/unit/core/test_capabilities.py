@@ -21,12 +21,7 @@ HOME = {"precinct/core/capabilities.py", "precinct/core/scoping.py", "precinct/c
 
 # Known exceptions, each with the number of role sets and role checks it still writes. They go
 # next; when one is fixed, lower its number here (or remove the line) — the test says so.
-KNOWN: dict[str, int] = {
-    # which data a page shows, not a permission
-    "precinct/web/views.py": 1,  # == OFFICER: the home page shows an officer his own record
-    # data scope, not a capability: a unit chief's scope needs his unit's path
-    "precinct/identity/services/scope.py": 1,
-}
+KNOWN: dict[str, int] = {}
 
 
 def _role_names(tree: ast.Module) -> set[str]:

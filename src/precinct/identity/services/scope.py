@@ -7,7 +7,7 @@ from django.conf import settings
 from precinct.core import clock
 from precinct.core.actors import SYSTEM_ACTOR, Actor, acting_as, actor_for, current_actor
 from precinct.core.errors import NotFound
-from precinct.core.scoping import Role, Scope, caller
+from precinct.core.scoping import Role, Scope, caller, scoped_unit_path
 
 from ..models import User
 
@@ -27,10 +27,7 @@ def scope_for(user: User) -> Scope:
     role = Role(user.role)
     # the unit's path through the account's own link to it: identity asks nothing of org
     unit = user.unit if user.unit_id else None
-    path = unit.path if unit is not None else None
-    if role == Role.UNIT_CHIEF and path is None:
-        # A unit chief without a unit sees nothing rather than everything.
-        path = "\x00nothing/"
+    path = scoped_unit_path(role, unit.path if unit is not None else None)
     return Scope(
         user_id=user.pk,
         role=role,

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum
 from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
-from precinct.core.scoping import Scope
+from precinct.core.scoping import NOTHING, Scope
 
 from .. import rules
 from ..models import CoveredMonth, MonthlyFigure
@@ -37,7 +37,7 @@ def _figures(scope: Scope, first: dt.date, last: dt.date) -> dict[tuple[dt.date,
     if scope.whole_bureau:
         qs = qs.filter(unit__isnull=True)
     else:
-        qs = qs.filter(unit__path__startswith=scope.unit_subtree or "\x00nothing/")
+        qs = qs.filter(unit__path__startswith=scope.unit_subtree or NOTHING)
     computed: dict[tuple[dt.date, str], int] = {}
     imported: dict[tuple[dt.date, str], int] = {}
     for month, metric, source, total, rows in qs.values_list("month", "metric", "source").annotate(
@@ -188,7 +188,7 @@ def _units(scope: Scope, ref: dt.date) -> list[UnitLine]:
         | Q(month__gte=dt.date(last_ref.year, 1, 1), month__lte=last_ref)
     )
     if not scope.whole_bureau:
-        qs = qs.filter(unit__path__startswith=scope.unit_subtree or "\x00nothing/")
+        qs = qs.filter(unit__path__startswith=scope.unit_subtree or NOTHING)
     out: dict[uuid.UUID, UnitLine] = {}
     for unit, name, month, metric, v in qs.values_list(
         "unit_id", "unit__name", "month", "metric", "value"
