@@ -86,6 +86,22 @@ def _in_scope(param: str, scope: Scope) -> str | None:
     return str(pk) if pk else None
 
 
+def _given(param: str, scope: Scope) -> str | None:
+    """An officer's own case, made his for this test when he leads none: the demo city gives the
+    officer's account one case, and some runs on two workers found it gone before this test
+    (it was skipped, checking nothing)."""
+    from precinct.cases.models import Case
+
+    if param != "case_id" or not scope.self_only or scope.officer_id is None:
+        return None
+    case = Case.objects.filter(bureau_id=scope.bureau_id).order_by("pk").first()
+    if case is None:
+        return None
+    case.lead_officer_id = scope.officer_id
+    case.save(update_fields=["lead_officer"])
+    return str(case.pk)
+
+
 def _out_of_scope(param: str, scope: Scope, bureau_id: uuid.UUID) -> str | None:
     r = _records()[param]
     pk = (
@@ -326,9 +342,10 @@ def test_lists_hold_nothing_from_other_units(
     _api_settings(settings)
     username = USERS[role]
     scope = city.scope(username)
-    values = {n: _in_scope(n, scope) for n in op.path_params if n not in NOT_RECORDS}
-    if None in values.values():
-        pytest.skip(f"{username} has no record for {op.path}")
+    values = {
+        n: _in_scope(n, scope) or _given(n, scope) for n in op.path_params if n not in NOT_RECORDS
+    }
+    assert None not in values.values(), f"{username} has no record for {op.path}"
     values.update({n: f"{city.today:%Y-%m}" for n in op.path_params if n in NOT_RECORDS})
     status, body = call(op, token_for(username), _document(), values)  # type: ignore[arg-type]
     assert status == 200, (status, body)
