@@ -100,7 +100,8 @@ def test_recommendations_rank_available_cars_by_exact_travel_time(city) -> None:
     c = city.client("command")
     incident = _intake(c).json()
     got = c.get(f"/api/v1/incidents/{incident['id']}/recommendations").json()
-    assert len(got) == 5 and got[0]["why"][0]
+    assert len(got) == 5 and got[0]["why"][0] == "最近的空闲车组"  # in the user's language
+    assert all("slower" not in w and "秒" in w for w in got[1]["why"][:1])
     # the same ranking by brute force: one shortest path per car, over the whole network
     graph = geo.graph_for(city.bureau_id)
     target = geo_rules.snap(graph, BODY["lon"], BODY["lat"])

@@ -12,6 +12,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from precinct.common import transactions
+from precinct.common.i18n import say
 from precinct.core import clock
 from precinct.identity.services import caller
 
@@ -190,7 +191,7 @@ def recommendations(request: HttpRequest, incident_id: uuid.UUID) -> Any:
     """Available units by exact road-network travel time, with ETA, distance and why."""
     scope = caller(request)
     ranked = services.recommendations(scope, incident_id, now=clock.now())
-    return [r.as_dict() for r in ranked]
+    return [r.as_dict(say) for r in ranked]
 
 
 @router.post(

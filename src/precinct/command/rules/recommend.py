@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,10 @@ from .incidents import AVAILABLE, BUSY
 
 
 # --- recommendation ----------------------------------------------------------------------------
+def _filled(message: str, params: dict[str, Any]) -> str:
+    return message % params if params else message
+
+
 @dataclass(frozen=True)
 class Candidate:
     unit_id: Any
@@ -31,14 +35,16 @@ class Recommendation:
     meters: float
     why: tuple[tuple[str, dict[str, Any]], ...]  # (message template, params) to translate
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, say: Callable[[str, dict[str, Any]], str] = _filled) -> dict[str, Any]:
+        """As the API answers it; ``say`` puts each reason in the reader's language (the edge
+        passes the translator; without one, the reasons stay in English)."""
         return {
             "rank": self.rank,
             "unit_id": self.unit_id,
             "call_sign": self.call_sign,
             "eta_seconds": round(self.eta_seconds, 1),
             "distance_m": round(self.meters),
-            "why": [message % params if params else message for message, params in self.why],
+            "why": [say(message, params) for message, params in self.why],
         }
 
 
