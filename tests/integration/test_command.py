@@ -440,3 +440,23 @@ def test_fewer_cars_at_night_show_in_the_replay(city) -> None:
     assert thin.current_outcome.waited > full.current_outcome.waited
     assert thin.current_outcome.response_p90 > full.current_outcome.response_p90
     assert thin.optimised_outcome.waited > full.optimised_outcome.waited
+
+
+def test_a_station_chief_watches_the_cars_of_his_area_and_cannot_move_them(city) -> None:
+    """The cars belong to the patrol brigade; a station chief's board showed none (issue 16)."""
+    from precinct.command.models import PatrolZone
+
+    chief = city.user("chief")
+    mine = set(
+        PatrolZone.objects.filter(station__path__startswith=chief.unit.path).values_list(
+            "name", flat=True
+        )
+    )
+    c = city.client("chief")
+    cars = c.get("/api/v1/patrol-units").json()
+    assert cars and {car["zone"] for car in cars} <= mine  # his area's cars, and only those
+    assert len(cars) < PatrolUnit.objects.filter(bureau_id=city.bureau_id).count()
+    board = c.get("/command/board.json")
+    assert board.status_code == 200
+    moved = _post(c, f"/api/v1/patrol-units/{cars[0]['id']}/status", {"status": "off_duty"})
+    assert moved.status_code == 403  # watching, not moving

@@ -34,13 +34,19 @@ def scope_incidents(scope: Scope) -> QuerySet[Incident]:
 
 
 def scope_patrol_units(scope: Scope) -> QuerySet[PatrolUnit]:
+    """The one scoping helper for patrol cars: the whole bureau for bureau-wide roles; a unit
+    chief sees his units' cars and the cars whose patrol zone is one of his stations' (a station
+    chief watches the cars of his area); an officer the car he rides in."""
     if not scope.reads_business_data or scope.bureau_id is None:
         return PatrolUnit.objects.none()
     qs = PatrolUnit.objects.filter(bureau_id=scope.bureau_id)
     if scope.whole_bureau:
         return qs
-    if scope.unit_subtree is not None:
-        return qs.filter(unit__path__startswith=scope.unit_subtree)
+    if scope.unit_subtree is not None:  # the unit's own cars, and those patrolling its area
+        return qs.filter(
+            Q(unit__path__startswith=scope.unit_subtree)
+            | Q(zone__station__path__startswith=scope.unit_subtree)
+        )
     if scope.self_only and scope.officer_id is not None:
         return qs.filter(crew=scope.officer_id)  # the car the officer rides in
     return qs.none()
