@@ -232,6 +232,23 @@ def _two_dispatchers(page, other_ctx, app_server) -> None:
         p.wait_for_selector("#live-state[data-live=live]")
     page.wait_for_selector("#map[data-roads]")  # the road network is drawn (no tile server)
     assert int(page.get_attribute("#map", "data-roads")) >= 4  # a layer per road class
+    # every car with a position has its own dot and label: cars at one post (the demo puts two
+    # or more at each) are spread apart on the screen, not drawn on top of each other
+    page.wait_for_selector(".unit-label")
+    anchors = page.eval_on_selector_all(
+        ".leaflet-tooltip.unit-label",
+        "els => els.map(e => { const b = e.getBoundingClientRect(); return [b.x, b.y + b.height / 2]; })",
+    )
+    placed = page.locator("#units tr[data-id]").count()
+    assert len(anchors) == placed > 0
+    closest = min(
+        ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5
+        for i, a in enumerate(anchors)
+        for b in anchors[i + 1 :]
+    )
+    assert closest >= 8, closest  # px: a dot is 12 px wide; on one spot this was 0
+    labels = page.locator(".unit-label").all_inner_texts()
+    assert all(" · " in t and t.split(" · ")[0].startswith("巡") for t in labels)
     before = page.locator("#incidents li").count()
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     body = {

@@ -32,6 +32,7 @@
     unitLayer = L.layerGroup().addTo(map);
     incidentLayer = L.layerGroup().addTo(map);
     map.setView([47.35, 130.30], 12);
+    map.on("zoomend", drawMap);  // the cars at one post are spread in screen pixels
     fetch(root.dataset.network, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
       if (!d.bounds) return;
       L.geoJSON(d.roads, {
@@ -47,10 +48,27 @@
     if (!map) return;
     unitLayer.clearLayers();
     incidentLayer.clearLayers();
+    // cars standing at one place (a patrol post) are spread on a small ring around it, so that
+    // each one can be seen and pointed at; a label gives its call sign
+    var atPlace = {};
     state.units.forEach(function (u) {
       if (u.lat === null) return;
-      L.circleMarker([u.lat, u.lon], { radius: 6, color: "#fff", weight: 1, fillColor: UNIT_COLOURS[u.status] || "#333", fillOpacity: 1 })
-        .bindTooltip(u.call_sign + " · " + (labels.unit[u.status] || u.status)).addTo(unitLayer);
+      var key = u.lat.toFixed(5) + "," + u.lon.toFixed(5);
+      (atPlace[key] = atPlace[key] || []).push(u);
+    });
+    Object.keys(atPlace).forEach(function (key) {
+      var group = atPlace[key];
+      // the ring is measured on the screen, so the dots stay apart at every zoom
+      var centre = map.latLngToLayerPoint([group[0].lat, group[0].lon]);
+      var ring = group.length > 1 ? Math.max(11, 2.2 * group.length) : 0;
+      group.forEach(function (u, n) {
+        var angle = -Math.PI / 2 + 2 * Math.PI * n / group.length;  // one above another: labels stack
+        var at = map.layerPointToLatLng(L.point(centre.x + ring * Math.cos(angle), centre.y + ring * Math.sin(angle)));
+        var status = labels.unit[u.status] || u.status;
+        L.circleMarker(at, { radius: 6, color: "#fff", weight: 1, fillColor: UNIT_COLOURS[u.status] || "#333", fillOpacity: 1, className: "unit-marker" })
+          .bindTooltip(u.call_sign + " · " + status, { permanent: true, direction: "right", offset: [6, 0], className: "unit-label" })
+          .addTo(unitLayer);
+      });
     });
     state.incidents.forEach(function (i) {
       if (i.status === "closed") return;
