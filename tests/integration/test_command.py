@@ -460,3 +460,42 @@ def test_a_station_chief_watches_the_cars_of_his_area_and_cannot_move_them(city)
     assert board.status_code == 200
     moved = _post(c, f"/api/v1/patrol-units/{cars[0]['id']}/status", {"status": "off_duty"})
     assert moved.status_code == 403  # watching, not moving
+
+
+def test_the_address_register_suggests_as_the_dispatcher_types(city) -> None:
+    from precinct.command.models import AddressPoint
+
+    assert AddressPoint.objects.filter(bureau_id=city.bureau_id).count() > 1000  # the demo's
+    c = city.client("command")
+    got = c.get("/api/v1/addresses", {"q": "红军路1"}).json()
+    assert 0 < len(got) <= 10
+    assert all(a["street"] == "红军路" and a["number"].startswith("1") for a in got)
+    assert got[0]["number"] == "1" and got[0]["label"] == "红军路1号"  # the whole number first
+    exact = c.get("/api/v1/addresses", {"q": "红军路12号"}).json()[0]
+    point = AddressPoint.objects.get(bureau_id=city.bureau_id, street="红军路", number="12")
+    assert (exact["lon"], exact["lat"]) == (point.lon, point.lat)
+    assert c.get("/api/v1/addresses", {"q": ""}).json() == []
+    assert city.client("officer").get("/api/v1/addresses", {"q": "红军路"}).status_code == 403
+
+
+def test_a_register_import_is_all_or_nothing(city) -> None:
+    from precinct.command import services
+    from precinct.command.models import AddressPoint
+    from precinct.common import transactions
+    from precinct.core.errors import PermissionDenied, ValidationFailed
+
+    scope = city.scope("command")
+    before = AddressPoint.objects.filter(bureau_id=city.bureau_id).count()
+    bad = "街路巷,门牌号,经度,纬度\n新街,1,130.3,47.35\n新街,2,130.3,north\n".encode()
+    with pytest.raises(ValidationFailed) as exc, transactions.entry():
+        services.import_register(scope, bad, filename="register.csv")
+    assert [(e.row, e.field) for e in exc.value.errors] == [(3, "lat")]
+    assert AddressPoint.objects.filter(bureau_id=city.bureau_id).count() == before
+    good = "\ufeff街路巷,门牌号,经度,纬度\n新街,1,130.3,47.35\n新街,2号,130.31,47.36\n".encode()
+    with transactions.entry():
+        assert services.import_register(scope, good, filename="register.csv") == 2
+    assert sorted(
+        AddressPoint.objects.filter(bureau_id=city.bureau_id).values_list("street", "number")
+    ) == [("新街", "1"), ("新街", "2")]
+    with pytest.raises(PermissionDenied):
+        services.import_register(city.scope("chief"), good, filename="register.csv")

@@ -59,6 +59,20 @@ class IncidentQuery(Schema):
     open: bool = False
 
 
+class AddressOut(Schema):
+    street: str
+    number: str
+    label: str
+    lon: float
+    lat: float
+
+
+class AddressQuery(Schema):
+    q: str = Field(
+        "", max_length=100, description="What the dispatcher typed: 红军路12, 红军路, 12"
+    )
+
+
 class RecommendationOut(Schema):
     rank: int
     unit_id: uuid.UUID
@@ -238,6 +252,15 @@ def close(request: HttpRequest, incident_id: uuid.UUID, payload: CloseIn) -> Any
             scope, incident_id, disposition=payload.disposition, now=clock.now()
         )
     return incident_out(incident, full_phone=services.shows_full_phone(scope))
+
+
+@router.get("/addresses", response=list[AddressOut], url_name="addresses")
+def addresses(request: HttpRequest, query: Query[AddressQuery]) -> Any:
+    """The standard address register's entries for what was typed, closest first (at most 10)."""
+    return [
+        {"street": a.street, "number": a.number, "label": a.label, "lon": a.lon, "lat": a.lat}
+        for a in services.suggest(caller(request), query.q)
+    ]
 
 
 @router.get("/patrol-units", response=list[PatrolUnitOut], url_name="patrol_units")

@@ -218,3 +218,22 @@ class CrewShift(BureauOwned):
                 fields=["officer", "day", "shift"], name="command_officer_one_car_a_shift"
             ),
         ]
+
+
+class AddressPoint(BureauOwned):
+    """One entry of the bureau's standard address register (标准地址): a street and a house
+    number, and the point they name. Imported whole (all or nothing); intake resolves typed
+    addresses against it."""
+
+    street = models.CharField(_("street"), max_length=60)
+    number = models.CharField(_("house number"), max_length=16)
+    lon = models.FloatField()
+    lat = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "street", "number"], name="command_address_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["bureau", "street"], name="command_address_street")]

@@ -53,6 +53,12 @@ STREETS = (
 )
 
 
+def address_of(node: int) -> tuple[str, str]:
+    """The street and house number the demo city gives a crossing: 300 numbers a street, the
+    streets in turn (the standard address register holds the same)."""
+    return STREETS[(node // 300) % len(STREETS)], str(node % 300 + 1)
+
+
 @dataclass
 class History:
     incidents: list[dict] = field(default_factory=list)
@@ -134,7 +140,7 @@ def generate(
                 "priority": priority,
                 "lon": float(graph.lon[node]),
                 "lat": float(graph.lat[node]),
-                "address": f"{STREETS[node % len(STREETS)]}{node % 300 + 1}号附近",
+                "address": "{}{}号附近".format(*address_of(node)),
                 "summary": str(rng.choice(SUMMARIES[category])),
                 "caller_phone": f"13{int(rng.integers(0, 10**9)):09d}",
                 "zone": zone,

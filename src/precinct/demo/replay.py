@@ -129,7 +129,7 @@ def _run(
             "priority": rng.choices([1, 2, 3], priorities)[0],
             "lat": round(float(graph.lat[node]), 6),
             "lon": round(float(graph.lon[node]), 6),
-            "address": f"{incidentgen.STREETS[node % len(incidentgen.STREETS)]}{node % 300 + 1}号附近",
+            "address": "{}{}号附近".format(*incidentgen.address_of(node)),
             "summary": rng.choice(incidentgen.SUMMARIES[category]),
             "caller_phone": f"13{rng.randrange(10**9):09d}",
         }

@@ -225,6 +225,7 @@ def _load_command(
     graph = geo_rules.synthetic_city(seed=rng.randrange(1 << 30))
     geo.install(bureau_id=bureau_id, graph=graph, name="鹤岗市区路网（合成）", source="synthetic")
     report("road network", 1, 1)
+    command.replace_register(bureau_id, _address_register(graph))
     stations = [p[0] for p in plan if p[1] == UnitKind.STATION]
     west, south, east, north = graph.bounds()
     cols = 5
@@ -285,6 +286,19 @@ def _load_command(
         )
         report("incidents", len(history.incidents), len(history.incidents))
     return made
+
+
+def _address_register(graph: geo_rules.RoadGraph) -> list[command_rules.AddressRow]:
+    """The standard address register of the demo city, from its own streets: the street and
+    number the incidents' addresses use for a crossing (``incidentgen``) name that crossing."""
+    register: dict[tuple[str, str], command_rules.AddressRow] = {}
+    for node in range(graph.n_nodes):
+        key = incidentgen.address_of(node)
+        if key not in register:
+            register[key] = command_rules.AddressRow(
+                *key, float(graph.lon[node]), float(graph.lat[node])
+            )
+    return list(register.values())
 
 
 def _load_campaigns(city: City, rng: random.Random) -> int:

@@ -175,6 +175,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "api:merit_ledger_verify": _rule(LEDGER_CHECKERS),
     "api:incidents": _rule(BOARD_READERS, COMMAND),
     "api:incident_recommendations": _rule(COMMAND),
+    "api:addresses": _rule(COMMAND),
     "api:incident_dispatch": _rule(write=COMMAND),
     "api:incident_close": _rule(write=COMMAND),
     "api:patrol_units": _rule(PATROL_UNIT_READERS),

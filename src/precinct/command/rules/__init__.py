@@ -5,6 +5,7 @@ clock (times are arguments).
 One module per seam; this package keeps every name, so callers use ``rules.X`` as before.
 """
 
+from .addresses import AddressRow, normalise, read_rows, split_query
 from .figures import (
     PLAN_CARS_PER_HOUR,
     RESPONSE_BANDS,
@@ -92,6 +93,7 @@ __all__ = [
     "UNIT_STATES",
     "U_DISPATCHED",
     "U_ON_SCENE",
+    "AddressRow",
     "Candidate",
     "IncidentFacts",
     "IntakeData",
@@ -104,14 +106,17 @@ __all__ = [
     "check_position",
     "coverage_by_hour",
     "mask_phone",
+    "normalise",
     "on_scene_within",
     "percentile",
     "point_in_polygon",
+    "read_rows",
     "recommend",
     "response_percentiles",
     "roster",
     "seconds_between",
     "shift_at",
+    "split_query",
     "street_by_response",
     "street_handling",
     "zero_call_days",
