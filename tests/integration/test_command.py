@@ -499,3 +499,25 @@ def test_a_register_import_is_all_or_nothing(city) -> None:
     ) == [("新街", "1"), ("新街", "2")]
     with pytest.raises(PermissionDenied):
         services.import_register(city.scope("chief"), good, filename="register.csv")
+
+
+def test_the_register_is_imported_from_the_command_line(city, tmp_path, capsys) -> None:
+    from django.core.management import call_command
+
+    from precinct.command.models import AddressPoint
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "街路巷,门牌号,经度,纬度\n新街,1,130.3,47.35\n,2,130.3,47.35\n", encoding="utf-8"
+    )
+    before = AddressPoint.objects.filter(bureau_id=city.bureau_id).count()
+    with pytest.raises(SystemExit) as stop:
+        call_command("network", "addresses", str(bad))
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "Row 3 · street:" in err and "nothing was saved" in err
+    assert AddressPoint.objects.filter(bureau_id=city.bureau_id).count() == before
+    good = tmp_path / "good.csv"
+    good.write_text("街路巷,门牌号,经度,纬度\n新街,1,130.3,47.35\n", encoding="utf-8")
+    call_command("network", "addresses", str(good))
+    assert "1 address(es) in the register" in capsys.readouterr().out
+    assert AddressPoint.objects.filter(bureau_id=city.bureau_id).count() == 1

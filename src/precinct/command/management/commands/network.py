@@ -1,5 +1,6 @@
 """`precinct network load FILE.osm.pbf [--bureau CODE]`, `precinct network synthetic`,
-`precinct network info`: the bureau's road network for routing and the dispatch map."""
+`precinct network info`: the bureau's road network for routing and the dispatch map;
+`precinct network addresses FILE.csv|.xlsx`: its standard address register."""
 
 from pathlib import Path
 from typing import Annotated
@@ -8,7 +9,11 @@ import typer
 from django_typer.management import TyperCommand, command, initialize
 from rich.console import Console
 
+from precinct.command import services as command_services
 from precinct.common import transactions
+from precinct.common.cli import refusals
+from precinct.core.roles import Role
+from precinct.core.scoping import Scope
 from precinct.geo import osm
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
@@ -32,7 +37,7 @@ def _bureau(code: str | None) -> tuple[object, str]:
 
 
 class Command(TyperCommand):
-    help = "Road network: load, synthetic, info."
+    help = "Road network: load, synthetic, info; the address register: addresses."
 
     @initialize()
     def init(self) -> None:
@@ -101,3 +106,30 @@ class Command(TyperCommand):
             f"{code}: {row.name} ({row.source}) {row.nodes:,} nodes, {row.edges:,} edges, "
             f"sha256 {row.digest[:16]}…, installed {row.created_at:%Y-%m-%d %H:%M}"
         )
+
+    @command()
+    def addresses(
+        self,
+        path: Annotated[
+            Path,
+            typer.Argument(help="The register: CSV (UTF-8) or .xlsx; 街路巷, 门牌号, 经度, 纬度."),
+        ],
+        bureau: Annotated[
+            str | None, typer.Option(help="Bureau code (default: the first).")
+        ] = None,
+    ) -> None:
+        """Replace the standard address register (all or nothing; every bad row named)."""
+        bureau_id, code = _bureau(bureau)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            Console(stderr=True).print(f"[red]error:[/red] {path}: cannot be read ({exc})")
+            raise SystemExit(2) from None
+        scope = Scope(user_id=None, role=Role.COMMAND_CENTRE, bureau_id=bureau_id)  # type: ignore[arg-type]
+        with (
+            refusals(after=f"{path}: nothing was saved"),
+            identity.acting_as(identity.Actor(username="addresses", role="system")),
+            transactions.entry(),
+        ):
+            n = command_services.import_register(scope, content, filename=path.name)
+        self.stdout.write(f"{code}: {n:,} address(es) in the register")
