@@ -234,10 +234,10 @@ def _two_dispatchers(page, other_ctx, app_server) -> None:
     assert int(page.get_attribute("#map", "data-roads")) >= 4  # a layer per road class
     # every car with a position has its own dot and label: cars at one post (the demo puts two
     # or more at each) are spread apart on the screen, not drawn on top of each other
-    page.wait_for_selector(".unit-label")
+    page.wait_for_selector(".unit-pin")
     anchors = page.eval_on_selector_all(
-        ".leaflet-tooltip.unit-label",
-        "els => els.map(e => { const b = e.getBoundingClientRect(); return [b.x, b.y + b.height / 2]; })",
+        ".unit-pin",  # a car's dot (12 px, its top left corner) with its label
+        "els => els.map(e => { const b = e.getBoundingClientRect(); return [b.x, b.y]; })",
     )
     placed = page.locator("#units tr[data-id]").count()
     assert len(anchors) == placed > 0

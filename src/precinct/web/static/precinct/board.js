@@ -64,10 +64,21 @@
       group.forEach(function (u, n) {
         var angle = -Math.PI / 2 + 2 * Math.PI * n / group.length;  // one above another: labels stack
         var at = map.layerPointToLatLng(L.point(centre.x + ring * Math.cos(angle), centre.y + ring * Math.sin(angle)));
-        var status = labels.unit[u.status] || u.status;
-        L.circleMarker(at, { radius: 6, color: "#fff", weight: 1, fillColor: UNIT_COLOURS[u.status] || "#333", fillOpacity: 1, className: "unit-marker" })
-          .bindTooltip(u.call_sign + " · " + status, { permanent: true, direction: "right", offset: [6, 0], className: "unit-label" })
-          .addTo(unitLayer);
+        // the dot and its label are one element: Leaflet's permanent tooltips outlive their
+        // markers when a layer is cleared around a zoom, and a board then showed each car twice
+        var pin = document.createElement("span");
+        pin.className = "unit-pin-body";
+        var dot = document.createElement("span");
+        dot.className = "unit-dot";
+        dot.style.background = UNIT_COLOURS[u.status] || "#333";
+        var label = document.createElement("span");
+        label.className = "unit-label";
+        label.textContent = u.call_sign + " · " + (labels.unit[u.status] || u.status);
+        pin.append(dot, label);
+        L.marker(at, {
+          icon: L.divIcon({ className: "unit-pin", html: pin, iconSize: null, iconAnchor: [6, 6] }),
+          keyboard: false, interactive: false
+        }).addTo(unitLayer);
       });
     });
     state.incidents.forEach(function (i) {
