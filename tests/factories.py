@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-from django.conf import settings
 
 from precinct.common import transactions
 from precinct.core import clock
 from precinct.core.roles import Role
-from precinct.core.scoping import Scope
 
 # one of each kind of officer the race tests need: veterans (mentors), recruits, a patrol crew
 HIRED = [
@@ -41,19 +38,12 @@ HIRED = [
 class Tiny:
     bureau_id: uuid.UUID
     station_id: uuid.UUID
-    brigade_id: uuid.UUID
     officers: list[Any]
     cars: list[Any]
-    users: dict[str, Any] = field(default_factory=dict)
-    today: dt.date = field(default_factory=lambda: clock.today(settings.TIME_ZONE))
+    users: dict[str, Any]
 
     def user(self, role: str) -> Any:
         return self.users[role]
-
-    def scope(self, role: str) -> Scope:
-        from precinct.identity import services as identity
-
-        return identity.scope_for(self.users[role])
 
 
 def tiny_bureau(*, cars: int = 2) -> Tiny:
@@ -69,7 +59,6 @@ def tiny_bureau(*, cars: int = 2) -> Tiny:
     from precinct.org.models import Assignment, Officer
 
     tag = uuid.uuid4().hex[:6]
-    today = clock.today(settings.TIME_ZONE)
     kind = org_rules.UnitKind
     with identity.acting_as(identity.Actor(username="test", role="system")), transactions.entry():
         bureau = org.create_bureau(code=f"T{tag}", name=f"测试局{tag}")
@@ -150,9 +139,7 @@ def tiny_bureau(*, cars: int = 2) -> Tiny:
     return Tiny(
         bureau_id=bureau.pk,
         station_id=station.pk,
-        brigade_id=brigade.pk,
         officers=officers,
         cars=list(PatrolUnit.objects.filter(bureau_id=bureau.pk).order_by("call_sign")),
         users=users,
-        today=today,
     )

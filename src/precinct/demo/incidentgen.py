@@ -53,10 +53,15 @@ STREETS = (
 )
 
 
+NUMBERS_A_STREET = 300
+
+
 def address_of(node: int) -> tuple[str, str]:
     """The street and house number the demo city gives a crossing: 300 numbers a street, the
-    streets in turn (the standard address register holds the same)."""
-    return STREETS[(node // 300) % len(STREETS)], str(node % 300 + 1)
+    streets in turn, over again after the last (the standard address register holds the first
+    round)."""
+    street = STREETS[(node // NUMBERS_A_STREET) % len(STREETS)]
+    return street, str(node % NUMBERS_A_STREET + 1)
 
 
 @dataclass

@@ -291,14 +291,13 @@ def _load_command(
 def _address_register(graph: geo_rules.RoadGraph) -> list[command_rules.AddressRow]:
     """The standard address register of the demo city, from its own streets: the street and
     number the incidents' addresses use for a crossing (``incidentgen``) name that crossing."""
-    register: dict[tuple[str, str], command_rules.AddressRow] = {}
-    for node in range(graph.n_nodes):
-        key = incidentgen.address_of(node)
-        if key not in register:
-            register[key] = command_rules.AddressRow(
-                *key, float(graph.lon[node]), float(graph.lat[node])
-            )
-    return list(register.values())
+    first_round = min(graph.n_nodes, len(incidentgen.STREETS) * incidentgen.NUMBERS_A_STREET)
+    return [
+        command_rules.AddressRow(
+            *incidentgen.address_of(node), float(graph.lon[node]), float(graph.lat[node])
+        )
+        for node in range(first_round)
+    ]
 
 
 def _load_campaigns(city: City, rng: random.Random) -> int:

@@ -1,7 +1,7 @@
 """Use cases of command and patrol; the entry point owns the transaction. The public names."""
 
 from ._common import COMMAND_ROLES, TOPIC
-from .addresses import import_register, register_size, replace_register, suggest
+from .addresses import import_register, replace_register, suggest
 from .board import UnitView, board, board_version, crew_on_shift, unit_views
 from .dispatch import close_incident, dispatch, recommendations, record_position, set_unit_status
 from .figures import Figures, figures
@@ -53,7 +53,6 @@ __all__ = [
     "list_incidents",
     "recommendations",
     "record_position",
-    "register_size",
     "replace_register",
     "scope_incidents",
     "scope_patrol_units",

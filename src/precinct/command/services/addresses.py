@@ -8,8 +8,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q
-
 from precinct.common import transactions
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -81,7 +79,7 @@ def suggest(scope: Scope, text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Ad
         return []
     qs = AddressPoint.objects.filter(bureau_id=scope.bureau_id)
     if street:
-        qs = qs.filter(Q(street__startswith=street) | Q(street__contains=street))
+        qs = qs.filter(street__contains=street)  # those that begin with it rank first
     if number:
         qs = qs.filter(number__startswith=number)
     found = qs.values_list("street", "number", "lon", "lat")[: limit * 20]
@@ -97,9 +95,3 @@ def suggest(scope: Scope, text: str, *, limit: int = MAX_SUGGESTIONS) -> list[Ad
         ),
     )
     return [AddressRow(*r) for r in ranked[:limit]]
-
-
-def register_size(scope: Scope) -> int:
-    _require_command(scope)
-    assert scope.bureau_id is not None
-    return AddressPoint.objects.filter(bureau_id=scope.bureau_id).count()
