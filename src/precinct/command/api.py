@@ -3,17 +3,18 @@ status and position. Each write is one transaction, committed before the answer 
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
-from pydantic import field_validator
+from pydantic import AfterValidator
 
 from precinct.common import transactions
 from precinct.common.i18n import say
 from precinct.core import clock
+from precinct.core.scoping import Scope
 from precinct.identity.services import caller
 
 from . import rules, services
@@ -30,6 +31,7 @@ class IncidentIn(Schema):
     address: str = Field(..., min_length=1, max_length=rules.MAX_ADDRESS)
     summary: str = Field(..., min_length=1, max_length=rules.MAX_SUMMARY)
     caller_phone: str | None = Field(None, max_length=24)
+    caller_name: str | None = Field(None, max_length=60)
     source: Literal["call_110", "walk_in", "patrol", "transfer_12345"] = "call_110"
 
 
@@ -43,6 +45,7 @@ class IncidentOut(Schema):
     address: str
     summary: str
     caller_phone: str | None
+    caller_name: str | None = None
     source: str
     status: str
     station_id: uuid.UUID | None
@@ -52,6 +55,28 @@ class IncidentOut(Schema):
     on_scene_at: dt.datetime | None
     closed_at: dt.datetime | None
     disposition: str
+    note: str = ""
+
+
+class StepOut(Schema):
+    kind: str
+    at: dt.datetime
+    unit: str
+    by: str
+    disposition: str
+    note: str
+
+
+class CarOnItOut(Schema):
+    id: uuid.UUID
+    call_sign: str
+    status: str
+
+
+class IncidentDetailOut(IncidentOut):
+    steps: list[StepOut]
+    units: list[CarOnItOut]
+    actions: list[str]
 
 
 class IncidentQuery(Schema):
@@ -99,7 +124,17 @@ class DispatchOut(Schema):
 
 
 class CloseIn(Schema):
-    disposition: Literal["street", "station", "criminal_investigation", "non_police"]
+    disposition: Literal["street", "station", "criminal_investigation", "non_police", "false_alarm"]
+    note: str = Field("", max_length=rules.MAX_NOTE)
+
+
+class CancelIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=rules.MAX_NOTE)
+
+
+class RecallIn(Schema):
+    unit_id: uuid.UUID
+    reason: str = Field("", max_length=rules.MAX_NOTE)
 
 
 class PatrolUnitOut(Schema):  # not UnitOut: OpenAPI names components by class (org has one)
@@ -114,22 +149,29 @@ class PatrolUnitOut(Schema):  # not UnitOut: OpenAPI names components by class (
     crew: list[str] = []
 
 
+def _plausible_time(at: dt.datetime | None) -> dt.datetime | None:
+    # near year 1 or 9999 the conversion to UTC overflows (a 500), as case events 1990–2100
+    if at is not None and not 1990 <= at.year <= 2100:
+        raise ValueError("a time between 1990 and 2100")
+    return at
+
+
+Moment = Annotated[dt.datetime | None, AfterValidator(_plausible_time)]
+
+
 class StatusIn(Schema):
     status: Literal["available", "dispatched", "en_route", "on_scene", "returning", "off_duty"]
+    disposition: (
+        Literal["street", "station", "criminal_investigation", "non_police", "false_alarm"] | None
+    ) = None
+    note: str = Field("", max_length=rules.MAX_NOTE)
+    at: Moment = Field(None, description="when the crew pressed (a step queued offline)")
 
 
 class PositionIn(Schema):
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
-    at: dt.datetime | None = None
-
-    @field_validator("at")
-    @classmethod
-    def _plausible(cls, at: dt.datetime | None) -> dt.datetime | None:
-        # near year 1 or 9999 the conversion to UTC overflows (a 500), as case events 1990–2100
-        if at is not None and not 1990 <= at.year <= 2100:
-            raise ValueError("a time between 1990 and 2100")
-        return at
+    at: Moment = None
 
 
 class ProblemOut(Schema):
@@ -138,7 +180,7 @@ class ProblemOut(Schema):
 
 
 def incident_out(incident: Incident, *, full_phone: bool) -> dict[str, Any]:
-    phone = incident.caller_phone
+    phone, name = incident.caller_phone, incident.caller_name
     return {
         "id": incident.pk,
         "number": incident.number,
@@ -149,6 +191,7 @@ def incident_out(incident: Incident, *, full_phone: bool) -> dict[str, Any]:
         "address": incident.address,
         "summary": incident.summary,
         "caller_phone": (phone if full_phone else rules.mask_phone(phone)) if phone else None,
+        "caller_name": (name if full_phone else rules.mask_name(name)) if name else None,
         "source": incident.source,
         "status": incident.status,
         "station_id": incident.station_id,
@@ -158,6 +201,7 @@ def incident_out(incident: Incident, *, full_phone: bool) -> dict[str, Any]:
         "on_scene_at": incident.on_scene_at,
         "closed_at": incident.closed_at,
         "disposition": incident.disposition,
+        "note": incident.note,
     }
 
 
@@ -179,7 +223,12 @@ def intake(
     now = clock.now()
     with transactions.entry():
         incident, created = services.intake(
-            scope, body=body, key=idempotency_key, now=now, today=clock.today(settings.TIME_ZONE)
+            scope,
+            body=body,
+            key=idempotency_key,
+            now=now,
+            today=clock.today(settings.TIME_ZONE),
+            actor=request.user.get_username(),
         )
     out = incident_out(incident, full_phone=services.shows_full_phone(scope))
     return Status(201 if created else 200, out)
@@ -240,18 +289,119 @@ def dispatch(request: HttpRequest, incident_id: uuid.UUID, payload: DispatchIn) 
     )
 
 
-@router.post(
-    "/incidents/{incident_id}/close",
-    response={200: IncidentOut, 409: ProblemOut},
-    url_name="incident_close",
+def _detail(scope: Scope, incident: Incident) -> dict[str, Any]:
+    out = incident_out(incident, full_phone=services.shows_full_phone(scope))
+    out["steps"] = [step.__dict__ for step in services.timeline(incident)]
+    out["units"] = services.cars_on(incident)
+    out["actions"] = list(rules.next_actions(incident.status))
+    return out
+
+
+@router.get("/incidents/{incident_id}", response=IncidentDetailOut, url_name="incident_detail")
+def detail(request: HttpRequest, incident_id: uuid.UUID) -> Any:
+    """One incident with its timeline (every step: when, which car, who, the disposition and
+    note), the cars on it and what can be done next."""
+    scope = caller(request)
+    return _detail(scope, services.get_incident(scope, incident_id))
+
+
+StepKeyHeader = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=200,
+    description="a retried step with the same key is answered with the recorded one",
 )
-def close(request: HttpRequest, incident_id: uuid.UUID, payload: CloseIn) -> Any:
+
+
+def _step(request: HttpRequest, key: str | None, body: dict[str, Any], do: Any) -> dict[str, Any]:
+    """One idempotent step, committed before the answer."""
     scope = caller(request)
     with transactions.entry():
+        answer, _new = services.once(scope, key, body, lambda: do(scope))
+    return answer
+
+
+@router.post(
+    "/incidents/{incident_id}/close",
+    response={200: IncidentDetailOut, 409: ProblemOut},
+    url_name="incident_close",
+)
+def close(
+    request: HttpRequest,
+    incident_id: uuid.UUID,
+    payload: CloseIn,
+    idempotency_key: str | None = StepKeyHeader,
+) -> Any:
+    """处置完毕: close with the disposition (and a note); cars still on it become available."""
+    body = {"step": "close", "incident": str(incident_id), **payload.model_dump()}
+
+    def do(scope: Scope) -> dict[str, Any]:
         incident = services.close_incident(
-            scope, incident_id, disposition=payload.disposition, now=clock.now()
+            scope,
+            incident_id,
+            disposition=payload.disposition,
+            note=payload.note,
+            now=clock.now(),
+            actor=request.user.get_username(),
         )
-    return incident_out(incident, full_phone=services.shows_full_phone(scope))
+        return _detail(scope, incident)
+
+    return _step(request, idempotency_key, body, do)
+
+
+@router.post(
+    "/incidents/{incident_id}/cancel",
+    response={200: IncidentDetailOut, 409: ProblemOut},
+    url_name="incident_cancel",
+)
+def cancel(
+    request: HttpRequest,
+    incident_id: uuid.UUID,
+    payload: CancelIn,
+    idempotency_key: str | None = StepKeyHeader,
+) -> Any:
+    """Cancel with a reason (a duplicate call, the caller withdrew); cars on it become free."""
+    body = {"step": "cancel", "incident": str(incident_id), **payload.model_dump()}
+
+    def do(scope: Scope) -> dict[str, Any]:
+        incident = services.cancel_incident(
+            scope,
+            incident_id,
+            reason=payload.reason,
+            now=clock.now(),
+            actor=request.user.get_username(),
+        )
+        return _detail(scope, incident)
+
+    return _step(request, idempotency_key, body, do)
+
+
+@router.post(
+    "/incidents/{incident_id}/recall",
+    response={200: IncidentDetailOut, 409: ProblemOut},
+    url_name="incident_recall",
+)
+def recall(
+    request: HttpRequest,
+    incident_id: uuid.UUID,
+    payload: RecallIn,
+    idempotency_key: str | None = StepKeyHeader,
+) -> Any:
+    """Take a car off the incident (to reassign it or send another)."""
+    body = {"step": "recall", "incident": str(incident_id), **payload.model_dump(mode="json")}
+
+    def do(scope: Scope) -> dict[str, Any]:
+        services.recall_unit(
+            scope,
+            incident_id,
+            unit_id=payload.unit_id,
+            reason=payload.reason,
+            now=clock.now(),
+            actor=request.user.get_username(),
+        )
+        return _detail(scope, services.get_incident(scope, incident_id))
+
+    return _step(request, idempotency_key, body, do)
 
 
 @router.get("/addresses", response=list[AddressOut], url_name="addresses")
@@ -278,20 +428,40 @@ def patrol_units(request: HttpRequest) -> Any:
     response={200: PatrolUnitOut, 409: ProblemOut},
     url_name="patrol_unit_status",
 )
-def unit_status(request: HttpRequest, unit_id: uuid.UUID, payload: StatusIn) -> Any:
-    scope = caller(request)
-    with transactions.entry():
-        unit = services.set_unit_status(scope, unit_id, status=payload.status, now=clock.now())
-    return {
-        "id": unit.pk,
-        "call_sign": unit.call_sign,
-        "status": unit.status,
-        "lon": unit.lon,
-        "lat": unit.lat,
-        "position_at": unit.position_at,
-        "incident_id": unit.incident_id,
-        "zone": unit.zone.name if unit.zone_id and unit.zone else "",
-    }
+def unit_status(
+    request: HttpRequest,
+    unit_id: uuid.UUID,
+    payload: StatusIn,
+    idempotency_key: str | None = StepKeyHeader,
+) -> Any:
+    """A car's step: 出发 (en_route), 到达现场 (on_scene), 处置完毕 (available with the
+    disposition), 空闲 / 离线. With an Idempotency-Key, a step replayed by a terminal that was
+    offline is answered with the recorded one and done once."""
+    body = {"step": "unit_status", "unit": str(unit_id), **payload.model_dump(mode="json")}
+
+    def do(scope: Scope) -> dict[str, Any]:
+        unit = services.set_unit_status(
+            scope,
+            unit_id,
+            status=payload.status,
+            disposition=payload.disposition or "",
+            note=payload.note,
+            at=payload.at,
+            now=clock.now(),
+            actor=request.user.get_username(),
+        )
+        return {
+            "id": unit.pk,
+            "call_sign": unit.call_sign,
+            "status": unit.status,
+            "lon": unit.lon,
+            "lat": unit.lat,
+            "position_at": unit.position_at,
+            "incident_id": unit.incident_id,
+            "zone": unit.zone.name if unit.zone_id and unit.zone else "",
+        }
+
+    return _step(request, idempotency_key, body, do)
 
 
 @router.post(

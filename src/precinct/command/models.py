@@ -34,6 +34,18 @@ DISPOSITION_LABELS = {
     "station": _("Handed to a station"),
     "criminal_investigation": _("Handed to criminal investigation"),
     "non_police": _("Transferred as non-police"),
+    "false_alarm": _("False alarm"),
+    "cancelled": _("Cancelled"),
+}
+EVENT_LABELS = {
+    "received": _("Call taken"),
+    "dispatched": _("Car sent"),
+    "en_route": _("Car on its way"),
+    "on_scene": _("Arrived on scene"),
+    "cleared": _("Handling finished"),
+    "recalled": _("Car recalled"),
+    "closed": _("Closed"),
+    "cancelled": _("Cancelled"),
 }
 UNIT_STATE_LABELS = {
     "available": _("Available"),
@@ -105,6 +117,7 @@ class Incident(BureauOwned):
     summary = models.TextField(_("summary"))
     # sealed at rest (ADR 0022); shown in full only to the command centre (services.shows_full_phone)
     caller_phone = EncryptedCharField(_("caller phone"), max_length=24, blank=True)
+    caller_name = EncryptedCharField(_("caller"), max_length=60, blank=True)
     zone = models.ForeignKey(
         PatrolZone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -128,6 +141,7 @@ class Incident(BureauOwned):
         _("disposition"), max_length=24, blank=True, choices=list(DISPOSITION_LABELS.items())
     )
     received_by = models.CharField(max_length=150, blank=True)
+    note = models.CharField(_("note"), max_length=rules.MAX_NOTE, blank=True)  # closing / cancel
 
     class Meta:
         verbose_name = _("incident")
@@ -197,6 +211,38 @@ class UnitStatusChange(BureauOwned):
 
     class Meta:
         indexes = [models.Index(fields=["patrol_unit", "at"], name="command_status_unit_at")]
+
+
+class IncidentEvent(BureauOwned):
+    """One step of an incident's life (its timeline), as it happened: who, which car, when."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16)  # rules.EVENT_KINDS
+    at = models.DateTimeField()
+    patrol_unit = models.ForeignKey(
+        PatrolUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by = models.CharField(max_length=150, blank=True)
+    disposition = models.CharField(max_length=24, blank=True)
+    note = models.CharField(max_length=rules.MAX_NOTE, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["incident", "at"], name="command_event_incident_at")]
+
+
+class StepKey(BureauOwned):
+    """An Idempotency-Key seen on a status step (board, crew terminal, API), bound to the step
+    it asked for (a keyed digest) and the answer recorded for it: a retried step is answered
+    with the recorded one, never done twice."""
+
+    key = models.CharField(max_length=200)
+    body_digest = models.CharField(max_length=64)
+    answer = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "key"], name="command_step_key_unique")
+        ]
 
 
 class CrewShift(BureauOwned):

@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .incidents import NON_POLICE, STREET
+from .incidents import NOT_POLICE_WORK, STREET
 
 # --- figures ----------------------------------------------------------------------------------
 # Street-handling rate (街面警情处置率): of the police incidents closed in the period — every
-# incident except those transferred as non-police — the share closed by the patrol on the street
-# (disposition "street"), i.e. not handed to a station or to criminal investigation.
+# incident except those transferred as non-police, false alarms and those cancelled (a duplicate
+# call) — the share closed by the patrol on the street (disposition "street"), i.e. not handed to
+# a station or to criminal investigation.
 PLAN_CARS_PER_HOUR = (48,) * 24  # the 24-hour patrol: every car on the road every hour
 
 
@@ -33,7 +34,9 @@ class IncidentFacts:
 def street_handling(rows: Sequence[IncidentFacts]) -> tuple[int, int, float | None]:
     """(handled on the street, police incidents closed, rate); rate None when there are none."""
     police = [
-        r for r in rows if r.closed_at is not None and r.disposition and r.disposition != NON_POLICE
+        r
+        for r in rows
+        if r.closed_at is not None and r.disposition and r.disposition not in NOT_POLICE_WORK
     ]
     street = sum(1 for r in police if r.disposition == STREET)
     return street, len(police), (street / len(police) if police else None)
@@ -51,7 +54,7 @@ def street_by_response(
     street = [0] * (len(bands) + 1)
     police = [0] * (len(bands) + 1)
     for r in rows:
-        if r.closed_at is None or not r.disposition or r.disposition == NON_POLICE:
+        if r.closed_at is None or not r.disposition or r.disposition in NOT_POLICE_WORK:
             continue
         seconds = seconds_between(r.received_at, r.on_scene_at)
         if seconds is None:

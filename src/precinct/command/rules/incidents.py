@@ -35,10 +35,34 @@ INCIDENT_MOVES = {
     ON_SCENE: (CLOSED,),
     CLOSED: (),
 }
-# dispositions: handled on the street by patrol, handed to a station, to criminal investigation,
-# transferred as non-police
+# dispositions: handled on the street by patrol, handed to a station, to criminal investigation
+# (became a case), transferred as non-police, a false alarm; cancelled by the dispatcher (a
+# duplicate call, the caller withdrew) with a reason
 STREET, TO_STATION, TO_CID, NON_POLICE = "street", "station", "criminal_investigation", "non_police"
-DISPOSITIONS = (STREET, TO_STATION, TO_CID, NON_POLICE)
+FALSE_ALARM, CANCELLED = "false_alarm", "cancelled"
+DISPOSITIONS = (STREET, TO_STATION, TO_CID, NON_POLICE, FALSE_ALARM)  # chosen when closing
+# closed without police work to count: left out of the street-handling rate's denominator
+NOT_POLICE_WORK = frozenset({NON_POLICE, FALSE_ALARM, CANCELLED})
+MAX_NOTE = 500
+
+# the steps of an incident's timeline (IncidentEvent.kind)
+EV_RECEIVED, EV_DISPATCHED, EV_EN_ROUTE, EV_ON_SCENE = (
+    "received",
+    "dispatched",
+    "en_route",
+    "on_scene",
+)
+EV_CLEARED, EV_RECALLED, EV_CLOSED, EV_CANCELLED = "cleared", "recalled", "closed", "cancelled"
+EVENT_KINDS = (
+    EV_RECEIVED,
+    EV_DISPATCHED,
+    EV_EN_ROUTE,
+    EV_ON_SCENE,
+    EV_CLEARED,
+    EV_RECALLED,
+    EV_CLOSED,
+    EV_CANCELLED,
+)
 
 # patrol units
 AVAILABLE, U_DISPATCHED, EN_ROUTE, U_ON_SCENE, RETURNING, OFF_DUTY = (
@@ -77,6 +101,7 @@ class IntakeData:
     summary: str
     caller_phone: str
     source: str
+    caller_name: str = ""
 
 
 def _number(
@@ -163,6 +188,7 @@ def check_intake(body: Mapping[str, Any]) -> IntakeData:
     address = text("address", MAX_ADDRESS, required=True)
     summary = text("summary", MAX_SUMMARY, required=True)
     phone = text("caller_phone", 24, required=False)
+    name = text("caller_name", 60, required=False)
     if phone and not _PHONE.match(phone):
         errors.append(FieldError("caller_phone", _("is not a telephone number")))
     source = body.get("source", "call_110")
@@ -183,6 +209,7 @@ def check_intake(body: Mapping[str, Any]) -> IntakeData:
         summary,
         phone,
         str(source),
+        name,
     )
 
 
@@ -191,6 +218,86 @@ def body_digest(body: Mapping[str, Any]) -> str:
     whitespace do not matter; values do)."""
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_note(value: Any, field: str, *, required: bool) -> str:
+    """A free-text note of a step (a cancellation's reason, a disposition's note)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed([FieldError(field, _("must be text"))])
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed([FieldError(field, _("is required"))])
+    if len(value) > MAX_NOTE:
+        raise ValidationFailed(
+            [FieldError(field, _("is longer than %(n)s characters"), None, {"n": MAX_NOTE})]
+        )
+    return value
+
+
+# a step queued on a terminal without a network may arrive hours later; its time is the press's
+STEP_MAX_AGE = dt.timedelta(hours=12)
+
+
+def check_step_time(
+    at: dt.datetime | None, now: dt.datetime, after: dt.datetime | None
+) -> dt.datetime:
+    """When a status step happened: the terminal's time of the press (a step queued offline
+    arrives late), kept when it is plausible — not ahead of the server's clock beyond the skew,
+    not older than :data:`STEP_MAX_AGE` — and never before the unit's last step; else now."""
+    if at is None:
+        return now
+    if at > now + PING_CLOCK_SKEW:
+        raise ValidationFailed([FieldError("at", _("is ahead of the server's clock"))])
+    at = min(at, now)
+    if at < now - STEP_MAX_AGE:
+        raise ValidationFailed([FieldError("at", _("is more than 12 hours old"))])
+    return max(at, after) if after is not None else at
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of an incident's timeline."""
+
+    kind: str
+    at: dt.datetime
+    unit: str = ""  # call sign
+    by: str = ""
+    disposition: str = ""
+    note: str = ""
+
+
+def steps_from_record(
+    received_at: dt.datetime,
+    closed_at: dt.datetime | None,
+    disposition: str,
+    dispatches: Sequence[tuple[dt.datetime, str, str]],
+    statuses: Sequence[tuple[dt.datetime, str, str]],
+) -> list[Step]:
+    """The timeline of an incident recorded before steps were kept one by one (a bulk-loaded
+    history): received, each dispatch (at, call sign, dispatcher), each unit status on it (at,
+    call sign, status) that is a step, the closing."""
+    out = [Step(EV_RECEIVED, received_at)]
+    out += [Step(EV_DISPATCHED, at, sign, by) for at, sign, by in dispatches]
+    out += [
+        Step(status, at, sign)
+        for at, sign, status in statuses
+        if status in (EV_EN_ROUTE, EV_ON_SCENE)
+    ]
+    if closed_at is not None:
+        kind = EV_CANCELLED if disposition == CANCELLED else EV_CLOSED
+        out.append(Step(kind, closed_at, disposition=disposition))
+    return sorted(out, key=lambda s: (s.at, EVENT_KINDS.index(s.kind)))
+
+
+def next_actions(status: str) -> tuple[str, ...]:
+    """What the dispatcher can do next with an incident in this state (the board's buttons)."""
+    if status == CLOSED:
+        return ()
+    if status == ON_SCENE:
+        return ("close", "dispatch", "cancel")
+    return ("dispatch", "cancel", "close")
 
 
 def mask_phone(phone: str) -> str:
@@ -202,6 +309,12 @@ def mask_phone(phone: str) -> str:
         return "*" * len(digits)
     head = digits[:3] if len(digits) >= 8 else ""
     return head + "*" * (len(digits) - len(head) - 4) + digits[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张** : the family name only, for roles that need no more."""
+    name = name.strip()
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 def can_move(moves: Mapping[str, Sequence[str]], current: str, target: str) -> bool:

@@ -1,14 +1,15 @@
 """Use cases of command and patrol; the entry point owns the transaction. The public names."""
 
-from ._common import COMMAND_ROLES, TOPIC
+from ._common import COMMAND_ROLES, MAX_KEY, TOPIC, keying
 from .addresses import import_register, replace_register, suggest
 from .board import UnitView, board, board_version, crew_on_shift, unit_views
-from .dispatch import close_incident, dispatch, recommendations, record_position, set_unit_status
+from .dispatch import dispatch, recommendations, record_position
 from .figures import Figures, figures
 from .fleet import CarSpec, ZoneSpec, bulk_load_history, install_fleet, install_roster
-from .intake import MAX_KEY, body_digests, intake, keying, zone_at
+from .intake import body_digests, intake, zone_at
 from .queries import (
     car_posts,
+    cars_on,
     desk_seconds,
     first_received,
     get_incident,
@@ -21,6 +22,7 @@ from .queries import (
     shows_full_phone,
     street_by_response,
 )
+from .steps import cancel_incident, close_incident, once, recall_unit, set_unit_status, timeline
 
 __all__ = [
     "COMMAND_ROLES",
@@ -34,7 +36,9 @@ __all__ = [
     "board_version",
     "body_digests",
     "bulk_load_history",
+    "cancel_incident",
     "car_posts",
+    "cars_on",
     "close_incident",
     "crew_on_shift",
     "desk_seconds",
@@ -51,6 +55,8 @@ __all__ = [
     "intake",
     "keying",
     "list_incidents",
+    "once",
+    "recall_unit",
     "recommendations",
     "record_position",
     "replace_register",
@@ -60,6 +66,7 @@ __all__ = [
     "shows_full_phone",
     "street_by_response",
     "suggest",
+    "timeline",
     "unit_views",
     "zone_at",
 ]

@@ -1,4 +1,4 @@
-"""Recommending and sending a unit (one car, one dispatcher), unit status and position, closing."""
+"""Recommending and sending a unit (one car, one dispatcher), the cars' positions."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from precinct.geo import services as geo
 
 from .. import rules
 from ..models import Dispatch, Incident, PatrolUnit
+from . import steps
 from ._common import TOPIC, _log, _require_command
 from .queries import get_incident, scope_patrol_units
 
@@ -115,6 +116,7 @@ def dispatch(
         reason=reason,
     )
     _log(unit, rules.U_DISPATCHED, now, incident.pk)
+    steps.record_dispatched(incident, unit, now, by=dispatcher)
     if incident.status == rules.RECEIVED:
         incident.status = rules.DISPATCHED
     if incident.dispatched_at is None:
@@ -143,53 +145,6 @@ def _unit_taken(unit: PatrolUnit) -> Conflict:
     return Conflict(_("the unit is not available"), detail)
 
 
-def set_unit_status(
-    scope: Scope, unit_id: uuid.UUID, *, status: str, now: dt.datetime
-) -> PatrolUnit:
-    """Move a unit (its crew's terminal or the command centre): en route and on scene move the
-    incident it works on; available or returning clears it."""
-    if scope.role not in can.UNIT_TERMINALS:
-        raise PermissionDenied("only the command centre or the unit's crew may do this")
-    unit = scope_patrol_units(scope).select_for_update().filter(pk=unit_id).first()
-    if unit is None:
-        raise NotFound("patrol unit")
-    if status not in rules.UNIT_STATES:
-        raise ValidationFailed([FieldError("status", _("is not a unit status"))])
-    if status == unit.status:
-        return unit
-    if not rules.can_move(rules.UNIT_MOVES, unit.status, status):
-        raise Conflict(
-            _("a unit cannot go from %(a)s to %(b)s") % {"a": unit.status, "b": status},
-            {"unit": unit.call_sign, "status": unit.status},
-        )
-    incident = (
-        Incident.objects.select_for_update().filter(pk=unit.incident_id).first()
-        if unit.incident_id
-        else None
-    )
-    if incident is not None:
-        target = rules.INCIDENT_FOR_UNIT.get(status)
-        if target == rules.ACKNOWLEDGED and incident.acknowledged_at is None:
-            incident.acknowledged_at = now
-            if incident.status == rules.DISPATCHED:
-                incident.status = rules.ACKNOWLEDGED
-        if target == rules.ON_SCENE and incident.on_scene_at is None:
-            incident.on_scene_at = now
-            if incident.acknowledged_at is None:
-                incident.acknowledged_at = now
-            if incident.status in (rules.DISPATCHED, rules.ACKNOWLEDGED):
-                incident.status = rules.ON_SCENE
-        incident.save()
-    if status in (rules.AVAILABLE, rules.RETURNING, rules.OFF_DUTY):
-        Dispatch.objects.filter(patrol_unit=unit, cleared_at__isnull=True).update(cleared_at=now)
-        unit.incident = None
-    unit.status, unit.status_at = status, now
-    unit.save()
-    _log(unit, status, now, incident.pk if incident else None)
-    live.changed(TOPIC)
-    return unit
-
-
 def record_position(
     scope: Scope,
     unit_id: uuid.UUID,
@@ -215,28 +170,3 @@ def record_position(
     )
     if moved:
         live.changed(TOPIC)
-
-
-def close_incident(
-    scope: Scope, incident_id: uuid.UUID, *, disposition: str, now: dt.datetime
-) -> Incident:
-    """Close with its disposition; units still on it go back to available."""
-    _require_command(scope)
-    incident = get_incident(scope, incident_id, lock=True)
-    if incident.status == rules.CLOSED:
-        raise Conflict(_("the incident is closed"), {"incident": incident.number})
-    if disposition not in rules.DISPOSITIONS:
-        raise ValidationFailed([FieldError("disposition", _("is not a disposition"))])
-    if disposition == rules.STREET and incident.on_scene_at is None:
-        raise ValidationFailed(
-            [FieldError("disposition", _("handled on the street needs a unit on scene"))]
-        )
-    for unit in PatrolUnit.objects.select_for_update().filter(incident=incident):
-        unit.status, unit.status_at, unit.incident = rules.AVAILABLE, now, None
-        unit.save()
-        _log(unit, rules.AVAILABLE, now, incident.pk)
-    Dispatch.objects.filter(incident=incident, cleared_at__isnull=True).update(cleared_at=now)
-    incident.status, incident.closed_at, incident.disposition = rules.CLOSED, now, disposition
-    incident.save()
-    live.changed(TOPIC)
-    return incident

@@ -127,7 +127,7 @@ def bulk_load_history(
             "id", "created_at", "updated_at", "bureau_id", "number", "source", "category",
             "priority", "lon", "lat", "address", "summary", "caller_phone", "zone_id",
             "station_id", "status", "received_at", "dispatched_at", "acknowledged_at",
-            "on_scene_at", "closed_at", "disposition", "received_by",
+            "on_scene_at", "closed_at", "disposition", "received_by", "caller_name", "note",
         ],
         (
             (
@@ -137,7 +137,7 @@ def bulk_load_history(
                 c.uuid(zones[i["zone"]].station_id), i["status"], c.datetime(i["received_at"]),
                 c.datetime(i.get("dispatched_at")), c.datetime(i.get("acknowledged_at")),
                 c.datetime(i.get("on_scene_at")), c.datetime(i.get("closed_at")),
-                i["disposition"], "demo",
+                i["disposition"], "demo", "", "",
             )
             for pk, i in zip(ids, incidents, strict=True)
         ),

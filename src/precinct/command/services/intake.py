@@ -8,16 +8,15 @@ from typing import Any
 
 from django.db import IntegrityError
 
-from precinct.common import fields, live, transactions
+from precinct.common import live, transactions
 from precinct.core.errors import Conflict, FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
 
 from .. import rules
 from ..models import Incident, IncidentCounter, IntakeKey, PatrolZone
-from ._common import TOPIC, _require_command
-
-MAX_KEY = 200
+from ._common import MAX_KEY, TOPIC, _require_command, keying
+from .steps import record_received
 
 
 # --- intake -------------------------------------------------------------------------------
@@ -26,10 +25,6 @@ def body_digests(body: dict[str, Any]) -> list[str]:
     each field key, newest first. Keyed, because the body holds the caller's number and the rest
     of it is in clear in the incident row: a plain hash of it would give the number away."""
     return keying(rules.body_digest(body))
-
-
-def keying(digest: str) -> list[str]:
-    return fields.keyring().mac(digest.encode(), b"command intake body")
 
 
 def _replay(bureau_id: uuid.UUID, key: str, digests: list[str]) -> Incident | None:
@@ -89,7 +84,13 @@ def zone_at(bureau_id: uuid.UUID, lon: float, lat: float) -> PatrolZone | None:
 
 
 def intake(
-    scope: Scope, *, body: dict[str, Any], key: str, now: dt.datetime, today: dt.date
+    scope: Scope,
+    *,
+    body: dict[str, Any],
+    key: str,
+    now: dt.datetime,
+    today: dt.date,
+    actor: str = "",
 ) -> tuple[Incident, bool]:
     """Record an incident once per Idempotency-Key: a retry with the same key and body returns the
     incident already recorded (``False``), the same key with another body is a :class:`Conflict`.
@@ -125,6 +126,7 @@ def intake(
             address=data.address,
             summary=data.summary,
             caller_phone=data.caller_phone,
+            caller_name=data.caller_name,
             zone=zone,
             station_id=zone.station_id if zone else None,
             received_at=now,
@@ -133,6 +135,7 @@ def intake(
         IntakeKey.objects.create(
             bureau_id=bureau_id, key=key, body_digest=digests[0], incident=incident
         )
+        record_received(incident, by=actor)
         return incident, True
 
     try:  # a lost race (the key, or the number taken meanwhile) is undone and tried again

@@ -19,7 +19,8 @@ from ._common import COMMAND_ROLES
 # --- scope --------------------------------------------------------------------------------
 def scope_incidents(scope: Scope) -> QuerySet[Incident]:
     """The one scoping helper for incidents: the whole bureau for bureau-wide roles; a unit chief
-    sees the incidents of their stations' zones and those their units were sent to."""
+    sees the incidents of their stations' zones and those their units were sent to; an officer
+    those the car he rides in was sent to."""
     if not scope.reads_business_data or scope.bureau_id is None:
         return Incident.objects.none()
     qs = Incident.objects.filter(bureau_id=scope.bureau_id)
@@ -30,6 +31,11 @@ def scope_incidents(scope: Scope) -> QuerySet[Incident]:
             bureau_id=scope.bureau_id, patrol_unit__unit__path__startswith=scope.unit_subtree
         ).values("incident_id")
         return qs.filter(Q(station__path__startswith=scope.unit_subtree) | Q(pk__in=sent))
+    if scope.self_only and scope.officer_id is not None:  # the incidents the officer's car had
+        had = Dispatch.objects.filter(
+            bureau_id=scope.bureau_id, patrol_unit__crew=scope.officer_id
+        ).values("incident_id")
+        return qs.filter(pk__in=had)
     return qs.none()
 
 
@@ -60,6 +66,16 @@ def get_incident(scope: Scope, incident_id: uuid.UUID, *, lock: bool = False) ->
     if incident is None:
         raise NotFound("incident")
     return incident
+
+
+def cars_on(incident: Incident) -> list[dict[str, object]]:
+    """The cars working on an incident now: id, call sign, status."""
+    return [
+        {"id": pk, "call_sign": sign, "status": status}
+        for pk, sign, status in PatrolUnit.objects.filter(incident=incident)
+        .order_by("call_sign")
+        .values_list("pk", "call_sign", "status")
+    ]
 
 
 def shows_full_phone(scope: Scope) -> bool:
