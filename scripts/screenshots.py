@@ -55,6 +55,63 @@ def second_factor(page, username: str, shoot: bool) -> None:  # type: ignore[no-
         page.click("a.button.primary")
 
 
+def sign_in(ctx, username: str, at: str = "/"):  # type: ignore[no-untyped-def]
+    page = ctx.new_page()
+    page.goto("/login/?next=" + at)
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    second_factor(page, username, shoot=False)
+    page.wait_for_url(f"{BASE}{at}")
+    return page
+
+
+def intake_and_crew(browser) -> None:  # type: ignore[no-untyped-def]
+    """The board with a call being taken (board-intake.png); the call registered and the first
+    recommended car sent; that car's terminal on a phone (crew.png)."""
+    ctx = browser.new_context(base_url=BASE, viewport={"width": 1280, "height": 800})
+    page = sign_in(ctx, "command", "/command/")
+    page.wait_for_selector("#map[data-roads]")
+    page.wait_for_selector("#live-state[data-live=live]")
+    page.keyboard.press("Alt+n")
+    page.keyboard.type("13845671234")
+    page.keyboard.press("Tab")
+    page.keyboard.type("李女士")
+    page.keyboard.press("Tab")
+    page.keyboard.type("光明街8")
+    page.wait_for_selector("#address-options [role=option]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#in-point[data-set='1']")
+    page.select_option("#in-category", "dispute")
+    page.fill("#in-summary", "楼上漏水引发纠纷，双方情绪激动")
+    page.wait_for_timeout(500)
+    if not ONLY or "board-intake.png" in ONLY:
+        page.screenshot(path=str(OUT / "board-intake.png"))
+    if ONLY and "crew.png" not in ONLY:
+        ctx.close()
+        return
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#recommendations[data-ready='1'] li button")
+    sign = page.locator("#recommendations li strong").first.inner_text().split(". ")[1].strip()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#timeline li[data-kind=dispatched]")
+    phone_ctx = browser.new_context(
+        base_url=BASE,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    phone = sign_in(phone_ctx, f"crew{int(sign[1:]):02d}", "/crew/")
+    phone.wait_for_selector("#assignment[data-incident] #incident-number:not(:empty)")
+    phone.click("#actions button[data-step=en_route]")
+    phone.wait_for_selector("#actions button[data-step=on_scene]")
+    phone.wait_for_timeout(800)
+    phone.screenshot(path=str(OUT / "crew.png"))
+    phone_ctx.close()
+    ctx.close()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
@@ -110,6 +167,8 @@ def main() -> None:
                 page.goto(path)
             page.screenshot(path=str(OUT / name))
             ctx.close()
+        if not ONLY or ONLY & {"board-intake.png", "crew.png"}:
+            intake_and_crew(browser)
         browser.close()
 
 

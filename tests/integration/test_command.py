@@ -175,11 +175,9 @@ def test_a_crew_officer_moves_only_their_own_car(city) -> None:
 
     car = PatrolUnit.objects.filter(bureau_id=city.bureau_id).order_by("call_sign").first()
     other = PatrolUnit.objects.exclude(pk=car.pk).order_by("call_sign").first()
-    crew_member = car.crew.first()
-    user = User.objects.get(username="officer")
-    user.officer_id, user.unit_id = crew_member.pk, car.unit_id
-    user.save()
-    c = city.client("officer")
+    crew = User.objects.get(officer_id__in=car.crew.values("pk"))  # the car's crew login
+    assert crew.username == "crew01"
+    c = city.client(crew.username)
     assert (
         _post(c, f"/api/v1/patrol-units/{car.pk}/status", {"status": "off_duty"}).status_code == 200
     )

@@ -54,7 +54,7 @@ def test_the_crews_steps_make_the_timeline_and_clearing_closes_the_incident(city
     detail = c.get(f"/api/v1/incidents/{incident}").json()
     assert detail["caller_name"] == "张三" and detail["actions"] == []
     assert {s["unit"] for s in detail["steps"][1:5]} == {PatrolUnit.objects.get(pk=unit).call_sign}
-    assert detail["steps"][1]["by"] == "command"
+    assert detail["steps"][1]["by"] == "指挥中心"  # the account's name, not its username
     # every step is in the audit chain
     events = IncidentEvent.objects.filter(incident_id=incident).values_list("pk", flat=True)
     audited = set(
@@ -189,10 +189,8 @@ def test_an_officer_sees_only_the_incidents_of_the_car_he_rides(city) -> None:
     unit = _send(c, incident)
     elsewhere = _intake(c).json()["id"]
     car = PatrolUnit.objects.get(pk=unit)
-    user = User.objects.get(username="officer")
-    user.officer_id, user.unit_id = car.crew.first().pk, car.unit_id
-    user.save()
-    o = city.client("officer")
+    crew = User.objects.get(officer_id__in=car.crew.values("pk"))  # the car's crew login
+    o = city.client(crew.username)
     mine = o.get(f"/api/v1/incidents/{incident}")
     assert mine.status_code == 200
     assert mine.json()["caller_phone"] == "138****1234"
@@ -211,3 +209,20 @@ def test_the_timeline_of_a_bulk_loaded_incident_is_read_from_its_record(city) ->
     )
     kinds = _kinds(c, str(old.pk))
     assert kinds[0] == "received" and "dispatched" in kinds and kinds[-1] == "closed"
+
+
+def test_a_retried_dispatch_is_answered_with_the_recorded_one(city) -> None:
+    from precinct.command.models import Dispatch
+
+    c = city.client("command")
+    incident = _intake(c).json()["id"]
+    unit = c.get(f"/api/v1/incidents/{incident}/recommendations").json()[0]["unit_id"]
+    url = f"/api/v1/incidents/{incident}/dispatch"
+    first = _post(c, url, {"unit_id": unit}, **{"Idempotency-Key": "d-1"})
+    again = _post(c, url, {"unit_id": unit}, **{"Idempotency-Key": "d-1"})
+    assert first.status_code == again.status_code == 201, again.content
+    assert again.json() == first.json()
+    assert Dispatch.objects.filter(incident_id=incident).count() == 1
+    # without the key, the same press is a second dispatch of a taken car: refused
+    taken = _post(c, url, {"unit_id": unit})
+    assert taken.status_code == 409 and taken.json()["conflict"]["dispatcher"] == "command"

@@ -289,6 +289,7 @@ def test_a_backup_keeps_the_numbers_sealed_and_its_restore_needs_the_field_key(
     sealed = manifest["facts"]["sealed"]
     assert set(sealed) == {
         "cases_caseperson.id_number",
+        "command_incident.caller_name",
         "command_incident.caller_phone",
         "identity_otpdevice.secret",  # the authenticators' TOTP secrets
     }

@@ -89,10 +89,20 @@ def _in_scope(param: str, scope: Scope) -> str | None:
 def _given(param: str, scope: Scope) -> str | None:
     """An officer's own case, made his for this test when he leads none: the demo city gives the
     officer's account one case, and some runs on two workers found it gone before this test
-    (it was skipped, checking nothing)."""
+    (it was skipped, checking nothing). An officer's incident: one his car was sent to, after a
+    seat in that car is given to him."""
     from precinct.cases.models import Case
+    from precinct.command.models import Dispatch
 
-    if param != "case_id" or not scope.self_only or scope.officer_id is None:
+    if not scope.self_only or scope.officer_id is None:
+        return None
+    if param == "incident_id":  # a seat in a car that was sent to an incident: that incident
+        sent = Dispatch.objects.filter(bureau_id=scope.bureau_id).order_by("pk").first()
+        if sent is None:
+            return None
+        sent.patrol_unit.crew.add(scope.officer_id)
+        return str(sent.incident_id)
+    if param != "case_id":
         return None
     case = Case.objects.filter(bureau_id=scope.bureau_id).order_by("pk").first()
     if case is None:
@@ -447,14 +457,18 @@ def scan(body: bytes, *, secrets: set[str], phones: set[str], numbers: set[str])
         answer = None
     keys: list[str] = []
 
-    def walk(value: Any) -> None:
+    def walk(value: Any, recorded: bool = False) -> None:
+        # an audit entry's ``detail`` names the fields a write changed: "password" there says
+        # that a password changed (its value a keyed fingerprint, never the hash: the values
+        # are still checked against SECRET_PATTERNS and the keys below)
         if isinstance(value, dict):
-            keys.extend(k for k in value if SECRET_KEY_NAMES.search(k))
-            for v in value.values():
-                walk(v)
+            if not recorded:
+                keys.extend(k for k in value if SECRET_KEY_NAMES.search(k))
+            for k, v in value.items():
+                walk(v, recorded or k == "detail")
         elif isinstance(value, list):
             for v in value:
-                walk(v)
+                walk(v, recorded)
 
     walk(answer)
     return Seen(

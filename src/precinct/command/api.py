@@ -15,7 +15,7 @@ from precinct.common import transactions
 from precinct.common.i18n import say
 from precinct.core import clock
 from precinct.core.scoping import Scope
-from precinct.identity.services import caller
+from precinct.identity.services import caller, display_names
 
 from . import rules, services
 from .models import Incident
@@ -257,54 +257,6 @@ def recommendations(request: HttpRequest, incident_id: uuid.UUID) -> Any:
     return [r.as_dict(say) for r in ranked]
 
 
-@router.post(
-    "/incidents/{incident_id}/dispatch",
-    response={201: DispatchOut, 409: ProblemOut},
-    url_name="incident_dispatch",
-)
-def dispatch(request: HttpRequest, incident_id: uuid.UUID, payload: DispatchIn) -> Any:
-    """Send a unit. A unit already sent elsewhere gives 409 with who has it."""
-    scope = caller(request)
-    with transactions.entry():
-        sent = services.dispatch(
-            scope,
-            incident_id,
-            unit_id=payload.unit_id,
-            reason=payload.reason,
-            now=clock.now(),
-            dispatcher=request.user.get_username(),
-        )
-    return Status(
-        201,
-        {
-            "id": sent.pk,
-            "incident_id": sent.incident_id,
-            "unit_id": sent.patrol_unit_id,
-            "call_sign": sent.patrol_unit.call_sign,
-            "at": sent.at,
-            "dispatcher": sent.dispatcher,
-            "rank": sent.rank,
-            "eta_seconds": sent.eta_seconds,
-        },
-    )
-
-
-def _detail(scope: Scope, incident: Incident) -> dict[str, Any]:
-    out = incident_out(incident, full_phone=services.shows_full_phone(scope))
-    out["steps"] = [step.__dict__ for step in services.timeline(incident)]
-    out["units"] = services.cars_on(incident)
-    out["actions"] = list(rules.next_actions(incident.status))
-    return out
-
-
-@router.get("/incidents/{incident_id}", response=IncidentDetailOut, url_name="incident_detail")
-def detail(request: HttpRequest, incident_id: uuid.UUID) -> Any:
-    """One incident with its timeline (every step: when, which car, who, the disposition and
-    note), the cars on it and what can be done next."""
-    scope = caller(request)
-    return _detail(scope, services.get_incident(scope, incident_id))
-
-
 StepKeyHeader = Header(
     None,
     alias="Idempotency-Key",
@@ -319,6 +271,62 @@ def _step(request: HttpRequest, key: str | None, body: dict[str, Any], do: Any) 
     with transactions.entry():
         answer, _new = services.once(scope, key, body, lambda: do(scope))
     return answer
+
+
+@router.post(
+    "/incidents/{incident_id}/dispatch",
+    response={201: DispatchOut, 409: ProblemOut},
+    url_name="incident_dispatch",
+)
+def dispatch(
+    request: HttpRequest,
+    incident_id: uuid.UUID,
+    payload: DispatchIn,
+    idempotency_key: str | None = StepKeyHeader,
+) -> Any:
+    """Send a unit. A unit already sent elsewhere gives 409 with who has it; with an
+    Idempotency-Key, a retried dispatch is answered with the recorded one."""
+    body = {"step": "dispatch", "incident": str(incident_id), **payload.model_dump(mode="json")}
+
+    def do(scope: Scope) -> dict[str, Any]:
+        sent = services.dispatch(
+            scope,
+            incident_id,
+            unit_id=payload.unit_id,
+            reason=payload.reason,
+            now=clock.now(),
+            dispatcher=request.user.get_username(),
+        )
+        return {
+            "id": sent.pk,
+            "incident_id": sent.incident_id,
+            "unit_id": sent.patrol_unit_id,
+            "call_sign": sent.patrol_unit.call_sign,
+            "at": sent.at,
+            "dispatcher": sent.dispatcher,
+            "rank": sent.rank,
+            "eta_seconds": sent.eta_seconds,
+        }
+
+    return Status(201, _step(request, idempotency_key, body, do))
+
+
+def _detail(scope: Scope, incident: Incident) -> dict[str, Any]:
+    out = incident_out(incident, full_phone=services.shows_full_phone(scope))
+    steps = services.timeline(incident)
+    names = display_names(s.by for s in steps)  # people by their names, not their usernames
+    out["steps"] = [{**step.__dict__, "by": names.get(step.by, step.by)} for step in steps]
+    out["units"] = services.cars_on(incident)
+    out["actions"] = list(rules.next_actions(incident.status))
+    return out
+
+
+@router.get("/incidents/{incident_id}", response=IncidentDetailOut, url_name="incident_detail")
+def detail(request: HttpRequest, incident_id: uuid.UUID) -> Any:
+    """One incident with its timeline (every step: when, which car, who, the disposition and
+    note), the cars on it and what can be done next."""
+    scope = caller(request)
+    return _detail(scope, services.get_incident(scope, incident_id))
 
 
 @router.post(

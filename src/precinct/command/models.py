@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from precinct.common.fields import EncryptedCharField
 from precinct.common.models import BureauOwned
@@ -22,12 +23,17 @@ CATEGORY_LABELS = {
     "help": _("Help"),
     "non_police": _("Non-police"),
 }
-INCIDENT_STATE_LABELS = {
-    "received": _("Received"),
-    "dispatched": _("Dispatched"),
-    "acknowledged": _("Acknowledged"),
-    "on_scene": _("On scene"),
-    "closed": _("Closed"),
+PRIORITY_LABELS = {
+    1: _("Priority 1 (urgent)"),
+    2: _("Priority 2"),
+    3: _("Priority 3"),
+}
+INCIDENT_STATE_LABELS = {  # in their own context: "Closed" is also a month's and a campaign's
+    "received": pgettext_lazy("incident", "Received"),
+    "dispatched": pgettext_lazy("incident", "Dispatched"),
+    "acknowledged": pgettext_lazy("incident", "Car on its way"),
+    "on_scene": pgettext_lazy("incident", "On scene"),
+    "closed": pgettext_lazy("incident", "Closed"),
 }
 DISPOSITION_LABELS = {
     "street": _("Handled on the street by patrol"),
@@ -44,8 +50,8 @@ EVENT_LABELS = {
     "on_scene": _("Arrived on scene"),
     "cleared": _("Handling finished"),
     "recalled": _("Car recalled"),
-    "closed": _("Closed"),
-    "cancelled": _("Cancelled"),
+    "closed": _("Incident closed"),
+    "cancelled": _("Incident cancelled"),
 }
 UNIT_STATE_LABELS = {
     "available": _("Available"),

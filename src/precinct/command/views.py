@@ -3,7 +3,7 @@
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,14 @@ from precinct.identity.services import caller
 
 from . import figures as figure_book
 from . import services
-from .models import CATEGORY_LABELS, INCIDENT_STATE_LABELS, UNIT_STATE_LABELS
+from .models import (
+    CATEGORY_LABELS,
+    DISPOSITION_LABELS,
+    EVENT_LABELS,
+    INCIDENT_STATE_LABELS,
+    PRIORITY_LABELS,
+    UNIT_STATE_LABELS,
+)
 
 KEEPALIVE_S = 15.0
 COALESCE_S = 0.15  # a burst of writes (pings) becomes one snapshot
@@ -34,6 +41,24 @@ def _labels() -> dict[str, Any]:
         "unit": {k: str(v) for k, v in UNIT_STATE_LABELS.items()},
         "incident": {k: str(v) for k, v in INCIDENT_STATE_LABELS.items()},
         "category": {k: str(v) for k, v in CATEGORY_LABELS.items()},
+        "disposition": {k: str(v) for k, v in DISPOSITION_LABELS.items()},
+        "event": {k: str(v) for k, v in EVENT_LABELS.items()},
+        "priority": {str(k): str(v) for k, v in PRIORITY_LABELS.items()},
+        "field": {
+            "caller_phone": _("Caller's number"),
+            "caller_name": _("Caller"),
+            "address": _("Address"),
+            "lon": _("Place"),
+            "lat": _("Place"),
+            "category": _("Category"),
+            "priority": _("Priority"),
+            "summary": _("What happened"),
+            "reason": _("Reason"),
+            "note": _("Note"),
+            "disposition": _("Disposition"),
+            "unit_id": _("Car"),
+            "Idempotency-Key": _("Request"),
+        },
     }
 
 
@@ -54,7 +79,30 @@ def board(request: HttpRequest) -> HttpResponse:
                 "live": _("live"),
                 "offline": _("reconnecting…"),
                 "none": _("No unit available"),
+                "registering": _("Registering…"),
+                "registered": _("Registered"),
+                "network": _(
+                    "The network did not answer; press again to retry (it will not be "
+                    "registered twice)"
+                ),
+                "need_place": _("pick an address from the register or click the map"),
+                "required": _("is required"),
+                "point": _("Place: %(lon)s, %(lat)s (drag the marker to correct it)"),
+                "no_match": _("No address in the register matches"),
+                "en_route": _("On its way"),
+                "on_scene": _("Arrived on scene"),
+                "recall": _("Recall"),
+                "by": _("by"),
+                "caller": _("Caller"),
+                "done": _("Step recorded"),
+                "no_units": _("No car on it"),
+                "zoom_in": _("Zoom in"),
+                "zoom_out": _("Zoom out"),
             },
+            "tz": settings.TIME_ZONE,
+            "categories": list(CATEGORY_LABELS.items()),
+            "priorities": list(PRIORITY_LABELS.items()),
+            "dispositions": list(DISPOSITION_LABELS.items())[:5],
             "can_dispatch": scope.role in services.COMMAND_ROLES,
         },
     )
@@ -88,7 +136,11 @@ def _snapshot(scope: Scope) -> str:
     return json.dumps(services.board(scope, now=clock.now()), ensure_ascii=False)
 
 
-async def _events(scope: Scope) -> AsyncIterator[str]:
+async def _events(
+    scope: Scope, snapshot: Callable[[Scope], str] = _snapshot, event: str = "board"
+) -> AsyncIterator[str]:
+    """Server-sent events on the command topic: ``snapshot`` of the caller's view whenever it
+    changed (the board's, or a crew terminal's), a keep-alive comment in between."""
     live.ensure_watcher()
     token = live.HUB.subscribe(services.TOPIC)
     wake = token[1]
@@ -96,9 +148,9 @@ async def _events(scope: Scope) -> AsyncIterator[str]:
     try:
         yield "retry: 2000\n\n"
         while True:
-            data = await sync_to_async(_snapshot)(scope)
+            data = await sync_to_async(snapshot)(scope)
             if data != last:
-                yield f"event: board\ndata: {data}\n\n"
+                yield f"event: {event}\ndata: {data}\n\n"
                 last = data
             try:
                 await asyncio.wait_for(wake.wait(), timeout=KEEPALIVE_S)

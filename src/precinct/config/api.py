@@ -5,13 +5,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as SchemaError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyHeader, SessionAuth
 
 from precinct.campaigns.api import router as campaigns_router
 from precinct.command.api import router as command_router
 from precinct.common.encryption import FieldKeyError
+from precinct.common.i18n import explain, say
 from precinct.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from precinct.core.errors import gettext_noop as _
 from precinct.identity.api import router as identity_router
 from precinct.merit.api import router as merit_router
 from precinct.org.api import router as org_router
@@ -136,13 +139,28 @@ def _denied(request: HttpRequest, exc: PermissionDenied) -> Any:
 
 @api.exception_handler(ValidationFailed)
 def _invalid(request: HttpRequest, exc: ValidationFailed) -> Any:
-    errors = [{"field": e.field, "row": e.row, "message": e.text} for e in exc.errors]
-    return api.create_response(request, {"detail": "invalid input", "errors": errors}, status=422)
+    # in the caller's language (the session's, as on the pages): a page shows them as they come
+    errors = [{"field": e.field, "row": e.row, "message": explain(e)} for e in exc.errors]
+    body = {"detail": say(_("invalid input")), "errors": errors}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(SchemaError)
+def _malformed(request: HttpRequest, exc: SchemaError) -> Any:
+    """A body or query the schema refuses: each field named, as the domain's own errors are."""
+    errors = []
+    for problem in exc.errors:
+        names = [part for part in problem.get("loc", ()) if isinstance(part, str)]
+        field = names[-1] if names else ""
+        errors.append({"field": field, "row": None, "message": say(_("is not valid"))})
+    body = {"detail": say(_("invalid input")), "errors": errors}
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(Conflict)
 def _conflict(request: HttpRequest, exc: Conflict) -> Any:
-    return api.create_response(request, {"detail": exc.message, "conflict": exc.detail}, status=409)
+    body = {"detail": say(exc.message), "conflict": exc.detail}
+    return api.create_response(request, body, status=409)
 
 
 @api.exception_handler(FieldKeyError)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("supervision/", include("precinct.supervision.urls")),
     path("merit/", include("precinct.merit.urls")),
     path("command/", include("precinct.command.urls")),
+    path("crew/", include("precinct.command.crew_urls")),
     path("planning/", include("precinct.planning.urls")),
     path("campaigns/", include("precinct.campaigns.urls")),
     path("stats/", include("precinct.stats.urls")),

@@ -138,6 +138,31 @@ def _create_logins(city: City) -> list[tuple[str, str]]:
     return logins
 
 
+def _create_crew_logins(city: City, cars: list[command.CarSpec], *, unit_id: uuid.UUID) -> int:
+    """A login for each car's crew terminal (``crew01`` for 巡01, …): an officer account of the
+    car's first crew member, with the demo password, hashed once for all of them."""
+    from django.contrib.auth.hashers import make_password
+
+    hashed = make_password(DEMO_PASSWORD)
+    made = 0
+    for car in cars:
+        if not car.crew:
+            continue
+        identity.create_user(
+            username=f"crew{car.call_sign.removeprefix('巡')}",
+            password=DEMO_PASSWORD,
+            password_hash=hashed,
+            role=Role.OFFICER,
+            bureau_id=city.bureau_id,
+            unit_id=unit_id,
+            officer_id=car.crew[0],
+            display_name=f"{car.call_sign}车组",
+        )
+        made += 1
+    city.report("crew logins", made, len(cars))
+    return made
+
+
 def _record_loaded(city: City, **detail: int) -> None:
     """The audit log's entry for the load, with what it made."""
     bureau_id = str(city.bureau_id)
@@ -260,6 +285,7 @@ def _load_command(
         bureau_id=bureau_id, unit_id=brigade.pk, zones=zones, cars=cars, now=now
     )
     report("patrol cars", len(cars), len(cars))
+    _create_crew_logins(city, cars, unit_id=brigade.pk)
     # The 24-hour roster: one officer a car a 12-hour shift; the brigade's 120 are joined by
     # the public-order officers seconded from headquarters to the brigade (动态用警, ``seconded``)
     # to cover the rest after nights.

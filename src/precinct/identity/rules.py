@@ -56,7 +56,9 @@ from precinct.core.scoping import ALL_ROLES, Role
 
 READ = "GET"
 WRITE = ("POST", "PUT", "PATCH", "DELETE")
-PUBLIC = frozenset({"web:login", "set_language", "web:health"})
+# The crew terminal's web app manifest and service worker carry no data: a browser fetches a
+# manifest without cookies, and a service worker must update even after the session has ended.
+PUBLIC = frozenset({"web:login", "set_language", "web:health", "crew:manifest", "crew:sw"})
 
 
 def _rule(
@@ -134,6 +136,10 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "command:stream": _rule(BOARD_READERS),
     "command:figures": _rule(BOARD_READERS),
     "command:figures_export": _rule(BOARD_READERS),
+    # the car crew's terminal: an officer who rides a car (others are told they ride none)
+    "crew:terminal": _rule(UNIT_TERMINALS),
+    "crew:state": _rule(UNIT_TERMINALS),
+    "crew:stream": _rule(UNIT_TERMINALS),
     "planning:index": _rule(PLANNERS, PLANNERS),
     "planning:run": _rule(PLANNERS),
     "campaigns:list": _rule(PEOPLE_READERS, CAMPAIGN_MANAGERS),

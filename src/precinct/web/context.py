@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from precinct.command import services as command
 from precinct.core.scoping import Role
 from precinct.identity import rules as access
 
@@ -33,6 +34,7 @@ NAV: list[tuple[str, Any]] = [
     ("identity:audit_log", _("Audit log")),
     ("admin:index", _("Administration")),
 ]
+CREW_TERMINAL = ("crew:terminal", _("Car terminal"))  # for an officer who rides a car
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -45,4 +47,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for route, label in NAV:
         if access.decide(route, "GET", role).allowed:
             items.append({"url": reverse(route), "label": label, "active": route == current})
+    scope = getattr(request, "caller", None)  # set for a page its role may open
+    if scope is not None and scope.self_only and command.rides_a_car(scope):
+        route, label = CREW_TERMINAL
+        items.insert(1, {"url": reverse(route), "label": label, "active": route == current})
     return {"nav": items, "role_label": user.get_role_display()}

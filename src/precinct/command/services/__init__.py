@@ -3,6 +3,7 @@
 from ._common import COMMAND_ROLES, MAX_KEY, TOPIC, keying
 from .addresses import import_register, replace_register, suggest
 from .board import UnitView, board, board_version, crew_on_shift, unit_views
+from .crew import crew_car, crew_terminal, rides_a_car
 from .dispatch import dispatch, recommendations, record_position
 from .figures import Figures, figures
 from .fleet import CarSpec, ZoneSpec, bulk_load_history, install_fleet, install_roster
@@ -40,7 +41,9 @@ __all__ = [
     "car_posts",
     "cars_on",
     "close_incident",
+    "crew_car",
     "crew_on_shift",
+    "crew_terminal",
     "desk_seconds",
     "dispatch",
     "figures",
@@ -60,6 +63,7 @@ __all__ = [
     "recommendations",
     "record_position",
     "replace_register",
+    "rides_a_car",
     "scope_incidents",
     "scope_patrol_units",
     "set_unit_status",

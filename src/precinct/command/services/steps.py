@@ -169,8 +169,8 @@ def set_unit_status(
         return unit
     if not rules.can_move(rules.UNIT_MOVES, unit.status, status):
         raise Conflict(
-            _("a unit cannot go from %(a)s to %(b)s") % {"a": unit.status, "b": status},
-            {"unit": unit.call_sign, "status": unit.status},
+            _("the car cannot take this step from its status"),
+            {"unit": unit.call_sign, "status": unit.status, "step": status},
         )
     incident = (
         Incident.objects.select_for_update().filter(pk=unit.incident_id).first()

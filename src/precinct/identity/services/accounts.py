@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -70,7 +71,11 @@ def create_user(
     unit_id: uuid.UUID | None = None,
     officer_id: uuid.UUID | None = None,
     display_name: str = "",
+    password_hash: str | None = None,
 ) -> User:
+    """A new account. ``password_hash`` (from ``make_password``) stands for ``password`` when
+    many accounts share one password already checked (the demo's crews): hashed once, not
+    validated and hashed again for each."""
     user = User(
         username=username,
         role=role.value,
@@ -80,6 +85,10 @@ def create_user(
         first_name=display_name,
         is_staff=role in can.ADMIN_SITE,
     )
+    if password_hash is not None:
+        user.password, user.password_changed_at = password_hash, clock.now()
+        user.save()
+        return user
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -87,6 +96,13 @@ def create_user(
     user.set_password(password)
     user.save()
     return user
+
+
+def display_names(usernames: Iterable[str]) -> dict[str, str]:
+    """What a page shows for each account (its display name, else the username)."""
+    wanted = set(usernames) - {""}
+    found = dict(User.objects.filter(username__in=wanted).values_list("username", "first_name"))
+    return {name: found.get(name) or name for name in wanted}
 
 
 def disable_idle_accounts(*, now: dt.datetime, days: int) -> list[str]:
