@@ -69,6 +69,9 @@
     incidentLayer = L.layerGroup().addTo(map);
     map.setView([47.35, 130.30], 12);
     map.on("zoomend", drawMap);  // the cars at one post are spread in screen pixels
+    if (window.ResizeObserver) {  // the page around the map settles (fonts, the side column)
+      new ResizeObserver(function () { map.invalidateSize(); }).observe($("map"));
+    }
     map.on("click", function (e) { if (intake.open) intake.place(e.latlng.lng, e.latlng.lat); });
     fetch(root.dataset.network, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
       if (!d.bounds) return;
@@ -76,6 +79,7 @@
         pane: "roads", renderer: L.canvas({ pane: "roads" }), interactive: false,
         style: function (f) { return ROAD_STYLE[f.properties["class"]] || ROAD_STYLE.residential; }
       }).addTo(map);
+      map.invalidateSize();  // the side column may have changed the map's size meanwhile
       map.fitBounds(areaBounds() || d.bounds);
       $("map").dataset.roads = String(d.roads.features.length);
     });
@@ -363,7 +367,7 @@
       } else {
         intake.marker.setLatLng([lat, lon]);
       }
-      map.panTo([lat, lon]);
+      if (!map.getBounds().contains([lat, lon])) map.panTo([lat, lon]);  // only when out of sight
     }
     showPoint();
   };
