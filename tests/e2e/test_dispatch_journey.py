@@ -130,7 +130,7 @@ def test_no_english_or_raw_code_on_the_board_the_incident_and_the_crew_page(
 
     def context(viewport: dict[str, int]) -> Any:
         ctx = browser.new_context(base_url=app_server.url, viewport=viewport)
-        ctx.add_cookies([{"name": "django_language", "value": language, "url": app_server.url}])
+        ctx.add_cookies([{"name": "precinct_language", "value": language, "url": app_server.url}])
         return ctx
 
     desk = context({"width": 1440, "height": 900})
@@ -146,6 +146,7 @@ def test_no_english_or_raw_code_on_the_board_the_incident_and_the_crew_page(
         p.wait_for_selector("#address-options [role=option]")
         p.click("#intake-submit")
         p.wait_for_selector("#intake-errors:not(:empty)")
+        assert p.get_attribute("html", "lang") == language  # the language asked for
         found["intake"] = _words(p)
         p.focus("#in-address")
         p.keyboard.press("ArrowDown")  # the suggestions again
@@ -169,6 +170,7 @@ def test_no_english_or_raw_code_on_the_board_the_incident_and_the_crew_page(
             phone.click("#actions button[data-step=on_scene]")
             phone.wait_for_selector("#actions button[data-step=clear]")
             phone.click("#actions button[data-step=clear]")
+            assert phone.get_attribute("html", "lang") == language
             found["crew"] = _words(phone)
         finally:
             crew.close()
