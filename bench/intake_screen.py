@@ -19,7 +19,6 @@ page — `POST /api/v1/incidents` then `GET /api/v1/incidents/{id}/recommendatio
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,34 +28,14 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.live_board import serve  # noqa: E402 - the same `precinct serve` started and awaited
+
 TARGET_S = 1.0
 PASSWORD = "Hegang-Demo-2026!"  # the documented demo credential
 SUMMARY = "性能测试：邻里纠纷，双方在楼道争吵"
 STREETS = ("红军路", "解放路", "新华街", "光明街", "胜利路", "工农路")  # the demo register's
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "precinct.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2)
-            return url, process
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(log.read_text())
 
 
 def percentile(values: list[float], q: float) -> float:

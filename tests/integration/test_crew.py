@@ -13,21 +13,10 @@ from django.test import Client
 
 from precinct.command.models import IncidentEvent, PatrolUnit
 from precinct.core import clock
+from tests.integration.test_command import BODY as COMMAND_BODY
+from tests.integration.test_command import _post
 
-BODY = {
-    "category": "dispute",
-    "priority": 2,
-    "lat": 47.3499,
-    "lon": 130.2977,
-    "address": "向阳区红军路12号",
-    "summary": "邻里纠纷，双方在楼道争吵",
-    "caller_phone": "13845671234",
-    "caller_name": "王小明",
-}
-
-
-def _post(client: Client, url: str, body: dict[str, Any], **headers: str) -> Any:
-    return client.post(url, body, content_type="application/json", headers=headers)
+BODY = {**COMMAND_BODY, "caller_name": "王小明"}
 
 
 def _send(city: Any, call_sign: str) -> tuple[dict[str, Any], PatrolUnit]:
