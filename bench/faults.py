@@ -728,7 +728,7 @@ class Workload:
         def make(n: int) -> Op:
             case = rng.choice(self.cases)
             at = (start + dt.timedelta(seconds=n)).isoformat()
-            body = {"type": "interrogated", "at": at}
+            body = {"type": "interrogated", "at": at, "subject": "p1"}  # about a person
             return Op(
                 "event", f"{self.run}-e{n}", "POST", f"/api/v1/cases/{case}/events",
                 json.dumps(body).encode(),

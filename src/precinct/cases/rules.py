@@ -50,3 +50,14 @@ def mask_identity_number(number: str) -> str:
     if len(number) <= 8:
         return "*" * len(number)
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    """'张三' -> '张*', '欧阳娜娜' -> '欧***': the first character only, for roles that need no more."""
+    name = name.strip()
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def shown_name(name: str, *, full_identity: bool) -> str:
+    """A person's name as this role may read it: whole for full-identity readers, else masked."""
+    return name if full_identity else mask_name(name)

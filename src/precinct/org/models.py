@@ -39,6 +39,13 @@ STATUS_LABELS = {
     "retired": _("Retired"),
 }
 GENDER_LABELS = {"M": _("Male"), "F": _("Female")}
+AGE_BAND_LABELS = {  # rules.AgeBand
+    "u30": _("Under 30"),
+    "30-39": _("30 to 39"),
+    "40-49": _("40 to 49"),
+    "50-54": _("50 to 54"),
+    "55+": _("55 and over"),
+}
 PARTY_LABELS = {
     "cpc_member": _("CPC member"),
     "cpc_probationary": _("CPC probationary member"),

@@ -84,7 +84,7 @@ def officer_list(request: HttpRequest) -> HttpResponse:
         "units": _unit_choices(scope) if not scope.self_only else [],
         "post_types": POST_TYPE_LABELS.items(),
         "statuses": STATUS_LABELS.items(),
-        "age_bands": [b.value for b in rules.AgeBand],
+        "age_bands": list(services.age_band_labels().items()),
         "can_edit": scope.can_edit_people,
     }
     template = (

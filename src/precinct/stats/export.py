@@ -85,7 +85,7 @@ def to_xlsx(board: Dashboard) -> bytes:
     for u in board.units:
         row: list[Any] = [u.name]
         for m in computed:
-            row += [u.ytd.get(m.code, 0), u.ytd_last_year.get(m.code, 0), _pct(u.change(m.code))]
+            row += [u.ytd.get(m.code), u.ytd_last_year.get(m.code), _pct(u.change(m.code))]
         units.append(xlsx.row(row))
     units.column_dimensions["A"].width = 18
     xlsx.no_formulas(units)

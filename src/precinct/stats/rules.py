@@ -31,6 +31,7 @@ class Metric:
     better: str = DOWN
     mean: bool = False  # a rate: a year is the mean of its months, not the sum
     family: str | None = None  # the records it is computed from: "incidents" or "cases"
+    amount: str = "%(n)s"  # a figure with its unit (English msgid; ``n``: the grouped number)
 
 
 METRICS: tuple[Metric, ...] = (
@@ -41,6 +42,7 @@ METRICS: tuple[Metric, ...] = (
         computed=True,
         better=NEUTRAL,
         family=INCIDENTS,
+        amount=_("%(n)s incidents"),
     ),
     Metric(
         "criminal_incidents",
@@ -48,18 +50,69 @@ METRICS: tuple[Metric, ...] = (
         _("incidents"),
         computed=True,
         family=INCIDENTS,
+        amount=_("%(n)s incidents"),
     ),
-    Metric("public_order_cases", _("Public-order cases"), _("cases"), computed=True, family=CASES),
-    Metric("homicides", _("Homicides"), _("cases"), computed=True, family=CASES),
-    Metric("homicides_urban", _("Homicides, urban"), _("cases")),
-    Metric("homicides_rural", _("Homicides, rural"), _("cases")),
-    Metric("drug_cases", _("Drug cases"), _("cases"), computed=True, better=NEUTRAL, family=CASES),
-    Metric("drug_seizures", _("Drugs seized"), _("grams"), scale=1000, better=NEUTRAL),
-    Metric("road_accidents", _("Road accidents"), _("accidents"), computed=True, family=INCIDENTS),
-    Metric("road_deaths", _("Road deaths"), _("people")),
-    Metric("road_injuries", _("Road injuries"), _("people")),
-    Metric("road_property_loss", _("Road accidents' property loss"), _("yuan"), scale=100),
-    Metric("satisfaction", _("Public satisfaction"), _("%"), scale=100, better=UP, mean=True),
+    Metric(
+        "public_order_cases",
+        _("Public-order cases"),
+        _("cases"),
+        computed=True,
+        family=CASES,
+        amount=_("%(n)s cases"),
+    ),
+    Metric(
+        "homicides",
+        _("Homicides"),
+        _("cases"),
+        computed=True,
+        family=CASES,
+        amount=_("%(n)s cases"),
+    ),
+    Metric("homicides_urban", _("Homicides, urban"), _("cases"), amount=_("%(n)s cases")),
+    Metric("homicides_rural", _("Homicides, rural"), _("cases"), amount=_("%(n)s cases")),
+    Metric(
+        "drug_cases",
+        _("Drug cases"),
+        _("cases"),
+        computed=True,
+        better=NEUTRAL,
+        family=CASES,
+        amount=_("%(n)s cases"),
+    ),
+    Metric(
+        "drug_seizures",
+        _("Drugs seized"),
+        _("grams"),
+        scale=1000,
+        better=NEUTRAL,
+        amount=_("%(n)s g"),
+    ),
+    Metric(
+        "road_accidents",
+        _("Road accidents"),
+        _("accidents"),
+        computed=True,
+        family=INCIDENTS,
+        amount=_("%(n)s accidents"),
+    ),
+    Metric("road_deaths", _("Road deaths"), _("people"), amount=_("%(n)s people")),
+    Metric("road_injuries", _("Road injuries"), _("people"), amount=_("%(n)s people")),
+    Metric(
+        "road_property_loss",
+        _("Road accidents' property loss"),
+        _("yuan"),
+        scale=100,
+        amount=_("%(n)s yuan"),
+    ),
+    Metric(
+        "satisfaction",
+        _("Public satisfaction"),
+        _("%"),
+        scale=100,
+        better=UP,
+        mean=True,
+        amount=_("%(n)s%%"),
+    ),
 )
 BY_CODE = {m.code: m for m in METRICS}
 OF_FAMILY = {f: tuple(m.code for m in METRICS if m.family == f) for f in FAMILIES}
@@ -174,6 +227,34 @@ def trend_is_good(metric: Metric, delta: float | None) -> bool | None:
     if delta is None or delta == 0 or metric.better == NEUTRAL:
         return None
     return (delta < 0) == (metric.better == DOWN)
+
+
+def apportion(total: int, weights: Sequence[float], offset: float = 0.0) -> list[int]:
+    """``total`` split over ``weights`` in proportion, whole numbers adding up to ``total``
+    exactly: each share the difference of the rounded-down running sums shifted by ``offset``
+    (0 ≤ offset < 1; systematic rounding — varying the offset from month to month spreads small
+    totals over every weight in proportion instead of always the largest)."""
+    whole = sum(weights)
+    if total <= 0 or whole <= 0:
+        return [0] * len(weights)
+    out, running, before = [], 0.0, math.floor(offset)
+    for i, weight in enumerate(weights):
+        running += weight
+        fraction = 1.0 if i == len(weights) - 1 else min(running / whole, 1.0)
+        now = math.floor(fraction * total + offset)
+        out.append(now - before)
+        before = now
+    return out
+
+
+def grouped(value: float | None, decimals: int = 2) -> str | None:
+    """A figure as read: thousands separated by commas (15,850,861), at most ``decimals``
+    places and none when they are zeros (20,552.5); None for no figure."""
+    if value is None:
+        return None
+    rounded = round(value, decimals)
+    text = f"{rounded if rounded else 0.0:,.{max(decimals, 0)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # --- the Excel import ------------------------------------------------------------------------

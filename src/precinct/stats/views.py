@@ -41,11 +41,21 @@ def _pct(value: float | None) -> float | None:
 
 
 def _charts(board: services.Dashboard, code: str) -> dict[str, Any]:
+    """The chosen figure's charts; where a chart would have no bar or point (a unit chief's
+    figure only the bureau keeps, years before any return), a sentence says so instead."""
     line = next((x for x in board.lines if x.metric.code == code), board.lines[1])
     label = _(line.metric.label)
     ref = board.reference
     months = [f"{m}" for m in range(1, 13)]
     years = sorted(line.years)
+    present = [y for y in years if line.years[y] is not None]
+    if not present:
+        annual_note = _("No figures for %(a)s–%(b)s.") % {"a": years[0], "b": years[-1]}
+    elif present[0] > years[0]:
+        annual_note = _("No figures before %(year)s.") % {"year": present[0]}
+    else:
+        annual_note = ""
+    monthly_empty = all(v is None for v in line.this_year + line.last_year)
     return {
         "code": line.metric.code,
         "label": label,
@@ -57,10 +67,17 @@ def _charts(board: services.Dashboard, code: str) -> dict[str, Any]:
             ],
             "xname": _("Month"),
         },
+        "monthly_note": (
+            _("No figures for %(a)s or %(b)s.") % {"a": ref.year - 1, "b": ref.year}
+            if monthly_empty
+            else ""
+        ),
         "annual": {
             "labels": [str(y) for y in years],
             "series": [{"name": label, "values": [line.years[y] for y in years], "type": "bar"}],
         },
+        "annual_empty": not present,
+        "annual_note": annual_note,
     }
 
 
@@ -94,8 +111,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     u.name,
                     [
                         (
-                            u.ytd.get(m.code, 0),
-                            u.ytd_last_year.get(m.code, 0),
+                            u.ytd.get(m.code),
+                            u.ytd_last_year.get(m.code),
                             _pct(u.change(m.code)),
                             rules.trend_is_good(m, u.change(m.code)),
                         )

@@ -1,6 +1,13 @@
-"""Names of timeline events as users read them (translated); the codes stay in data and the API."""
+"""Names of timeline events, finding states, subjects and legal bases as users read them
+(translated); the codes stay in data and the API."""
 
+import re
+
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+
+from .models import STATE_LABELS
+from .rules.basis import cite
 
 EVENT_LABELS = {
     "report_received": _("Report received"),
@@ -70,3 +77,35 @@ EVENT_LABELS = {
 
 def event_label(code: str) -> str:
     return str(EVENT_LABELS.get(code, code))
+
+
+def state_label(code: str) -> str:
+    """'overdue' -> 逾期 (the finding state's label in the user's language)."""
+    return str(STATE_LABELS.get(code, code))
+
+
+def basis_label(basis: str) -> str:
+    """'CPL 85; 规定 127' -> 《刑事诉讼法》第八十五条；《公安机关办理刑事案件程序规定》第一百二十七条 in
+    Chinese, the statutes' English names in English."""
+    chinese = (get_language() or "").lower().startswith("zh")
+    return cite(basis, name=gettext, chinese=chinese)
+
+
+CASE_SUBJECT = "case"  # the engine's subject of a finding about the case as a whole
+_NUMBERED = re.compile(r"^([pi])(\d{1,6})$")
+
+
+def subject_label(subject: str, name: str = "") -> str:
+    """Who or what a finding or event is about: the person's name (masked by the caller as the
+    role requires), 本案 for the case as a whole, else 当事人1 / 物品1 for the interchange
+    format's keys p1 / i1, else the key as the source system sent it."""
+    if name:
+        return name
+    if not subject or subject == CASE_SUBJECT:
+        return gettext("The case")
+    m = _NUMBERED.match(subject)
+    if m is None:
+        return subject
+    if m.group(1) == "p":
+        return gettext("Person %(n)s") % {"n": m.group(2)}
+    return gettext("Item %(n)s") % {"n": m.group(2)}

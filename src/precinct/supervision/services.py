@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from precinct.cases import services as cases
 from precinct.cases.rules import EventContent
@@ -176,6 +176,52 @@ def scope_tickets(scope: Scope) -> QuerySet[Ticket]:
     return Ticket.objects.filter(case__in=cases.scope_cases(scope))
 
 
+# Upcoming deadlines read soonest first; problems and everything else newest first.
+UPCOMING = ("pending", "due_soon")
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """The findings list's filters (GET parameters): empty means any."""
+
+    state: str = ""
+    rule: str = ""
+    unit: str = ""  # the unit's name
+    officer: str = ""  # the lead officer's police number or name
+
+
+def search_findings(scope: Scope, flt: FindingFilter) -> QuerySet[Finding]:
+    """The caller's findings (scoped as :func:`scope_findings`) by state, rule, unit and lead
+    officer; overdue and other problems newest first, upcoming deadlines soonest first."""
+    qs = scope_findings(scope).select_related("case", "unit", "case__lead_officer")
+    if flt.state:
+        qs = qs.filter(state=flt.state)
+    if flt.rule:
+        qs = qs.filter(rule=flt.rule)
+    if flt.unit:
+        qs = qs.filter(unit__name=flt.unit)
+    if flt.officer:
+        qs = qs.filter(
+            Q(case__lead_officer__police_number=flt.officer)
+            | Q(case__lead_officer__name=flt.officer)
+        )
+    if flt.state in UPCOMING:
+        return qs.order_by(F("due_at").asc(nulls_last=True), "rule", "pk")
+    return qs.order_by(F("due_at").desc(nulls_last=True), "-trigger_at", "rule", "pk")
+
+
+def finding_units(scope: Scope) -> list[str]:
+    """Names of the units the caller's findings belong to, for the list's unit filter."""
+    names = scope_findings(scope).order_by().values_list("unit__name", flat=True).distinct()
+    return sorted(names)
+
+
+def subject_names(scope: Scope, case_ids: Iterable[uuid.UUID]) -> dict[tuple[uuid.UUID, str], str]:
+    """(case id, subject key) -> the person's name as the caller may read it (masked unless the
+    role reads full identities, as identity numbers are)."""
+    return cases.person_names(case_ids, full_identity=scope.role in can.FULL_IDENTITY_READERS)
+
+
 def case_findings(scope: Scope, case_id: uuid.UUID) -> list[Finding]:
     cases.get_case(scope, case_id)
     return list(Finding.objects.filter(case_id=case_id).order_by("due_at", "rule", "subject"))
@@ -185,15 +231,15 @@ def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
     """Due soon and overdue now, by rule, unit and lead officer, and problem points by month (the
     last 24, in the bureau's zone): the numbers behind the supervision page."""
     tz = ZoneInfo(settings.TIME_ZONE)
-    months: dict[str, int] = {}
+    months: dict[tuple[int, int], int] = {}
     for (trigger_at,) in (
         scope_findings(scope)
         .filter(state__in=["late", "overdue", "violated"])
         .values_list("trigger_at")
     ):
-        month = trigger_at.astimezone(tz).strftime("%Y-%m")
-        months[month] = months.get(month, 0) + 1
-    trend = sorted(months.items())[-24:]
+        local = trigger_at.astimezone(tz)
+        months[(local.year, local.month)] = months.get((local.year, local.month), 0) + 1
+    trend = _month_axis(months, this=now.astimezone(tz), span=24)
     open_problems = scope_findings(scope).filter(state__in=["due_soon", "overdue"])
     return {
         "due_soon": open_problems.filter(state="due_soon").count(),
@@ -215,6 +261,20 @@ def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
         "open_tickets": scope_tickets(scope).exclude(state__in=FINAL).count(),
         "trend": {"months": [m for m, _n in trend], "counts": [n for _m, n in trend]},
     }
+
+
+def _month_axis(
+    counts: dict[tuple[int, int], int], *, this: dt.datetime, span: int
+) -> list[tuple[str, int]]:
+    """Every month ("YYYY-MM", count) from the first with a count — at most ``span`` months
+    back — to this one (or the last with a count, if later), 0 where there was none: a time
+    axis without gaps."""
+    if not counts:
+        return []
+    index = {y * 12 + m - 1: n for (y, m), n in counts.items()}
+    last = max(this.year * 12 + this.month - 1, max(index))
+    first = max(min(index), last - span + 1)
+    return [(f"{k // 12:04d}-{k % 12 + 1:02d}", index.get(k, 0)) for k in range(first, last + 1)]
 
 
 # --- tickets ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from precinct.identity.services import caller
 from . import holidays as holiday_services
 from . import services
 from .forms import HolidayScheduleForm, ReviewForm, TicketMoveForm
-from .labels import event_label
+from .labels import basis_label, event_label, state_label, subject_label
 from .models import STATE_LABELS, TICKET_STATE_LABELS
 from .rules import RULES
 from .rules.tickets import next_states
@@ -34,56 +35,66 @@ RULE_TITLES = {r.id: r.title for r in RULES}
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "supervision/dashboard.html", services.dashboard(caller(request), now=clock.now())
-    )
+    data = services.dashboard(caller(request), now=clock.now())
+    for key in ("by_rule", "by_unit", "by_officer"):  # the lists' states in words
+        for row in data.get(key, ()):
+            row["state_label"] = state_label(row["state"])
+    return render(request, "supervision/dashboard.html", data)
+
+
+def _readable(scope: Any, findings: Iterable[Any]) -> list[Any]:
+    """Findings with what a user reads beside the codes: ``who`` (the person's name, masked per
+    role, or 本案), ``basis_text`` (statute and article) and ``state_label``."""
+    rows = list(findings)
+    names = services.subject_names(scope, {f.case_id for f in rows})
+    for f in rows:
+        f.who = subject_label(f.subject, names.get((f.case_id, f.subject), ""))
+        f.basis_text = basis_label(f.basis)
+        f.state_label = state_label(f.state)
+    return rows
 
 
 def finding_list(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
-    qs = services.scope_findings(scope).select_related("case", "unit").order_by("due_at", "rule")
-    state, rule, unit = (
-        request.GET.get("state", ""),
-        request.GET.get("rule", ""),
-        request.GET.get("unit", ""),
+    get = request.GET
+    flt = services.FindingFilter(
+        state=s if (s := get.get("state", "")) in STATE_LABELS else "",
+        rule=r if (r := get.get("rule", "")) in RULE_TITLES else "",
+        unit=get.get("unit", "").strip()[:100],
+        officer=get.get("officer", "").strip()[:40],
     )
-    if state in STATE_LABELS:
-        qs = qs.filter(state=state)
-    if rule in RULE_TITLES:
-        qs = qs.filter(rule=rule)
-    if unit:
-        qs = qs.filter(unit__name=unit[:100])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(services.search_findings(scope, flt), 50).get_page(get.get("page"))
+    page.object_list = _readable(scope, page.object_list)
     return render(
         request,
         "supervision/finding_list.html",
         {
             "page": page,
-            "state": state,
-            "rule": rule,
-            "unit": unit,
+            "filter": flt,
             "states": STATE_LABELS.items(),
             "rules": sorted(RULE_TITLES.items()),
+            "units": services.finding_units(scope),
         },
     )
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
-    qs = cases.scope_cases(caller(request)).select_related("unit").order_by("-created_at")
-    q = request.GET.get("q", "")[:64]
-    if q:
-        qs = qs.filter(number__icontains=q)
+    q = request.GET.get("q", "").strip()[:64]
+    qs = cases.search_cases(caller(request), q).select_related("unit").order_by("-created_at")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "supervision/case_list.html", {"page": page, "q": q})
 
 
-def _timeline_chart(findings: list[Any], events: list[Any]) -> dict[str, Any]:
-    """Series for the case page: each deadline as a bar from trigger to due, events as points."""
+def _timeline_chart(
+    findings: list[Any], events: list[Any], names: dict[str, str]
+) -> dict[str, Any]:
+    """Series for the case page: each deadline as a bar from trigger to due, events as points.
+    Rows and points are named in words (the rule's title, the person); codes stay for colours."""
 
     def ms(t: dt.datetime | None) -> int | None:
         return int(t.timestamp() * 1000) if t else None
 
-    rows = [f"{f.rule} {f.subject}" for f in findings]
+    rows = [f"{f.title or f.rule} · {f.who}" for f in findings]
     return {
         "rows": rows,
         "deadlines": [
@@ -93,14 +104,21 @@ def _timeline_chart(findings: list[Any], events: list[Any]) -> dict[str, Any]:
                 "due": ms(f.due_at or f.trigger_at),
                 "met": ms(f.met_at),
                 "state": f.state,
+                "state_label": f.state_label,
                 "title": f.title,
             }
             for i, f in enumerate(findings)
         ],
         "events": [
-            {"at": ms(e.at), "type": event_label(e.type), "subject": e.subject} for e in events
+            {
+                "at": ms(e.at),
+                "type": event_label(e.type),
+                "subject": subject_label(e.subject, names.get(e.subject, "")) if e.subject else "",
+            }
+            for e in events
         ],
         "now": ms(clock.now()),
+        "now_label": _("now"),
     }
 
 
@@ -108,12 +126,19 @@ def _timeline_chart(findings: list[Any], events: list[Any]) -> dict[str, Any]:
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     scope = caller(request)
     case = cases.get_case(scope, case_id)
-    findings = services.case_findings(scope, case_id)
+    findings = _readable(scope, services.case_findings(scope, case_id))
+    names = {key: name for (_c, key), name in services.subject_names(scope, [case_id]).items()}
     events = list(cases.event_rows(case_id))
     for e in events:
         e.label = event_label(e.type)  # type: ignore[attr-defined]
+        e.who = subject_label(e.subject, names.get(e.subject, "")) if e.subject else ""  # type: ignore[attr-defined]
     corrected = {e.corrects_id for e in events if e.corrects_id}
     tickets = list(services.scope_tickets(scope).filter(case_id=case_id).select_related("finding"))
+    by_finding = {f.pk: f for f in findings}
+    for t in tickets:
+        t.finding = by_finding.get(t.finding_id, t.finding)
+        if not hasattr(t.finding, "who"):
+            _readable(scope, [t.finding])
     return render(
         request,
         "supervision/case_detail.html",
@@ -125,7 +150,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "tickets": [(t, next_states(t.state, scope.role)) for t in tickets],
             "ticket_labels": TICKET_STATE_LABELS,
             "persons": cases.persons(case_id, full_identity=scope.role in FULL_IDENTITY_READERS),
-            "chart": _timeline_chart(findings, events),
+            "chart": _timeline_chart(findings, events, names),
             "can_review": access.decide("supervision:review_add", "POST", scope.role).allowed,
         },
     )

@@ -14,7 +14,7 @@ from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
 
 from .. import rules
-from ..models import Case, CaseEvent, CasePerson
+from ..models import PERSON_ROLE_LABELS, Case, CaseEvent, CasePerson
 
 CASE_EVENT_RECORDED = "case_event_recorded"
 CASE_CHANGED = "case_changed"  # flags or facts that choose the lawful limits changed
@@ -204,11 +204,13 @@ def event_rows(case_id: uuid.UUID) -> QuerySet[CaseEvent]:
 
 
 def persons(case_id: uuid.UUID, *, full_identity: bool) -> list[dict[str, Any]]:
+    """The case's persons; names and identity numbers masked unless ``full_identity``."""
     return [
         {
             "key": p.key,
-            "name": p.name,
+            "name": rules.shown_name(p.name, full_identity=full_identity),
             "role": p.role,
+            "role_label": PERSON_ROLE_LABELS.get(p.role, p.role),
             "id_number": p.id_number
             if full_identity
             else rules.mask_identity_number(p.id_number)
@@ -217,3 +219,28 @@ def persons(case_id: uuid.UUID, *, full_identity: bool) -> list[dict[str, Any]]:
         }
         for p in CasePerson.objects.filter(case_id=case_id).order_by("key")
     ]
+
+
+def person_names(
+    case_ids: Iterable[uuid.UUID], *, full_identity: bool
+) -> dict[tuple[uuid.UUID, str], str]:
+    """(case id, subject key) -> the person's name (masked unless ``full_identity``), for the
+    subjects of findings and events; persons without a name are left out."""
+    ids = list(dict.fromkeys(case_ids))
+    out: dict[tuple[uuid.UUID, str], str] = {}
+    for start in range(0, len(ids), 500):
+        rows = CasePerson.objects.filter(case_id__in=ids[start : start + 500]).exclude(name="")
+        for case_id, key, name in rows.values_list("case_id", "key", "name"):
+            out[(case_id, key)] = rules.shown_name(name, full_identity=full_identity)
+    return out
+
+
+def search_cases(scope: Scope, text: str) -> QuerySet[Case]:
+    """The caller's cases (scoped as :func:`scope_cases`) whose number, a person's name or the
+    unit's name contains ``text``; all of them for an empty text."""
+    qs = scope_cases(scope)
+    text = text.strip()
+    if not text:
+        return qs
+    matching = CasePerson.objects.filter(name__icontains=text).values("case_id")
+    return qs.filter(Q(number__icontains=text) | Q(unit__name__icontains=text) | Q(pk__in=matching))

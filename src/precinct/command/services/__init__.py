@@ -22,6 +22,7 @@ from .queries import (
     scope_patrol_units,
     shows_full_phone,
     street_by_response,
+    street_counts,
 )
 from .steps import cancel_incident, close_incident, once, recall_unit, set_unit_status, timeline
 
@@ -69,6 +70,7 @@ __all__ = [
     "set_unit_status",
     "shows_full_phone",
     "street_by_response",
+    "street_counts",
     "suggest",
     "timeline",
     "unit_views",

@@ -78,6 +78,22 @@ def cars_on(incident: Incident) -> list[dict[str, object]]:
     ]
 
 
+def street_counts(scope: Scope, *, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """(handled on the street, police incidents closed) of the incidents received in [start,
+    end) in the caller's scope: the street-handling rate's two numbers (the definition of
+    :func:`rules.street_handling`), counted by the database for a home page."""
+    closed = (
+        scope_incidents(scope)
+        .filter(received_at__gte=start, received_at__lt=end, closed_at__isnull=False)
+        .exclude(disposition="")
+        .exclude(disposition__in=rules.NOT_POLICE_WORK)
+    )
+    counts = closed.aggregate(
+        police=Count("id"), street=Count("id", filter=Q(disposition=rules.STREET))
+    )
+    return counts["street"], counts["police"]
+
+
 def shows_full_phone(scope: Scope) -> bool:
     return scope.role in COMMAND_ROLES
 

@@ -7,6 +7,7 @@ One module per seam; this package keeps every public name, so callers import ``s
 """
 
 from .accounts import (
+    account_counts,
     create_token,
     create_user,
     disable_idle_accounts,
@@ -20,6 +21,7 @@ from .audit import (
     SUMMARISED_FIELDS,
     AuditChainBroken,
     audit_entries,
+    audit_entries_since,
     audit_key,
     link_pending,
     record,
@@ -63,9 +65,11 @@ __all__ = [
     "Actor",
     "AuditChainBroken",
     "Verdict",
+    "account_counts",
     "acting_as",
     "actor_for",
     "audit_entries",
+    "audit_entries_since",
     "audit_key",
     "caller",
     "confirm_enrolment",

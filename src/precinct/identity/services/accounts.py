@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from precinct.core import capabilities as can
 from precinct.core import clock
@@ -128,3 +128,26 @@ def enable_account(*, username: str) -> User:
     user.is_active = True
     user.save(update_fields=["is_active"])
     return user
+
+
+def account_counts(*, now: dt.datetime) -> dict[str, int]:
+    """The system administrator's home: active accounts, accounts locked by failed sign-ins
+    (five in the window, ADR 0023), API tokens in use."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    from ..models import ApiToken
+
+    limit = settings.AXES_FAILURE_LIMIT
+    locked = (
+        AccessAttempt.objects.filter(failures_since_start__gte=limit)
+        .filter(Q(expiration__isnull=True) | Q(expiration__expires_at__gt=now))
+        .values("username")
+        .distinct()
+        .count()
+    )
+    return {
+        "active": User.objects.filter(is_active=True).count(),
+        "locked": locked,
+        "tokens": ApiToken.objects.filter(revoked_at__isnull=True).count(),
+    }

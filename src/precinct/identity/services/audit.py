@@ -1,6 +1,7 @@
 """The audit chain: rows snapshotted with secrets redacted, entries written in the caller's
 transaction, linked into the MAC chain on commit, verified, listed."""
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -205,3 +206,8 @@ def audit_entries(
     if before_seq is not None:
         qs = qs.filter(seq__lt=before_seq)
     return qs[:limit]
+
+
+def audit_entries_since(at: dt.datetime) -> int:
+    """How many entries the log has taken since a time (the auditor's home)."""
+    return AuditEntry.objects.filter(at__gte=at).count()

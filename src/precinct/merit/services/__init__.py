@@ -3,6 +3,7 @@ discipline recorded, warning proposals queued, bonuses paid through a double-ent
 
 One module per seam; this package keeps every public name, so callers import ``services`` as before."""
 
+from ..rules import Month
 from ._common import APPROVERS, ENTERERS, LINE_FIELDS
 from .achievements import (
     AchievementData,
@@ -32,7 +33,9 @@ from .month import (
     close_month,
     compute_month,
     lines_of,
+    month_closed,
     month_results,
+    my_month,
     policy_for,
     policy_versions,
     save_policy,
@@ -59,6 +62,7 @@ __all__ = [
     "AchievementData",
     "Dossier",
     "LedgerCheck",
+    "Month",
     "Pack",
     "PackAward",
     "PackOfficer",
@@ -88,7 +92,9 @@ __all__ = [
     "fund_month_for",
     "ledger_lines",
     "lines_of",
+    "month_closed",
     "month_results",
+    "my_month",
     "pay",
     "pay_month",
     "pay_month_for",

@@ -200,3 +200,18 @@ def month_results(scope: Scope, month: Month) -> dict[str, Any]:
         "digest": closed.digest if closed else "",
         "officers": [o for o in data["officers"] if o["officer"] in visible],
     }
+
+
+def month_closed(scope: Scope, month: Month) -> bool:
+    """Whether the month is closed (frozen) for the caller's bureau."""
+    assert scope.bureau_id is not None
+    return MonthClose.objects.filter(bureau_id=scope.bureau_id, month=str(month)).exists()
+
+
+def my_month(scope: Scope, month: Month) -> dict[str, Any] | None:
+    """The caller's own line of the month (points, stars, rank among those with points), or
+    None when the caller is no officer or has no line."""
+    if scope.officer_id is None:
+        return None
+    results = month_results(scope, month)
+    return next((o for o in results["officers"] if o["officer"] == str(scope.officer_id)), None)

@@ -50,6 +50,13 @@ def post_type_labels() -> dict[str, Any]:
     return dict(POST_TYPE_LABELS)
 
 
+def age_band_labels() -> dict[str, Any]:
+    """Each age band's code (the filter's value) and its words in the user's language."""
+    from ..models import AGE_BAND_LABELS
+
+    return dict(AGE_BAND_LABELS)
+
+
 def police_number_of(officer_id: uuid.UUID) -> str:
     return (
         Officer.objects.filter(pk=officer_id).values_list("police_number", flat=True).first() or ""

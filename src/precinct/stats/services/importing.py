@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError
+from django.db.models import Sum
 
 from precinct.common import transactions
 from precinct.core import capabilities as can
@@ -129,16 +130,60 @@ def import_xlsx(scope: Scope, content: bytes, *, by: str) -> ImportResult:
     return import_rows(scope, header, rows, by=by)
 
 
-def bulk_import(bureau_id: uuid.UUID, figures: list[tuple[dt.date, str, int]]) -> int:
+def bulk_import(
+    bureau_id: uuid.UUID, figures: list[tuple[dt.date, str, int]], *, by_unit: bool = True
+) -> int:
     """Bureau-wide imported figures (month, metric, stored value) written as they are: the demo's
-    earlier years."""
-    MonthlyFigure.objects.bulk_create(
-        [
-            MonthlyFigure(
-                bureau_id=bureau_id, month=m, metric=metric, value=v, source=rules.IMPORTED
-            )
-            for m, metric, v in figures
-        ],
-        batch_size=5000,
-    )
+    earlier years. With ``by_unit``, each figure precinct computes per unit is also written per
+    unit, as the units share it in the months precinct's records cover (the returns of a city
+    bureau come by station too): units compare year over year, and a unit chief sees his unit's
+    ten years. Returns the bureau-wide figures written."""
+    rows = [
+        MonthlyFigure(bureau_id=bureau_id, month=m, metric=metric, value=v, source=rules.IMPORTED)
+        for m, metric, v in figures
+    ]
+    if by_unit:
+        rows += _by_unit(bureau_id, figures)
+    MonthlyFigure.objects.bulk_create(rows, batch_size=5000)
     return len(figures)
+
+
+def _by_unit(bureau_id: uuid.UUID, figures: list[tuple[dt.date, str, int]]) -> list[MonthlyFigure]:
+    """The computed figures among ``figures`` split over the units (see :func:`bulk_import`);
+    the share of records without a unit (an incident no station took) is left out, as the
+    computed figures leave it out."""
+    codes = [m.code for m in rules.METRICS if m.computed]
+    totals: dict[str, int] = {}
+    per_unit: dict[str, dict[uuid.UUID | None, int]] = {code: {} for code in codes}
+    for unit, metric, total in (
+        MonthlyFigure.objects.filter(bureau_id=bureau_id, source=rules.COMPUTED, metric__in=codes)
+        .values_list("unit_id", "metric")
+        .annotate(total=Sum("value"))
+    ):
+        if unit is None:
+            totals[metric] = total
+        else:
+            per_unit[metric][unit] = total
+    shares: dict[str, tuple[list[uuid.UUID | None], list[float]]] = {}
+    for code in codes:
+        whole = totals.get(code, 0)
+        if whole <= 0 or not per_unit[code]:
+            continue
+        units: list[uuid.UUID | None] = sorted(per_unit[code], key=str)
+        weights = [per_unit[code][u] / whole for u in units]
+        units.append(None)  # no unit
+        weights.append(max(0.0, 1.0 - sum(weights)))
+        shares[code] = (units, weights)
+    out = []
+    for month, metric, value in figures:
+        if metric not in shares:
+            continue
+        units, weights = shares[metric]
+        # the offset of the systematic rounding moves on from month to month (golden ratio)
+        step = month.year * 12 + month.month + 7 * codes.index(metric)
+        offset = (step * 0.6180339887498949) % 1.0
+        for unit, part in zip(units, rules.apportion(value, weights, offset), strict=True):
+            if unit is not None:  # a 0 too: the unit's return says none that month
+                out.append(MonthlyFigure(bureau_id=bureau_id, month=month, metric=metric,
+                                         unit_id=unit, value=part, source=rules.IMPORTED))  # fmt: skip
+    return out

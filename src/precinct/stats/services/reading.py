@@ -118,7 +118,8 @@ class UnitLine:
     ytd_last_year: dict[str, int] = field(default_factory=dict)
 
     def change(self, metric: str) -> float | None:
-        return rules.change(self.ytd.get(metric, 0), self.ytd_last_year.get(metric, 0))
+        """This year to date against last year's; None where either has no figure."""
+        return rules.change(self.ytd.get(metric), self.ytd_last_year.get(metric))
 
 
 @dataclass
@@ -178,25 +179,49 @@ def dashboard(scope: Scope, *, reference: dt.date, years: int = 10) -> Dashboard
 
 
 def _units(scope: Scope, ref: dt.date) -> list[UnitLine]:
-    """The computed figures of each unit in scope: the reference month and the year to date,
-    against the same periods last year."""
+    """The figures precinct computes, for each unit in scope: the reference month and the year
+    to date, against the same periods last year — computed in the months precinct's records
+    cover (a missing one is 0), imported by unit before them (a missing one is no figure)."""
+    bureau_id = _require_reader(scope)
     last_ref = rules.add_months(ref, -12)
+    codes = [m.code for m in rules.METRICS if m.computed]
+    first = dt.date(last_ref.year, 1, 1)
     qs = MonthlyFigure.objects.filter(
-        bureau_id=_require_reader(scope), source=rules.COMPUTED, unit__isnull=False
+        bureau_id=bureau_id, unit__isnull=False, metric__in=codes, month__gte=first,
+        month__lte=ref,
     ).filter(
         Q(month__gte=dt.date(ref.year, 1, 1), month__lte=ref)
-        | Q(month__gte=dt.date(last_ref.year, 1, 1), month__lte=last_ref)
-    )
+        | Q(month__gte=first, month__lte=last_ref)
+    )  # fmt: skip
     if not scope.whole_bureau:
         qs = qs.filter(unit__path__startswith=scope.unit_subtree or NOTHING)
-    out: dict[uuid.UUID, UnitLine] = {}
-    for unit, name, month, metric, v in qs.values_list(
-        "unit_id", "unit__name", "month", "metric", "value"
+    names: dict[uuid.UUID, str] = {}
+    computed: dict[uuid.UUID, dict[tuple[dt.date, str], int]] = {}
+    imported: dict[uuid.UUID, dict[tuple[dt.date, str], int]] = {}
+    for unit, name, month, metric, source, v in qs.values_list(
+        "unit_id", "unit__name", "month", "metric", "source", "value"
     ):
-        line = out.setdefault(unit, UnitLine(unit, name))
-        this_year = month.year == ref.year
-        ytd = line.ytd if this_year else line.ytd_last_year
-        ytd[metric] = ytd.get(metric, 0) + v
-        if month in (ref, last_ref):
-            (line.month if this_year else line.month_last_year)[metric] = v
-    return sorted(out.values(), key=lambda u: (-u.ytd.get("criminal_incidents", 0), u.name))
+        names[unit] = name
+        (computed if source == rules.COMPUTED else imported).setdefault(unit, {})[
+            (month, metric)
+        ] = v
+    covered = [
+        (m, code)
+        for m, family in CoveredMonth.objects.filter(
+            bureau_id=bureau_id, month__gte=first, month__lte=ref
+        ).values_list("month", "family")
+        for code in rules.OF_FAMILY.get(family, ())
+        if m.year == ref.year or m <= last_ref
+    ]
+    out = []
+    for unit, name in names.items():
+        line = UnitLine(unit, name)
+        values = rules.pick(computed.get(unit, {}), imported.get(unit, {}), covered)
+        for (month, metric), v in values.items():
+            this_year = month.year == ref.year
+            ytd = line.ytd if this_year else line.ytd_last_year
+            ytd[metric] = ytd.get(metric, 0) + v
+            if month in (ref, last_ref):
+                (line.month if this_year else line.month_last_year)[metric] = v
+        out.append(line)
+    return sorted(out, key=lambda u: (-u.ytd.get("criminal_incidents", 0), u.name))

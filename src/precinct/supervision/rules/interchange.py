@@ -81,6 +81,41 @@ EVENT_TYPES: dict[str, dict[str, Any]] = {
     "measure_approved": {},
     "mediated": {},
 }
+# Events that happen to a person (attendance, coercive measures, the family's notice, an
+# administrative detention, the notice before a penalty): the format's ``subject`` names the person,
+# and without it the event would be filed under the case as a whole and its deadlines run for
+# nobody in particular. Refused, naming the event.
+PERSON_EVENTS = frozenset(
+    {
+        "summoned",
+        "compelled",
+        "continued_questioning",
+        "questioning_ended",
+        "detained",
+        "delivered_to_detention_centre",
+        "interrogated",
+        "detention_extended",
+        "arrest_requested",
+        "arrest_approved",
+        "arrest_refused",
+        "arrest_receipt_sent",
+        "arrested",
+        "released",
+        "custody_extended",
+        "custody_extension_requested",
+        "bail_started",
+        "bail_ended",
+        "surveillance_started",
+        "surveillance_ended",
+        "measure_change_requested",
+        "measure_change_decided",
+        "family_notified",
+        "notice_exempted",
+        "admin_detention_decided",
+        "delivered_to_detention_house",
+        "penalty_notice_given",
+    }
+)
 OPTIONAL_ATTRS = {
     "av_recorded": "bool",
     "designated_residence": "bool",
@@ -149,8 +184,9 @@ def parse(document: Any) -> tuple[Case, list[Event]]:
 
 def parse_raw(document: Any) -> tuple[Case, list[Event]]:
     """Read one case document as written (corrected events included). Rejects unknown event
-    types, missing or ill-typed fields, times without an offset, events out of order by more than
-    a minute and corrections that point nowhere."""
+    types, missing or ill-typed fields, an event about a person without its ``subject``, times
+    without an offset, events out of order by more than a minute and corrections that point
+    nowhere."""
     if not isinstance(document, Mapping):
         raise InterchangeError("the document must be a JSON object with 'case' and 'events'")
     raw_case = document.get("case")
@@ -201,6 +237,11 @@ def parse_raw(document: Any) -> tuple[Case, list[Event]]:
             not isinstance(subject, str) or not subject.strip() or len(subject) > 64
         ):
             raise InterchangeError(f"{where}: field 'subject' must be text of 1–64 characters")
+        if subject is None and etype in PERSON_EVENTS:
+            raise InterchangeError(
+                f"{where}: field 'subject' is missing: a {etype} event is about a person, and "
+                "'subject' names who (e.g. \"p1\")"
+            )
         attrs: dict[str, Any] = {}
         required = EVENT_TYPES[etype]
         for name, kind_ in required.items():

@@ -38,7 +38,7 @@
     var d = data(el.dataset.source);
     if (!d) return;
     var bars = d.deadlines.map(function (x) {
-      return { value: [x.row, x.start, x.due, x.met], state: x.state, title: x.title };
+      return { value: [x.row, x.start, x.due, x.met], state: x.state, state_label: x.state_label, title: x.title };
     });
     var chart = echarts.init(el);
     chart.setOption({
@@ -46,7 +46,7 @@
       tooltip: {
         formatter: function (p) {
           if (p.seriesName === "events") return p.data.type + " " + (p.data.subject || "");
-          return d.rows[p.data.value[0]] + " " + p.data.title + " — " + p.data.state;
+          return d.rows[p.data.value[0]] + " " + p.data.title + " — " + (p.data.state_label || "");
         }
       },
       xAxis: { type: "time" },
@@ -76,7 +76,7 @@
           data: d.events.map(function (e) { return { value: [e.at, d.rows.length ? 0 : 0], type: e.type, subject: e.subject }; }),
           yAxisIndex: 0, itemStyle: { color: "#0b3d91" }, z: 3,
           markLine: { silent: true, symbol: "none", lineStyle: { color: "#0b3d91", type: "dashed" },
-                      data: [{ xAxis: d.now, label: { formatter: "now" } }] }
+                      data: [{ xAxis: d.now, label: { formatter: d.now_label || "" } }] }
         }
       ]
     });
