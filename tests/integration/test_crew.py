@@ -3,6 +3,7 @@ caller masked; a step replayed with its Idempotency-Key is done once; the termin
 web app (manifest, service worker); an account without a car is told so; a crew moves only its
 own car."""
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -94,7 +95,15 @@ def test_the_stream_sends_the_crews_state(city) -> None:
         finally:
             await stream.aclose()
 
-    retry, event = async_to_sync(first)(2)
+    # On the worker that also runs the browser tests, Playwright's sync API keeps its event loop
+    # marked running in this thread, and async_to_sync refuses to start; the loop is idle while
+    # this test runs (the test is synchronous), so it is set aside for the call.
+    idle = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        retry, event = async_to_sync(first)(2)
+    finally:
+        asyncio._set_running_loop(idle)
     assert retry.startswith("retry:")
     head, data = event.split("\n", 1)
     assert head == "event: crew"

@@ -3,6 +3,7 @@ and links to the cases, incidents and achievements the campaign produced."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from precinct.common.models import BureauOwned
 
@@ -20,7 +21,7 @@ PHASE_LABELS = {
     "planned": _("Not begun"),
     "active": _("Under way"),
     "ended": _("Past its end"),
-    "closed": _("Closed"),
+    "closed": pgettext_lazy("campaign", "Closed"),  # not the merit month's 已结账
 }
 METRIC_LABELS = {
     "cases": _("Cases linked"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from precinct.common import xlsx
 from precinct.common.svgcharts import hbars
@@ -47,7 +47,7 @@ def to_xlsx(d: Detail, *, today: dt.date) -> bytes:
     for label, value in (
         (_("Code"), c.code),
         (_("Level"), str(LEVEL_LABELS.get(c.level, c.level))),
-        (_("Period"), f"{c.starts:%Y-%m-%d} – {c.ends:%Y-%m-%d}"),
+        (pgettext("campaign", "Period"), f"{c.starts:%Y-%m-%d} – {c.ends:%Y-%m-%d}"),
         (_("Phase"), str(PHASE_LABELS[d.row.phase])),
         (_("Lead unit"), c.lead_unit.name if c.lead_unit else ""),
         (_("Goals"), c.goal),

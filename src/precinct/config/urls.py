@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from .api import api
 
 handler400 = "precinct.web.middleware.bad_request"  # keeps the exception for the 503 check
 
-admin.site.site_header = "precinct"
-admin.site.site_title = "precinct"
+admin.site.site_header = _("precinct")  # the brand, in the user's language (警务通)
+admin.site.site_title = _("precinct")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", include("precinct.web.urls")),

@@ -9,4 +9,9 @@ class IdentityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.apps import apps
+
         from . import signals  # noqa: F401
+
+        # django-axes names no app of its own: the admin would show "AXES" on a Chinese page
+        apps.get_app_config("axes").verbose_name = _("Sign-in protection")

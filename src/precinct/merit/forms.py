@@ -6,6 +6,7 @@ page has always used (``invalid``)."""
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from precinct.common.forms import DomainErrorsForm, Text, UUIDList, WholeNumber
 from precinct.core.errors import ValidationFailed, gettext_noop
@@ -19,6 +20,15 @@ class FundForm(DomainErrorsForm):
     like any amount out of bounds."""
 
     yuan = WholeNumber(empty=0, bad=0)
+
+
+class MonthCloseForm(DomainErrorsForm):
+    """Closing the month: its figures become final (the closer confirms it in words)."""
+
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I have checked the month: its points and stars become final"),
+        error_messages={"required": gettext_lazy("Tick this box to confirm the close.")},
+    )
 
 
 class AchievementForm(DomainErrorsForm):
@@ -36,6 +46,7 @@ class AchievementForm(DomainErrorsForm):
 class AchievementDecisionForm(DomainErrorsForm):
     ids = UUIDList(limit=500)
     decision = Text()  # "approve", else reject
+    reason = Text(label=gettext_lazy("Reason for rejecting"), clip=1000)  # the service judges it
 
 
 class SessionForm(DomainErrorsForm):
@@ -67,13 +78,17 @@ class InductionForm(DomainErrorsForm):
 
 
 class AwardForm(DomainErrorsForm):
+    """An award proposed, or a proposal edited (``award``: which one) until it is decided. The
+    rules' refusals are shown on these fields by their labels; the public notice's on top."""
+
     invalid = gettext_noop("dates as YYYY-MM-DD")
 
-    officer = Text(clip=16, strip=True)
-    level = Text()
-    deed = Text(clip=200)
-    notice_start = forms.DateField(required=False)
-    notice_end = forms.DateField(required=False)
+    award = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    officer = Text(clip=16, strip=True, label=gettext_lazy("police number"))
+    level = Text(label=gettext_lazy("Award"))
+    deed = Text(clip=200, label=gettext_lazy("Deed"))
+    notice_start = forms.DateField(required=False, label=gettext_lazy("Public notice from"))
+    notice_end = forms.DateField(required=False, label=gettext_lazy("Public notice to"))
 
 
 class AwardDecisionForm(DomainErrorsForm):

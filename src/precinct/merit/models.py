@@ -127,6 +127,7 @@ class Achievement(BureauOwned):
     state = models.CharField(max_length=10, choices=list(STATE_LABELS.items()), default="submitted")
     entered_by = models.CharField(max_length=150, blank=True)
     decided_by = models.CharField(max_length=150, blank=True)
+    reason = models.CharField(max_length=200, blank=True)  # why it was rejected
 
     class Meta:
         indexes = [models.Index(fields=["bureau", "month", "state"])]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("months/<str:month>/bonus.xlsx", views.finance_export, name="finance_export"),
     path("months/<str:month>/fund/", views.month_fund, name="month_fund"),
     path("months/<str:month>/pay/", views.month_pay, name="month_pay"),
+    path("months/<str:month>/close/", views.month_close, name="month_close"),
     path("months/<str:month>/pack.<str:fmt>", views.session_pack, name="session_pack"),
     path("months/<str:month>/sessions/", views.sessions, name="sessions"),
     path("awards/", views.award_list, name="award_list"),

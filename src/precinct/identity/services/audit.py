@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -12,10 +13,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 
+from precinct.cases import services as cases
 from precinct.core import clock
+from precinct.org import services as org
 
-from .. import rules
-from ..models import AuditEntry, AuditHead
+from .. import labels, rules
+from ..models import AuditEntry, AuditHead, User
 from .scope import Actor, current_actor
 
 # --- audit --------------------------------------------------------------------------------
@@ -188,15 +191,63 @@ def verify_audit_chain(batch: int = 5000) -> tuple[int, rules.ChainBreak | None]
     return checked, None
 
 
+def _matching(text: str, bureau_id: uuid.UUID | None) -> Q:
+    """Entries a plain-words search finds: by a case number, a police number, a person's name, a
+    user name or an action in words (its label), and by anything their details record."""
+    text = text.strip()
+    object_ids: set[str] = {text}
+    actors: set[str] = set()
+    if bureau_id is not None:
+        case = cases.case_by_number(bureau_id, text)
+        if case is not None:
+            object_ids.add(str(case.pk))
+        object_ids.update(str(i) for i in org.officer_ids_by_number(bureau_id, [text]).values())
+    # accounts by user name, by their officer's police number or name (identity's own link)
+    accounts = User.objects.filter(
+        Q(username__iexact=text)
+        | Q(officer__police_number=text)
+        | Q(officer__name__icontains=text)
+        | Q(officer_id__in=[i for i in object_ids if _is_uuid(i)])
+    )
+    if bureau_id is not None:
+        accounts = accounts.filter(bureau_id=bureau_id)
+    for pk, username, officer_id in accounts.values_list("pk", "username", "officer_id")[:50]:
+        object_ids.add(str(pk))
+        actors.add(username)
+        if officer_id is not None:
+            object_ids.add(str(officer_id))
+    found = Q(object_id__in=object_ids) | Q(actor__iexact=text) | Q(actor__in=actors)
+    for object_id in object_ids - {text}:
+        found |= Q(detail__icontains=object_id)  # rows that point at it (a case's events)
+    codes = labels.action_codes_matching(text)
+    if codes:
+        found |= Q(action__in=codes)
+    return found | Q(detail__icontains=text)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def audit_entries(
     *,
     object_id: str = "",
     actor: str = "",
     action: str = "",
+    text: str = "",
+    bureau_id: uuid.UUID | None = None,
     limit: int = 100,
     before_seq: int | None = None,
 ) -> QuerySet[AuditEntry]:
+    """The log newest first, filtered by an object id, a user, an action code and a plain-words
+    search (``text``; case and police numbers are looked up in ``bureau_id``)."""
     qs = AuditEntry.objects.order_by("-at", "-id")
+    if text.strip():
+        qs = qs.filter(_matching(text, bureau_id))
     if object_id:
         qs = qs.filter(Q(object_id=object_id) | Q(detail__icontains=object_id))
     if actor:
@@ -211,3 +262,11 @@ def audit_entries(
 def audit_entries_since(at: dt.datetime) -> int:
     """How many entries the log has taken since a time (the auditor's home)."""
     return AuditEntry.objects.filter(at__gte=at).count()
+
+
+def account_names(user_ids: list[str]) -> dict[str, str]:
+    """Account id → user name, for the log's entries about accounts."""
+    ids = [i for i in dict.fromkeys(user_ids) if _is_uuid(i)]
+    return {
+        str(pk): name for pk, name in User.objects.filter(pk__in=ids).values_list("pk", "username")
+    }

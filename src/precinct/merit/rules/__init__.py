@@ -32,7 +32,7 @@ from .ledger import (
     check_fund,
     yuan,
 )
-from .month import MONTH_RE, Month, ThreeOnes
+from .month import MONTH_RE, Month, ThreeOnes, has_points
 from .payout import Payment, PayoutStatus, payout_plan, payout_status, snapshot_lines
 from .policy import (
     CaseRole,
@@ -104,6 +104,7 @@ __all__ = [
     "check_fund",
     "check_induction_step",
     "default_policy",
+    "has_points",
     "measure_end",
     "payout_plan",
     "payout_status",

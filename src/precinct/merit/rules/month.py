@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from precinct.core.errors import FieldError, ValidationFailed
@@ -74,3 +75,9 @@ class ThreeOnes:
     @property
     def done(self) -> bool:
         return self.warning_done and self.stars_done and self.incentive_done
+
+
+def has_points(points: float, lines: Sequence[object]) -> bool:
+    """Whether an officer of an open month is ranked: only those with points so far (or with
+    a line that cancelled them out); the rest have nothing to rank by until the month closes."""
+    return bool(points) or bool(lines)

@@ -12,7 +12,15 @@ from .achievements import (
     record_achievement,
     scope_achievements,
 )
-from .awards import Dossier, award_checks, award_dossier, awards, decide_award, propose_award
+from .awards import (
+    Dossier,
+    award_checks,
+    award_dossier,
+    awards,
+    decide_award,
+    edit_award,
+    propose_award,
+)
 from .induction import RecruitRow, record_induction, recruits
 from .ledger import (
     FUNDING,
@@ -31,8 +39,10 @@ from .ledger import (
 )
 from .month import (
     close_month,
+    close_month_for,
     compute_month,
     lines_of,
+    month_close,
     month_closed,
     month_results,
     my_month,
@@ -82,16 +92,19 @@ __all__ = [
     "bulk_load_sessions",
     "catch_up_warnings",
     "close_month",
+    "close_month_for",
     "compute_month",
     "connect",
     "decide_achievements",
     "decide_award",
     "decide_warning",
+    "edit_award",
     "finance_export",
     "fund_month",
     "fund_month_for",
     "ledger_lines",
     "lines_of",
+    "month_close",
     "month_closed",
     "month_results",
     "my_month",

@@ -21,6 +21,8 @@ from ..models import Achievement, MonthClose
 from ..rules import Month
 from ._common import APPROVERS, ENTERERS, _require, _who
 
+REASON_MAX = 200  # a rejection's reason, as the achievement stores it
+
 
 # --- achievements -------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -72,8 +74,19 @@ def record_achievement(scope: Scope, data: AchievementData, *, today: dt.date) -
     )
 
 
-def decide_achievements(scope: Scope, ids: Iterable[uuid.UUID], *, approve: bool) -> int:
+def decide_achievements(
+    scope: Scope, ids: Iterable[uuid.UUID], *, approve: bool, reason: str = ""
+) -> int:
+    """Approve the achievements, or reject them for a reason (stored and shown with them: a
+    rejection without one is refused)."""
     _require(scope, APPROVERS)
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationFailed([FieldError("reason", _("say why the achievements are rejected"))])
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(
+            [FieldError("reason", _("at most %(n)s characters"), params={"n": REASON_MAX})]
+        )
     rows = (
         Achievement.objects.select_for_update()
         .filter(pk__in=list(ids), state="submitted", officer__in=org.scope_officers(scope))
@@ -83,7 +96,8 @@ def decide_achievements(scope: Scope, ids: Iterable[uuid.UUID], *, approve: bool
     for a in rows:
         a.state = "approved" if approve else "rejected"
         a.decided_by = _who(scope)
-        a.save(update_fields=["state", "decided_by", "updated_at"])
+        a.reason = "" if approve else reason
+        a.save(update_fields=["state", "decided_by", "reason", "updated_at"])
         n += 1
     return n
 
@@ -96,6 +110,7 @@ def scope_achievements(scope: Scope) -> QuerySet[Achievement]:
 _ACHIEVEMENT_COLUMNS = (
     "id", "created_at", "updated_at", "bureau_id", "officer_id", "unit_id", "kind", "month",
     "occurred_on", "quantity", "role", "evidence", "note", "state", "entered_by", "decided_by",
+    "reason",
 )  # fmt: skip
 
 
@@ -114,6 +129,7 @@ def bulk_load_achievements(rows: Iterable[dict[str, Any]], *, by: str) -> int:
                 str(Month.of(r["occurred_on"])), r["occurred_on"].isoformat(), r.get("quantity", 1),
                 r.get("role", ""), r.get("evidence", ""), r.get("note", ""),
                 r.get("state", "approved"), by, by if r.get("state", "approved") != "submitted" else "",
+                r.get("reason", ""),
             )  # fmt: skip
 
     return bulk.insert(Achievement._meta.db_table, _ACHIEVEMENT_COLUMNS, raw())

@@ -32,27 +32,81 @@ def propose_award(
     deed: str,
     notice_start: dt.date | None = None,
     notice_end: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> AwardProposal:
+    """A unit proposes an award. Given ``today`` (the pages do), the proposal is checked against
+    every rule of the award regulations at once, each failure named: the notice by the days it
+    is planned for (it must have run by the decision). Without it (a trusted loader, the demo)
+    only the form of the proposal is checked and the rules wait for the decision."""
     _require(scope, ENTERERS)
     officer = org.get_officer(scope, officer_id)
+    award = AwardProposal(bureau_id=officer.bureau_id, officer_id=officer.pk)
+    _fill(award, level=level, deed=deed, notice_start=notice_start, notice_end=notice_end)
+    if today is not None:
+        _check_proposal(award, today)
+    award.save()
+    return award
+
+
+@transactions.inside  # it locks what it edits
+def edit_award(
+    scope: Scope,
+    award_id: uuid.UUID,
+    *,
+    level: str,
+    deed: str,
+    notice_start: dt.date | None,
+    notice_end: dt.date | None,
+    today: dt.date,
+) -> AwardProposal:
+    """A proposal changed until it is decided, checked as when it was proposed."""
+    _require(scope, ENTERERS)
+    award = (
+        AwardProposal.objects.select_for_update()
+        .filter(pk=award_id, officer__in=org.scope_officers(scope))
+        .first()
+    )
+    if award is None:
+        raise NotFound()
+    if award.state != "proposed":
+        raise ValidationFailed([FieldError("state", _("this proposal was decided already"))])
+    _fill(award, level=level, deed=deed, notice_start=notice_start, notice_end=notice_end)
+    _check_proposal(award, today)
+    award.save(
+        update_fields=["level", "deed", "notice_start", "notice_end", "bonus_fen", "updated_at"]
+    )
+    return award
+
+
+def _fill(
+    award: AwardProposal,
+    *,
+    level: str,
+    deed: str,
+    notice_start: dt.date | None,
+    notice_end: dt.date | None,
+) -> None:
     if level not in set(rules.AwardLevel):
         raise ValidationFailed([FieldError("level", _("unknown award level"))])
     if notice_start and notice_end and notice_end < notice_start:
         raise ValidationFailed([FieldError("notice_end", _("ends before it starts"))])
-    return AwardProposal.objects.create(
-        bureau_id=officer.bureau_id,
-        officer_id=officer.pk,
-        level=level,
-        deed=deed.strip()[:200],
-        notice_start=notice_start,
-        notice_end=notice_end,
-        bonus_fen=rules.STATUTORY_BONUS_FEN[rules.AwardLevel(level)],
-    )
+    award.level, award.deed = level, deed.strip()[:200]
+    award.notice_start, award.notice_end = notice_start, notice_end
+    award.bonus_fen = rules.STATUTORY_BONUS_FEN[rules.AwardLevel(level)]
 
 
-def award_checks(award: AwardProposal, today: dt.date) -> tuple[list[FieldError], int | None]:
+def _check_proposal(award: AwardProposal, today: dt.date) -> None:
+    errors, _notice = award_checks(award, today, planned=True)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def award_checks(
+    award: AwardProposal, today: dt.date, *, planned: bool = False
+) -> tuple[list[FieldError], int | None]:
     """What stands in the way of approving ``award`` today, and its public notice in working
-    days (None: no notice recorded)."""
+    days (None: no notice recorded). ``planned``: the notice counted over all its days, as
+    planned when proposed (at the decision only the days it has run count)."""
     prior = [
         rules.PriorAward(level, deed, on or today)
         for level, deed, on in AwardProposal.objects.filter(
@@ -63,7 +117,9 @@ def award_checks(award: AwardProposal, today: dt.date) -> tuple[list[FieldError]
     ]
     block = blocking_measure(award.officer_id, today)
     notice_days = (
-        supervision.working_days_between(award.notice_start, min(award.notice_end, today))
+        supervision.working_days_between(
+            award.notice_start, award.notice_end if planned else min(award.notice_end, today)
+        )
         if award.notice_start and award.notice_end
         else None
     )

@@ -185,6 +185,23 @@ def close_month(bureau_id: uuid.UUID, month: Month, *, by: str, today: dt.date) 
         return MonthClose.objects.get(bureau_id=bureau_id, month=str(month))
 
 
+@transactions.inside
+def close_month_for(scope: Scope, month: Month, *, by: str, today: dt.date) -> MonthClose:
+    """The political department closes the month from its page (a privileged action:
+    re-authenticated by the access middleware) once the month is over; ``by`` is the account's
+    username, as the command line records its own name (the page shows who closed it)."""
+    _require(scope, APPROVERS)
+    assert scope.bureau_id is not None
+    return close_month(scope.bureau_id, month, by=by, today=today)
+
+
+def month_close(scope: Scope, month: Month) -> MonthClose | None:
+    """The month's close (when, by whom, its digest), or None while it is open."""
+    if not scope.reads_business_data or scope.bureau_id is None:
+        raise PermissionDenied()
+    return MonthClose.objects.filter(bureau_id=scope.bureau_id, month=str(month)).first()
+
+
 lines_of = rules.snapshot_lines  # a snapshot row's line items as dicts (pages, API, pack)
 
 

@@ -9,6 +9,7 @@ from .awards import award_decide, award_dossier, award_list
 from .months import (
     finance_export,
     month,
+    month_close,
     month_fund,
     month_pay,
     officer_month,
@@ -28,6 +29,7 @@ __all__ = [
     "finance_export",
     "induction_record",
     "month",
+    "month_close",
     "month_fund",
     "month_pay",
     "officer_month",

@@ -22,9 +22,17 @@ from ._common import _today
 
 @page_errors
 def achievement_list(request: HttpRequest) -> HttpResponse:
-    scope = caller(request)
     if request.method == "POST":
         return _achievement_add(request)
+    return _list_page(request)
+
+
+def _list_page(
+    request: HttpRequest, decide_form: AchievementDecisionForm | None = None
+) -> HttpResponse:
+    """The achievements of a state (submitted by default), with the decision form: a refused
+    decision comes back here with its reasons on the form's fields."""
+    scope = caller(request)
     state = request.GET.get("state", "submitted")
     qs = (
         services.scope_achievements(scope)
@@ -45,7 +53,12 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
             "can_decide": access.decide("merit:achievement_decide", "POST", scope.role).allowed,
             "today": _today(),
             "form": {},
+            "decide_form": decide_form or AchievementDecisionForm(),
+            "selected": {str(i) for i in decide_form.cleaned_data.get("ids", [])}
+            if decide_form is not None and hasattr(decide_form, "cleaned_data")
+            else set(),
         },
+        status=400 if decide_form is not None and decide_form.errors else 200,
     )
 
 
@@ -82,10 +95,13 @@ def _achievement_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 @page_errors(back="merit:achievement_list")
 def achievement_decide(request: HttpRequest) -> HttpResponse:
-    d = AchievementDecisionForm(request.POST).parsed()
-    with transactions.entry():
-        n = services.decide_achievements(
-            caller(request), d["ids"], approve=d["decision"] == "approve"
-        )
-    messages.success(request, _("%(n)s achievement(s) decided.") % {"n": n})
-    return redirect("merit:achievement_list")
+    form = AchievementDecisionForm(request.POST)
+    d = form.parsed()
+    with form.reporting():
+        with transactions.entry():
+            n = services.decide_achievements(
+                caller(request), d["ids"], approve=d["decision"] == "approve", reason=d["reason"]
+            )
+        messages.success(request, _("%(n)s achievement(s) decided.") % {"n": n})
+        return redirect("merit:achievement_list")
+    return _list_page(request, decide_form=form)

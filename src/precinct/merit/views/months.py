@@ -9,17 +9,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from precinct.common import transactions
 from precinct.common.pages import page_errors
+from precinct.core.scoping import Scope
 from precinct.identity import rules as access
-from precinct.identity.services import caller
+from precinct.identity.services import caller, display_names
 from precinct.org import services as org
 
 from .. import pack as pack_files
 from .. import rules, services
-from ..forms import FundForm, SessionForm
+from ..forms import FundForm, MonthCloseForm, SessionForm
 from ..models import KIND_LABELS
 from ..rules import Month
 from ._common import _month, _people, _to_month, _today
@@ -27,13 +29,27 @@ from ._common import _month, _people, _to_month, _today
 
 @page_errors
 def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
-    m = _month(month or request.GET.get("month"))
-    role = caller(request).role
-    results = services.month_results(caller(request), m)
-    people = _people(request, [o["officer"] for o in results["officers"]])
+    return _month_page(request, _month(month or request.GET.get("month")))
+
+
+def _month_page(
+    request: HttpRequest, m: Month, close_form: MonthCloseForm | None = None
+) -> HttpResponse:
+    """The month's ranking and stars. An open month is provisional: it ranks only the officers
+    with points so far (the rest have none yet); a closed one says when and by whom it was
+    closed, its digest kept as the integrity seal."""
+    scope = caller(request)
+    role = scope.role
+    results = services.month_results(scope, m)
+    ranked = (
+        results["officers"]
+        if results["closed"]
+        else [o for o in results["officers"] if rules.has_points(o["points"], o["lines"])]
+    )
+    people = _people(request, [o["officer"] for o in ranked])
     unit, post = request.GET.get("unit", "")[:100], request.GET.get("post_type", "")
     rows = []
-    for rank, o in enumerate(results["officers"], start=1):
+    for rank, o in enumerate(ranked, start=1):
         name, unit_name = people.get(o["officer"], ("", ""))
         if (unit and unit_name != unit) or (post and o["post_type"] != post):
             continue
@@ -41,6 +57,7 @@ def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
             {**o, "rank": rank, "name": name, "unit_name": unit_name, "star_text": "★" * o["stars"]}
         )
     stars = [sum(1 for o in results["officers"] if o["stars"] == n) for n in range(6)]
+    can_close = access.decide("merit:month_close", "POST", role).allowed
     return render(
         request,
         "merit/month.html",
@@ -49,6 +66,13 @@ def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
             "previous": m.previous(),
             "next": m.next() if m.next().first <= _today() else None,
             "results": results,
+            "provisional": not results["closed"],
+            "closed": _closed(scope, m) if results["closed"] else None,
+            "close_form": (close_form or MonthCloseForm())
+            if can_close and not results["closed"]
+            else None,
+            "over": m.last < _today(),
+            "closes_from": m.next().first,
             "page": Paginator(rows, 50).get_page(request.GET.get("page")),
             "unit": unit,
             "post_type": post,
@@ -59,7 +83,45 @@ def month(request: HttpRequest, month: str | None = None) -> HttpResponse:
             "can_pack": access.decide("merit:session_pack", "GET", role).allowed,
             "payout": _payout(request, m),
         },
+        status=400 if close_form is not None and close_form.errors else 200,
     )
+
+
+# who closed a month when it was not a person: the demo loader and the command line
+SYSTEM_CLOSERS = {
+    "demo": gettext_lazy("the demo data"),
+    "close-month": gettext_lazy("the command line"),
+}
+
+
+def _closed(scope: Scope, m: Month) -> dict[str, Any] | None:
+    """When and by whom the month was closed, and its digest (the seal of the frozen figures)."""
+    close = services.month_close(scope, m)
+    if close is None:
+        return None
+    by = close.closed_by
+    who = (SYSTEM_CLOSERS.get(by) or display_names([by]).get(by, by)) if by else ""
+    return {"at": close.created_at, "by": who, "digest": close.digest}
+
+
+@require_POST
+@page_errors(back=_to_month)
+def month_close(request: HttpRequest, month: str) -> HttpResponse:
+    """Close (freeze) the month from its page: privileged, re-authenticated by the access
+    middleware like paying and funding; a refusal is shown on the close form."""
+    m = _month(month)
+    form = MonthCloseForm(request.POST)
+    if form.is_valid():
+        with form.reporting():
+            with transactions.entry():
+                services.close_month_for(
+                    caller(request), m, by=request.user.get_username(), today=_today()
+                )
+            messages.success(
+                request, _("%(month)s is closed: its points and stars are final.") % {"month": m}
+            )
+            return redirect("merit:month_of", month=str(m))
+    return _month_page(request, m, close_form=form)
 
 
 def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
