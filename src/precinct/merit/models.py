@@ -114,6 +114,9 @@ class ScoringPolicy(BureauOwned):
         return f"policy v{self.version}"
 
 
+CASE_ROLE_LABELS = {"lead": _("lead investigator"), "assist": _("assisting")}  # rules.CaseRole
+
+
 class Achievement(BureauOwned):
     officer = models.ForeignKey("org.Officer", on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
@@ -128,6 +131,11 @@ class Achievement(BureauOwned):
     entered_by = models.CharField(max_length=150, blank=True)
     decided_by = models.CharField(max_length=150, blank=True)
     reason = models.CharField(max_length=200, blank=True)  # why it was rejected
+
+    @property
+    def role_label(self) -> str:
+        """The officer's part in the case, in words (主办 / 协办)."""
+        return str(CASE_ROLE_LABELS.get(self.role, "")) if self.role else ""
 
     class Meta:
         indexes = [models.Index(fields=["bureau", "month", "state"])]

@@ -35,7 +35,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         {
             "kind": str(k),
             "label": KIND_LABELS.get(str(k), str(k)),
-            "cells": [(post, current.points_for(post, str(k))) for post, _l in columns],
+            "cells": [(post, label, current.points_for(post, str(k))) for post, label in columns],
         }
         for k in rules.Kind
     ]
