@@ -5,7 +5,8 @@ import sys
 
 COMMANDS = {
     "db": "database schema: upgrade, status",
-    "serve": "serve the web app and API (uvicorn): --host --port --workers",
+    "serve": "serve the web app and API (uvicorn) and a job worker: --host --port --no-jobs",
+    "jobs": "background work: worker [--once], list",
     "demo": "demo city: load [--seed N] [--if-empty], replay [--speed X] [--minutes N]",
     "org": "organisation: refresh (current units from postings now in force)",
     "supervision": "law-enforcement supervision: check FILE.json [--at ISO] [--json]",

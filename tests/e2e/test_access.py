@@ -170,6 +170,7 @@ EXPECTED_POST = {
     "/merit/awards/": {P, U},
     "/merit/months/2026-09/fund/": {P},
     "/merit/months/2026-09/pay/": {P},
+    "/merit/months/2026-09/pack.pdf": {L, P, U},  # builds the pack as a background job
     "/api/v1/merit/achievements": {P, U},
 }
 
@@ -468,6 +469,7 @@ def _sample_values() -> dict[str, str]:
         "item_id": first(WarningItem),
         "run_id": first(PlanningRun),
         "campaign_id": first(Campaign),
+        "job_id": str(uuid.uuid4()),  # none in the city: the job's own view answers 404
         "month": "2026-09",
         "fmt": "xlsx",
     }

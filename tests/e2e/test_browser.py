@@ -170,8 +170,10 @@ def test_the_political_department_funds_and_pays_a_closed_month(page) -> None:
     owed, paid = _owed_and_paid(page.locator("#payout p").first.inner_text())
     assert paid != owed  # funded, not paid yet
     # some 1,500 payments, each its own audited double-entry transaction: tens of seconds on a
-    # loaded machine (PostgreSQL in CI), more than the click's usual wait for its page
-    page.click("#payout button.primary", timeout=240_000)
+    # loaded machine (PostgreSQL in CI): a background job, whose progress the page follows
+    page.click("#payout button.primary")
+    page.wait_for_url(re.compile(r"#payout$"))
+    assert page.locator("#payout [data-job-state]").count() == 1
     page.wait_for_selector("#payout >> text=本月奖励金已全部发放", timeout=240_000)
     assert "已发放奖励金" in page.inner_text("main")
     assert page.locator("#payout button.primary").count() == 0  # nothing left to pay twice

@@ -2,15 +2,25 @@
 named; only the command centre and leadership plan."""
 
 import pytest
+from django.db import transaction
 
+from precinct.jobs import services as jobs
 from precinct.planning import services
 from precinct.planning.models import PlanningRun
 
 
 @pytest.fixture
 def inline_runs(monkeypatch):
-    """Work runs out at once in this thread (the test's transaction is not visible to others)."""
-    monkeypatch.setattr(services, "_start", services.work_run)
+    """The job engine's queue is worked in this thread once the request commits (the test's
+    transaction is not visible to a worker process)."""
+    start = jobs.start
+
+    def start_and_work(**kwargs):
+        job = start(**kwargs)
+        transaction.on_commit(jobs.work)
+        return job
+
+    monkeypatch.setattr(jobs, "start", start_and_work)
 
 
 def test_a_scenario_runs_and_shows_its_results(

@@ -160,6 +160,8 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "django_typer",
+    "django_tasks",
+    "django_tasks_db",
     "precinct.identity",
     "precinct.org",
     "precinct.cases",
@@ -172,6 +174,7 @@ INSTALLED_APPS = [
     "precinct.stats",
     "precinct.demo",
     "precinct.ops",
+    "precinct.jobs",
     "precinct.web",
 ]
 
@@ -385,3 +388,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"precinct": {"level": "INFO"}},
 }
+
+# --- background work (ADR 0031) -------------------------------------------------------------
+# django-tasks with its database backend: the queue lives in the same database (SQLite or
+# PostgreSQL), so `make run` needs nothing more; `precinct serve` starts a worker beside itself.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# a job's kind → its handler (a function taking precinct.jobs.services.Work)
+JOBS = {
+    "merit.pay": "precinct.merit.jobs.pay_month",
+    "merit.close": "precinct.merit.jobs.close_month",
+    "merit.pack": "precinct.merit.jobs.session_pack",
+    "planning.posts": "precinct.planning.jobs.post_run",
+    "supervision.sweep": "precinct.supervision.jobs.sweep",
+    "org.refresh": "precinct.org.jobs.refresh",
+    "identity.idle": "precinct.identity.jobs.disable_idle",
+}
+# the daily work, at local time (PRECINCT_JOB_SCHEDULE="supervision.sweep=01:30,…" overrides)
+JOB_SCHEDULE = dict(
+    item.split("=", 1)
+    for item in env(
+        "JOB_SCHEDULE", "org.refresh=00:10,supervision.sweep=00:30,identity.idle=03:00"
+    ).split(",")
+    if "=" in item
+)
+JOB_STALE_SECONDS = int(env("JOB_STALE_SECONDS", "300"))  # no heartbeat this long: run it again

@@ -51,6 +51,9 @@ HOLIDAY_ENTERERS: Capability = frozenset({R.LEGAL_SUPERVISION})
 # --- merit ------------------------------------------------------------------------------------------
 MERIT_ENTERERS: Capability = frozenset({R.POLITICAL_DEPT, R.UNIT_CHIEF})
 MERIT_APPROVERS: Capability = frozenset({R.POLITICAL_DEPT})
+# 我的: an officer (any business role with an officer record) submits his own achievement with its
+# evidence, for the approvers to decide; never another officer's, never deciding his own
+OWN_ACHIEVEMENT_SUBMITTERS: Capability = PEOPLE_READERS
 AWARD_READERS: Capability = MERIT_ENTERERS | {R.LEADERSHIP}  # proposals and their dossiers
 RECRUIT_READERS: Capability = MERIT_ENTERERS | {R.LEADERSHIP}  # new officers' induction
 LEDGER_CHECKERS: Capability = frozenset({R.POLITICAL_DEPT, R.LEADERSHIP})

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from precinct.org import services as org_services
 
 from . import services
 from .models import ApiToken, User
+from .services.accounts import with_locked
 
 admin.site.unregister(Group)
 for model in (AccessAttempt, AccessLog, AccessFailureLog):
@@ -75,13 +76,31 @@ class AccountCreationForm(OfficerLinkMixin, UserCreationForm):
         return data
 
 
+class LockedFilter(admin.SimpleListFilter):
+    """The accounts locked by failed sign-ins now: the list the sysadmin unlocks from."""
+
+    title = _("locked")
+    parameter_name = "locked"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return (("yes", _("Yes")), ("no", _("No")))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() not in ("yes", "no"):
+            return queryset
+        return queryset.filter(Q(is_locked=self.value() == "yes"))  # annotated by the admin
+
+
 @admin.register(User)
 class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
     roles = ACCOUNT_ADMINS
     form = AccountChangeForm
     add_form = AccountCreationForm
-    list_display = ("username", "first_name", "role", "unit", "is_active", "last_login")
-    list_filter = ("role", "is_active")
+    # Django's own add form says "after you've created a user…", a sentence its Chinese
+    # catalogues lack; this one says it in words they have.
+    add_form_template = "identity/admin/add_form.html"
+    list_display = ("username", "first_name", "role", "unit", "is_active", "locked", "last_login")
+    list_filter = ("role", "is_active", LockedFilter)
     search_fields = ("username", "first_name")
     ordering = ("username",)
     fieldsets = (
@@ -110,8 +129,13 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     actions = ["unlock", "reset_second_factor"]
 
+    @admin.display(boolean=True, description=_("locked"), ordering="is_locked")
+    def locked(self, obj: User) -> bool:
+        return bool(getattr(obj, "is_locked", False))
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return super().get_queryset(request).filter(bureau_id=request.user.bureau_id)  # type: ignore[union-attr]
+        mine = super().get_queryset(request).filter(bureau_id=request.user.bureau_id)  # type: ignore[union-attr]
+        return with_locked(mine, now=clock.now())
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))
@@ -135,14 +159,15 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
 
     @admin.action(description=_("Unlock the selected accounts"))
     def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset:
-            reset(username=user.username)
-            services.record(
-                "account_unlocked",
-                object_type="identity.user",
-                object_id=str(user.pk),
-                detail={"username": user.username},
-            )
+        with transactions.entry():
+            for user in queryset:
+                reset(username=user.username)
+                services.record(
+                    "account_unlocked",
+                    object_type="identity.user",
+                    object_id=str(user.pk),
+                    detail={"username": user.username},
+                )
         messages.success(request, _("Unlocked."))
 
     @admin.action(description=_("Reset the second factor (the user enrols again)"))
@@ -156,21 +181,44 @@ class UserAdmin(RoleScopedAdmin, BaseUserAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(RoleScopedAdmin):
     roles = ACCOUNT_ADMINS
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    # the columns named here: the model's fields have no words of their own
+    list_display = ("token", "account", "name", "issued_at", "last_used_at_", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("user__username", "prefix", "name")
-    readonly_fields = ("prefix", "user", "created_at", "last_used_at", "revoked_at")
-    fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("token", "account", "issued_at", "last_used_at_", "revoked_at")
+    fields = ("token", "account", "name", "issued_at", "last_used_at_", "revoked_at")
     actions = ["revoke"]
+
+    @admin.display(description=_("token"), ordering="prefix")
+    def token(self, obj: ApiToken) -> str:
+        return f"{obj.prefix}…"
+
+    @admin.display(description=_("Account"), ordering="user__username")
+    def account(self, obj: ApiToken) -> str:
+        return obj.user.username
+
+    @admin.display(description=_("issued at"), ordering="created_at")
+    def issued_at(self, obj: ApiToken) -> Any:
+        return obj.created_at
+
+    @admin.display(description=_("last used at"), ordering="last_used_at")
+    def last_used_at_(self, obj: ApiToken) -> Any:
+        return obj.last_used_at
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        bureau_id = request.user.bureau_id  # type: ignore[union-attr]
+        return (
+            super().get_queryset(request).filter(user__bureau_id=bureau_id).select_related("user")
+        )
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # tokens are issued by `precinct token create`, shown once
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        for token in queryset.filter(revoked_at__isnull=True):
-            token.revoked_at = clock.now()
-            token.save(update_fields=["revoked_at"])
+        with transactions.entry():  # the use case's own; each revocation is audited
+            for pk in queryset.filter(revoked_at__isnull=True).values_list("pk", flat=True):
+                services.revoke_token(token_id=pk)
         messages.success(request, _("Revoked."))
 
 

@@ -20,6 +20,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "update": pgettext_lazy("audit action", "Changed"),
     "delete": pgettext_lazy("audit action", "Deleted"),
     "view": pgettext_lazy("audit action", "Viewed"),
+    "export": pgettext_lazy("audit action", "Exported"),
     "login": pgettext_lazy("audit action", "Signed in"),
     "logout": pgettext_lazy("audit action", "Signed out"),
     "login_failed": pgettext_lazy("audit action", "Sign-in failed"),
@@ -40,7 +41,16 @@ ACTION_LABELS: dict[str, Promise] = {
 }
 OTHER_ACTION = pgettext_lazy("audit action", "Other action")
 
-OBJECT_LABELS: dict[str, Promise] = {"database": pgettext_lazy("audit object", "Database")}
+OBJECT_LABELS: dict[str, Promise] = {
+    "database": pgettext_lazy("audit object", "Database"),
+    # models without a translated name of their own
+    "supervision.finding": pgettext_lazy("audit object", "Legal deadline finding"),
+    "supervision.ticket": pgettext_lazy("audit object", "Supervision ticket"),
+    "supervision.reviewitem": pgettext_lazy("audit object", "Case review finding"),
+    "merit.account": pgettext_lazy("audit object", "Bonus account"),
+    "merit.ledgertransaction": pgettext_lazy("audit object", "Bonus ledger transaction"),
+    "merit.ledgerentry": pgettext_lazy("audit object", "Bonus ledger entry"),
+}
 OTHER_OBJECT = pgettext_lazy("audit object", "Other record")
 
 # Keys of the details that are not rows of a model (sign-in, second factor, operations).

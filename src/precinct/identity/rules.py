@@ -36,6 +36,7 @@ from precinct.core.capabilities import (
     MERIT_APPROVERS,
     MERIT_ENTERERS,
     OVERVIEW_READERS,
+    OWN_ACHIEVEMENT_SUBMITTERS,
     PACK_READERS,
     PATROL_UNIT_READERS,
     PEOPLE_EDITORS,
@@ -79,6 +80,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "web:home": _rule(ALL_ROLES),
     "web:logout": _rule(write=ALL_ROLES),
     "web:profile": _rule(ALL_ROLES),
+    "web:me_achievement": _rule(write=OWN_ACHIEVEMENT_SUBMITTERS),  # 我的: his own, submitted
     # the second factor, re-authentication and the password: every signed-in user, for himself
     "web:otp_verify": _rule(ALL_ROLES, ALL_ROLES),
     "web:otp_setup": _rule(ALL_ROLES, ALL_ROLES),
@@ -86,6 +88,9 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "web:password_change": _rule(ALL_ROLES, ALL_ROLES),
     "web:security": _rule(ALL_ROLES),
     "web:recovery_codes": _rule(write=ALL_ROLES),
+    # a job's progress and file: checked again in the view against the route that starts it
+    "web:job": _rule(ALL_ROLES),
+    "web:job_file": _rule(ALL_ROLES),
     "org:unit_tree": _rule(OVERVIEW_READERS),
     "org:officer_list": _rule(PEOPLE_READERS),
     "org:officer_detail": _rule(PEOPLE_READERS),
@@ -118,7 +123,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "merit:month_fund": _rule(write=MERIT_APPROVERS),
     "merit:month_pay": _rule(write=MERIT_APPROVERS),
     "merit:month_close": _rule(write=MERIT_APPROVERS),
-    "merit:session_pack": _rule(PACK_READERS),
+    "merit:session_pack": _rule(PACK_READERS, PACK_READERS),  # POST: build it as a job
     "merit:promotion": _rule(PROMOTION_READERS),
     "merit:policy": _rule(PEOPLE_READERS, MERIT_APPROVERS),
     "merit:award_list": _rule(AWARD_READERS, MERIT_ENTERERS),

@@ -24,6 +24,7 @@ AUDITED_APPS = {
     "campaigns",
     "planning",
     "geo",
+    "jobs",  # who started which long work (its effects are audited as they are written)
 }
 # The audit chain itself, and derived data that the engine recomputes from audited events.
 NOT_AUDITED = {

@@ -8,11 +8,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from precinct.common.forms import DomainErrorsForm, Text, UUIDList, WholeNumber
+from precinct.common.forms import DateInput, DomainErrorsForm, Text, UUIDList, WholeNumber
 from precinct.core.errors import ValidationFailed, gettext_noop
 
 from . import rules
+from .models import CASE_ROLE_LABELS, KIND_LABELS
 from .rules import Month
+from .services.achievements import EVIDENCE_MAX
 
 
 class FundForm(DomainErrorsForm):
@@ -41,6 +43,33 @@ class AchievementForm(DomainErrorsForm):
     role = Text()
     evidence = Text()
     note = Text()
+
+
+class OwnAchievementForm(DomainErrorsForm):
+    """An officer's own achievement (我的): no officer to name, it is always the caller. The page
+    draws the fields from here; each refusal is said on its field, by the field's label."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=[(k, v) for k, v in KIND_LABELS.items() if k in set(rules.Kind)],
+    )
+    occurred_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput)
+    quantity = WholeNumber(
+        empty=1, bad=0, label=gettext_lazy("Quantity"), widget=forms.NumberInput({"min": 1})
+    )
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role in the case"),
+        required=False,
+        choices=[("", "—"), *CASE_ROLE_LABELS.items()],
+    )
+    evidence = Text(  # the service judges the length and when it is needed
+        clip=1000,
+        strip=True,
+        label=gettext_lazy("Evidence"),
+        help_text=gettext_lazy("A case number or a document's reference"),
+        widget=forms.TextInput({"maxlength": EVIDENCE_MAX, "placeholder": "XS-2026-00001"}),
+    )
+    note = Text(clip=200, strip=True, label=gettext_lazy("Note"))
 
 
 class AchievementDecisionForm(DomainErrorsForm):

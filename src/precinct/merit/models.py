@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from precinct.common.models import BureauOwned
 
@@ -115,6 +116,12 @@ class ScoringPolicy(BureauOwned):
 
 
 CASE_ROLE_LABELS = {"lead": _("lead investigator"), "assist": _("assisting")}  # rules.CaseRole
+# The evidence of an achievement as read: its kind in words before the record's number
+# ("case:XS-2026-00001" is stored; 案件 XS-2026-00001 is shown); free text as it was typed.
+EVIDENCE_LABELS = {
+    "case": pgettext_lazy("evidence", "Case %(number)s"),
+    "incident": pgettext_lazy("evidence", "Incident %(number)s"),
+}
 
 
 class Achievement(BureauOwned):
@@ -136,6 +143,14 @@ class Achievement(BureauOwned):
     def role_label(self) -> str:
         """The officer's part in the case, in words (主办 / 协办)."""
         return str(CASE_ROLE_LABELS.get(self.role, "")) if self.role else ""
+
+    @property
+    def evidence_label(self) -> str:
+        """The evidence in words: 案件 XS-2026-00001 for ``case:XS-2026-00001``."""
+        kind, sep, number = self.evidence.partition(":")
+        if sep and kind in EVIDENCE_LABELS and number:
+            return str(EVIDENCE_LABELS[kind]) % {"number": number}
+        return self.evidence
 
     class Meta:
         indexes = [models.Index(fields=["bureau", "month", "state"])]

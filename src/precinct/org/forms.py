@@ -13,6 +13,7 @@ from .models import (
     GENDER_LABELS,
     PARTY_LABELS,
     POST_TYPE_LABELS,
+    RANK_LABELS,
     STATUS_LABELS,
     STAY_DECISION_LABELS,
 )
@@ -28,7 +29,7 @@ class OfficerForm(DomainErrorsForm):
     gender = forms.ChoiceField(label=_("gender"), choices=_opts(GENDER_LABELS))
     birth_date = forms.DateField(label=_("birth date"), widget=DateInput)
     hire_date = forms.DateField(label=_("hire date"), widget=DateInput)
-    rank = forms.ChoiceField(label=_("rank"), choices=[(r, r) for r in rules.RANKS])
+    rank = forms.ChoiceField(label=_("rank"), choices=[(r, RANK_LABELS[r]) for r in rules.RANKS])
     post_type = forms.ChoiceField(label=_("post type"), choices=_opts(POST_TYPE_LABELS))
     status = forms.ChoiceField(label=_("status"), choices=_opts(STATUS_LABELS))
     party = forms.ChoiceField(label=_("party membership"), choices=_opts(PARTY_LABELS))

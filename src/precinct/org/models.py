@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from precinct.common.models import BureauOwned, Entity
 
@@ -46,6 +47,30 @@ AGE_BAND_LABELS = {  # rules.AgeBand
     "50-54": _("50 to 54"),
     "55+": _("55 and over"),
 }
+# Police ranks as read (the official English names; 简体 and 繁體 from the catalog): the rank is
+# stored as the 简体 word of rules.RANKS (what roster files carry), shown in the reader's script.
+RANK_LABELS = {
+    "总警监": pgettext_lazy("police rank", "Commissioner General"),
+    "副总警监": pgettext_lazy("police rank", "Deputy Commissioner General"),
+    "一级警监": pgettext_lazy("police rank", "Commissioner, First Class"),
+    "二级警监": pgettext_lazy("police rank", "Commissioner, Second Class"),
+    "三级警监": pgettext_lazy("police rank", "Commissioner, Third Class"),
+    "一级警督": pgettext_lazy("police rank", "Superintendent, First Class"),
+    "二级警督": pgettext_lazy("police rank", "Superintendent, Second Class"),
+    "三级警督": pgettext_lazy("police rank", "Superintendent, Third Class"),
+    "一级警司": pgettext_lazy("police rank", "Inspector, First Class"),
+    "二级警司": pgettext_lazy("police rank", "Inspector, Second Class"),
+    "三级警司": pgettext_lazy("police rank", "Inspector, Third Class"),
+    "一级警员": pgettext_lazy("police rank", "Constable, First Class"),
+    "二级警员": pgettext_lazy("police rank", "Constable, Second Class"),
+}
+
+
+def rank_label(rank: str) -> str:
+    """一级警司 → 一級警司 in 繁體, Inspector, First Class in English (an unknown rank as it is)."""
+    return str(RANK_LABELS.get(rank, rank))
+
+
 PARTY_LABELS = {
     "cpc_member": _("CPC member"),
     "cpc_probationary": _("CPC probationary member"),
@@ -156,6 +181,10 @@ class Officer(BureauOwned):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.police_number})"
+
+    @property
+    def rank_label(self) -> str:
+        return rank_label(self.rank)
 
 
 class Assignment(BureauOwned):

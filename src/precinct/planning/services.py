@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -12,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 
 from precinct.command import rules as command_rules
@@ -23,12 +21,14 @@ from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
+from precinct.jobs import services as jobs
 
 from . import hypercube, posts, roadsim
 from .models import PlanningRun
 
 QUEUE_CALLS = 200_000  # simulated calls per fleet in a run's queue check
-STALE_RUN = dt.timedelta(minutes=10)  # no progress for this long: the run was interrupted
+# running with no progress for this long: its worker died more often than the job engine retries
+STALE_RUN = dt.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -312,7 +312,7 @@ def get_run(scope: Scope, run_id: uuid.UUID) -> PlanningRun:
     run = _runs(scope.bureau_id).filter(pk=run_id).first()
     if run is None:
         raise NotFound("planning run")
-    if run.status in ("queued", "running") and clock.now() - run.updated_at > STALE_RUN:
+    if run.status == "running" and clock.now() - run.updated_at > STALE_RUN:
         # its process went away (a restart): say so instead of spinning for ever
         PlanningRun.objects.filter(pk=run.pk).update(
             status="failed", message="interrupted (the server restarted)"
@@ -333,7 +333,7 @@ def start_post_run(
     night_cars: int | None = None,
     queue: bool = True,
 ) -> PlanningRun:
-    """Record a run and work it out in a background thread; the page follows its progress."""
+    """Record a run and queue it as a background job; the page follows its progress."""
     if scope.bureau_id is None:
         raise NotFound("bureau")
     errors = []
@@ -383,18 +383,17 @@ def start_post_run(
         },
         created_by=by,
     )
-    transaction.on_commit(lambda: _start(run.pk))
+    jobs.start(
+        kind="planning.posts",
+        key=f"planning:{run.pk}",
+        bureau_id=scope.bureau_id,
+        params={"run": str(run.pk)},
+    )
     return run
 
 
-def _start(run_id: uuid.UUID) -> None:
-    threading.Thread(
-        target=work_run, args=(run_id,), name=f"planning-{run_id}", daemon=True
-    ).start()
-
-
-def work_run(run_id: uuid.UUID) -> None:
-    """Work out one run (in its own thread and database connection)."""
+def work_run(run_id: uuid.UUID, beat: Callable[[int, int], None] | None = None) -> None:
+    """Work out one run (a background job; ``beat`` tells the job engine it is alive)."""
 
     try:
         run = PlanningRun.objects.get(pk=run_id)
@@ -404,6 +403,8 @@ def work_run(run_id: uuid.UUID) -> None:
             PlanningRun.objects.filter(pk=run_id).update(
                 progress=0.9 * done / max(total, 1), updated_at=clock.now()
             )
+            if beat is not None:
+                beat(done, total)
 
         p = run.params
         plan = post_plan(

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.identity.services import caller
 
@@ -20,17 +21,18 @@ def index(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     if request.method == "POST":
         d = PostRunForm(request.POST).parsed()
-        run = services.start_post_run(
-            scope,
-            cars=d["cars"],
-            minutes=d["minutes"],
-            days=d["days"],
-            replay=d["replay"],
-            by=request.user.get_username(),
-            objective=d["objective"] or "both",
-            night_cars=d["night_cars"],
-            queue=d["queue"],
-        )
+        with transactions.entry():
+            run = services.start_post_run(
+                scope,
+                cars=d["cars"],
+                minutes=d["minutes"],
+                days=d["days"],
+                replay=d["replay"],
+                by=request.user.get_username(),
+                objective=d["objective"] or "both",
+                night_cars=d["night_cars"],
+                queue=d["queue"],
+            )
         return redirect("planning:run", run_id=run.pk)
     return render(request, "planning/index.html", {"runs": services.list_runs(scope)})
 

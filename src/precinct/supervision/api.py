@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from precinct.cases import services as cases
 from precinct.cases.rules import EventContent
-from precinct.common import transactions
+from precinct.common import audit, transactions
 from precinct.core import capabilities as can
 from precinct.core import clock
 from precinct.core.errors import FieldError, ValidationFailed
@@ -146,16 +147,34 @@ def _finding_out(f: Any) -> dict[str, Any]:
     return {k: getattr(f, k) for k in FindingOut.model_fields}
 
 
+def _number(row: Any) -> str:
+    return str(row.case.number)
+
+
+def _exported(
+    request: HttpRequest, object_type: str, rows: list[Any], number: Callable[[Any], str] = _number
+) -> list[Any]:
+    """A list the API answers is an export: the audit log names the cases it held (``number``
+    gives a row's case number). Returns the rows."""
+    if rows:
+        numbers = sorted({number(r) for r in rows})
+        detail = {"cases": numbers, "rows": len(rows)}
+        audit.exported(object_type, str(caller(request).bureau_id or ""), detail)
+    return rows
+
+
 @router.get("/cases", response=list[CaseOut], url_name="case_list")
 def list_cases(request: HttpRequest, query: Query[ListQuery]) -> Any:
     qs = cases.scope_cases(caller(request)).select_related("unit").order_by("-created_at")
-    return [_case_out(c) for c in qs[query.offset : query.offset + query.limit]]
+    rows = list(qs[query.offset : query.offset + query.limit])
+    return [_case_out(c) for c in _exported(request, "cases.case", rows, lambda c: c.number)]
 
 
 @router.get("/cases/{case_id}", response=CaseDetail, url_name="case_detail")
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> Any:
     scope = caller(request)
     case = cases.get_case(scope, case_id)
+    audit.viewed("cases.case", str(case.pk), str(case.bureau_id))
     return {
         **_case_out(case),
         "persons": cases.persons(case.pk, full_identity=scope.role in can.FULL_IDENTITY_READERS),
@@ -222,19 +241,21 @@ def record_event(request: HttpRequest, case_id: uuid.UUID, payload: EventIn) -> 
 
 @router.get("/supervision/findings", response=list[FindingOut], url_name="finding_list")
 def list_findings(request: HttpRequest, query: Query[ListQuery]) -> Any:
-    qs = services.scope_findings(caller(request)).order_by("due_at", "rule")
+    qs = services.scope_findings(caller(request)).select_related("case").order_by("due_at", "rule")
     if query.state:
         qs = qs.filter(state=query.state)
     if query.rule:
         qs = qs.filter(rule=query.rule)
-    return [_finding_out(f) for f in qs[query.offset : query.offset + query.limit]]
+    rows = list(qs[query.offset : query.offset + query.limit])
+    return [_finding_out(f) for f in _exported(request, "supervision.finding", rows)]
 
 
 @router.get("/supervision/tickets", response=list[TicketOut], url_name="ticket_list")
 def list_tickets(request: HttpRequest, query: Query[ListQuery]) -> Any:
-    qs = services.scope_tickets(caller(request)).select_related("finding").order_by("-created_at")
+    qs = services.scope_tickets(caller(request)).select_related("finding", "case")
     if query.state:
         qs = qs.filter(state=query.state)
+    rows = list(qs.order_by("-created_at")[query.offset : query.offset + query.limit])
     return [
         {
             "id": t.id,
@@ -245,7 +266,7 @@ def list_tickets(request: HttpRequest, query: Query[ListQuery]) -> Any:
             "lead_officer_id": t.lead_officer_id,
             "state": t.state,
         }
-        for t in qs[query.offset : query.offset + query.limit]
+        for t in _exported(request, "supervision.ticket", rows)
     ]
 
 
@@ -287,6 +308,8 @@ def add_review(request: HttpRequest, case_id: uuid.UUID, payload: ReviewIn) -> A
 
 @router.get("/supervision/good-practice", response=list[GoodPracticeOut], url_name="good_practice")
 def good_practice(request: HttpRequest, query: Query[ListQuery]) -> Any:
+    qs = services.good_practice(caller(request)).select_related("review__case")
+    rows = list(qs[query.offset : query.offset + query.limit])
     return [
         {
             "id": i.id,
@@ -295,7 +318,7 @@ def good_practice(request: HttpRequest, query: Query[ListQuery]) -> Any:
             "text": i.text,
             "created_at": i.created_at,
         }
-        for i in services.good_practice(caller(request))[query.offset : query.offset + query.limit]
+        for i in _exported(request, "supervision.reviewitem", rows, lambda i: i.review.case.number)
     ]
 
 

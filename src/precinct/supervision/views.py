@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from precinct.cases import services as cases
-from precinct.common import transactions
+from precinct.common import audit, transactions
 from precinct.common.pages import ErrorRow, by_row, page_errors
 from precinct.core import clock
 from precinct.core.capabilities import FULL_IDENTITY_READERS
@@ -85,18 +86,31 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/case_list.html", {"page": page, "q": q})
 
 
+# The marks of the case timeline, in the legend's order: the steps (events), the legal deadline,
+# the follow-up done, then each state a deadline's bar can be in.
+MARKS = ("step", "deadline", "done")
+BAR_STATES = ("met", "late", "overdue", "due_soon", "pending", "waived", "violated", "withdrawn")
+
+
 def _timeline_chart(
     findings: list[Any], events: list[Any], names: dict[str, str]
 ) -> dict[str, Any]:
-    """Series for the case page: each deadline as a bar from trigger to due, events as points.
-    Rows and points are named in words (the rule's title, the person); codes stay for colours."""
+    """The case timeline: a first row of the case's steps (``events``, those corrected since left
+    out), then one row per rule and person, its deadline a bar from the step that starts it to
+    the legal deadline, the follow-up a dot; the legend names each mark. Everything is in words
+    (rule titles, persons, states), and times are the bureau's wall clock sent as if UTC, so the
+    axis's days are the bureau's days wherever the browser is (the chart draws in UTC)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
 
     def ms(t: dt.datetime | None) -> int | None:
-        return int(t.timestamp() * 1000) if t else None
+        return int(t.astimezone(tz).replace(tzinfo=dt.UTC).timestamp() * 1000) if t else None
 
-    rows = [f"{f.title or f.rule} · {f.who}" for f in findings]
+    states = {f.state for f in findings}
+    marks = [m for m in MARKS if m != "done" or any(f.met_at for f in findings)]
+    words = {"step": _("Events"), "deadline": _("Legal deadline"), "done": _("Done"),
+             "trigger": _("Trigger")}  # fmt: skip
     return {
-        "rows": rows,
+        "rows": [_("Events")] + [f"{f.title or f.rule} · {f.who}" for f in findings],
         "deadlines": [
             {
                 "row": i,
@@ -105,9 +119,8 @@ def _timeline_chart(
                 "met": ms(f.met_at),
                 "state": f.state,
                 "state_label": f.state_label,
-                "title": f.title,
             }
-            for i, f in enumerate(findings)
+            for i, f in enumerate(findings, start=1)
         ],
         "events": [
             {
@@ -117,6 +130,9 @@ def _timeline_chart(
             }
             for e in events
         ],
+        "legend": [{"mark": m, "label": words[m]} for m in marks]
+        + [{"mark": s, "label": state_label(s)} for s in BAR_STATES if s in states],
+        "words": words,  # the tooltips'
         "now": ms(clock.now()),
         "now_label": _("now"),
     }
@@ -126,6 +142,7 @@ def _timeline_chart(
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     scope = caller(request)
     case = cases.get_case(scope, case_id)
+    audit.viewed("cases.case", str(case.pk), str(case.bureau_id))
     findings = _readable(scope, services.case_findings(scope, case_id))
     names = {key: name for (_c, key), name in services.subject_names(scope, [case_id]).items()}
     events = list(cases.event_rows(case_id))
@@ -150,7 +167,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "tickets": [(t, next_states(t.state, scope.role)) for t in tickets],
             "ticket_labels": TICKET_STATE_LABELS,
             "persons": cases.persons(case_id, full_identity=scope.role in FULL_IDENTITY_READERS),
-            "chart": _timeline_chart(findings, events, names),
+            "chart": _timeline_chart(findings, [e for e in events if e.pk not in corrected], names),
             "can_review": access.decide("supervision:review_add", "POST", scope.role).allowed,
         },
     )

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from precinct.command import services as command
 from precinct.core.scoping import Role
@@ -13,7 +14,7 @@ from precinct.identity import rules as access
 # The menu: the home page, then at most six groups of pages (a group shows only the pages the
 # role may open; a group with one page is that page's link; an empty group is left out).
 NAV: list[tuple[Any, list[tuple[str, Any]]]] = [
-    (None, [("web:home", _("Home"))]),
+    (None, [("web:home", _("Home")), ("web:profile", pgettext_lazy("menu", "Me"))]),
     (
         _("Force"),
         [

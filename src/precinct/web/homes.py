@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from precinct.campaigns import services as campaigns
+from precinct.cases import services as cases
 from precinct.command import services as command
 from precinct.core.scoping import Role, Scope
 from precinct.identity import services as identity
@@ -55,13 +56,27 @@ class Day:
     def midnight(self) -> dt.datetime:
         return dt.datetime.combine(self.today, dt.time(), tzinfo=self.tz)
 
+    def start_of(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), tzinfo=self.tz)
+
+
+def _figures_url(first: dt.date, last: dt.date) -> str:
+    """The street figures of the days [first, last]: the incidents counted, the street-handling
+    rate and the zero-call days, as the figures page computes them."""
+    return _url("command:figures", **{"from": first.isoformat(), "to": last.isoformat()})
+
 
 # --- the cards, by subject -------------------------------------------------------------------
 def _incidents_today(scope: Scope, day: Day) -> list[Card]:
     today = command.scope_incidents(scope).filter(received_at__gte=day.midnight)
     waiting = command.scope_incidents(scope).filter(status="received").count()
     return [
-        Card("incidents_today", _("incidents today"), _n(today.count()), _url("command:board")),
+        Card(
+            "incidents_today",
+            _("incidents today"),
+            _n(today.count()),
+            _figures_url(day.today, day.today),
+        ),
         Card(
             "incidents_waiting",
             _("waiting for a car"),
@@ -72,7 +87,35 @@ def _incidents_today(scope: Scope, day: Day) -> list[Card]:
     ]
 
 
+def _incidents_yesterday(scope: Scope, day: Day) -> list[Card]:
+    """Yesterday's incidents and how many of them the patrol handled on the street, against the
+    goal: the bureau chief's first figure in the morning (journey 1)."""
+    yesterday = day.today - dt.timedelta(days=1)
+    start, end = day.start_of(yesterday), day.midnight
+    n = command.scope_incidents(scope).filter(received_at__gte=start, received_at__lt=end).count()
+    street, police = command.street_counts(scope, start=start, end=end)
+    percent = round(100 * street / police, 1) if police else None
+    note = (
+        _("street-handling rate %(rate)s%% (goal %(goal)s%%) · %(street)s of %(police)s")
+        % {"rate": percent, "goal": int(STREET_GOAL), "street": _n(street), "police": _n(police)}
+        if percent is not None
+        else ""
+    )
+    tone = "" if percent is None else "ok" if percent >= STREET_GOAL else "warn"
+    return [
+        Card(
+            "incidents_yesterday",
+            _("incidents yesterday"),
+            _n(n),
+            _figures_url(yesterday, yesterday),
+            note=note,
+            tone=tone,
+        )
+    ]
+
+
 def _cars(scope: Scope) -> list[Card]:
+    """Cars on duty now against the plan: the 24-hour patrol keeps every car on the road."""
     cars = command.scope_patrol_units(scope)
     total = cars.count()
     if not total:
@@ -85,7 +128,8 @@ def _cars(scope: Scope) -> list[Card]:
             _("cars on duty"),
             f"{on_duty} / {total}",
             _url("command:board"),
-            note=_("%(n)s available") % {"n": free},
+            note=_("plan %(plan)s · %(n)s available") % {"plan": total, "n": free},
+            tone="ok" if on_duty >= total else "warn",
         )
     ]
 
@@ -103,7 +147,7 @@ def _street(scope: Scope, day: Day) -> list[Card]:
             "street_rate",
             _("street-handling rate, last 30 days"),
             f"{percent}%",
-            _url("command:figures"),
+            _figures_url(day.today - dt.timedelta(days=29), day.today),
             note=_("goal %(goal)s%% · %(street)s of %(police)s")
             % {"goal": int(STREET_GOAL), "street": _n(street), "police": _n(police)},
             tone="ok" if percent >= STREET_GOAL else "warn",
@@ -137,18 +181,29 @@ def _tickets(scope: Scope, states: tuple[str, ...], key: str, label: str) -> lis
 
 
 def _campaigns(scope: Scope, day: Day) -> list[Card]:
+    """The campaigns under way: their checklists' progress, and the items overdue."""
     summary = campaigns.campaign_summary(scope, today=day.today)
     if not summary["active"]:
         return []
+    url = _url("campaigns:list", phase="active")
+    done, total = summary["done"], summary["total"]
     return [
+        Card(
+            "campaign_progress",
+            _("campaign progress"),
+            f"{round(100 * done / total) if total else 0}%",
+            url,
+            note=_("%(done)s of %(total)s checklist items done · %(n)s campaigns under way")
+            % {"done": _n(done), "total": _n(total), "n": summary["active"]},
+        ),
         Card(
             "campaign_items_overdue",
             _("campaign items overdue"),
             _n(summary["overdue"]),
-            _url("campaigns:list", phase="active"),
+            url,
             note=_("%(n)s campaigns under way") % {"n": summary["active"]},
             tone="bad" if summary["overdue"] else "ok",
-        )
+        ),
     ]
 
 
@@ -162,6 +217,31 @@ def _merit_month(scope: Scope, day: Day) -> list[Card]:
             _("Month closed") if closed else _("Month still open"),
             reverse("merit:month_of", args=[str(last)]),
             tone="ok" if closed else "warn",
+        )
+    ]
+
+
+def _three_ones(scope: Scope, day: Day) -> list[Card]:
+    """The 三一 checklist of last month, whose meeting falls in this month: per unit, is its
+    warning case published, are its star officers named, are their bonuses paid."""
+    month = merit.Month.of(day.today).previous()
+    rows = merit.session_checklist(scope, month)
+    if not rows:
+        return []
+    done = sum(1 for r in rows if r.items.done)
+    return [
+        Card(
+            "three_ones",
+            _("三一 checklist of %(month)s: units done") % {"month": str(month)},
+            f"{done} / {len(rows)}",
+            reverse("merit:sessions", args=[str(month)]),
+            note=_("warning %(w)s · star creation %(s)s · incentive %(i)s")
+            % {
+                "w": sum(1 for r in rows if r.items.warning_done),
+                "s": sum(1 for r in rows if r.items.stars_done),
+                "i": sum(1 for r in rows if r.items.incentive_done),
+            },
+            tone="ok" if done == len(rows) else "warn",
         )
     ]
 
@@ -220,6 +300,42 @@ def _seniors(scope: Scope, day: Day) -> list[Card]:
     ]
 
 
+def _station(scope: Scope, day: Day) -> list[Card]:
+    """A station chief's own: the officers on the roll and the cases of the unit."""
+    officers = org.scope_officers(scope).count()
+    n_cases = cases.scope_cases(scope).count()
+    return [
+        Card("officers", _("officers"), _n(officers), _url("org:officer_list")),
+        Card("cases", _("cases"), _n(n_cases), _url("supervision:case_list")),
+    ]
+
+
+def _zero_days(scope: Scope, day: Day) -> list[Card]:
+    """Days of the last 30 on which a station's area had no incident at all, counted as the
+    figures page counts them (the stations with incidents in the caller's scope)."""
+    first = day.today - dt.timedelta(days=29)
+    busy: dict[str, set[dt.date]] = {}
+    window = command.scope_incidents(scope).filter(
+        received_at__gte=day.start_of(first), received_at__lt=day.midnight + dt.timedelta(days=1)
+    )
+    for received, station in window.values_list("received_at", "station__name"):
+        if station:
+            busy.setdefault(station, set()).add(received.astimezone(day.tz).date())
+    if not busy:
+        return []
+    zero = sum(30 - len(days) for days in busy.values())
+    return [
+        Card(
+            "zero_call_days",
+            _("zero-call days, last 30 days"),
+            _n(zero),
+            _figures_url(first, day.today),
+            note=", ".join(sorted(busy)) if len(busy) > 1 else "",
+            tone="ok" if zero else "",
+        )
+    ]
+
+
 def _my_month(scope: Scope, day: Day) -> list[Card]:
     month = merit.Month.of(day.today)
     mine = merit.my_month(scope, month)
@@ -258,17 +374,23 @@ def _my_tasks(scope: Scope, day: Day) -> list[Card]:
 
 
 def _accounts(scope: Scope, day: Day) -> list[Card]:
-    counts = identity.account_counts(now=day.now)
+    counts = identity.account_counts(now=day.now, bureau_id=scope.bureau_id)
+    users = reverse("admin:identity_user_changelist")
     return [
-        Card("accounts", _("active accounts"), _n(counts["active"]), _url("admin:index")),
+        Card("accounts", _("active accounts"), _n(counts["active"]), users + "?is_active__exact=1"),
         Card(
             "locked",
             _("locked accounts"),
             _n(counts["locked"]),
-            _url("admin:index"),
+            users + "?locked=yes",
             tone="warn" if counts["locked"] else "ok",
         ),
-        Card("tokens", _("API tokens in use"), _n(counts["tokens"]), _url("admin:index")),
+        Card(
+            "tokens",
+            _("API tokens in use"),
+            _n(counts["tokens"]),
+            reverse("admin:identity_apitoken_changelist") + "?revoked_at__isnull=True",
+        ),
     ]
 
 
@@ -280,13 +402,15 @@ def _audit(scope: Scope, day: Day) -> list[Card]:
 # --- the roles ---------------------------------------------------------------------------------
 Builder = Callable[[Scope, Day], list[Card]]
 ROLE_CARDS: dict[Role, tuple[Builder, ...]] = {
-    Role.LEADERSHIP: (
-        _incidents_today,
-        lambda s, d: _street(s, d),
+    Role.LEADERSHIP: (  # journey 1: the bureau chief at 8 a.m.
+        _incidents_yesterday,
+        _street,
         lambda s, d: _cars(s),
         _supervision,
-        _merit_month,
+        _three_ones,
         _campaigns,
+        _incidents_today,
+        _merit_month,
     ),
     Role.POLITICAL_DEPT: (_merit_queues, _merit_month, _seniors),
     Role.LEGAL_SUPERVISION: (
@@ -295,15 +419,18 @@ ROLE_CARDS: dict[Role, tuple[Builder, ...]] = {
             s, ("rectified",), "tickets_to_verify", _("rectifications awaiting verification")
         ),
     ),
-    Role.COMMAND_CENTRE: (_incidents_today, lambda s, d: _cars(s), lambda s, d: _street(s, d)),
-    Role.UNIT_CHIEF: (
+    Role.COMMAND_CENTRE: (_incidents_today, lambda s, d: _cars(s), _street),
+    Role.UNIT_CHIEF: (  # journey 6: the own station only
+        _station,
         _supervision,
         lambda s, d: _tickets(
             s, ("open", "rectifying"), "tickets_to_rectify", _("problems to rectify")
         ),
-        _campaigns,
         _incidents_today,
+        _zero_days,
         lambda s, d: _cars(s),
+        _campaigns,
+        _three_ones,
     ),
     Role.OFFICER: (_my_month, _my_tasks),
     Role.SYSADMIN: (_accounts,),

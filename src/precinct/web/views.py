@@ -16,7 +16,7 @@ from precinct.core import clock
 from precinct.identity.services import caller
 from precinct.org import services as org
 
-from . import homes
+from . import homes, me
 
 
 class LoginView(auth_views.LoginView):
@@ -57,7 +57,5 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest) -> HttpResponse:
-    scope = caller(request)
-    if scope.officer_id and scope.reads_business_data:
-        return redirect("org:officer_detail", officer_id=scope.officer_id)
-    return render(request, "web/profile.html", {})
+    """我的: an officer's own record (``web/me.py``); the others' account."""
+    return me.record(request)

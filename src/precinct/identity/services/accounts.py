@@ -3,10 +3,11 @@
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from precinct.core import capabilities as can
 from precinct.core import clock
@@ -130,24 +131,31 @@ def enable_account(*, username: str) -> User:
     return user
 
 
-def account_counts(*, now: dt.datetime) -> dict[str, int]:
-    """The system administrator's home: active accounts, accounts locked by failed sign-ins
-    (five in the window, ADR 0023), API tokens in use."""
+def _locked_attempts(now: dt.datetime) -> QuerySet[Any]:
     from axes.models import AccessAttempt
     from django.conf import settings
 
-    from ..models import ApiToken
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).filter(Q(expiration__isnull=True) | Q(expiration__expires_at__gt=now))
 
-    limit = settings.AXES_FAILURE_LIMIT
-    locked = (
-        AccessAttempt.objects.filter(failures_since_start__gte=limit)
-        .filter(Q(expiration__isnull=True) | Q(expiration__expires_at__gt=now))
-        .values("username")
-        .distinct()
-        .count()
+
+def with_locked(users: QuerySet[User], *, now: dt.datetime) -> QuerySet[User]:
+    """The accounts annotated ``is_locked``: locked by failed sign-ins now (five in the window,
+    ADR 0023), which the system administrator unlocks."""
+    return users.annotate(
+        is_locked=Exists(_locked_attempts(now).filter(username=OuterRef("username")))
     )
+
+
+def account_counts(*, now: dt.datetime, bureau_id: uuid.UUID | None = None) -> dict[str, int]:
+    """The system administrator's home: active accounts, accounts locked by failed sign-ins
+    (five in the window, ADR 0023), API tokens in use — of one bureau's accounts when given (the
+    lists the admin shows him)."""
+    users = User.objects.all() if bureau_id is None else User.objects.filter(bureau_id=bureau_id)
+    tokens = ApiToken.objects.filter(revoked_at__isnull=True, user__in=users)
     return {
-        "active": User.objects.filter(is_active=True).count(),
-        "locked": locked,
-        "tokens": ApiToken.objects.filter(revoked_at__isnull=True).count(),
+        "active": users.filter(is_active=True).count(),
+        "locked": with_locked(users, now=now).filter(Q(is_locked=True)).count(),
+        "tokens": tokens.count(),
     }

@@ -12,9 +12,12 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import receiver
 
 from precinct.cases import services as cases
+from precinct.common.audit import record_exported
 from precinct.core import clock
+from precinct.core.scoping import Role, Scope
 from precinct.org import services as org
 
 from .. import labels, rules
@@ -144,6 +147,14 @@ def link_pending(batch: int = 2000) -> int:
             return linked
 
 
+@receiver(record_exported)
+def _record_export(
+    sender: Any, object_type: str, bureau_id: str, detail: dict[str, Any], **kwargs: Any
+) -> None:
+    """An app exported records (common/audit.py): one entry naming what the export held."""
+    record("export", object_type=object_type, detail=detail, bureau_id=bureau_id)
+
+
 def record_write(
     action: str, instance: models.Model, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> None:
@@ -192,8 +203,10 @@ def verify_audit_chain(batch: int = 5000) -> tuple[int, rules.ChainBreak | None]
 
 
 def _matching(text: str, bureau_id: uuid.UUID | None) -> Q:
-    """Entries a plain-words search finds: by a case number, a police number, a person's name, a
-    user name or an action in words (its label), and by anything their details record."""
+    """Entries a plain-words search finds: by a case number, a police number, a person's name (an
+    officer's, with or without an account, or a case's person), a user name or an action in words
+    (its label), by anything their details record, and a ledger entry by the reference of its
+    payment or the police number of the officer paid."""
     text = text.strip()
     object_ids: set[str] = {text}
     actors: set[str] = set()
@@ -202,10 +215,10 @@ def _matching(text: str, bureau_id: uuid.UUID | None) -> Q:
         if case is not None:
             object_ids.add(str(case.pk))
         object_ids.update(str(i) for i in org.officer_ids_by_number(bureau_id, [text]).values())
-    # accounts by user name, by their officer's police number or name (identity's own link)
+        object_ids.update(_named(bureau_id, text))
+    # accounts by user name, by their officer's name (identity's own link), of the officers found
     accounts = User.objects.filter(
         Q(username__iexact=text)
-        | Q(officer__police_number=text)
         | Q(officer__name__icontains=text)
         | Q(officer_id__in=[i for i in object_ids if _is_uuid(i)])
     )
@@ -216,6 +229,7 @@ def _matching(text: str, bureau_id: uuid.UUID | None) -> Q:
         actors.add(username)
         if officer_id is not None:
             object_ids.add(str(officer_id))
+    object_ids |= _stand_ins(text, object_ids)
     found = Q(object_id__in=object_ids) | Q(actor__iexact=text) | Q(actor__in=actors)
     for object_id in object_ids - {text}:
         found |= Q(detail__icontains=object_id)  # rows that point at it (a case's events)
@@ -223,6 +237,41 @@ def _matching(text: str, bureau_id: uuid.UUID | None) -> Q:
     if codes:
         found |= Q(action__in=codes)
     return found | Q(detail__icontains=text)
+
+
+NAMED = 20  # officers, and cases, a name finds at most (each is a scan of the details)
+
+
+def _named(bureau_id: uuid.UUID, text: str) -> set[str]:
+    """Ids of the officers whose name contains ``text`` (any officer of the bureau, with an account
+    or not) and of the cases whose person's name does (names are stored in clear; identity
+    numbers are sealed, and not searched). Looked up bureau-wide for the auditor, who reads no
+    record itself: only the log's entries about them."""
+    if not text:
+        return set()
+    whole = Scope(user_id=None, role=Role.LEADERSHIP, bureau_id=bureau_id)
+    today = clock.today(settings.TIME_ZONE)
+    officers = org.search_officers(whole, org.OfficerFilter(q=text), today=today)
+    found = {str(pk) for pk in officers.values_list("pk", flat=True)[:NAMED]}
+    # cases.search_cases matches a number, a unit or a person: keep the cases a person matched
+    candidates = list(cases.search_cases(whole, text).values_list("pk", flat=True)[: NAMED * 4])
+    names = cases.person_names(candidates, full_identity=True)
+    needle = text.casefold()
+    persons = {case_id for (case_id, _key), name in names.items() if needle in name.casefold()}
+    return found | {str(pk) for pk in list(persons)[:NAMED]}
+
+
+def _stand_ins(text: str, object_ids: set[str]) -> set[str]:
+    """Records that stand in the log for what was searched: a ledger entry names its account and
+    its transaction, not the officer paid nor the payment's reference (the transaction's key, as
+    the finance export shows it). Ids of the accounts of the officers found and of the
+    transaction with that key."""
+    officers = [i for i in object_ids if _is_uuid(i)]
+    rows = AuditEntry.objects.filter(
+        Q(object_type="merit.account", detail__row__officer_id__in=officers)
+        | Q(object_type="merit.ledgertransaction", detail__row__key=text)
+    )
+    return set(rows.values_list("object_id", flat=True)[:NAMED])
 
 
 def _is_uuid(value: str) -> bool:

@@ -38,8 +38,8 @@ class PromotionRecord(NamedTuple):
     number: str  # police number: ties are broken by it
     stars: Sequence[tuple[str, int]]  # (month, stars) for each closed month in the window
     problem_points: int
-    awards: Sequence[tuple[str, str]]  # (level, ref)
-    measures: Sequence[tuple[str, str, bool]]  # (measure, ref, in force on the ranking day)
+    awards: Sequence[tuple[str, str]]  # (level, the day it was decided)
+    measures: Sequence[tuple[str, str, bool]]  # (measure, first day, in force on the ranking day)
 
 
 class PromotionLine(NamedTuple):

@@ -1,4 +1,5 @@
-"""Merit achievements: entered by a unit, decided by the political department, bulk-loaded."""
+"""Merit achievements: entered by a unit or submitted by the officer himself, decided by the
+political department, bulk-loaded; and the officer's own record (我的) as he reads it."""
 
 import datetime as dt
 import uuid
@@ -9,19 +10,23 @@ from typing import Any
 from django.db.models import QuerySet
 
 from precinct.common import bulk
+from precinct.core import capabilities as can
 from precinct.core import clock
-from precinct.core.errors import FieldError, ValidationFailed
+from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.ids import uuid7
 from precinct.core.scoping import Scope
 from precinct.org import services as org
 
 from .. import rules
-from ..models import Achievement, MonthClose
+from ..models import Achievement, AwardProposal, Discipline, Induction, LedgerEntry, MonthClose
 from ..rules import Month
 from ._common import APPROVERS, ENTERERS, _require, _who
+from .ledger import ledger_lines
+from .month import my_month
 
 REASON_MAX = 200  # a rejection's reason, as the achievement stores it
+EVIDENCE_MAX = 80  # a case number or a document's reference, as the achievement stores it
 
 
 # --- achievements -------------------------------------------------------------------------------
@@ -39,7 +44,19 @@ class AchievementData:
 def record_achievement(scope: Scope, data: AchievementData, *, today: dt.date) -> Achievement:
     """A unit enters an achievement for one of its officers; the political department approves."""
     _require(scope, ENTERERS)
-    officer = org.get_officer(scope, data.officer_id)
+    return _create(scope, org.get_officer(scope, data.officer_id), data, today=today)
+
+
+def submit_own_achievement(scope: Scope, data: AchievementData, *, today: dt.date) -> Achievement:
+    """An officer submits an achievement of his own with its evidence; it waits for the political
+    department's decision like one his unit entered. Never one of another officer's."""
+    _require(scope, can.OWN_ACHIEVEMENT_SUBMITTERS)
+    if scope.officer_id is None or data.officer_id != scope.officer_id:
+        raise PermissionDenied("an officer submits only his own achievements")
+    return _create(scope, org.get_officer(scope, scope.officer_id), data, today=today)
+
+
+def _create(scope: Scope, officer: Any, data: AchievementData, *, today: dt.date) -> Achievement:
     errors = []
     if data.kind not in set(rules.Kind):
         errors.append(FieldError("kind", _("unknown achievement kind")))
@@ -51,6 +68,10 @@ def record_achievement(scope: Scope, data: AchievementData, *, today: dt.date) -
         errors.append(FieldError("role", _("lead or assist")))
     if data.kind == rules.Kind.CASE_SOLVED and not data.evidence.strip():
         errors.append(FieldError("evidence", _("name the case")))
+    if len(data.evidence.strip()) > EVIDENCE_MAX:
+        errors.append(
+            FieldError("evidence", _("at most %(n)s characters"), params={"n": EVIDENCE_MAX})
+        )
     if MonthClose.objects.filter(
         bureau_id=officer.bureau_id, month=str(Month.of(data.occurred_on))
     ).exists():
@@ -68,7 +89,7 @@ def record_achievement(scope: Scope, data: AchievementData, *, today: dt.date) -
         occurred_on=data.occurred_on,
         quantity=data.quantity,
         role=data.role if data.kind == rules.Kind.CASE_SOLVED else "",
-        evidence=data.evidence.strip()[:80],
+        evidence=data.evidence.strip(),
         note=data.note.strip()[:200],
         entered_by=_who(scope),
     )
@@ -80,6 +101,12 @@ def decide_achievements(
     """Approve the achievements, or reject them for a reason (stored and shown with them: a
     rejection without one is refused)."""
     _require(scope, APPROVERS)
+    ids = list(ids)
+    if (
+        scope.officer_id is not None
+        and Achievement.objects.filter(pk__in=ids, officer_id=scope.officer_id).exists()
+    ):
+        raise ValidationFailed([FieldError("ids", _("you may not decide your own achievement"))])
     reason = reason.strip()
     if not approve and not reason:
         raise ValidationFailed([FieldError("reason", _("say why the achievements are rejected"))])
@@ -89,7 +116,7 @@ def decide_achievements(
         )
     rows = (
         Achievement.objects.select_for_update()
-        .filter(pk__in=list(ids), state="submitted", officer__in=org.scope_officers(scope))
+        .filter(pk__in=ids, state="submitted", officer__in=org.scope_officers(scope))
         .exclude(month__in=MonthClose.objects.filter(bureau=scope.bureau_id).values("month"))
     )
     n = 0
@@ -104,6 +131,67 @@ def decide_achievements(
 
 def scope_achievements(scope: Scope) -> QuerySet[Achievement]:
     return Achievement.objects.filter(officer__in=org.scope_officers(scope))
+
+
+# --- the officer's own record (我的) ------------------------------------------------------------
+@dataclass(frozen=True)
+class OwnRecord:
+    """What the caller's own officer record holds: his achievements (newest first, with their
+    decision), awards, bonus received from the ledger, warnings and sanctions, his own start (the
+    leader he met, his mentor) and the recruits he mentors."""
+
+    achievements: list[Achievement]
+    awards: list[AwardProposal]
+    bonus: list[LedgerEntry]
+    measures: list[Discipline]
+    induction: Induction | None
+    mentees: list[Induction]
+
+    @property
+    def bonus_fen(self) -> int:
+        return sum(e.amount_fen for e in self.bonus)
+
+
+def own_record(scope: Scope, *, limit: int = 20) -> OwnRecord | None:
+    """The caller's own record, or None when the caller is no officer of the bureau's business."""
+    me, bureau = scope.officer_id, scope.bureau_id
+    if me is None or bureau is None or not scope.reads_business_data:
+        return None
+    mine = {"bureau_id": bureau, "officer_id": me}
+    return OwnRecord(
+        achievements=list(
+            scope_achievements(scope)
+            .filter(officer_id=me)
+            .order_by("-occurred_on", "-created_at")[:limit]
+        ),
+        awards=list(AwardProposal.objects.filter(**mine).order_by("-created_at")),
+        bonus=list(ledger_lines(scope).filter(account__officer_id=me).reverse()),
+        measures=list(Discipline.objects.filter(**mine).order_by("-start")),
+        induction=Induction.objects.filter(**mine).select_related("leader", "mentor").first(),
+        mentees=list(
+            Induction.objects.filter(bureau_id=bureau, mentor_id=me)
+            .select_related("officer")
+            .order_by("-mentor_from")
+        ),
+    )
+
+
+def own_months(scope: Scope, months: list[Month]) -> list[dict[str, Any] | None]:
+    """The caller's line (``my_month``) in each month that was scored: closed, or holding
+    achievements of the bureau; None for the others (before the bureau scored any month)."""
+    assert scope.bureau_id is not None
+    names = [str(m) for m in months]
+    scored = set(
+        MonthClose.objects.filter(bureau_id=scope.bureau_id, month__in=names).values_list(
+            "month", flat=True
+        )
+    ) | set(
+        Achievement.objects.filter(bureau_id=scope.bureau_id, month__in=names)
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return [my_month(scope, m) if str(m) in scored else None for m in months]
 
 
 # --- bulk (the demo loader, the benchmark) -------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -155,27 +156,45 @@ def reverse(scope: Scope, txn_id: uuid.UUID, *, reason: str) -> LedgerTransactio
     )
 
 
-@transactions.inside
-def pay_month(bureau_id: uuid.UUID, month: Month, *, by: str) -> tuple[int, int]:
-    """Pay the closed month's star and solved-case bonuses; all or nothing, each at most once.
-    Returns (payments made now, fen paid now)."""
+PAY_BATCH = 50  # payments committed together by a paying job, between two progress reports
+
+
+def pay_month(
+    bureau_id: uuid.UUID,
+    month: Month,
+    *,
+    by: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Pay the closed month's star and solved-case bonuses, each at most once (keyed). Inside
+    the caller's transaction: all or nothing. With ``progress`` (a background job, outside any
+    transaction) payments commit in batches and the progress is reported between them: a job
+    stopped half way is run again and pays only the rest. Returns (payments made now, fen
+    paid now)."""
+    if progress is None:
+        transactions.require("merit.pay_month")
     closed = MonthClose.objects.filter(bureau_id=bureau_id, month=str(month)).first()
     if closed is None:
         raise ValidationFailed([FieldError("month", _("close the month first"))])
     made = paid = 0
-    for p in rules.payout_plan(closed.data, month):
-        _txn, new = pay(
-            bureau_id,
-            key=p.key,
-            memo=p.memo,
-            officer_id=uuid.UUID(p.officer_id),
-            amount_fen=p.amount_fen,
-            month=month,
-            by=by,
-        )
-        if new:
-            made += 1
-            paid += p.amount_fen
+    plan = rules.payout_plan(closed.data, month)
+    for start in range(0, len(plan), PAY_BATCH):
+        with transactions.piece():
+            for p in plan[start : start + PAY_BATCH]:
+                _txn, new = pay(
+                    bureau_id,
+                    key=p.key,
+                    memo=p.memo,
+                    officer_id=uuid.UUID(p.officer_id),
+                    amount_fen=p.amount_fen,
+                    month=month,
+                    by=by,
+                )
+                if new:
+                    made += 1
+                    paid += p.amount_fen
+        if progress is not None:
+            progress(min(start + PAY_BATCH, len(plan)), len(plan))
     return made, paid
 
 
@@ -196,12 +215,29 @@ def payout_status(scope: Scope, month: Month) -> rules.PayoutStatus | None:
     return rules.payout_status(plan, paid, balance(budget) if budget else 0)
 
 
-def pay_month_for(scope: Scope, month: Month) -> tuple[int, int]:
+def check_payable(scope: Scope, month: Month) -> rules.PayoutStatus:
+    """Refuse paying a month at once (before a job is queued) when it is not closed or its budget
+    does not hold what is still to pay: paying is all of it or nothing."""
+    status = payout_status(scope, month)
+    if status is None:
+        raise ValidationFailed([FieldError("month", _("close the month first"))])
+    if status.to_pay_fen > status.budget_fen:
+        raise ValidationFailed(
+            [FieldError("budget", _("the budget holds %(budget)s; %(owed)s is still to pay"),
+                        params={"budget": rules.yuan(status.budget_fen),
+                                "owed": rules.yuan(status.to_pay_fen)})]
+        )  # fmt: skip
+    return status
+
+
+def pay_month_for(
+    scope: Scope, month: Month, *, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
     """The political department pays the closed month's bonuses from the month page (a
-    privileged action: re-authenticated by the access middleware)."""
+    privileged action: re-authenticated by the access middleware; run as a background job)."""
     _require(scope, APPROVERS)
     assert scope.bureau_id is not None
-    return pay_month(scope.bureau_id, month, by=_who(scope))
+    return pay_month(scope.bureau_id, month, by=_who(scope), progress=progress)
 
 
 def fund_month_for(scope: Scope, month: Month, *, amount_fen: int) -> LedgerTransaction:

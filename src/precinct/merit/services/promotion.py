@@ -91,27 +91,28 @@ def promotion_ranking(
                     1 for ln in o["lines"] if ln[kind_at] == rules.Deduction.PROBLEM_POINT
                 )
     awards: dict[str, list[tuple[str, str]]] = {k: [] for k in wanted}
-    for officer, level, pk in AwardProposal.objects.filter(
+    for officer, level, decided_on in AwardProposal.objects.filter(
         bureau_id=scope.bureau_id,
         officer_id__in=[f.id for f in facts],
         state__in=["approved", "forwarded"],
         decided_on__gte=since,
         decided_on__lte=until,
-    ).values_list("officer_id", "level", "pk"):
-        awards[str(officer)].append((level, f"award:{pk}"))
+    ).values_list("officer_id", "level", "decided_on"):
+        # the reference a reader can follow up: the day it was decided (not the record's id)
+        awards[str(officer)].append((level, decided_on.isoformat() if decided_on else ""))
     measures: dict[str, list[tuple[str, str, bool]]] = {k: [] for k in wanted}
     in_force_today = Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gte=today))
-    for officer, measure, pk, start, end in (
+    for officer, measure, start, end in (
         Discipline.objects.filter(bureau_id=scope.bureau_id, officer_id__in=[f.id for f in facts])
         .filter(
             Q(start__gte=since, start__lte=until)
             | (Q(measure__in=[str(m) for m in rules.BLOCKING]) & in_force_today)
         )
         .order_by("start", "pk")
-        .values_list("officer_id", "measure", "pk", "start", "end")
+        .values_list("officer_id", "measure", "start", "end")
     ):
         now_in_force = start <= today and (end is None or end >= today)
-        measures[str(officer)].append((measure, f"discipline:{pk}", now_in_force))
+        measures[str(officer)].append((measure, start.isoformat(), now_in_force))
     records = [
         rules.PromotionRecord(
             str(f.id),

@@ -52,6 +52,7 @@ def _list_page(
             "can_enter": access.decide("merit:achievement_list", "POST", scope.role).allowed,
             "can_decide": access.decide("merit:achievement_decide", "POST", scope.role).allowed,
             "today": _today(),
+            "own": scope.officer_id,  # one's own achievement is decided by another
             "form": {},
             "decide_form": decide_form or AchievementDecisionForm(),
             "selected": {str(i) for i in decide_form.cleaned_data.get("ids", [])}

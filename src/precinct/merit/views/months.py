@@ -1,5 +1,6 @@
 """The month: ranking and stars, an officer's score, bonuses, the session pack, 三一 checklist."""
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -8,17 +9,22 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from precinct.common import transactions
 from precinct.common.pages import page_errors
+from precinct.core.errors import FieldError, ValidationFailed
+from precinct.core.errors import gettext_noop as noop
 from precinct.core.scoping import Scope
 from precinct.identity import rules as access
 from precinct.identity.services import caller, display_names
+from precinct.jobs import services as jobs
 from precinct.org import services as org
 
+from .. import jobs as month_jobs
 from .. import pack as pack_files
 from .. import rules, services
 from ..forms import FundForm, MonthCloseForm, SessionForm
@@ -82,10 +88,13 @@ def _month_page(
             "can_export": access.decide("merit:finance_export", "GET", role).allowed,
             "can_pack": access.decide("merit:session_pack", "GET", role).allowed,
             "payout": _payout(request, m),
+            **_jobs(request, scope, m),
         },
         status=400 if close_form is not None and close_form.errors else 200,
     )
 
+
+JOB_SHOWN_FOR = dt.timedelta(hours=1)  # a finished job's outcome stays on the page this long
 
 # who closed a month when it was not a person: the demo loader and the command line
 SYSTEM_CLOSERS = {
@@ -108,20 +117,46 @@ def _closed(scope: Scope, m: Month) -> dict[str, Any] | None:
 @page_errors(back=_to_month)
 def month_close(request: HttpRequest, month: str) -> HttpResponse:
     """Close (freeze) the month from its page: privileged, re-authenticated by the access
-    middleware like paying and funding; a refusal is shown on the close form."""
+    middleware like paying and funding; the scoring runs as a background job whose progress the
+    page shows. A month not over yet is refused on the close form at once."""
     m = _month(month)
     form = MonthCloseForm(request.POST)
     if form.is_valid():
         with form.reporting():
-            with transactions.entry():
-                services.close_month_for(
-                    caller(request), m, by=request.user.get_username(), today=_today()
+            if _today() <= m.last:
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            "month", noop("%(month)s is not over yet"), params={"month": str(m)}
+                        )
+                    ]
                 )
-            messages.success(
-                request, _("%(month)s is closed: its points and stars are final.") % {"month": m}
-            )
-            return redirect("merit:month_of", month=str(m))
+            with transactions.entry():
+                _job, new = month_jobs.start_close(caller(request), m)
+            if not new:
+                messages.info(request, _("This work is already under way."))
+            return redirect(_to_month(request, str(m)) + "#close")
     return _month_page(request, m, close_form=form)
+
+
+def _jobs(request: HttpRequest, scope: Scope, m: Month) -> dict[str, Any]:
+    """The month's long work and its latest jobs (live, or finished within the hour)."""
+    since = timezone.now() - JOB_SHOWN_FOR
+
+    def shown(job: jobs.Job | None) -> dict[str, Any] | None:
+        if job is None or (not job.live and (job.finished_at or since) < since):
+            return None
+        return jobs.panel(job, request.user.get_username())
+
+    user = request.user.get_username()
+    return {
+        "pay_job": shown(jobs.latest(month_jobs.pay_key(scope, m))),
+        "close_job": shown(jobs.latest(month_jobs.close_key(scope, m))),
+        "pack_jobs": [
+            (fmt, shown(jobs.latest(month_jobs.pack_key(scope, m, fmt, user))))
+            for fmt in ("pdf", "xlsx")
+        ],
+    }
 
 
 def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
@@ -159,17 +194,15 @@ def month_fund(request: HttpRequest, month: str) -> HttpResponse:
 @require_POST
 @page_errors(back=_to_month)
 def month_pay(request: HttpRequest, month: str) -> HttpResponse:
+    """Pay the month's bonuses as a background job: the page follows its progress; a second
+    click while it runs finds the same job."""
     m = _month(month)
+    services.check_payable(caller(request), m)  # refused at once, not by a failed job
     with transactions.entry():
-        made, paid = services.pay_month_for(caller(request), m)
-    if made:
-        messages.success(
-            request,
-            _("%(n)s bonus payments made, %(amount)s.") % {"n": made, "amount": rules.yuan(paid)},
-        )
-    else:
-        messages.info(request, _("Every bonus of the month was paid already."))
-    return redirect("merit:month_of", month=str(m))
+        _job, new = month_jobs.start_pay(caller(request), m)
+    if not new:
+        messages.info(request, _("This work is already under way."))
+    return redirect(_to_month(request, str(m)) + "#payout")
 
 
 @page_errors
@@ -203,12 +236,20 @@ def finance_export(request: HttpRequest, month: str) -> HttpResponse:
     return response
 
 
-@page_errors
+@page_errors(back=_to_month)
 def session_pack(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
-    """The monthly session pack as Excel or PDF, in the caller's language and scope."""
+    """The monthly session pack as Excel or PDF, in the caller's language and scope: a POST (the
+    month page's button) builds it as a background job and the page offers the file when it is
+    ready; a GET draws it at once (for scripts)."""
     m = _month(month)
     if fmt not in pack_files.FORMATS:
         raise Http404()
+    if request.method == "POST":
+        with transactions.entry():
+            _job, new = month_jobs.start_pack(caller(request), m, fmt, request.user.get_username())
+        if not new:
+            messages.info(request, _("This work is already under way."))
+        return redirect(_to_month(request, str(m)) + "#pack")
     content = pack_files.render(services.session_pack(caller(request), m), fmt)
     response = HttpResponse(content, content_type=pack_files.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="sanyi-{m}.{fmt}"'

@@ -1,5 +1,8 @@
-"""`precinct serve`: the ASGI app under uvicorn."""
+"""`precinct serve`: the ASGI app under uvicorn, and a job worker beside it (ADR 0031)."""
 
+import os
+import subprocess
+import sys
 from typing import Annotated
 
 import typer
@@ -26,6 +29,15 @@ class Command(TyperCommand):
                 min=0,
             ),
         ] = 60,
+        jobs: Annotated[
+            bool,
+            typer.Option(
+                "--jobs/--no-jobs",
+                help="Run a job worker beside the server (default); --no-jobs where workers run "
+                "on other hosts (`precinct jobs worker`).",
+                envvar="PRECINCT_JOB_WORKER",
+            ),
+        ] = True,
     ) -> None:
         problem = wait_for_database(wait_for_db, say=self.stderr.write)
         if problem:
@@ -49,6 +61,33 @@ class Command(TyperCommand):
             )
             raise SystemExit(2)
         self.stdout.write(f"precinct serving on http://{host}:{port}/ ({workers} worker(s))")
+        worker = (
+            subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
+                [
+                    sys.executable,
+                    "-m",
+                    "precinct.cli",
+                    "jobs",
+                    "worker",
+                    "--parent",
+                    str(os.getpid()),
+                ]
+            )
+            if jobs
+            else None
+        )
+        try:
+            self._serve(host, port, workers)
+        finally:
+            if worker is not None:  # the job in hand is finished first (SIGTERM), then it stops
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+    @staticmethod
+    def _serve(host: str, port: int, workers: int) -> None:
         uvicorn.run(
             "precinct.config.asgi:application",
             host=host,

@@ -85,10 +85,10 @@ class Command(TyperCommand):
                 f.rule,
                 f.subject,
                 f.title,
-                f"{f.trigger_at.astimezone(tz):%m-%d %H:%M}",
-                f"{f.due_at.astimezone(tz):%m-%d %H:%M}" if f.due_at else "",
+                f"{f.trigger_at.astimezone(tz):%Y-%m-%d %H:%M}",
+                f"{f.due_at.astimezone(tz):%Y-%m-%d %H:%M}" if f.due_at else "",
                 f"[{style}]{f.state.value}[/{style}]" if style else f.state.value,
-                f"{f.met_at.astimezone(tz):%m-%d %H:%M}" if f.met_at else "",
+                f"{f.met_at.astimezone(tz):%Y-%m-%d %H:%M}" if f.met_at else "",
                 f.basis,
             )
         Console().print(table)

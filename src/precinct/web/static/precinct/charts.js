@@ -4,7 +4,7 @@
   "use strict";
   var STATE_COLOURS = {
     met: "#1b7f3b", waived: "#4f7fbf", pending: "#8a96a3", due_soon: "#d99a00",
-    late: "#c8102e", overdue: "#c8102e", violated: "#7a0019"
+    late: "#e8590c", overdue: "#c8102e", violated: "#7a0019"
   };
 
   function data(id) {
@@ -34,49 +34,133 @@
     if (d) categoryBars(el, d.labels, d.values, d.colour || "#1f4e8c");
   }
 
+  /* The case timeline (supervision/views.py _timeline_chart). Row 0 holds the case's steps; each
+     other row a rule and person: a bar from the step that starts the period to the legal deadline,
+     coloured by its state, the deadline a dark tick, the follow-up a dot, an overdue one a dashed
+     line on to now. Times are the bureau's wall clock carried as UTC, so the chart draws in UTC;
+     every date reads with its year. The legend is a list under the chart; tooltips escape all. */
+  var ROW = 30, INK = "#1d2733", STEP = "#0b3d91", OPEN = { overdue: 1, due_soon: 1, pending: 1 };
+  var SWATCH = "display:inline-block;vertical-align:middle;margin:0 .45rem 0 .15rem;";
+  var MARK_STYLES = {
+    step: "width:.55rem;height:.55rem;transform:rotate(45deg);background:" + STEP,
+    deadline: "width:3px;height:1rem;background:" + INK,
+    done: "width:.6rem;height:.6rem;border-radius:50%;background:" + INK
+  };
+
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function dayOf(ms) {
+    var t = new Date(ms);
+    return t.getUTCFullYear() + "-" + two(t.getUTCMonth() + 1) + "-" + two(t.getUTCDate());
+  }
+  function clockOf(ms) { var t = new Date(ms); return two(t.getUTCHours()) + ":" + two(t.getUTCMinutes()); }
+  function minuteOf(ms) { return dayOf(ms) + " " + clockOf(ms); }
+
+  function legendList(el, items) {
+    var old = el.parentNode.querySelector(".chart-legend[data-for='" + el.id + "']");
+    if (old) old.remove();
+    var ul = document.createElement("ul");
+    ul.className = "chart-legend";
+    ul.dataset.for = el.id;
+    ul.style.cssText = "list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1.1rem;padding:0;margin:.5rem 0 0";
+    items.forEach(function (x) {
+      var li = document.createElement("li"), mark = document.createElement("span");
+      li.dataset.mark = x.mark;
+      mark.setAttribute("aria-hidden", "true");
+      mark.style.cssText = SWATCH + (MARK_STYLES[x.mark] ||
+        "width:1.4rem;height:.7rem;opacity:.5;background:" + (STATE_COLOURS[x.mark] || "#888"));
+      li.appendChild(mark);
+      li.appendChild(document.createTextNode(x.label));
+      ul.appendChild(li);
+    });
+    el.insertAdjacentElement("afterend", ul);
+  }
+
   function timeline(el) {
     var d = data(el.dataset.source);
     if (!d) return;
-    var bars = d.deadlines.map(function (x) {
-      return { value: [x.row, x.start, x.due, x.met], state: x.state, state_label: x.state_label, title: x.title };
+    var times = [], open = false;
+    d.deadlines.forEach(function (x) {
+      times.push(x.start, x.due, x.met);
+      if (!x.met && OPEN[x.state]) open = true;
     });
+    d.events.forEach(function (e) { times.push(e.at); });
+    if (open && d.now) times.push(d.now);
+    times = times.filter(function (t) { return t !== null && t !== undefined; });
+    legendList(el, d.legend);
+    if (!times.length) { el.dataset.drawn = "1"; return; }
+    var lo = Math.min.apply(null, times), hi = Math.max.apply(null, times);
+    var margin = Math.max((hi - lo) * 0.03, 3600000), short = hi - lo < 3 * 86400000;
+    el.style.height = (24 + d.rows.length * ROW + (short ? 84 : 68)) + "px";  // every row its room
     var chart = echarts.init(el);
     chart.setOption({
-      grid: { left: 110, right: 24, top: 16, bottom: 48 },
+      animation: false,
+      useUTC: true,
+      grid: { left: 8, right: 44, top: 24, bottom: 40, containLabel: true },
       tooltip: {
+        confine: true,
         formatter: function (p) {
-          if (p.seriesName === "events") return p.data.type + " " + (p.data.subject || "");
-          return d.rows[p.data.value[0]] + " " + p.data.title + " — " + (p.data.state_label || "");
+          var x = p.data;
+          if (p.seriesName === "events") {
+            return "<b>" + esc(minuteOf(x.value[0])) + "</b><br>" + esc(x.type) +
+              (x.subject ? " · " + esc(x.subject) : "");
+          }
+          return "<b>" + esc(d.rows[x.value[0]]) + "</b><br>" + esc(x.state_label) +
+            "<br>" + esc(d.words.trigger) + " " + esc(minuteOf(x.value[1])) +
+            "<br>" + esc(d.words.deadline) + " " + esc(minuteOf(x.value[2])) +
+            (x.value[3] ? "<br>" + esc(d.words.done) + " " + esc(minuteOf(x.value[3])) : "");
         }
       },
-      xAxis: { type: "time" },
-      yAxis: { type: "category", data: d.rows, inverse: true },
-      dataZoom: [{ type: "inside", xAxisIndex: 0 }, { type: "slider", xAxisIndex: 0, height: 16, bottom: 8 }],
+      xAxis: {
+        type: "time", min: lo - margin, max: hi + margin,
+        axisLabel: { hideOverlap: true, formatter: function (v) { return short ? dayOf(v) + "\n" + clockOf(v) : dayOf(v); } },
+        splitLine: { show: true, lineStyle: { color: "#eef1f5" } }
+      },
+      yAxis: {
+        type: "category", data: d.rows, inverse: true, axisTick: { show: false },
+        axisLabel: { interval: 0, width: Math.max(120, Math.min(240, el.clientWidth * 0.35)), overflow: "break", lineHeight: 13 }
+      },
+      dataZoom: [
+        { type: "inside", xAxisIndex: 0 },
+        { type: "slider", xAxisIndex: 0, height: 16, bottom: 8, labelFormatter: function (v) { return minuteOf(v); } }
+      ],
       series: [
         {
-          name: "deadlines", type: "custom", data: bars,
+          name: "deadlines", type: "custom", clip: true, encode: { x: [1, 2], y: 0 },
+          data: d.deadlines.map(function (x) {
+            return { value: [x.row, x.start, x.due, x.met], state: x.state, state_label: x.state_label };
+          }),
           renderItem: function (params, api) {
-            var y = api.value(0), a = api.coord([api.value(1), y]), b = api.coord([api.value(2), y]);
-            var h = api.size([0, 1])[1] * 0.5;
-            var shapes = [{
-              type: "rect", shape: { x: a[0], y: a[1] - h / 2, width: Math.max(b[0] - a[0], 2), height: h },
-              style: { fill: STATE_COLOURS[bars[params.dataIndex].state] || "#888", opacity: 0.35 }
-            }];
+            var row = api.value(0), a = api.coord([api.value(1), row]), b = api.coord([api.value(2), row]);
+            var h = api.size([0, 1])[1] * 0.45, colour = STATE_COLOURS[d.deadlines[params.dataIndex].state] || "#888";
+            var shapes = [
+              { type: "rect", shape: { x: a[0], y: a[1] - h / 2, width: Math.max(b[0] - a[0], 2), height: h },
+                style: { fill: colour, opacity: 0.4 } },
+              { type: "rect", shape: { x: b[0] - 1.5, y: b[1] - h * 0.8, width: 3, height: h * 1.6 }, style: { fill: INK } },
+              { type: "polygon", shape: { points: [[a[0], a[1] - 6], [a[0] + 6, a[1]], [a[0], a[1] + 6], [a[0] - 6, a[1]]] },
+                style: { fill: STEP } }
+            ];
             if (api.value(3)) {
-              var m = api.coord([api.value(3), y]);
-              shapes.push({ type: "circle", shape: { cx: m[0], cy: m[1], r: 4 },
-                            style: { fill: STATE_COLOURS[bars[params.dataIndex].state] || "#888" } });
+              var m = api.coord([api.value(3), row]);
+              shapes.push({ type: "circle", shape: { cx: m[0], cy: m[1], r: 5 }, style: { fill: INK, stroke: "#fff", lineWidth: 1.5 } });
+            } else if (d.deadlines[params.dataIndex].state === "overdue" && d.now) {
+              var n = api.coord([d.now, row]);
+              shapes.push({ type: "line", shape: { x1: b[0], y1: b[1], x2: n[0], y2: n[1] },
+                            style: { stroke: colour, lineWidth: 2, lineDash: [4, 3] } });
             }
             return { type: "group", children: shapes };
-          },
-          encode: { x: [1, 2], y: 0 }
+          }
         },
         {
-          name: "events", type: "scatter", symbol: "diamond", symbolSize: 8,
-          data: d.events.map(function (e) { return { value: [e.at, d.rows.length ? 0 : 0], type: e.type, subject: e.subject }; }),
-          yAxisIndex: 0, itemStyle: { color: "#0b3d91" }, z: 3,
-          markLine: { silent: true, symbol: "none", lineStyle: { color: "#0b3d91", type: "dashed" },
-                      data: [{ xAxis: d.now, label: { formatter: d.now_label || "" } }] }
+          name: "events", type: "scatter", symbol: "diamond", symbolSize: 12, z: 3,
+          data: d.events.map(function (e) { return { value: [e.at, 0], type: e.type, subject: e.subject }; }),
+          itemStyle: { color: STEP },
+          markLine: { silent: true, symbol: "none", lineStyle: { color: STEP, type: "dashed" },
+                      data: [{ xAxis: d.now, label: { position: "start", formatter: d.now_label || "" } }] }
         }
       ]
     });
