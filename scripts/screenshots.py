@@ -14,6 +14,14 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PASSWORD = "Hegang-Demo-2026!"
 SHOTS = [
     ("political", "/", "home-political.png"),
+    ("leader", "/", "home-leader.png"),
+    ("legal", "/", "home-legal.png"),
+    ("command", "/", "home-command.png"),
+    ("chief", "/", "home-chief.png"),
+    ("officer", "/", "home-officer.png"),
+    ("officer", "/me/", "me.png"),
+    ("sysadmin", "/", "home-sysadmin.png"),
+    ("auditor", "/", "home-auditor.png"),
     ("legal", "/supervision/", "supervision.png"),
     ("legal", "CASE", "case.png"),
     ("political", "/org/officers/?age_band=55%2B", "officers.png"),
@@ -156,6 +164,9 @@ def main() -> None:
                 page.wait_for_timeout(800)
             if name in ("figures.png", "campaigns.png", "stats.png", "deployment.png"):
                 page.wait_for_selector("[data-chart=series][data-drawn], [data-chart=bars] canvas")
+                page.wait_for_timeout(500)
+            if name.startswith("home-") or name == "me.png":  # the cards and charts drawn
+                page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(500)
             if name in ("supervision.png", "merit.png", "promotion.png"):
                 page.wait_for_selector("[data-chart=trend] canvas, [data-chart=bars] canvas")

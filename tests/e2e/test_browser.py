@@ -63,16 +63,40 @@ def test_search_open_switch_language_and_sign_out(page) -> None:
     assert "/login/" in page.url
 
 
-def test_a_locked_out_login(page) -> None:
+LOCKABLE = "auditor-lock"  # an account of its own: a lock is for good, the auditor's journeys go on
+
+
+@pytest.fixture
+def lockable(app_server) -> str:
+    """A second auditor account, made on the server for this test (once per server)."""
+    import subprocess
+    import sys
+
+    make = (
+        "from precinct.identity.models import User; from precinct.core.actors import Actor, "
+        "acting_as\n"
+        f"if not User.objects.filter(username={LOCKABLE!r}).exists():\n"
+        "    u = User.objects.get(username='auditor'); u.pk = None; u._state.adding = True\n"
+        f"    u.username = {LOCKABLE!r}; u.set_password({DEMO_PASSWORD!r})\n"
+        "    with acting_as(Actor(username='cli', role='system')): u.save()\n"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "precinct.cli", "shell", "-c", make],
+        env=app_server.env, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return LOCKABLE
+
+
+def test_a_locked_out_login(page, lockable) -> None:
     for _ in range(4):
         with page.expect_navigation():
-            _sign_in(page, "auditor", "definitely-wrong-pw")
+            _sign_in(page, lockable, "definitely-wrong-pw")
         # a wrong password: the form again, with the warning (which names the lock to come)
         assert page.inner_text("h1") == "登录"
     with page.expect_navigation():
-        _sign_in(page, "auditor", "definitely-wrong-pw")  # the fifth failure locks the account
+        _sign_in(page, lockable, "definitely-wrong-pw")  # the fifth failure locks the account
     page.goto("/login/")
-    page.fill("#id_username", "auditor")
+    page.fill("#id_username", lockable)
     page.fill("#id_password", DEMO_PASSWORD)
     with page.expect_navigation():
         page.click("button[type=submit].primary")  # the right password no longer works

@@ -293,7 +293,7 @@ def test_journey_6_a_station_chief_sees_the_own_station_only(page, browser, app_
 def _issue_token(app_server: Any, username: str) -> str:
     """`precinct token create` on the server (an integrator's step, not the sysadmin's)."""
     done = subprocess.run(
-        [sys.executable, "-m", "precinct.cli", "token", "create", username, "--name", "j8"],
+        [sys.executable, "-m", "precinct.cli", "token", "create", username, "--name", "接处警接口"],
         env=app_server.env,
         capture_output=True,
         text=True,
@@ -336,7 +336,8 @@ def _admin_action(page: Any, row_text: str, action: str) -> None:
 def test_journey_8_the_system_administrator_manages_accounts_but_reads_no_data(
     page, browser, app_server
 ) -> None:
-    username = f"j8-{uuid.uuid4().hex[:8]}"
+    # a sign-in name as the demo's crews have (a page may show one: the leftover-words test)
+    username = f"crew{50 + uuid.uuid4().int % 50}"
     password = f"Yz-{uuid.uuid4().hex[:12]}!"
     # a token an integration uses, issued on the server; it works
     secret = _issue_token(app_server, "command")
@@ -460,15 +461,17 @@ def _runs(page: Any, cars: int) -> int:
 
 def test_journey_10_a_planner_sets_44_and_48_cars_beside_the_current_plan(page) -> None:
     """Two what-ifs, 44 and 48 cars on optimised standby posts; each shows its 5-minute
-    reach, street handling and workload beside the current plan's. (A page that sets the two
-    what-ifs side by side does not exist yet: issue 17's report.)"""
+    reach, street handling and workload beside the current plan's; then the two runs are ticked
+    on the planning page and compared: one table, the current plan and a column for each."""
     _sign_in(page, "command")
     page.wait_for_url(HOME)
     _menu(page, "巡防规划")
     page.wait_for_url(re.compile(r"/planning/$"))
     before = {cars: _runs(page, cars) for cars in (44, 48)}
+    run_ids = {}
     for cars in (44, 48):
         kpis = _what_if(page, cars)
+        run_ids[cars] = page.url.rstrip("/").rsplit("/", 1)[-1]
         side_by_side = [k for k in kpis if re.search(r"\d+%\s*→\s*\d+%", k)]
         assert any("5" in k for k in side_by_side), kpis  # on scene within 5 minutes
         assert len(side_by_side) >= 3, kpis  # and street handling, nearest post and replay
@@ -477,3 +480,25 @@ def test_journey_10_a_planner_sets_44_and_48_cars_beside_the_current_plan(page) 
         44: before[44] + 1,
         48: before[48] + 1,
     }
+    # the two what-ifs side by side: tick them in the list of runs and compare
+    compared = page.locator("#plan-compare tr[data-row=within_5] td")
+    assert "/planning/compare/" not in page.url and compared.count() == 0
+    for cars in (44, 48):
+        page.check(f"input[name=runs][value='{run_ids[cars]}']")
+    page.click("#compare-runs")
+    page.wait_for_url(re.compile(r"/planning/compare/\?"))
+    heads = page.locator("#plan-compare th[data-column=run]")
+    expect(heads).to_have_count(2)
+    assert [heads.nth(i).get_attribute("data-cars") for i in range(2)] == ["44", "48"]
+    assert [heads.nth(i).get_attribute("data-run") for i in range(2)] == [
+        run_ids[44],
+        run_ids[48],
+    ]
+    expect(page.locator("#plan-compare th[data-column=current]")).to_have_count(1)
+    for key in ("street", "workload_mean"):  # street handling and workload, every column
+        expect(page.locator(f"#plan-compare tr[data-row={key}] td")).to_have_count(3)
+    page.wait_for_selector("[data-source=compare-coverage][data-drawn]")  # the bar chart
+    # the 5-minute coverage of the current plan, 44 and 48 cars, each as a percentage
+    expect(compared).to_have_count(3)
+    shown = [t.strip() for t in compared.all_inner_texts()]
+    assert len(shown) == 3 and all(re.fullmatch(r"\d+(\.\d)?%", t) for t in shown), shown

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 HOME = re.compile(r"^https?://[^/]+/$")
 NUMBER = "XS-E2E-J4"
 NAME = "王<b>五</b>"  # what the case system recorded, markup and all: read as text, never run
-REASON = "传唤超时未放人，建议警示 J4"
+REASON = "传唤超时未放人，建议警示（旅程四）"
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 

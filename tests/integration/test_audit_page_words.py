@@ -99,3 +99,49 @@ def test_a_closed_campaign_is_not_a_closed_month(city) -> None:
         assert str(PHASE_LABELS["closed"]) != "已结账"
     html = city.client("legal").get("/campaigns/").content.decode()
     assert "已结账" not in html
+
+
+def test_every_record_and_field_the_log_can_show_has_chinese_words() -> None:
+    """Whatever row the log shows, created, changed or deleted: its type and every field it
+    lists are named in words in 简体 and 繁體 (Django's default label is the code's name)."""
+    from django.apps import apps
+
+    from precinct.identity.signals import _audited
+
+    latin = re.compile(r"[A-Za-z]")
+    for language in ("zh-hans", "zh-hant"):
+        with override(language):
+            for model in apps.get_models():
+                if not model.__module__.startswith("precinct.") or not _audited(model):
+                    continue
+                name = model._meta.label_lower
+                assert not latin.search(labels.object_label(name)), (language, name)
+                for field in model._meta.concrete_fields:
+                    if field.attname in labels._QUIET_FIELDS:
+                        continue
+                    label = labels._field_label(model, field.attname)
+                    assert not latin.search(label), (language, name, field.attname, label)
+
+
+def test_system_accounts_and_structured_values_read_as_words() -> None:
+    with override("zh-hans"):
+        assert labels.actor_label("demo", "system") == "系统（演示数据）"
+        assert labels.actor_label("scheduler", "system") == "系统（定时任务）"
+        assert labels.actor_label("anonymous", "") == "未知用户"
+        assert labels.actor_label("leader", "leader") == "leader"  # a person: his user name
+        # a user who happens to be called "demo" is a person, not the demo loader
+        assert labels.actor_label("demo", "officer") == "demo"
+        lines = labels.detail_lines(
+            "campaigns.campaign",
+            {"row": {"created_by": "demo", "id": "x", "key": "k"}},
+        )
+        assert [(x.label, x.after.text) for x in lines] == [("创建人", "系统（演示数据）")]
+        job = labels.detail_lines(
+            "jobs.job",
+            {"row": {"kind": "merit.pay", "params": {"month": "2026-11"}, "key": "merit.pay:1"}},
+        )
+        assert [x.after.text for x in job] == ["发放本月奖金", "（1 项）"]
+        linked = labels.detail_lines("merit.achievement", {"changes": {"officer_id": ["a", "b"]}})
+        assert linked[0].label == "民警"
+        assert (linked[0].before.linked, linked[0].after.linked) == ("a", "b")
+        assert not linked[0].after.title  # no raw id on hover

@@ -188,3 +188,11 @@ def test_paying_a_month_that_cannot_be_paid_is_refused_at_the_click(city) -> Non
     r = political.post(f"/merit/months/{m}/pay/", follow=True)
     assert any("close the month first" in str(x) for x in r.context["messages"])
     assert not Job.objects.filter(kind="merit.pay").exists()  # no job queued to fail later
+
+
+def test_every_kind_of_job_is_named_in_words() -> None:
+    from django.conf import settings
+
+    from precinct.jobs.models import KIND_LABELS
+
+    assert set(KIND_LABELS) == set(settings.JOBS)

@@ -210,10 +210,14 @@ def test_an_officer_never_submits_for_another_officer(city, me, other):
         officer.post("/api/v1/merit/achievements", body, content_type="application/json")
     ).status_code == 403
     assert Achievement.objects.filter(officer=other).count() == before
-    # nor may an account without an officer record submit one
-    for username in ("leader", "sysadmin"):
-        r = _submit(city.client(username), occurred_on=city.today.isoformat())
-        assert r.status_code == 403, username
+    # nor may an account without an officer record submit one: the system administrator's role
+    # may not; the leader's may, but has no record of his own to add to
+    total = Achievement.objects.count()
+    r = _submit(city.client("sysadmin"), occurred_on=city.today.isoformat())
+    assert r.status_code == 403
+    r = _submit(city.client("leader"), occurred_on=city.today.isoformat())
+    assert r.status_code == 404
+    assert Achievement.objects.count() == total
 
 
 def test_no_one_decides_his_own_achievement(city, me):

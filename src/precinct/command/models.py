@@ -209,7 +209,7 @@ class UnitStatusChange(BureauOwned):
     """Append-only history of unit statuses (coverage per hour is read from it)."""
 
     patrol_unit = models.ForeignKey(PatrolUnit, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=list(UNIT_STATE_LABELS.items()))
     at = models.DateTimeField()
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

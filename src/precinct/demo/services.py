@@ -282,7 +282,13 @@ def _load_command(
         for n in range(1, 49)
     ]
     made = command.install_fleet(
-        bureau_id=bureau_id, unit_id=brigade.pk, zones=zones, cars=cars, now=now
+        bureau_id=bureau_id,
+        unit_id=brigade.pk,
+        zones=zones,
+        cars=cars,
+        # the cars are placed at the day's start: the demo's moment (08:00) is still ahead
+        # before 8 in the morning, and a car placed in the future ignores its terminal's pings
+        now=dt.datetime.combine(city.today, dt.time(0), tzinfo=casegen.TZ),
     )
     report("patrol cars", len(cars), len(cars))
     _create_crew_logins(city, cars, unit_id=brigade.pk)

@@ -3,7 +3,6 @@ reader's language, never the raw code. Action words carry the context "audit act
 cannot share a translation with the same English word elsewhere."""
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +49,28 @@ OBJECT_LABELS: dict[str, Promise] = {
     "merit.account": pgettext_lazy("audit object", "Bonus account"),
     "merit.ledgertransaction": pgettext_lazy("audit object", "Bonus ledger transaction"),
     "merit.ledgerentry": pgettext_lazy("audit object", "Bonus ledger entry"),
+    "cases.caseperson": pgettext_lazy("audit object", "Person in a case"),
+    "cases.caseevent": pgettext_lazy("audit object", "Case event"),
+    "supervision.ticketstep": pgettext_lazy("audit object", "Ticket step"),
+    "supervision.warningproposal": pgettext_lazy("audit object", "Warning proposal"),
+    "supervision.casereview": pgettext_lazy("audit object", "Case review"),
+    "supervision.sweeprun": pgettext_lazy("audit object", "Deadline sweep"),
+    "supervision.holidayschedule": pgettext_lazy("audit object", "Holiday calendar"),
+    "merit.scoringpolicy": pgettext_lazy("audit object", "Scoring policy"),
+    "merit.achievement": pgettext_lazy("audit object", "Achievement"),
+    "merit.monthclose": pgettext_lazy("audit object", "Month close"),
+    "merit.discipline": pgettext_lazy("audit object", "Discipline"),
+    "merit.warningitem": pgettext_lazy("audit object", "Warning item"),
+    "merit.awardproposal": pgettext_lazy("audit object", "Award proposal"),
+    "merit.monthsession": pgettext_lazy("audit object", "Monthly session"),
+    "merit.induction": pgettext_lazy("audit object", "Onboarding"),
+    "command.intakekey": pgettext_lazy("audit object", "Incident intake key"),
+    "command.dispatch": pgettext_lazy("audit object", "Dispatch"),
+    "command.unitstatuschange": pgettext_lazy("audit object", "Patrol unit status change"),
+    "command.incidentevent": pgettext_lazy("audit object", "Incident event"),
+    "command.stepkey": pgettext_lazy("audit object", "Incident step key"),
+    "command.addresspoint": pgettext_lazy("audit object", "Address point"),
+    "jobs.job": pgettext_lazy("audit object", "Background job"),
 }
 OTHER_OBJECT = pgettext_lazy("audit object", "Other record")
 
@@ -84,6 +105,176 @@ DETAIL_LABELS: dict[str, Promise] = {
     "imported_figures": pgettext_lazy("audit detail", "Imported figures"),
 }
 OTHER_DETAIL = pgettext_lazy("audit detail", "Other detail")
+# Fields without a label of their own (Django's default verbose name is the field's name),
+# by the field's name: the same word in every model that has it.
+FIELD_LABELS: dict[str, Promise] = {
+    "account": pgettext_lazy("audit field", "Account"),
+    "action": pgettext_lazy("audit field", "Action"),
+    "active": pgettext_lazy("audit field", "In use"),
+    "actor": pgettext_lazy("audit field", "Started by"),
+    "amount_fen": pgettext_lazy("audit field", "Amount (fen)"),
+    "answer": pgettext_lazy("audit field", "Answer"),
+    "approved_at": pgettext_lazy("audit field", "Approved at"),
+    "approved_by": pgettext_lazy("audit field", "Approved by"),
+    "area_km2": pgettext_lazy("audit field", "Area (square kilometres)"),
+    "as_of": pgettext_lazy("audit field", "As of"),
+    "at": pgettext_lazy("audit field", "Time"),
+    "attempts": pgettext_lazy("audit field", "Attempts"),
+    "attendance": pgettext_lazy("audit field", "Attendance"),
+    "attrs": pgettext_lazy("audit field", "Attributes"),
+    "basis": pgettext_lazy("audit field", "Legal basis"),
+    "beat_at": pgettext_lazy("audit field", "Last sign of life"),
+    "bonus_fen": pgettext_lazy("audit field", "Bonus (fen)"),
+    "by": pgettext_lazy("audit field", "By"),
+    "campaign": pgettext_lazy("audit field", "Campaign"),
+    "campaign_tags": pgettext_lazy("audit field", "Campaigns"),
+    "case": pgettext_lazy("audit field", "Case"),
+    "cases": pgettext_lazy("audit field", "Cases"),
+    "changed": pgettext_lazy("audit field", "Changed"),
+    "cleared_at": pgettext_lazy("audit field", "Cleared at"),
+    "closed_at": pgettext_lazy("audit field", "Closed at"),
+    "closed_by": pgettext_lazy("audit field", "Closed by"),
+    "code": pgettext_lazy("audit field", "Code"),
+    "confirmed_at": pgettext_lazy("audit field", "Confirmed at"),
+    "consumed_at": pgettext_lazy("audit field", "Used at"),
+    "content_type": pgettext_lazy("audit field", "File type"),
+    "corrects": pgettext_lazy("audit field", "Corrects"),
+    "created_by": pgettext_lazy("audit field", "Created by"),
+    "data": pgettext_lazy("audit field", "Data"),
+    "day": pgettext_lazy("audit field", "Day"),
+    "days": pgettext_lazy("audit field", "Days"),
+    "decided_by": pgettext_lazy("audit field", "Decided by"),
+    "decided_on": pgettext_lazy("audit field", "Decided on"),
+    "decision": pgettext_lazy("audit field", "Decision"),
+    "deed": pgettext_lazy("audit field", "Deed"),
+    "detail": pgettext_lazy("audit field", "Detail"),
+    "dispatcher": pgettext_lazy("audit field", "Dispatcher"),
+    "disposition": pgettext_lazy("audit field", "Disposition"),
+    "done_by": pgettext_lazy("audit field", "Done by"),
+    "due_at": pgettext_lazy("audit field", "Due at"),
+    "end": pgettext_lazy("audit field", "End"),
+    "entered_at": pgettext_lazy("audit field", "Entered at"),
+    "entered_by": pgettext_lazy("audit field", "Entered by"),
+    "eta_seconds": pgettext_lazy("audit field", "Estimated arrival (seconds)"),
+    "evidence": pgettext_lazy("audit field", "Evidence"),
+    "failures": pgettext_lazy("audit field", "Failures"),
+    "family": pgettext_lazy("audit field", "Figure family"),
+    "file": pgettext_lazy("audit field", "File"),
+    "file_name": pgettext_lazy("audit field", "File name"),
+    "finding": pgettext_lazy("audit field", "Finding"),
+    "findings": pgettext_lazy("audit field", "Findings"),
+    "findings_due": pgettext_lazy("audit field", "Findings due"),
+    "finished_at": pgettext_lazy("audit field", "Finished at"),
+    "flags": pgettext_lazy("audit field", "Markers"),
+    "from_state": pgettext_lazy("audit field", "From"),
+    "full": pgettext_lazy("audit field", "Full sweep"),
+    "held_on": pgettext_lazy("audit field", "Held on"),
+    "incident": pgettext_lazy("audit field", "Incident"),
+    "kind": pgettext_lazy("audit field", "Kind"),
+    "last": pgettext_lazy("audit field", "Last number"),
+    "last_used_at": pgettext_lazy("audit field", "Last used at"),
+    "last_step": pgettext_lazy("audit field", "Last code's time step"),
+    "lat": pgettext_lazy("audit field", "Latitude"),
+    "lead_officer": pgettext_lazy("audit field", "Lead officer"),
+    "leader": pgettext_lazy("audit field", "Leader"),
+    "level": pgettext_lazy("audit field", "Level"),
+    "lon": pgettext_lazy("audit field", "Longitude"),
+    "measure": pgettext_lazy("audit field", "Measure"),
+    "meeting_note": pgettext_lazy("audit field", "Meeting note"),
+    "memo": pgettext_lazy("audit field", "Memo"),
+    "mentor": pgettext_lazy("audit field", "Mentor"),
+    "mentor_from": pgettext_lazy("audit field", "Mentor from"),
+    "mentor_note": pgettext_lazy("audit field", "Mentor note"),
+    "message": pgettext_lazy("audit field", "Message"),
+    "met_at": pgettext_lazy("audit field", "Met at"),
+    "met_on": pgettext_lazy("audit field", "Met on"),
+    "metric": pgettext_lazy("audit field", "Figure"),
+    "minutes": pgettext_lazy("audit field", "Minutes"),
+    "month": pgettext_lazy("audit field", "Month"),
+    "note": pgettext_lazy("audit field", "Note"),
+    "notice_end": pgettext_lazy("audit field", "Public notice ends"),
+    "notice_start": pgettext_lazy("audit field", "Public notice starts"),
+    "occurred_on": pgettext_lazy("audit field", "Occurred on"),
+    "officer": pgettext_lazy("audit field", "Officer"),
+    "params": pgettext_lazy("audit field", "Parameters"),
+    "patrol_unit": pgettext_lazy("audit field", "Patrol unit"),
+    "planned_by": pgettext_lazy("audit field", "Planned by"),
+    "policy_version": pgettext_lazy("audit field", "Scoring policy version"),
+    "polygon": pgettext_lazy("audit field", "Boundary"),
+    "position_at": pgettext_lazy("audit field", "Position at"),
+    "post_lat": pgettext_lazy("audit field", "Post latitude"),
+    "post_lon": pgettext_lazy("audit field", "Post longitude"),
+    "prefix": pgettext_lazy("audit field", "Prefix"),
+    "progress": pgettext_lazy("audit field", "Progress"),
+    "proposal": pgettext_lazy("audit field", "Proposal"),
+    "proposal_id": pgettext_lazy("audit field", "Proposal"),
+    "object_id": pgettext_lazy("audit field", "Linked record"),
+    "quantity": pgettext_lazy("audit field", "Quantity"),
+    "rank": pgettext_lazy("audit field", "Place in the recommendation"),
+    "reason": pgettext_lazy("audit field", "Reason"),
+    "received_by": pgettext_lazy("audit field", "Received by"),
+    "recorded_by": pgettext_lazy("audit field", "Recorded by"),
+    "refreshed_at": pgettext_lazy("audit field", "Refreshed at"),
+    "result": pgettext_lazy("audit field", "Result"),
+    "reverses": pgettext_lazy("audit field", "Reverses"),
+    "review": pgettext_lazy("audit field", "Review"),
+    "reviewer": pgettext_lazy("audit field", "Reviewer"),
+    "role": pgettext_lazy("audit field", "Role"),
+    "rule": pgettext_lazy("audit field", "Rule"),
+    "seconds": pgettext_lazy("audit field", "Seconds"),
+    "seq": pgettext_lazy("audit field", "Sequence"),
+    "severity": pgettext_lazy("audit field", "Severity"),
+    "shift": pgettext_lazy("audit field", "Shift"),
+    "source": pgettext_lazy("audit field", "Source"),
+    "start": pgettext_lazy("audit field", "Start"),
+    "started_at": pgettext_lazy("audit field", "Started at"),
+    "state": pgettext_lazy("audit field", "State"),
+    "status": pgettext_lazy("audit field", "Status"),
+    "status_at": pgettext_lazy("audit field", "Status since"),
+    "stay_decided_by": pgettext_lazy("audit field", "Stay decided by"),
+    "stay_decided_on": pgettext_lazy("audit field", "Stay decided on"),
+    "stay_requested_on": pgettext_lazy("audit field", "Stay requested on"),
+    "step": pgettext_lazy("audit field", "Step"),
+    "subject": pgettext_lazy("audit field", "Subject"),
+    "summary": pgettext_lazy("audit field", "Summary"),
+    "tag": pgettext_lazy("audit field", "Tag"),
+    "text": pgettext_lazy("audit field", "Text"),
+    "theme": pgettext_lazy("audit field", "Theme"),
+    "ticket": pgettext_lazy("audit field", "Ticket"),
+    "tickets": pgettext_lazy("audit field", "Tickets"),
+    "title": pgettext_lazy("audit field", "Title"),
+    "to_state": pgettext_lazy("audit field", "To"),
+    "trigger_at": pgettext_lazy("audit field", "Started at"),
+    "txn": pgettext_lazy("audit field", "Transaction"),
+    "type": pgettext_lazy("audit field", "Type"),
+    "unit": pgettext_lazy("audit field", "Unit"),
+    "used_at": pgettext_lazy("audit field", "Used at"),
+    "user": pgettext_lazy("audit field", "User"),
+    "valid_from": pgettext_lazy("audit field", "Valid from"),
+    "value": pgettext_lazy("audit field", "Value"),
+    "version": pgettext_lazy("audit field", "Version"),
+    "warning_case": pgettext_lazy("audit field", "Warning case"),
+    "warning_published": pgettext_lazy("audit field", "Warning published"),
+    "year": pgettext_lazy("audit field", "Year"),
+    "zone": pgettext_lazy("audit field", "Patrol zone"),
+}
+
+# Who acted when no person did: the accounts the commands and the worker act as (role "system"),
+# and the unknown user of a failed sign-in.
+ACTOR_LABELS: dict[str, Promise] = {
+    "system": pgettext_lazy("audit actor", "System"),
+    "demo": pgettext_lazy("audit actor", "System (demo data)"),
+    "scheduler": pgettext_lazy("audit actor", "System (scheduled work)"),
+    "import": pgettext_lazy("audit actor", "System (case import)"),
+    "sweep": pgettext_lazy("audit actor", "System (deadline sweep)"),
+    "holidays": pgettext_lazy("audit actor", "System (holiday calendar)"),
+    "cli": pgettext_lazy("audit actor", "System (command line)"),
+    "accounts": pgettext_lazy("audit actor", "System (account command)"),
+    "keys": pgettext_lazy("audit actor", "System (encryption keys)"),
+    "stats": pgettext_lazy("audit actor", "System (statistics import)"),
+    "addresses": pgettext_lazy("audit actor", "System (address import)"),
+    "anonymous": pgettext_lazy("audit actor", "Unknown user"),
+}
 # Why a second-factor code was refused (rules.TotpCheck.problem, the recovery code's check).
 PROBLEM_LABELS: dict[str, Promise] = {
     "malformed": pgettext_lazy("audit value", "malformed code"),
@@ -96,17 +287,29 @@ NOT_COPIED = pgettext_lazy("audit value", "(not copied)")
 EMPTY = pgettext_lazy("audit value", "(empty)")
 LINKED = pgettext_lazy("audit value", "(a linked record)")
 YES = pgettext_lazy("audit value", "yes")
+ITEMS = pgettext_lazy("audit value", "(%(n)s items)")
 NO = pgettext_lazy("audit value", "no")
 
-# Bookkeeping columns a created or deleted row is not described by.
-_QUIET_FIELDS = {"id", "bureau_id", "created_at", "updated_at"}
+# Fields that hold a user name (who entered, decided, closed …): a system account in words.
+USER_FIELDS = {
+    "created_by", "entered_by", "decided_by", "closed_by", "recorded_by", "approved_by",
+    "planned_by", "stay_decided_by", "done_by", "received_by", "dispatcher", "reviewer", "by",
+}  # fmt: skip
+
+# Bookkeeping columns a created or deleted row is not described by: ids, fingerprints, keys
+# that make a write happen once (the row's other fields say what it is), a job's language.
+_QUIET_FIELDS = {
+    "id", "bureau_id", "created_at", "updated_at", "key", "once", "digest", "body_digest",
+    "hash", "prev_hash", "language", "path", "sort_order", "secret",
+}  # fmt: skip
 ROW_LINES = 8  # a created or deleted row shows at most this many of its fields
 
 
 @dataclass(frozen=True)
 class Value:
     text: str
-    title: str = ""  # the raw value (an id) where it helps, shown on hover only
+    title: str = ""  # a long text in full, shown on hover only
+    linked: str = ""  # a linked record's id: the page links to the entries about it
 
 
 @dataclass(frozen=True)
@@ -118,6 +321,16 @@ class Line:
 
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, OTHER_ACTION))
+
+
+def actor_label(actor: str, role: str) -> str:
+    """Who acted, as the log shows it: a person by his user name; the system's own accounts
+    (the commands, the worker's schedule) and an unknown user in words."""
+    if role == "system" or not role:
+        label = ACTOR_LABELS.get(actor or "system")
+        if label is not None:
+            return str(label)
+    return actor
 
 
 def action_codes_matching(text: str) -> list[str]:
@@ -169,7 +382,9 @@ def _value(field: "models.Field[Any, Any] | None", value: Any) -> Value:
     if isinstance(value, bool):
         return Value(str(YES if value else NO))
     if field is not None and field.is_relation:
-        return Value(str(LINKED), title=str(value))
+        return Value(str(LINKED), linked=str(value))
+    if field is not None and field.name in USER_FIELDS and value in ACTOR_LABELS:
+        return Value(str(ACTOR_LABELS[value]))  # a system account: in words
     if field is not None and field.choices:
         shown = dict(field.flatchoices).get(value)
         if shown is not None:
@@ -183,15 +398,24 @@ def _value(field: "models.Field[Any, Any] | None", value: Any) -> Value:
             return Value(f"{moment:%Y-%m-%d %H:%M:%S}")
     if isinstance(value, Mapping) and "seq" in value:  # an audit head: its position
         return Value(f"#{value['seq']}")
-    text = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
+    if isinstance(value, list | dict):  # structured data: its keys are codes, not words
+        return Value(str(ITEMS) % {"n": len(value)})
+    text = str(value)
     return Value(text if len(text) <= 80 else text[:79] + "…", title=text if len(text) > 80 else "")
 
 
 def _field_label(model: type[models.Model] | None, key: str) -> str:
+    """A field's own label when it has one; else the label for its name (``FIELD_LABELS``);
+    a detail's key by ``DETAIL_LABELS``."""
     field = _field(model, key)
-    if field is not None and field.verbose_name:
-        return str(field.verbose_name)
-    return str(DETAIL_LABELS.get(key, OTHER_DETAIL))
+    if field is not None:
+        named = field.verbose_name and str(field.verbose_name) != field.name.replace("_", " ")
+        if named:
+            return str(field.verbose_name)
+        if field.name in FIELD_LABELS:
+            return str(FIELD_LABELS[field.name])
+        return str(field.verbose_name or OTHER_DETAIL)
+    return str(DETAIL_LABELS.get(key, FIELD_LABELS.get(key, OTHER_DETAIL)))
 
 
 def detail_lines(object_type: str, detail: Mapping[str, Any] | None) -> list[Line]:

@@ -89,7 +89,9 @@ class ApiToken(models.Model):
         verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user.username})"
+        # its label and its holder: the admin's recent actions list it so (the prefix is a
+        # code; the token pages show it where it identifies the token)
+        return f"{self.name or _('API token')} · {self.user.username}"
 
 
 class AuditEntry(models.Model):

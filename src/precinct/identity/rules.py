@@ -148,6 +148,7 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "crew:stream": _rule(UNIT_TERMINALS),
     "planning:index": _rule(PLANNERS, PLANNERS),
     "planning:run": _rule(PLANNERS),
+    "planning:compare": _rule(PLANNERS),
     "campaigns:list": _rule(PEOPLE_READERS, CAMPAIGN_MANAGERS),
     "campaigns:detail": _rule(PEOPLE_READERS, CAMPAIGN_TICKERS),
     "campaigns:item_move": _rule(write=CAMPAIGN_TICKERS),

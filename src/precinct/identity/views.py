@@ -15,9 +15,12 @@ class Row:
     """One entry as the page shows it: words, not codes."""
 
     entry: AuditEntry
+    actor: str
     action: str
     object_type: str
-    object_name: str  # an account's user name; otherwise empty (the id is the link's title)
+    object_name: (
+        str  # an account's user name; otherwise empty (the link finds the record's entries)
+    )
     lines: list[labels.Line]
 
 
@@ -27,6 +30,7 @@ def _rows(entries: list[AuditEntry]) -> list[Row]:
     return [
         Row(
             entry=e,
+            actor=labels.actor_label(e.actor, e.role),
             action=labels.action_label(e.action),
             object_type=labels.object_label(e.object_type),
             object_name=names.get(e.object_id, ""),

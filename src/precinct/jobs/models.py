@@ -17,12 +17,24 @@ STATE_LABELS = {
     rules.FAILED: _("Failed"),
 }
 
+# What each kind of work is, in words (the kinds of settings.JOBS): the audit log and the admin
+# name a job by it.
+KIND_LABELS = {
+    "merit.pay": _("Paying the month's bonuses"),
+    "merit.close": _("Closing the month"),
+    "merit.pack": _("Building the session pack"),
+    "planning.posts": _("Planning run"),
+    "supervision.sweep": _("Daily deadline sweep"),
+    "org.refresh": _("Refreshing the units"),
+    "identity.idle": _("Disabling idle accounts"),
+}
+
 
 class Job(Entity):
     bureau = models.ForeignKey(
         "org.Bureau", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=list(KIND_LABELS.items()))
     key = models.CharField(max_length=200)  # the work: at most one live job per key
     once = models.CharField(max_length=120, null=True, blank=True, unique=True)  # a daily slot
     state = models.CharField(max_length=8, choices=list(STATE_LABELS.items()), default="queued")

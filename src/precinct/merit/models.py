@@ -124,6 +124,15 @@ EVIDENCE_LABELS = {
 }
 
 
+def evidence_words(evidence: str) -> str:
+    """Evidence as stored (``case:XS-2026-00001``) in words (案件 XS-2026-00001); anything else
+    as it was typed."""
+    kind, sep, number = evidence.partition(":")
+    if sep and kind in EVIDENCE_LABELS and number:
+        return str(EVIDENCE_LABELS[kind]) % {"number": number}
+    return evidence
+
+
 class Achievement(BureauOwned):
     officer = models.ForeignKey("org.Officer", on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
@@ -147,10 +156,7 @@ class Achievement(BureauOwned):
     @property
     def evidence_label(self) -> str:
         """The evidence in words: 案件 XS-2026-00001 for ``case:XS-2026-00001``."""
-        kind, sep, number = self.evidence.partition(":")
-        if sep and kind in EVIDENCE_LABELS and number:
-            return str(EVIDENCE_LABELS[kind]) % {"number": number}
-        return self.evidence
+        return evidence_words(self.evidence)
 
     class Meta:
         indexes = [models.Index(fields=["bureau", "month", "state"])]

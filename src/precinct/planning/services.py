@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from precinct.command import rules as command_rules
 from precinct.command import services as command
 from precinct.core import clock
-from precinct.core.errors import FieldError, NotFound, ValidationFailed
+from precinct.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
 from precinct.geo import rules as geo_rules
@@ -24,6 +25,7 @@ from precinct.geo import services as geo
 from precinct.jobs import services as jobs
 
 from . import hypercube, posts, roadsim
+from . import rules as planning_rules
 from .models import PlanningRun
 
 QUEUE_CALLS = 200_000  # simulated calls per fleet in a run's queue check
@@ -319,6 +321,50 @@ def get_run(scope: Scope, run_id: uuid.UUID) -> PlanningRun:
         )
         run.refresh_from_db()
     return run
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Finished runs side by side: ``current`` is the newest run's view of today's posts (the
+    plan every run was set against), ``runs`` the what-ifs by cars, then minutes, then age."""
+
+    runs: list[PlanningRun]
+    current_from: PlanningRun
+    rows: list[planning_rules.Row]
+
+
+def compare_runs(scope: Scope, run_ids: list[uuid.UUID]) -> Comparison:
+    """2-4 finished runs of the caller's bureau and the current plan, one column each, with each
+    run's own stored figures. A run outside the bureau (or none) is not found; one not finished
+    yet is refused by when it started."""
+    if not planning_rules.MIN_COMPARED <= len(run_ids) <= planning_rules.MAX_COMPARED:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "runs",
+                    _("Choose between %(low)s and %(high)s finished runs to compare."),
+                    None,
+                    {"low": planning_rules.MIN_COMPARED, "high": planning_rules.MAX_COMPARED},
+                )
+            ]
+        )
+    found = {r.pk: r for r in _runs(scope.bureau_id).filter(pk__in=run_ids)}
+    if len(found) != len(set(run_ids)):
+        raise NotFound("planning run")
+    runs = [found[i] for i in dict.fromkeys(run_ids)]
+    for run in runs:
+        if run.status != "done" or not run.result:
+            raise Conflict(
+                _("The run started %(started)s has not finished: only finished runs compare."),
+                {"started": timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M")},
+            )
+    runs.sort(key=lambda r: (int(r.params.get("cars", 0)), float(r.params.get("minutes", 0)),
+                             r.created_at))  # fmt: skip
+    newest = max(runs, key=lambda r: r.created_at)
+    assert newest.result is not None
+    columns = [planning_rules.current_figures(newest.result)]
+    columns += [planning_rules.run_figures(r.result or {}) for r in runs]
+    return Comparison(runs=runs, current_from=newest, rows=planning_rules.compare(columns))
 
 
 def start_post_run(

@@ -6,4 +6,5 @@ app_name = "planning"
 urlpatterns = [
     path("", views.index, name="index"),
     path("runs/<uuid:run_id>/", views.run, name="run"),
+    path("compare/", views.compare, name="compare"),
 ]

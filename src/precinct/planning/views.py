@@ -9,11 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from precinct.common import transactions
+from precinct.common.i18n import explain, say
 from precinct.common.pages import page_errors
+from precinct.core.errors import Conflict, NotFound, ValidationFailed
 from precinct.identity.services import caller
 
-from . import services
+from . import rules, services
 from .forms import PostRunForm
+from .models import PlanningRun
 
 
 @page_errors(back="planning:index")
@@ -106,11 +109,7 @@ def run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
         context["queue"] = [
             (name, queue[name]) for name in ("current", "optimised") if name in queue
         ]
-        context["objective"] = {
-            "cover": _("coverage within the minutes"),
-            "street": _("street handling expected"),
-            "both": _("coverage and street handling"),
-        }.get(r.get("objective", "cover"), "")
+        context["objective"] = _objective(r.get("objective", "cover"))
         context["map"] = {
             "current": r.get("current_post_points", []),
             "optimised": r["optimised_posts"],
@@ -121,3 +120,83 @@ def run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
             response["HX-Refresh"] = "true"  # the whole page, with its results
         return response
     return render(request, "planning/run.html", context)
+
+
+def _objective(code: str) -> str:
+    return {
+        "cover": _("coverage within the minutes"),
+        "street": _("street handling expected"),
+        "both": _("coverage and street handling"),
+    }.get(code, "")
+
+
+def _column(run: PlanningRun) -> dict[str, Any]:
+    """A run's column head: its settings in words."""
+    p = run.params
+    words = [
+        _("%(cars)s cars, %(minutes)s min, %(days)s days")
+        % {"cars": p.get("cars"), "minutes": p.get("minutes"), "days": p.get("days")},
+        _("Posts optimised for: %(o)s") % {"o": _objective(str(p.get("objective") or "both"))},
+    ]
+    if p.get("night_cars") is not None:
+        words.append(_("Cars on the night shift: %(n)s") % {"n": p["night_cars"]})
+    if not p.get("replay"):
+        words.append(_("Not replayed on the road"))
+    return {
+        "run": run,
+        "short": _("%(cars)s cars, %(minutes)s min")
+        % {"cars": p.get("cars"), "minutes": p.get("minutes")},
+        "words": words,
+    }
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """2-4 finished runs beside the current plan: one column each, the best of each row marked.
+    What names no run the caller can compare is said on the page, never a server error."""
+    scope = caller(request)
+    context: dict[str, Any] = {"errors": []}
+    status = 200
+    try:
+        ids = rules.parse_run_ids(request.GET.getlist("runs"))
+        comparison = services.compare_runs(scope, ids)
+    except ValidationFailed as exc:
+        context["errors"] = [explain(e) for e in exc.errors]
+        status = 400
+    except NotFound:
+        context["errors"] = [_("A chosen run was not found among your bureau's runs.")]
+        status = 404
+    except Conflict as exc:
+        context["errors"] = [say(exc.message, exc.detail)]
+        status = 409
+    else:
+        columns = [_column(r) for r in comparison.runs]
+        current = comparison.current_from
+        labels = [_("Current plan")] + [c["short"] for c in columns]
+        by_key = {row.figure.key: row for row in comparison.rows}
+        series = [
+            {"name": _("On scene within 5 minutes, replay (%)"), "key": "within_5"},
+            {"name": _("Reached within the minutes from a post (%)"), "key": "covered"},
+        ]
+        context.update(
+            columns=columns,
+            current=current,
+            rows=[
+                {
+                    "key": row.figure.key,
+                    "label": _(row.figure.label),
+                    "unit": row.figure.unit,
+                    "cells": [(v, i in row.best) for i, v in enumerate(row.values)],
+                }
+                for row in comparison.rows
+            ],
+            chart={
+                "labels": labels,
+                "series": [
+                    {"name": s["name"], "values": list(by_key[s["key"]].values), "type": "bar"}
+                    for s in series
+                    if s["key"] in by_key
+                ],
+                "percent": True,
+            },
+        )
+    return render(request, "planning/compare.html", context, status=status)

@@ -105,7 +105,8 @@ def _bonus(entry: Any) -> dict[str, Any]:
     return {
         "at": entry.txn.created_at,
         "kind": BONUS_KINDS.get(kind, ""),
-        "memo": entry.txn.memo.removeprefix(kind).lstrip(": "),  # "case case:XS-…" → "case:XS-…"
+        # "case case:XS-…" → 案件 XS-…
+        "memo": merit.evidence_words(entry.txn.memo.removeprefix(kind).lstrip(": ")),
         "amount": merit_rules.yuan(entry.amount_fen),
     }
 

@@ -3,6 +3,7 @@ discipline recorded, warning proposals queued, bonuses paid through a double-ent
 
 One module per seam; this package keeps every public name, so callers import ``services`` as before."""
 
+from ..models import evidence_words
 from ..rules import Month
 from ._common import APPROVERS, ENTERERS, LINE_FIELDS
 from .achievements import (
@@ -101,6 +102,7 @@ __all__ = [
     "decide_award",
     "decide_warning",
     "edit_award",
+    "evidence_words",
     "finance_export",
     "fund_month",
     "fund_month_for",
