@@ -189,7 +189,11 @@ def _read(page: Any, language: str, problems: dict[str, list[str]]) -> None:
     url = page.url.split("//", 1)[-1].split("/", 1)[-1]
     lang = page.get_attribute("html", "lang")
     words = page.evaluate(SCAN, LOGINS)
-    wrong = sorted(leftovers(words["all"]))
+    lines = words["all"].splitlines()
+    wrong = [  # each with the line it was read in, to make it quick to find
+        f"{w} «{next((x.strip()[:80] for x in lines if w in x), '')}»"
+        for w in sorted(leftovers(words["all"]))
+    ]
     if language == "zh-hant":
         chars = sorted(simplified(words["own"]))
         if chars:

@@ -145,3 +145,26 @@ def test_system_accounts_and_structured_values_read_as_words() -> None:
         assert linked[0].label == "民警"
         assert (linked[0].before.linked, linked[0].after.linked) == ("a", "b")
         assert not linked[0].after.title  # no raw id on hover
+
+
+def test_codes_of_other_apps_and_ids_read_as_words() -> None:
+    """A case event's type and subject are supervision's words (registered at start-up); a
+    ticket's steps, an incident's events and a planning run use their labelled choices; an id
+    held in a plain field is a link, not a uuid."""
+    with override("zh-hans"):
+        event = labels.detail_lines(
+            "cases.caseevent", {"row": {"type": "detained", "subject": "p2", "case_id": "c"}}
+        )
+        shown = {x.label: x.after.text for x in event}
+        assert shown["类型"] == "刑事拘留" and shown["对象"] == "当事人2"
+        step = labels.detail_lines(
+            "supervision.ticketstep", {"row": {"from_state": "open", "to_state": "rectifying"}}
+        )
+        assert [x.after.text for x in step] == ["待整改", "整改中"]
+        kind = labels.detail_lines("command.incidentevent", {"row": {"kind": "on_scene"}})
+        assert kind[0].after.text == "到达现场"
+        held = "01a246f5-76f6-7f1c-8dc9-4b1f208ceaa4"
+        linked = labels.detail_lines(
+            "merit.warningitem", {"changes": {"proposal_id": [None, held]}}
+        )
+        assert linked[0].after.linked == held and held not in linked[0].after.text

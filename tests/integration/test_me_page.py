@@ -294,3 +294,10 @@ def test_me_is_in_the_menu_and_answers_quickly_enough(city):
     started = time.perf_counter()
     assert c.get("/me/").status_code == 200
     assert time.perf_counter() - started < 5
+
+
+def test_the_homes_my_record_button_opens_my_page(city, me):
+    """The officer's home links 我的档案 to his whole record (我的), not the personnel card."""
+    html = city.client("officer").get("/").content.decode()
+    button = re.search(r'<a class="button primary" href="([^"]+)">', html)
+    assert button is not None and button.group(1) == "/me/"

@@ -112,3 +112,38 @@ def test_a_run_whose_server_went_away_says_so(city) -> None:
     PlanningRun.objects.filter(pk=run.pk).update(updated_at=clock.now() - dt.timedelta(hours=1))
     page = city.client("command").get(f"/planning/runs/{run.pk}/")
     assert page.status_code == 200 and b"interrupted" in page.content
+
+
+def test_a_what_if_keeps_some_of_todays_posts(
+    city, inline_runs, django_capture_on_commit_callbacks
+) -> None:
+    """Journey 10's other what-if: fewer cars, each at one of today's posts (which to keep),
+    against posts anywhere on the roads; more cars than today's posts is refused by name."""
+    import math
+
+    c = city.client("command")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post("/planning/", {"cars": "6", "minutes": "3", "days": "14", "sites": "current"})
+    run = PlanningRun.objects.get()
+    assert run.status == "done", run.message
+    today = run.result["current_post_points"]
+    kept = run.result["optimised_posts"]
+    assert len(kept) == 6
+
+    def metres(a, b):
+        dx = (a[0] - b[0]) * 111_320 * math.cos(math.radians(a[1]))
+        return math.hypot(dx, (a[1] - b[1]) * 110_540)
+
+    # each chosen post is one of today's (snapped to the road network: within a few metres)
+    assert all(min(metres(p, q) for q in today) < 60 for p in kept), kept
+    assert run.result["optimised_covered"] <= run.result["current_covered"] + 1e-9
+    page = c.get(r["Location"]).content.decode()
+    assert "岗点从今日岗点中选取" in page
+    posts_today = len({tuple(p) for p in today})
+    refused = c.post(
+        "/planning/",
+        {"cars": str(posts_today + 1), "minutes": "3", "days": "14", "sites": "current"},
+        follow=True,
+    )
+    assert "cars" in refused.content.decode()
+    assert PlanningRun.objects.count() == 1

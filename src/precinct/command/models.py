@@ -223,13 +223,15 @@ class IncidentEvent(BureauOwned):
     """One step of an incident's life (its timeline), as it happened: who, which car, when."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16)  # rules.EVENT_KINDS
+    kind = models.CharField(max_length=16, choices=list(EVENT_LABELS.items()))
     at = models.DateTimeField()
     patrol_unit = models.ForeignKey(
         PatrolUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     by = models.CharField(max_length=150, blank=True)
-    disposition = models.CharField(max_length=24, blank=True)
+    disposition = models.CharField(
+        max_length=24, blank=True, choices=list(DISPOSITION_LABELS.items())
+    )
     note = models.CharField(max_length=rules.MAX_NOTE, blank=True)
 
     class Meta:

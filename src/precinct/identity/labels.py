@@ -3,7 +3,8 @@ reader's language, never the raw code. Action words carry the context "audit act
 cannot share a translation with the same English word elsewhere."""
 
 import datetime as dt
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,11 +297,22 @@ USER_FIELDS = {
     "planned_by", "stay_decided_by", "done_by", "received_by", "dispatcher", "reviewer", "by",
 }  # fmt: skip
 
+# Values only another app can put in words (a case event's type and subject: cases know nothing
+# of supervision, whose words they are), by record type and field; registered by that app when
+# it starts (``name_values``).
+_VALUE_WORDS: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def name_values(object_type: str, field: str, words: Callable[[Any], str]) -> None:
+    """Show the values of ``object_type``'s ``field`` in the log as ``words(value)``."""
+    _VALUE_WORDS[(object_type, field)] = words
+
+
 # Bookkeeping columns a created or deleted row is not described by: ids, fingerprints, keys
 # that make a write happen once (the row's other fields say what it is), a job's language.
 _QUIET_FIELDS = {
     "id", "bureau_id", "created_at", "updated_at", "key", "once", "digest", "body_digest",
-    "hash", "prev_hash", "language", "path", "sort_order", "secret",
+    "hash", "prev_hash", "language", "path", "sort_order", "secret", "prefix",
 }  # fmt: skip
 ROW_LINES = 8  # a created or deleted row shows at most this many of its fields
 
@@ -372,16 +384,32 @@ def _field(model: type[models.Model] | None, attname: str) -> "models.Field[Any,
     return None
 
 
-def _value(field: "models.Field[Any, Any] | None", value: Any) -> Value:
+def _is_id(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _value(
+    field: "models.Field[Any, Any] | None",
+    value: Any,
+    words: Callable[[Any], str] | None = None,
+) -> Value:
     if value is None or value == "" or value == [] or value == {}:
         return Value(str(EMPTY))
+    if words is not None:
+        return Value(words(value))
     if isinstance(value, str) and value.startswith("<redacted:"):
         return Value(str(REDACTED))
     if isinstance(value, str) and value.startswith("(not copied"):
         return Value(str(NOT_COPIED))
     if isinstance(value, bool):
         return Value(str(YES if value else NO))
-    if field is not None and field.is_relation:
+    if (field is not None and field.is_relation) or _is_id(value):  # a record's id
         return Value(str(LINKED), linked=str(value))
     if field is not None and field.name in USER_FIELDS and value in ACTOR_LABELS:
         return Value(str(ACTOR_LABELS[value]))  # a system account: in words
@@ -430,9 +458,13 @@ def detail_lines(object_type: str, detail: Mapping[str, Any] | None) -> list[Lin
             before, after = (
                 pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
             )
-            field = _field(model, key)
+            field, words = _field(model, key), _VALUE_WORDS.get((object_type, key))
             lines.append(
-                Line(_field_label(model, key), _value(field, before), _value(field, after))
+                Line(
+                    _field_label(model, key),
+                    _value(field, before, words),
+                    _value(field, after, words),
+                )
             )
         return lines
     row = detail.get("row")
@@ -440,8 +472,8 @@ def detail_lines(object_type: str, detail: Mapping[str, Any] | None) -> list[Lin
         for key, value in row.items():
             if key in _QUIET_FIELDS or value in (None, "", [], {}):
                 continue
-            field = _field(model, key)
-            lines.append(Line(_field_label(model, key), None, _value(field, value)))
+            field, words = _field(model, key), _VALUE_WORDS.get((object_type, key))
+            lines.append(Line(_field_label(model, key), None, _value(field, value, words)))
             if len(lines) >= ROW_LINES:
                 break
         return lines

@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from precinct.common.audit import record_viewed
+from precinct.common.audit import record_exported, record_viewed
 
 from . import services
 from .middleware import client_ip, mark_authenticated
@@ -138,3 +138,11 @@ def _record_view(
     sender: Any, object_type: str, object_id: str, bureau_id: str, **kwargs: Any
 ) -> None:
     services.record("view", object_type=object_type, object_id=object_id, bureau_id=bureau_id)
+
+
+@receiver(record_exported)
+def _record_export(
+    sender: Any, object_type: str, bureau_id: str, detail: dict[str, Any], **kwargs: Any
+) -> None:
+    """An app exported records (common/audit.py): one entry naming what the export held."""
+    services.record("export", object_type=object_type, detail=detail, bureau_id=bureau_id)

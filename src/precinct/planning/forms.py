@@ -33,5 +33,6 @@ class PostRunForm(DomainErrorsForm):
     days = WholeNumber(empty=90, bad=-1)
     replay = forms.BooleanField(required=False)
     objective = Text(clip=16, strip=True)
+    sites = Text(clip=16, strip=True)
     night_cars = OptionalCount()
     queue = forms.BooleanField(required=False)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from precinct.common.models import BureauOwned
 
+RUN_KINDS = {"posts": _("Standby posts")}
 RUN_STATES = {
     "queued": _("Queued"),
     "running": _("Running"),
@@ -14,7 +15,7 @@ RUN_STATES = {
 
 
 class PlanningRun(BureauOwned):
-    kind = models.CharField(max_length=16, default="posts")
+    kind = models.CharField(max_length=16, default="posts", choices=list(RUN_KINDS.items()))
     params = models.JSONField(default=dict)
     status = models.CharField(max_length=8, choices=list(RUN_STATES.items()), default="queued")
     progress = models.FloatField(default=0.0)  # 0..1

@@ -60,6 +60,9 @@ class PostReport:
 
 
 OBJECTIVES = ("cover", "street", "both")
+# where the posts may be: anywhere on the roads, or only among the posts the cars stand at today
+# (a what-if with fewer cars: which of today's posts to keep)
+SITES = ("any", "current")
 
 
 def post_plan(
@@ -76,6 +79,7 @@ def post_plan(
     night_cars: int | None = None,
     objective: str = "both",
     queue_calls: int = 0,
+    sites: str = "any",
 ) -> PostReport:
     """Compare the cars' current posts with ``cars`` posts chosen for the incidents of the last
     ``days`` days: to cover the most within ``minutes`` on the road (``objective="cover"``), for
@@ -85,6 +89,8 @@ def post_plan(
     approximate hypercube model against a simulation of that many calls (docs/adr/0016)."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
+    if sites not in SITES:
+        raise ValueError(f"sites must be one of {', '.join(SITES)} (got {sites!r})")
     graph = geo.graph_for(bureau_id)
     points = command.incident_points(bureau_id, since=now - dt.timedelta(days=days))
     if not points:
@@ -118,9 +124,13 @@ def post_plan(
         "street": street,
         "both": None if street is None else (times <= limit) + street,
     }[objective]
-    chosen, curve = posts.optimise(times, weights, cars, limit, worth=worth)
+    # the rows the posts are chosen from: every candidate, or today's posts only
+    rows = list(range(len(pool))) if sites == "any" else now_rows
+    sub_worth = None if worth is None else worth[rows]
+    picked, curve = posts.optimise(times[rows], weights, cars, limit, worth=sub_worth)
+    chosen = [rows[i] for i in picked]
     if worth is not None:  # the coverage curve is the coverage objective's greedy order
-        curve = posts.optimise(times, weights, cars, limit, swaps=0)[1]
+        curve = posts.optimise(times[rows], weights, cars, limit, swaps=0)[1]
     best_covered, best_mean = posts.evaluate(times, weights, chosen, limit)
     # the day shift's and the night shift's incidents apart: how many cars each shift needs
     by_shift: dict[str, list[float]] = {}
@@ -378,6 +388,7 @@ def start_post_run(
     objective: str = "both",
     night_cars: int | None = None,
     queue: bool = True,
+    sites: str = "any",
 ) -> PlanningRun:
     """Record a run and queue it as a background job; the page follows its progress."""
     if scope.bureau_id is None:
@@ -406,6 +417,20 @@ def start_post_run(
             FieldError("objective", _("must be one of %(choices)s"), None,
                        {"choices": ", ".join(OBJECTIVES)})
         )  # fmt: skip
+    if sites not in SITES:
+        errors.append(
+            FieldError("sites", _("must be one of %(choices)s"), None,
+                       {"choices": ", ".join(SITES)})
+        )  # fmt: skip
+    elif sites == "current":
+        today = len({(x, y) for _s, x, y in command.car_posts(scope.bureau_id)})
+        if cars > today:
+            errors.append(
+                FieldError(
+                    "cars", _("at most %(n)s: the posts the cars stand at today"), None,
+                    {"n": today},
+                )
+            )  # fmt: skip
     if night_cars is not None and not 0 <= night_cars <= cars:
         errors.append(
             FieldError(
@@ -426,6 +451,7 @@ def start_post_run(
             "objective": objective,
             "night_cars": night_cars,
             "queue": queue,
+            "sites": sites,
         },
         created_by=by,
     )
@@ -465,6 +491,7 @@ def work_run(run_id: uuid.UUID, beat: Callable[[int, int], None] | None = None) 
             night_cars=p.get("night_cars"),
             objective=p.get("objective", "both"),
             queue_calls=QUEUE_CALLS if p.get("queue") else 0,
+            sites=p.get("sites", "any"),
         )
         current = command.car_posts(run.bureau_id)
         result = asdict(plan)

@@ -35,6 +35,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 objective=d["objective"] or "both",
                 night_cars=d["night_cars"],
                 queue=d["queue"],
+                sites=d["sites"] or "any",
             )
         return redirect("planning:run", run_id=run.pk)
     return render(request, "planning/index.html", {"runs": services.list_runs(scope)})
@@ -110,6 +111,7 @@ def run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
             (name, queue[name]) for name in ("current", "optimised") if name in queue
         ]
         context["objective"] = _objective(r.get("objective", "cover"))
+        context["sites"] = _sites(str(item.params.get("sites") or "any"))
         context["map"] = {
             "current": r.get("current_post_points", []),
             "optimised": r["optimised_posts"],
@@ -120,6 +122,13 @@ def run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
             response["HX-Refresh"] = "true"  # the whole page, with its results
         return response
     return render(request, "planning/run.html", context)
+
+
+def _sites(code: str) -> str:
+    return {
+        "any": _("Posts anywhere on the roads"),
+        "current": _("Posts among today's posts"),
+    }.get(code, "")
 
 
 def _objective(code: str) -> str:
@@ -137,6 +146,7 @@ def _column(run: PlanningRun) -> dict[str, Any]:
         _("%(cars)s cars, %(minutes)s min, %(days)s days")
         % {"cars": p.get("cars"), "minutes": p.get("minutes"), "days": p.get("days")},
         _("Posts optimised for: %(o)s") % {"o": _objective(str(p.get("objective") or "both"))},
+        _sites(str(p.get("sites") or "any")),
     ]
     if p.get("night_cars") is not None:
         words.append(_("Cars on the night shift: %(n)s") % {"n": p["night_cars"]})

@@ -8,6 +8,11 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Law-enforcement supervision")
 
     def ready(self) -> None:
-        from . import services
+        from precinct.identity import labels as audit
+
+        from . import labels, services
 
         services.connect()
+        # the audit log names a case event's type and subject in words
+        audit.name_values("cases.caseevent", "type", lambda v: labels.event_label(str(v)))
+        audit.name_values("cases.caseevent", "subject", lambda v: labels.subject_label(str(v)))

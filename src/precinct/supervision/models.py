@@ -74,8 +74,8 @@ class TicketStep(BureauOwned):
     """One transition of a ticket, with who and why. Append-only."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="steps")
-    from_state = models.CharField(max_length=16)
-    to_state = models.CharField(max_length=16)
+    from_state = models.CharField(max_length=16, choices=list(TICKET_STATE_LABELS.items()))
+    to_state = models.CharField(max_length=16, choices=list(TICKET_STATE_LABELS.items()))
     by = models.CharField(max_length=150)
     note = models.TextField(blank=True)
 

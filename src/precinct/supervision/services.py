@@ -227,6 +227,18 @@ def case_findings(scope: Scope, case_id: uuid.UUID) -> list[Finding]:
     return list(Finding.objects.filter(case_id=case_id).order_by("due_at", "rule", "subject"))
 
 
+def open_counts(scope: Scope) -> dict[str, int]:
+    """Findings due soon and overdue now within the scope, in one query (a home's cards)."""
+    counts = dict(
+        scope_findings(scope)
+        .filter(state__in=["due_soon", "overdue"])
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {"due_soon": counts.get("due_soon", 0), "overdue": counts.get("overdue", 0)}
+
+
 def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
     """Due soon and overdue now, by rule, unit and lead officer, and problem points by month (the
     last 24, in the bureau's zone): the numbers behind the supervision page."""
@@ -242,8 +254,7 @@ def dashboard(scope: Scope, *, now: dt.datetime) -> dict[str, Any]:
     trend = _month_axis(months, this=now.astimezone(tz), span=24)
     open_problems = scope_findings(scope).filter(state__in=["due_soon", "overdue"])
     return {
-        "due_soon": open_problems.filter(state="due_soon").count(),
-        "overdue": open_problems.filter(state="overdue").count(),
+        **open_counts(scope),
         "by_rule": list(
             open_problems.values("rule", "title", "state")
             .annotate(n=Count("id"))

@@ -156,7 +156,7 @@ def _street(scope: Scope, day: Day) -> list[Card]:
 
 
 def _supervision(scope: Scope, day: Day) -> list[Card]:
-    board = supervision.dashboard(scope, now=day.now)
+    board = supervision.open_counts(scope)
     return [
         Card(
             "findings_overdue",

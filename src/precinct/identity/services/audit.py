@@ -12,10 +12,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
-from django.dispatch import receiver
 
 from precinct.cases import services as cases
-from precinct.common.audit import record_exported
 from precinct.core import clock
 from precinct.core.scoping import Role, Scope
 from precinct.org import services as org
@@ -145,14 +143,6 @@ def link_pending(batch: int = 2000) -> int:
         linked += len(pending)
         if len(pending) < batch:
             return linked
-
-
-@receiver(record_exported)
-def _record_export(
-    sender: Any, object_type: str, bureau_id: str, detail: dict[str, Any], **kwargs: Any
-) -> None:
-    """An app exported records (common/audit.py): one entry naming what the export held."""
-    record("export", object_type=object_type, detail=detail, bureau_id=bureau_id)
 
 
 def record_write(
