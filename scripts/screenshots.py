@@ -120,6 +120,28 @@ def intake_and_crew(browser) -> None:  # type: ignore[no-untyped-def]
     ctx.close()
 
 
+def planning_compare(browser) -> None:  # type: ignore[no-untyped-def]
+    """Two what-ifs (44 and 48 cars), ticked on the planning page and compared."""
+    ctx = browser.new_context(base_url=BASE, viewport={"width": 1280, "height": 800})
+    page = sign_in(ctx, "command", "/planning/")
+    runs = []
+    for cars in (44, 48):
+        page.goto("/planning/")
+        page.fill("input[name=cars]", str(cars))
+        page.fill("input[name=days]", "30")
+        page.click("form button.primary")
+        page.wait_for_selector("#kpi-best", timeout=300000)
+        runs.append(page.url.rstrip("/").rsplit("/", 1)[-1])
+    page.goto("/planning/")
+    for run in runs:
+        page.check(f"input[name=runs][value='{run}']")
+    page.click("#compare-runs")
+    page.wait_for_selector("[data-source=compare-coverage][data-drawn]")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(OUT / "planning-compare.png"), full_page=True)
+    ctx.close()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
@@ -180,6 +202,8 @@ def main() -> None:
             ctx.close()
         if not ONLY or ONLY & {"board-intake.png", "crew.png"}:
             intake_and_crew(browser)
+        if not ONLY or "planning-compare.png" in ONLY:
+            planning_compare(browser)
         browser.close()
 
 

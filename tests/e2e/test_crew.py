@@ -96,7 +96,7 @@ def _send(command: Any, call_sign: str) -> dict[str, Any]:
         command,
         "POST",
         f"/api/v1/incidents/{incident['id']}/dispatch",
-        {"unit_id": car["id"], "reason": "crew terminal test"},
+        {"unit_id": car["id"], "reason": "车组终端测试"},
     )
     assert sent.status == 201, sent.text()
     return incident

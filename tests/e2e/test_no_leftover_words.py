@@ -31,14 +31,7 @@ from precinct.demo.services import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-# Still failing, known (issue 17 stays open): the audit log shows the values of fields without
-# labelled choices (case event types, ticket states, a case's subjects p1/p2, planning
-# parameters) and ids of records it cannot name. Strict: the day it passes, the mark has to go.
-LEFT = "issue 17: the audit log's raw field values"
-ROLES = (
-    "leader", "political", "legal", "command", "chief", "officer", "sysadmin",
-    pytest.param("auditor", marks=pytest.mark.xfail(strict=True, reason=LEFT)),
-)  # fmt: skip
+ROLES = ("leader", "political", "legal", "command", "chief", "officer", "sysadmin", "auditor")
 LANGUAGES = ("zh-hans", "zh-hant")
 
 # Record numbers a user reads and types as they are: case numbers (XS-/XZ- and the year, or an

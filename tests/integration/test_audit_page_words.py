@@ -168,3 +168,16 @@ def test_codes_of_other_apps_and_ids_read_as_words() -> None:
             "merit.warningitem", {"changes": {"proposal_id": [None, held]}}
         )
         assert linked[0].after.linked == held and held not in linked[0].after.text
+
+
+def test_a_ledger_memo_reads_as_words() -> None:
+    """The payout rules write memos as codes ("case case:XS-…"); merit registers their words."""
+    with override("zh-hans"):
+        memo = labels.detail_lines(
+            "merit.ledgertransaction", {"row": {"memo": "case case:XS-2026-57804", "key": "k"}}
+        )
+        assert [x.after.text for x in memo] == ["破案奖励：案件 XS-2026-57804"]
+        budget = labels.detail_lines(
+            "merit.ledgertransaction", {"row": {"memo": "bonus budget 2026-11"}}
+        )
+        assert budget[0].after.text == "2026-11 奖金预算"

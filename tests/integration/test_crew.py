@@ -31,7 +31,7 @@ def _send(city: Any, call_sign: str) -> tuple[dict[str, Any], PatrolUnit]:
     sent = _post(
         command,
         f"/api/v1/incidents/{incident['id']}/dispatch",
-        {"unit_id": str(car.pk), "reason": "crew terminal test"},
+        {"unit_id": str(car.pk), "reason": "车组终端测试"},
     )
     assert sent.status_code == 201, sent.content
     return incident, car

@@ -90,7 +90,7 @@ def test_bonuses_are_paid_from_a_capped_budget_all_or_nothing_and_once(city, off
     services.close_month(city.bureau_id, MONTH, by="t", today=TODAY)
     with pytest.raises(ValidationFailed) as exc:
         services.pay_month(city.bureau_id, MONTH, by="t")  # no budget yet
-    assert "budget" in str(exc.value)
+    assert f"{MONTH} 奖金预算" in str(exc.value)  # the account in words, not budget:YYYY-MM
     assert not LedgerTransaction.objects.filter(key__startswith=f"star:{MONTH}:").exists()
     before = services.verify_ledger(city.bureau_id).transactions
     services.fund_month(city.bureau_id, MONTH, amount_fen=100_000_000, by="t")
@@ -128,7 +128,8 @@ def test_the_ledger_refuses_to_overdraw_a_budget(city, officer):
             city.bureau_id, key="k2", memo="x", officer_id=officer.pk, amount_fen=20_000,
             month=MONTH, by="t",
         )  # fmt: skip
-    assert exc.value.errors[0].field == "amount"
+    assert exc.value.errors[0].params == {"account": f"{MONTH} 奖金预算"}
+    assert not exc.value.errors[0].field  # no field code shown before the reason
     assert not LedgerTransaction.objects.filter(key="k2").exists()
 
 
@@ -343,6 +344,10 @@ def test_finance_gets_the_months_bonus_list_as_excel(city, officer):
         ).values_list("amount_fen", flat=True)
     )
     assert round(grand * 100) == paid > 0
+    # what each payment is for, in words: no ledger key (ids) and no English memo
+    body = [row for row in rows[1:] if row[0] and row[3] not in ("小计", "合计")]
+    assert {row[3] for row in body} <= {"星级奖金", "破案奖金", "立功受奖奖金", "冲正"}, body[:3]
+    assert not any(":" in str(row[3]) or "case " in str(row[4]) for row in body)
     assert city.client("chief").get(f"/merit/months/{month}/bonus.xlsx").status_code == 403
 
 

@@ -189,3 +189,27 @@ def test_an_award_proposal_is_checked_when_proposed_and_edited_until_decided(cit
 def test_the_access_policy_names_the_close_and_asks_to_reauthenticate():
     assert access.decide("merit:month_close", "POST", Role.POLITICAL_DEPT).allowed
     assert access.needs_reauth("merit:month_close", "POST")
+
+
+def test_an_open_months_budget_is_funded_so_its_awards_can_be_approved(city):
+    """An award approved in an open month is paid from that month's budget: the month page
+    lets the political department fund it before the month is closed, and a budget too small
+    says so in words (no field code, no account code)."""
+    officer = _officer(city)
+    today = clock.today(django_settings.TIME_ZONE)
+    this = Month.of(today)
+    political = city.client("political")
+    award = services.propose_award(
+        city.scope("political"), officer_id=officer.pk, level="commendation", deed="抓获逃犯"
+    )
+    refused = political.post(f"/merit/awards/{award.pk}/decide/", {"approve": "1"}, follow=True)
+    text = " ".join(str(m) for m in refused.context["messages"])
+    assert f"{this} 奖金预算" in text and "budget:" not in text and "amount" not in text
+    award.refresh_from_db()
+    assert award.state == "proposed"
+    page = political.get(f"/merit/months/{this}/").content.decode()
+    assert 'id="budget"' in page and f'action="/merit/months/{this}/fund/"' in page
+    assert political.post(f"/merit/months/{this}/fund/", {"yuan": "5000"}).status_code == 302
+    political.post(f"/merit/awards/{award.pk}/decide/", {"approve": "1"})
+    award.refresh_from_db()
+    assert award.state == "approved"

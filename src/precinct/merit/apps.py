@@ -8,6 +8,11 @@ class MeritConfig(AppConfig):
     verbose_name = _("Merit and the monthly mechanism")
 
     def ready(self) -> None:
+        from precinct.identity import labels as audit
+
         from . import services
+        from .models import memo_words
 
         services.connect()
+        # the audit log shows a ledger transaction's memo in words
+        audit.name_values("merit.ledgertransaction", "memo", lambda v: memo_words(str(v)))

@@ -124,6 +124,38 @@ EVIDENCE_LABELS = {
 }
 
 
+# What the ledger's memos say, as the payout rules write them ("case case:XS-…", "bonus budget
+# 2026-11", "reversal: why"), in the reader's language.
+MEMO_LABELS = {
+    "case ": pgettext_lazy("ledger memo", "Solved case: %(what)s"),
+    "bonus budget ": pgettext_lazy("ledger memo", "Bonus budget of %(what)s"),
+    "reversal: ": pgettext_lazy("ledger memo", "Correction: %(what)s"),
+}
+
+
+# What a payment is for, by the start of its ledger key ("case:…", "star:…").
+PAYOUT_KIND_LABELS = {
+    "star": _("Star bonus"),
+    "case": _("Solved-case bonus"),
+    "award": _("Award bonus"),
+    "reversal": _("Correction"),
+}
+
+
+def payout_kind(key: str) -> str:
+    """A ledger transaction's purpose in words, from its key (the key itself is a code)."""
+    return str(PAYOUT_KIND_LABELS.get(key.split(":", 1)[0], ""))
+
+
+def memo_words(memo: str) -> str:
+    """A ledger transaction's memo in words (a star bonus's "3★ 2026-11" and an award's
+    "三等功: deed" are words already)."""
+    for start, label in MEMO_LABELS.items():
+        if memo.startswith(start):
+            return str(label) % {"what": evidence_words(memo.removeprefix(start))}
+    return memo
+
+
 def evidence_words(evidence: str) -> str:
     """Evidence as stored (``case:XS-2026-00001``) in words (案件 XS-2026-00001); anything else
     as it was typed."""

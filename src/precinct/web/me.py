@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from precinct.campaigns import rules as campaign_rules
@@ -33,12 +32,6 @@ from precinct.supervision import services as supervision
 MONTHS = 12  # the chart's months, the current one last
 LISTED = 20  # rows of a list shown here; the rest are on the list's own page
 ATTENTION = ("due_soon", "overdue", "late", "violated")  # findings an officer has to act on
-BONUS_KINDS = {  # a ledger transaction's key starts with what it pays for
-    "star": gettext_lazy("Star bonus"),
-    "case": gettext_lazy("Solved-case bonus"),
-    "award": gettext_lazy("Award bonus"),
-    "reversal": gettext_lazy("Correction"),
-}
 
 
 def record(
@@ -104,7 +97,7 @@ def _bonus(entry: Any) -> dict[str, Any]:
     kind = entry.txn.key.split(":", 1)[0]
     return {
         "at": entry.txn.created_at,
-        "kind": BONUS_KINDS.get(kind, ""),
+        "kind": merit.payout_kind(entry.txn.key),
         # "case case:XS-…" → 案件 XS-…
         "memo": merit.evidence_words(entry.txn.memo.removeprefix(kind).lstrip(": ")),
         "amount": merit_rules.yuan(entry.amount_fen),

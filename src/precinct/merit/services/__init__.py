@@ -3,7 +3,7 @@ discipline recorded, warning proposals queued, bonuses paid through a double-ent
 
 One module per seam; this package keeps every public name, so callers import ``services`` as before."""
 
-from ..models import evidence_words
+from ..models import evidence_words, memo_words, payout_kind
 from ..rules import Month
 from ._common import APPROVERS, ENTERERS, LINE_FIELDS
 from .achievements import (
@@ -27,6 +27,7 @@ from .ledger import (
     FUNDING,
     LedgerCheck,
     balance,
+    budget_left,
     check_payable,
     finance_export,
     fund_month,
@@ -90,6 +91,7 @@ __all__ = [
     "awards",
     "balance",
     "blocking_measure",
+    "budget_left",
     "bulk_load_achievements",
     "bulk_load_sessions",
     "catch_up_warnings",
@@ -108,6 +110,7 @@ __all__ = [
     "fund_month_for",
     "ledger_lines",
     "lines_of",
+    "memo_words",
     "month_close",
     "month_closed",
     "month_results",
@@ -115,6 +118,7 @@ __all__ = [
     "pay",
     "pay_month",
     "pay_month_for",
+    "payout_kind",
     "payout_status",
     "policy_for",
     "policy_versions",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext
 
 from precinct.common import transactions, xlsx
 from precinct.core import capabilities as can
@@ -19,7 +20,14 @@ from precinct.core.scoping import Scope
 from precinct.org import services as org
 
 from .. import rules
-from ..models import Account, LedgerEntry, LedgerTransaction, MonthClose
+from ..models import (
+    Account,
+    LedgerEntry,
+    LedgerTransaction,
+    MonthClose,
+    memo_words,
+    payout_kind,
+)
 from ..rules import Month
 from ._common import APPROVERS, _require, _who
 
@@ -32,6 +40,23 @@ def _account(bureau_id: uuid.UUID, code: str, kind: str, officer_id: Any = None)
         bureau_id=bureau_id, code=code, defaults={"kind": kind, "officer_id": officer_id}
     )
     return account
+
+
+def _account_words(account: Account) -> str:
+    """An account in words (its code is ``budget:2026-12``, ``officer:<id>``)."""
+    if account.kind == "budget":
+        month = account.code.split(":", 1)[1]
+        return gettext("the bonus budget of %(month)s") % {"month": month}
+    return str(account.get_kind_display())
+
+
+def budget_left(scope: Scope, month: Month) -> int:
+    """What the month's bonus budget holds now (fen): an open month's budget pays the awards
+    approved in it."""
+    _require(scope, APPROVERS)
+    assert scope.bureau_id is not None
+    budget = Account.objects.filter(bureau_id=scope.bureau_id, code=f"budget:{month}").first()
+    return balance(budget) if budget else 0
 
 
 def balance(account: Account) -> int:
@@ -60,9 +85,9 @@ def _post(
             raise ValidationFailed(
                 [
                     FieldError(
-                        "amount",
+                        "",  # not a field the user filled in: the account says what is short
                         _("not enough in %(account)s: the payout would make it negative"),
-                        params={"account": acc.code},
+                        params={"account": _account_words(acc)},
                     )
                 ]
             )
@@ -325,8 +350,8 @@ def finance_export(scope: Scope, month: Month) -> bytes:
                     officer.police_number,
                     officer.name,
                     officer.current_unit.name if officer.current_unit else "",
-                    e.txn.key,
-                    e.txn.memo,
+                    payout_kind(e.txn.key),
+                    memo_words(e.txn.memo),
                     e.amount_fen / rules.FEN_PER_YUAN,
                     e.txn.created_at.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None),
                 ]

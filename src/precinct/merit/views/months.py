@@ -28,7 +28,7 @@ from .. import jobs as month_jobs
 from .. import pack as pack_files
 from .. import rules, services
 from ..forms import FundForm, MonthCloseForm, SessionForm
-from ..models import KIND_LABELS
+from ..models import CASE_ROLE_LABELS, KIND_LABELS
 from ..rules import Month
 from ._common import _month, _people, _to_month, _today
 
@@ -88,6 +88,7 @@ def _month_page(
             "can_export": access.decide("merit:finance_export", "GET", role).allowed,
             "can_pack": access.decide("merit:session_pack", "GET", role).allowed,
             "payout": _payout(request, m),
+            "open_budget": _open_budget(request, m),
             **_jobs(request, scope, m),
         },
         status=400 if close_form is not None and close_form.errors else 200,
@@ -159,6 +160,17 @@ def _jobs(request: HttpRequest, scope: Scope, m: Month) -> dict[str, Any]:
     }
 
 
+def _open_budget(request: HttpRequest, m: Month) -> str | None:
+    """An open month's budget, for the political department: the awards approved this month are
+    paid from it, so it can be funded before the month is closed."""
+    scope = caller(request)
+    if not access.decide("merit:month_fund", "POST", scope.role).allowed:
+        return None
+    if services.payout_status(scope, m) is not None:  # closed: the payout card has the form
+        return None
+    return rules.yuan(services.budget_left(scope, m))
+
+
 def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
     """The month's bonuses owed, paid and budgeted, for the political department."""
     scope = caller(request)
@@ -214,7 +226,13 @@ def officer_month(request: HttpRequest, month: str, officer_id: uuid.UUID) -> Ht
         raise Http404()
     name, unit_name = _people(request, [row["officer"]]).get(row["officer"], ("", ""))
     lines = [
-        {**ln, "label": KIND_LABELS.get(ln["kind"], ln["kind"])} for ln in services.lines_of(row)
+        {
+            **ln,
+            "label": KIND_LABELS.get(ln["kind"], ln["kind"]),
+            "role": CASE_ROLE_LABELS.get(ln.get("role") or "", ln.get("role") or ""),
+            "evidence": services.evidence_words(ln.get("evidence") or ""),
+        }
+        for ln in services.lines_of(row)
     ]
     return render(
         request,
