@@ -180,4 +180,14 @@ def test_a_ledger_memo_reads_as_words() -> None:
         budget = labels.detail_lines(
             "merit.ledgertransaction", {"row": {"memo": "bonus budget 2026-11"}}
         )
-        assert budget[0].after.text == "2026-11 奖金预算"
+        assert budget[0].after.text == "2026-11 奖励金预算"
+
+
+def test_an_account_and_an_achievements_part_read_as_words() -> None:
+    with override("zh-hans"):
+        account = labels.detail_lines(
+            "merit.account", {"row": {"code": "budget:2023-12", "kind": "budget"}}
+        )
+        assert [x.after.text for x in account] == ["2023-12 奖励金预算", "月度奖励金预算"]
+        part = labels.detail_lines("merit.achievement", {"row": {"role": "lead"}})
+        assert part[0].after.text == "主办"

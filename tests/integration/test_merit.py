@@ -90,7 +90,7 @@ def test_bonuses_are_paid_from_a_capped_budget_all_or_nothing_and_once(city, off
     services.close_month(city.bureau_id, MONTH, by="t", today=TODAY)
     with pytest.raises(ValidationFailed) as exc:
         services.pay_month(city.bureau_id, MONTH, by="t")  # no budget yet
-    assert f"{MONTH} 奖金预算" in str(exc.value)  # the account in words, not budget:YYYY-MM
+    assert f"{MONTH} 奖励金预算" in str(exc.value)  # the account in words, not budget:YYYY-MM
     assert not LedgerTransaction.objects.filter(key__startswith=f"star:{MONTH}:").exists()
     before = services.verify_ledger(city.bureau_id).transactions
     services.fund_month(city.bureau_id, MONTH, amount_fen=100_000_000, by="t")
@@ -128,7 +128,7 @@ def test_the_ledger_refuses_to_overdraw_a_budget(city, officer):
             city.bureau_id, key="k2", memo="x", officer_id=officer.pk, amount_fen=20_000,
             month=MONTH, by="t",
         )  # fmt: skip
-    assert exc.value.errors[0].params == {"account": f"{MONTH} 奖金预算"}
+    assert exc.value.errors[0].params == {"account": f"{MONTH} 奖励金预算"}
     assert not exc.value.errors[0].field  # no field code shown before the reason
     assert not LedgerTransaction.objects.filter(key="k2").exists()
 

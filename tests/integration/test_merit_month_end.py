@@ -204,7 +204,7 @@ def test_an_open_months_budget_is_funded_so_its_awards_can_be_approved(city):
     )
     refused = political.post(f"/merit/awards/{award.pk}/decide/", {"approve": "1"}, follow=True)
     text = " ".join(str(m) for m in refused.context["messages"])
-    assert f"{this} 奖金预算" in text and "budget:" not in text and "amount" not in text
+    assert f"{this} 奖励金预算" in text and "budget:" not in text and "amount" not in text
     award.refresh_from_db()
     assert award.state == "proposed"
     page = political.get(f"/merit/months/{this}/").content.decode()

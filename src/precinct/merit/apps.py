@@ -11,8 +11,9 @@ class MeritConfig(AppConfig):
         from precinct.identity import labels as audit
 
         from . import services
-        from .models import memo_words
+        from .models import account_words, memo_words
 
         services.connect()
         # the audit log shows a ledger transaction's memo in words
         audit.name_values("merit.ledgertransaction", "memo", lambda v: memo_words(str(v)))
+        audit.name_values("merit.account", "code", lambda v: account_words(str(v)))

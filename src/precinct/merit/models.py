@@ -4,8 +4,8 @@ the warning queue, and a double-entry bonus ledger in integer fen."""
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from precinct.common.models import BureauOwned
 
@@ -172,7 +172,7 @@ class Achievement(BureauOwned):
     month = models.CharField(max_length=7, db_index=True)
     occurred_on = models.DateField()
     quantity = models.PositiveIntegerField(default=1)
-    role = models.CharField(max_length=8, blank=True)
+    role = models.CharField(max_length=8, blank=True, choices=list(CASE_ROLE_LABELS.items()))
     evidence = models.CharField(max_length=80, blank=True)
     note = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=10, choices=list(STATE_LABELS.items()), default="submitted")
@@ -268,6 +268,14 @@ class AwardProposal(BureauOwned):
 
     def __str__(self) -> str:
         return f"{self.level} {self.officer_id}"
+
+
+def account_words(code: str) -> str:
+    """An account in words (its code is ``budget:2026-12``, ``officer:<id>``, ``funding``)."""
+    kind, _sep, rest = code.partition(":")
+    if kind == "budget" and rest:
+        return gettext("the bonus budget of %(month)s") % {"month": rest}
+    return str(ACCOUNT_KINDS.get(kind, code))
 
 
 class Account(BureauOwned):

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import QuerySet, Sum
-from django.utils.translation import gettext
 
 from precinct.common import transactions, xlsx
 from precinct.core import capabilities as can
@@ -25,6 +24,7 @@ from ..models import (
     LedgerEntry,
     LedgerTransaction,
     MonthClose,
+    account_words,
     memo_words,
     payout_kind,
 )
@@ -40,14 +40,6 @@ def _account(bureau_id: uuid.UUID, code: str, kind: str, officer_id: Any = None)
         bureau_id=bureau_id, code=code, defaults={"kind": kind, "officer_id": officer_id}
     )
     return account
-
-
-def _account_words(account: Account) -> str:
-    """An account in words (its code is ``budget:2026-12``, ``officer:<id>``)."""
-    if account.kind == "budget":
-        month = account.code.split(":", 1)[1]
-        return gettext("the bonus budget of %(month)s") % {"month": month}
-    return str(account.get_kind_display())
 
 
 def budget_left(scope: Scope, month: Month) -> int:
@@ -87,7 +79,7 @@ def _post(
                     FieldError(
                         "",  # not a field the user filled in: the account says what is short
                         _("not enough in %(account)s: the payout would make it negative"),
-                        params={"account": _account_words(acc)},
+                        params={"account": account_words(acc.code)},
                     )
                 ]
             )
