@@ -41,7 +41,7 @@ def test_a_change_reads_as_field_label_before_and_after() -> None:
     shown = {
         line.label: (line.before.text if line.before else None, line.after.text) for line in lines
     }
-    assert shown["password"] == ("(redacted)", "(redacted)")
+    assert shown["Password"] == ("(redacted)", "(redacted)")
     assert shown["active"] == ("yes", "no")
 
 

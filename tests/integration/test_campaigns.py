@@ -132,7 +132,7 @@ def test_a_manager_creates_a_campaign_and_its_items_all_or_nothing(city) -> None
     bad = c.post("/campaigns/", {"code": "", "name": "x", "starts": "2026-05-01",
                                  "ends": "2026-04-01"}, follow=True)  # fmt: skip
     text = bad.content.decode()
-    assert "code" in text and "ends" in text
+    assert "结束日期" in text  # the field named in words
     assert not Campaign.objects.filter(name="x").exists()
     starts = city.today
     r = c.post("/campaigns/", {"code": "TEST-1", "name": "测试行动", "level": "city",
@@ -145,7 +145,7 @@ def test_a_manager_creates_a_campaign_and_its_items_all_or_nothing(city) -> None
     lines = f"摸底排查 | {station.name} | {due}\n走访 | 没有这个单位 | {due}\n总结 | {station.code} | 2099-01-01"
     r = c.post(f"/campaigns/{made.pk}/", {"action": "items", "lines": lines}, follow=True)
     text = r.content.decode()
-    assert "owner_unit" in text and "due" in text
+    assert "责任单位" in text and "期限" in text  # the fields named in words
     assert not ChecklistItem.objects.filter(campaign=made).exists()  # nothing half-written
     lines = f"摸底排查 | {station.name} | {due}\n总结 | {station.code} | {due}"
     c.post(f"/campaigns/{made.pk}/", {"action": "items", "lines": lines})

@@ -18,7 +18,8 @@ def test_every_reason_is_said_with_its_row_and_field(capsys: pytest.CaptureFixtu
         raise ValidationFailed(errors)
     err = capsys.readouterr().err
     assert stop.value.code == EXIT_REFUSED
-    assert "Row 2 · kind: is required" in err and "Row 5 · date: is required" in err
+    # each field by its name in words, never its code
+    assert "Row 2 · Kind: is required" in err and "Row 5 · Date: is required" in err
     assert err.rstrip().endswith("nothing was saved")
 
 

@@ -512,7 +512,7 @@ def test_the_register_is_imported_from_the_command_line(city, tmp_path, capsys) 
     with pytest.raises(SystemExit) as stop:
         call_command("network", "addresses", str(bad))
     err = capsys.readouterr().err
-    assert stop.value.code == 2 and "Row 3 · street:" in err and "nothing was saved" in err
+    assert stop.value.code == 2 and "Row 3 · Street:" in err and "nothing was saved" in err
     assert AddressPoint.objects.filter(bureau_id=city.bureau_id).count() == before
     good = tmp_path / "good.csv"
     good.write_text("街路巷,门牌号,经度,纬度\n新街,1,130.3,47.35\n", encoding="utf-8")

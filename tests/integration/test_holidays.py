@@ -111,7 +111,7 @@ def test_the_command_line_imports_a_year_and_names_a_bad_row(tmp_path: Path) -> 
     bad = tmp_path / "bad.csv"
     bad.write_text("2027-01-01,休,元旦\n2027-02-15,班,春节\n", encoding="utf-8")
     r = run("supervision", "holidays-import", "2027", str(bad))
-    assert r.returncode == 2 and "Row 2 · kind:" in r.stderr and "nothing was saved" in r.stderr
+    assert r.returncode == 2 and "Row 2 · Kind:" in r.stderr and "nothing was saved" in r.stderr
     good = tmp_path / "good.csv"
     good.write_text(SCHEDULE, encoding="utf-8")
     r = run("supervision", "holidays-import", "2027", str(good), "--source", "国办发明电")

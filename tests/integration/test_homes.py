@@ -93,3 +93,14 @@ def test_the_home_page_answers_quickly_enough_for_every_role(city) -> None:
         started = time.perf_counter()
         assert c.get("/").status_code == 200
         assert time.perf_counter() - started < 5, username
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "zh-hant"])
+def test_a_missing_page_says_so_in_the_users_language(city, language):
+    c = city.client("leader")
+    c.cookies["precinct_language"] = language
+    r = c.get("/no-such-page/")
+    html = r.content.decode()
+    assert r.status_code == 404
+    assert "Not Found" not in html and f'lang="{language}"' in html
+    assert ("页面不存在" if language == "zh-hans" else "頁面不存在") in html

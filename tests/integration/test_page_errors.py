@@ -91,8 +91,8 @@ def test_refused_input_is_translated_messages_and_back() -> None:
         r = view(request, thing=7)
         said = _said(request)
     assert r.status_code == 302 and r["Location"] == "/things/7/list/"  # the view's arguments
-    assert said[0] == "on: 不能晚于今天", said
-    assert said[1].startswith("行 3 · officer: ") and "X7" in said[1], said
+    assert said[0] == "日期：不能晚于今天", said  # the field in words, not its code
+    assert said[1].startswith("行 3 · 民警：") and "X7" in said[1], said
 
     request = _request()  # without ``back``: to the address the form was posted to
     r = page_errors(_raising(WRONG))(request)
@@ -115,7 +115,7 @@ def test_many_reasons_are_cut_short_and_a_conflict_says_its_message() -> None:
     with translation.override("en"):
         page_errors(_raising(many))(request)
     said = _said(request)
-    assert len(said) == 51 and said[-1] == "… and 10 more." and said[0] == "Row 1 · x: bad"
+    assert len(said) == 51 and said[-1] == "… and 10 more." and said[0] == "Row 1 · bad"
     request = _request()
     page_errors(_raising(Conflict("the car is taken")))(request)
     assert _said(request) == ["the car is taken"]
@@ -128,7 +128,7 @@ def test_back_may_answer_with_a_whole_page_that_shows_the_messages() -> None:
     request = _request()
     with translation.override("en"):
         r = page_errors(back=partial)(_raising(WRONG))(request)
-    assert r.status_code == 200 and r.content.startswith(b"on: ")
+    assert r.status_code == 200 and r.content.startswith(b"Date: ")
 
 
 def test_a_form_shows_the_refusal_on_its_fields_and_an_import_by_row() -> None:

@@ -29,8 +29,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
+from precinct.common.field_labels import FIELD_LABELS
 from precinct.common.i18n import explain
 from precinct.core.errors import (
     Conflict,
@@ -53,8 +54,13 @@ MAX_MESSAGES = 50  # a workbook with a thousand bad rows: the first ones, and ho
 def reason(error: FieldError) -> str:
     """One field error as a line for a person: where (row, field), then why, translated."""
     where = f"{gettext('Row')} {error.row} · " if error.row is not None else ""
-    field = f"{error.field}: " if error.field else ""
-    return f"{where}{field}{explain(error)}"
+    label = FIELD_LABELS.get(error.field) if error.field else None
+    if label is None:  # a field without words: the reason alone, never the field's code
+        return f"{where}{explain(error)}"
+    return where + pgettext("field error", "%(field)s: %(reason)s") % {
+        "field": label,
+        "reason": explain(error),
+    }
 
 
 def reasons(exc: DomainError) -> list[str]:

@@ -337,7 +337,7 @@ class MonthSession(BureauOwned):
     theme = models.CharField(max_length=200, blank=True)
     held_on = models.DateField(null=True, blank=True)
     attendance = models.PositiveIntegerField(null=True, blank=True)
-    minutes = models.TextField(blank=True)
+    minutes = models.TextField(pgettext_lazy("meeting", "Minutes"), blank=True)
 
     class Meta:
         constraints = [
