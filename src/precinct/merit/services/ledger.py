@@ -47,7 +47,11 @@ def budget_left(scope: Scope, month: Month) -> int:
     approved in it."""
     _require(scope, APPROVERS)
     assert scope.bureau_id is not None
-    budget = Account.objects.filter(bureau_id=scope.bureau_id, code=f"budget:{month}").first()
+    return _budget_fen(scope.bureau_id, month)
+
+
+def _budget_fen(bureau_id: uuid.UUID, month: Month) -> int:
+    budget = Account.objects.filter(bureau_id=bureau_id, code=f"budget:{month}").first()
     return balance(budget) if budget else 0
 
 
@@ -228,8 +232,7 @@ def payout_status(scope: Scope, month: Month) -> rules.PayoutStatus | None:
             bureau_id=scope.bureau_id, key__in=[p.key for p in plan]
         ).values_list("key", flat=True)
     )
-    budget = Account.objects.filter(bureau_id=scope.bureau_id, code=f"budget:{month}").first()
-    return rules.payout_status(plan, paid, balance(budget) if budget else 0)
+    return rules.payout_status(plan, paid, _budget_fen(scope.bureau_id, month))
 
 
 def check_payable(scope: Scope, month: Month) -> rules.PayoutStatus:

@@ -87,8 +87,7 @@ def _month_page(
             "stars_chart": {"labels": [f"{n}★" for n in range(6)], "values": stars},
             "can_export": access.decide("merit:finance_export", "GET", role).allowed,
             "can_pack": access.decide("merit:session_pack", "GET", role).allowed,
-            "payout": _payout(request, m),
-            "open_budget": _open_budget(request, m),
+            **_budget(request, m),
             **_jobs(request, scope, m),
         },
         status=400 if close_form is not None and close_form.errors else 200,
@@ -160,32 +159,24 @@ def _jobs(request: HttpRequest, scope: Scope, m: Month) -> dict[str, Any]:
     }
 
 
-def _open_budget(request: HttpRequest, m: Month) -> str | None:
-    """An open month's budget, for the political department: the awards approved this month are
-    paid from it, so it can be funded before the month is closed."""
+def _budget(request: HttpRequest, m: Month) -> dict[str, Any]:
+    """For the political department (the fund and pay forms): a closed month's bonuses owed,
+    paid and budgeted (``payout``); an open month's budget (``open_budget``), which pays the
+    awards approved in it and so can be funded before the month is closed."""
     scope = caller(request)
     if not access.decide("merit:month_fund", "POST", scope.role).allowed:
-        return None
-    if services.payout_status(scope, m) is not None:  # closed: the payout card has the form
-        return None
-    return rules.yuan(services.budget_left(scope, m))
-
-
-def _payout(request: HttpRequest, m: Month) -> dict[str, Any] | None:
-    """The month's bonuses owed, paid and budgeted, for the political department."""
-    scope = caller(request)
-    if not access.decide("merit:month_fund", "POST", scope.role).allowed:  # the fund and pay forms
-        return None
+        return {"payout": None, "open_budget": None}
     status = services.payout_status(scope, m)
-    if status is None:
-        return None
-    return {
+    if status is None:  # not closed
+        return {"payout": None, "open_budget": rules.yuan(services.budget_left(scope, m))}
+    payout = {
         "status": status,
         "owed": rules.yuan(status.owed_fen),
         "paid": rules.yuan(status.paid_fen),
         "to_pay": rules.yuan(status.to_pay_fen),
         "budget": rules.yuan(status.budget_fen),
     }
+    return {"payout": payout, "open_budget": None}
 
 
 @require_POST
