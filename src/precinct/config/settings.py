@@ -402,6 +402,8 @@ JOBS = {
     "supervision.sweep": "precinct.supervision.jobs.sweep",
     "org.refresh": "precinct.org.jobs.refresh",
     "identity.idle": "precinct.identity.jobs.disable_idle",
+    "org.roster_import": "precinct.org.jobs.roster_import",
+    "stats.import": "precinct.stats.jobs.import_figures",
 }
 # the daily work, at local time (PRECINCT_JOB_SCHEDULE="supervision.sweep=01:30,…" overrides)
 JOB_SCHEDULE = dict(

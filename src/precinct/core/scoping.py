@@ -6,12 +6,22 @@ A :class:`Scope` is pure data. Each app's services turn it into a query filter i
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from precinct.core.capabilities import PEOPLE_EDITORS
 from precinct.core.roles import ALL_ROLES, BUREAU_WIDE, BUSINESS_ROLES, Role
 
-__all__ = ["ALL_ROLES", "BUREAU_WIDE", "BUSINESS_ROLES", "Role", "Scope", "caller"]
+__all__ = [
+    "ALL_ROLES",
+    "BUREAU_WIDE",
+    "BUSINESS_ROLES",
+    "Role",
+    "Scope",
+    "account_scope",
+    "caller",
+    "provide_account_scopes",
+]
 
 
 @dataclass(frozen=True)
@@ -67,3 +77,20 @@ def caller(request: object) -> Scope:
             "no caller scope on this request: is the access middleware installed?"
         )
     return scope
+
+
+_account_scopes: list[Callable[[str], Scope]] = []
+
+
+def provide_account_scopes(scope_of: Callable[[str], Scope]) -> None:
+    """Say how an account's scope is found (the identity app does, when it is ready): work done
+    on a user's behalf outside a request (a background job) acts in his scope as it is now."""
+    _account_scopes[:] = [scope_of]
+
+
+def account_scope(username: str) -> Scope:
+    """The scope of an active account, for an app below identity (its jobs): an account that is
+    gone or disabled is refused (``NotFound``)."""
+    if not _account_scopes:
+        raise RuntimeError("no account scopes: is the identity app installed?")
+    return _account_scopes[0](username)

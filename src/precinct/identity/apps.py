@@ -11,7 +11,12 @@ class IdentityConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
+        from precinct.core.scoping import provide_account_scopes
+
         from . import signals  # noqa: F401
+        from .services import scope_for_username
+
+        provide_account_scopes(scope_for_username)
 
         # django-axes names no app of its own: the admin would show "AXES" on a Chinese page
         apps.get_app_config("axes").verbose_name = _("Sign-in protection")

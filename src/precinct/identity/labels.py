@@ -161,7 +161,7 @@ def name_values(object_type: str, field: str, words: Callable[[Any], str]) -> No
 # that make a write happen once (the row's other fields say what it is), a job's language.
 _QUIET_FIELDS = {
     "id", "bureau_id", "created_at", "updated_at", "key", "once", "digest", "body_digest",
-    "hash", "prev_hash", "language", "path", "sort_order", "secret", "prefix",
+    "hash", "prev_hash", "language", "path", "sort_order", "secret", "prefix", "upload",
 }  # fmt: skip
 ROW_LINES = 8  # a created or deleted row shows at most this many of its fields
 

@@ -27,6 +27,8 @@ KIND_LABELS = {
     "supervision.sweep": _("Daily deadline sweep"),
     "org.refresh": _("Refreshing the units"),
     "identity.idle": _("Disabling idle accounts"),
+    "org.roster_import": _("Importing the roster"),
+    "stats.import": _("Importing statistics"),
 }
 
 
@@ -45,6 +47,8 @@ class Job(Entity):
     actor = models.JSONField(default=dict)  # who started it: the audit log names him
     language = models.CharField(max_length=10, blank=True)
     result = models.JSONField(null=True, blank=True)
+    # the file the work reads (an import's workbook), kept only until the work is over
+    upload = models.BinaryField(null=True, blank=True)
     file = models.BinaryField(null=True, blank=True)  # the finished file, in the database:
     file_name = models.CharField(max_length=200, blank=True)  # workers share only the database
     content_type = models.CharField(max_length=100, blank=True)

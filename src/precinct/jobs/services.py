@@ -26,14 +26,18 @@ from django.utils.module_loading import import_string
 from django_tasks import task
 
 from precinct.common import transactions
+from precinct.common.field_labels import FIELD_LABELS
 from precinct.common.pages import reasons
+from precinct.common.pages import rows as error_rows
 from precinct.core import actors, clock
-from precinct.core.errors import DomainError
+from precinct.core.errors import DomainError, ValidationFailed
 
 from . import rules
 from .models import Job
 
 log = logging.getLogger("precinct.jobs")
+_HEAVY = ("file", "upload")  # the files: read only by who needs them
+MAX_ERROR_ROWS = 1000  # a workbook with thousands of bad rows: the first ones, and how many more
 
 __all__ = [
     "Job",
@@ -69,6 +73,11 @@ class Work:
             values["step"] = step[:200]
         Job.objects.filter(pk=self.job_id, attempts=self.attempt).update(**values)
 
+    def upload(self) -> bytes:
+        """The file the work reads (an import's workbook), as the user sent it."""
+        data = Job.objects.filter(pk=self.job_id).values_list("upload", flat=True).first()
+        return bytes(data) if data is not None else b""
+
     def file(self, name: str, content_type: str, data: bytes) -> None:
         """The finished file, offered for download on the page when the job is done."""
         Job.objects.filter(pk=self.job_id, attempts=self.attempt).update(
@@ -83,9 +92,11 @@ def start(
     bureau_id: uuid.UUID | None,
     params: dict[str, Any] | None = None,
     once: str | None = None,
+    upload: bytes | None = None,
 ) -> tuple[Job, bool]:
     """Queue a job for ``key`` unless one is live already: (the job, whether it is new). Runs in
-    the caller's transaction; the actor and the language are the caller's."""
+    the caller's transaction; the actor and the language are the caller's. ``upload`` is the
+    file the work reads (kept with the job until it is over: workers share only the database)."""
     transactions.require("jobs.start")
     if kind not in settings.JOBS:
         raise ValueError(f"no handler for the job kind {kind!r} (settings.JOBS)")
@@ -101,6 +112,7 @@ def start(
             key=key[:200],
             once=once,
             params=params or {},
+            upload=upload,
             actor={"username": actor.username, "user_id": actor.user_id, "role": actor.role,
                    "bureau_id": actor.bureau_id, "ip": actor.ip},
             language=translation.get_language() or settings.LANGUAGE_CODE,
@@ -124,7 +136,7 @@ def _enqueue(job_id: uuid.UUID) -> None:
 
 
 def get(job_id: uuid.UUID) -> Job | None:
-    return Job.objects.filter(pk=job_id).defer("file").first()
+    return Job.objects.filter(pk=job_id).defer(*_HEAVY).first()
 
 
 def panel(job: Job | None, username: str) -> dict[str, Any]:
@@ -142,7 +154,7 @@ def file_of(job_id: uuid.UUID) -> bytes:
 
 def latest(key: str) -> Job | None:
     """The newest job of this work (live or finished), for the page that starts it."""
-    return Job.objects.filter(key=key).defer("file").order_by("-created_at").first()
+    return Job.objects.filter(key=key).defer(*_HEAVY).order_by("-created_at").first()
 
 
 def run(job_id: uuid.UUID) -> None:
@@ -155,7 +167,7 @@ def run(job_id: uuid.UUID) -> None:
     )
     if not claimed:
         return
-    job = Job.objects.defer("file").get(pk=job_id)
+    job = Job.objects.defer(*_HEAVY).get(pk=job_id)
     work = Work(job.pk, job.bureau_id, dict(job.params), job.actor.get("username", ""),
                 job.attempts)  # fmt: skip
     mine = Job.objects.filter(pk=job_id, attempts=job.attempts, state=rules.RUNNING)
@@ -165,13 +177,14 @@ def run(job_id: uuid.UUID) -> None:
             handler = import_string(settings.JOBS[job.kind])
             handler(work)
         except DomainError as exc:
-            mine.update(state=rules.FAILED, message="; ".join(reasons(exc))[:500],
-                        finished_at=clock.now())  # fmt: skip
+            mine.update(state=rules.FAILED, upload=None, finished_at=clock.now(),
+                        **_refusal(exc))  # fmt: skip
             return
         except Exception:
             log.exception("job %s (%s) failed", job.pk, job.kind)
             mine.update(
                 state=rules.FAILED,
+                upload=None,
                 message=translation.gettext("An unexpected error stopped the work; it is logged.")[
                     :500
                 ],
@@ -184,6 +197,7 @@ def run(job_id: uuid.UUID) -> None:
         step="",
         message=str(work.result.get("message", ""))[:500],
         result=work.result or None,
+        upload=None,
         finished_at=clock.now(),
         beat_at=clock.now(),
     )
@@ -192,12 +206,30 @@ def run(job_id: uuid.UUID) -> None:
 _ACTOR_FIELDS = ("username", "user_id", "role", "bureau_id", "ip")
 
 
+def _refusal(exc: DomainError) -> dict[str, Any]:
+    """A refused job's outcome: the reasons in words and, for an import's rows, the table of
+    them (row, column, problem) that the job's panel shows."""
+    if not isinstance(exc, ValidationFailed) or not any(e.row is not None for e in exc.errors):
+        return {"message": "; ".join(reasons(exc))[:500]}
+    table = [
+        [row, FIELD_LABELS.get(field, field) if field else "", why]
+        for row, field, why in error_rows(exc)[:MAX_ERROR_ROWS]
+    ]
+    n = len(exc.errors)
+    message = translation.ngettext(
+        "%(n)s problem was found: nothing was written.",
+        "%(n)s problems were found: nothing was written.",
+        n,
+    ) % {"n": n}
+    return {"message": message[:500], "result": {"errors": table, "more": n - len(table)}}
+
+
 def recover(now: dt.datetime) -> int:
     """Queue again the running jobs whose worker died (no heartbeat for a while); a job that has
     died too often fails, saying so. Returns how many were queued again."""
     stale = dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
     queued = 0
-    for job in Job.objects.filter(state=rules.RUNNING).defer("file"):
+    for job in Job.objects.filter(state=rules.RUNNING).defer(*_HEAVY):
         if not rules.is_stale(job.beat_at, now, stale):
             continue
         with transactions.entry():
@@ -207,7 +239,7 @@ def recover(now: dt.datetime) -> int:
                     message = translation.gettext(
                         "The work was interrupted %(n)s times and has stopped."
                     ) % {"n": job.attempts}
-                mine.update(state=rules.FAILED, message=message, finished_at=now)
+                mine.update(state=rules.FAILED, message=message, upload=None, finished_at=now)
             elif mine.update(state=rules.QUEUED, step=""):
                 _enqueue(job.pk)
                 queued += 1

@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from precinct.common import audit, transactions
-from precinct.common.pages import ErrorRow, by_row, page_errors
+from precinct.common.pages import page_errors
 from precinct.core import clock
 from precinct.core.scoping import Scope, caller
+from precinct.jobs import services as jobs
 
+from . import jobs as org_jobs
 from . import rules, services
 from .forms import (
     OfficerCreateForm,
@@ -203,20 +205,27 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 
 @page_errors
 def roster_import(request: HttpRequest) -> HttpResponse:
+    """Upload a roster workbook: it is imported as a background job (checked row by row with a
+    progress bar, then written all or nothing); the page shows the latest import, its outcome or
+    the table of refused rows."""
+    scope = _scope(request)
     form = RosterImportForm(request.POST or None, request.FILES or None)
-    errors: list[ErrorRow] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with by_row(errors):
-            with transactions.entry():
-                result = services.import_roster(_scope(request), upload.read(), today=_today())
-            messages.success(
+        with transactions.entry():
+            _job, new = org_jobs.start_roster_import(scope, upload.read(), upload.name or "")
+        if not new:
+            messages.info(
                 request,
-                _("Roster imported: %(created)d new, %(updated)d updated, %(moved)d moved.")
-                % {"created": result.created, "updated": result.updated, "moved": result.moved},
+                _("A roster import is already under way; send your file again once it is over."),
             )
-            return redirect("org:roster_import")
-    return render(request, "org/roster_import.html", {"form": form, "errors": errors})
+        return redirect(reverse("org:roster_import") + "#import-job")
+    latest = jobs.latest(org_jobs.roster_import_key(scope))
+    return render(
+        request,
+        "org/roster_import.html",
+        {"form": form, "import_job": jobs.panel(latest, request.user.get_username())},
+    )
 
 
 # --- secondments (动态用警) -----------------------------------------------------------------

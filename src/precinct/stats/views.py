@@ -8,14 +8,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from precinct.common import transactions
 from precinct.common.pages import page_errors
 from precinct.core import clock
 from precinct.identity.services import caller
+from precinct.jobs import services as jobs
 
 from . import export, rules, services
+from . import jobs as stats_jobs
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -142,6 +145,8 @@ def export_file(request: HttpRequest) -> HttpResponse:
 
 @page_errors(back="stats:import", refused="message")
 def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a workbook of earlier years' figures: it is imported as a background job with a
+    progress bar; the page shows the latest import, its outcome or the table of refused rows."""
     scope = caller(request)
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -149,19 +154,21 @@ def import_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose an Excel file of at most 5 MB."))
             return redirect("stats:import")
         with transactions.entry():
-            result = services.import_xlsx(scope, upload.read(), by=request.user.get_username())
-        messages.success(
-            request,
-            _("%(n)s figures imported for %(m)s months (%(first)s – %(last)s).")
-            % {
-                "n": result.figures,
-                "m": result.months,
-                "first": f"{result.first:%Y-%m}",
-                "last": f"{result.last:%Y-%m}",
-            },
-        )
-        return redirect("stats:dashboard")
-    return render(request, "stats/import.html", {"metrics": rules.METRICS})
+            _job, new = stats_jobs.start_import(scope, upload.read(), upload.name or "")
+        if not new:
+            messages.info(
+                request,
+                _(
+                    "An import of figures is already under way; send your file again once it is over."
+                ),
+            )
+        return redirect(reverse("stats:import") + "#import-job")
+    latest = jobs.latest(stats_jobs.import_key(scope))
+    return render(
+        request,
+        "stats/import.html",
+        {"metrics": rules.METRICS, "import_job": jobs.panel(latest, request.user.get_username())},
+    )
 
 
 def template_file(request: HttpRequest) -> HttpResponse:

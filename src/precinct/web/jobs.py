@@ -18,6 +18,8 @@ FOLLOWED_BY = {
     "merit.close": ("merit:month_close", "POST"),
     "merit.pack": ("merit:session_pack", "GET"),
     "planning.posts": ("planning:run", "GET"),
+    "org.roster_import": ("org:roster_import", "POST"),
+    "stats.import": ("stats:import", "POST"),
 }
 
 

@@ -39,7 +39,8 @@ def _fingerprint(value: object) -> str:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """JSON-safe values of a row's concrete fields; secrets replaced by a marker."""
+    """JSON-safe values of a row's concrete fields; secrets replaced by a marker; a file kept in
+    the row (an import's workbook) by its size and digest."""
     out: dict[str, Any] = {}
     for f in instance._meta.concrete_fields:
         value = f.value_from_object(instance)
@@ -49,6 +50,9 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
             value = _fingerprint(value) if value else ""
         elif isinstance(value, models.fields.files.FieldFile):
             value = value.name or ""
+        elif isinstance(value, bytes | bytearray | memoryview):  # a file kept in the row
+            data = bytes(value)
+            value = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         out[f.attname] = value
     return json.loads(json.dumps(out, cls=DjangoJSONEncoder))
 

@@ -33,8 +33,11 @@ from .officers import (
 from .roster import (
     MAX_ROSTER_ROWS,
     ImportResult,
+    RosterSheet,
+    apply_roster,
     export_roster,
     import_roster,
+    read_roster,
     roster_template,
 )
 from .secondments import (
@@ -88,11 +91,13 @@ __all__ = [
     "ImportResult",
     "OfficerFacts",
     "OfficerFilter",
+    "RosterSheet",
     "SecondmentFilter",
     "UnitNode",
     "WorkforceSummary",
     "add_assignment",
     "age_band_labels",
+    "apply_roster",
     "approve_secondment",
     "bulk_load",
     "bulk_load_secondments",
@@ -123,6 +128,7 @@ __all__ = [
     "plan_secondment",
     "police_number_of",
     "post_type_labels",
+    "read_roster",
     "record_return",
     "refresh_current_unit",
     "refresh_current_units",

@@ -3,10 +3,11 @@
 import datetime as dt
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from precinct.common import xlsx
+from precinct.common import transactions, xlsx
 from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -91,11 +92,31 @@ class ImportResult:
 
 
 MAX_ROSTER_ROWS = 20000
+PROGRESS_EVERY = 250  # rows between two progress reports of a roster being read
+
+
+@dataclass(frozen=True)
+class RosterSheet:
+    """A roster workbook read and its rows checked (nothing written yet)."""
+
+    rows: list[rules.RosterRow]
+    seen: dict[str, int]  # police number → its row
+
+
+Progress = Callable[[int, int], None]
 
 
 def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResult:
     """Create or update officers from a roster workbook. All rows are checked first; if any row is
     bad, nothing is written and every error is reported with its row and column."""
+    return apply_roster(scope, read_roster(scope, content, today=today), today=today)
+
+
+def read_roster(
+    scope: Scope, content: bytes, *, today: dt.date, progress: Progress | None = None
+) -> RosterSheet:
+    """The workbook's rows, each checked on its own (``progress(rows read, rows in all)`` as it
+    goes); writes nothing, so an import job reads outside its transaction."""
     from openpyxl import load_workbook
 
     if scope.role not in can.ROSTER_IMPORTERS:
@@ -106,11 +127,22 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
     except Exception as exc:
         raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
     try:
-        parsed, seen = _read_roster(wb, scope.bureau_id, today)
+        parsed, seen = _read_roster(wb, scope.bureau_id, today, progress)
     except ValidationFailed:
         raise
     except Exception as exc:  # a damaged sheet is found only while its rows are read
         raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
+    return RosterSheet(parsed, seen)
+
+
+@transactions.inside
+def apply_roster(scope: Scope, sheet: RosterSheet, *, today: dt.date) -> ImportResult:
+    """Write a checked roster, all or nothing: each officer's new posting is checked against his
+    history first (in this transaction), and nothing is written if any row is refused."""
+    if scope.role not in can.ROSTER_IMPORTERS:
+        raise PermissionDenied("only the political department imports the roster")
+    assert scope.bureau_id is not None
+    parsed, seen = sheet.rows, sheet.seen
     units = units_by_code(scope.bureau_id)
     existing = {
         o.police_number: o
@@ -178,10 +210,11 @@ def import_roster(scope: Scope, content: bytes, *, today: dt.date) -> ImportResu
 
 
 def _read_roster(
-    wb: Any, bureau_id: uuid.UUID, today: dt.date
+    wb: Any, bureau_id: uuid.UUID, today: dt.date, progress: Progress | None = None
 ) -> tuple[list[rules.RosterRow], dict[str, int]]:
     """The first sheet's header and rows, checked."""
     ws = wb.worksheets[0]
+    total = max((ws.max_row or 1) - 1, 1)  # the sheet's own dimension: an estimate, may be off
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
@@ -201,11 +234,16 @@ def _read_roster(
             [FieldError(m, _("column is missing from the header row"), row=1) for m in missing]
         )
 
-    return _check_roster_rows(bureau_id, columns, rows, today)
+    return _check_roster_rows(bureau_id, columns, rows, today, progress, total)
 
 
 def _check_roster_rows(
-    bureau_id: uuid.UUID, columns: list[str | None], rows: Any, today: dt.date
+    bureau_id: uuid.UUID,
+    columns: list[str | None],
+    rows: Any,
+    today: dt.date,
+    progress: Progress | None = None,
+    total: int = 1,
 ) -> tuple[list[rules.RosterRow], dict[str, int]]:
     """Parse and check every data row; raise with all the errors, naming rows and columns."""
     units = units_by_code(bureau_id)
@@ -213,6 +251,8 @@ def _check_roster_rows(
     parsed: list[rules.RosterRow] = []
     seen: dict[str, int] = {}
     for row_no, values in enumerate(rows, start=2):
+        if progress is not None and row_no % PROGRESS_EVERY == 0:
+            progress(row_no - 1, max(total, row_no - 1))
         if row_no - 1 > MAX_ROSTER_ROWS:
             raise ValidationFailed(
                 [FieldError("file", _("more than %(n)s rows"), params={"n": MAX_ROSTER_ROWS})]

@@ -8,7 +8,7 @@ One module per seam; this package keeps every public name, so callers import ``s
 before.
 """
 
-from .importing import IMPORTERS, ImportResult, bulk_import, import_rows, import_xlsx
+from .importing import IMPORTERS, ImportResult, bulk_import, import_rows, import_xlsx, read_xlsx
 from .reading import READERS, Dashboard, Line, UnitLine, dashboard, default_reference, monthly
 from .refresh import (
     DRUG_WORDS,
@@ -42,6 +42,7 @@ __all__ = [
     "import_rows",
     "import_xlsx",
     "monthly",
+    "read_xlsx",
     "recent",
     "refresh",
 ]

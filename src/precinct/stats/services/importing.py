@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,17 +118,34 @@ def import_rows(
 
 def import_xlsx(scope: Scope, content: bytes, *, by: str) -> ImportResult:
     """The first sheet of an Excel workbook: see :func:`rules.check_rows`."""
+    header, rows = read_xlsx(content)
+    return import_rows(scope, header, rows, by=by)
+
+
+PROGRESS_EVERY = 250  # rows between two progress reports of a workbook being read
+
+
+def read_xlsx(
+    content: bytes, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
+    """The first sheet's header and its numbered rows (``progress(rows read, rows in all)`` as it
+    goes); nothing is checked or written yet."""
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # not a workbook at all
+        ws = wb.worksheets[0]
+        total = max((ws.max_row or 1) - 1, 1)  # the sheet's own dimension: an estimate
+        lines = ws.iter_rows(values_only=True)
+        header = list(next(lines, []) or [])
+        rows: list[tuple[int, list[Any]]] = []
+        for n, r in enumerate(lines, start=2):
+            rows.append((n, list(r)))
+            if progress is not None and n % PROGRESS_EVERY == 0:
+                progress(n - 1, max(total, n - 1))
+    except Exception as exc:  # not a workbook at all, or a damaged sheet
         raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
-    ws = wb.worksheets[0]
-    lines = ws.iter_rows(values_only=True)
-    header = list(next(lines, []) or [])
-    rows = [(n, list(r)) for n, r in enumerate(lines, start=2)]
-    return import_rows(scope, header, rows, by=by)
+    return header, rows
 
 
 def bulk_import(

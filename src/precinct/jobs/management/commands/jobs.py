@@ -71,7 +71,7 @@ class Command(TyperCommand):
     @command(name="list")
     def list_jobs(self, limit: Annotated[int, typer.Option(help="How many.", min=1)] = 20) -> None:
         """The latest jobs: when, what, state, progress, outcome."""
-        for job in Job.objects.defer("file").order_by("-created_at")[:limit]:
+        for job in Job.objects.defer("file", "upload").order_by("-created_at")[:limit]:
             self.stdout.write(
                 f"{job.created_at:%Y-%m-%d %H:%M:%S} {job.kind:<20} {job.state:<8} "
                 f"{job.progress:>4.0%} {job.attempts} {job.message}"
