@@ -34,7 +34,9 @@ run: install
 	$(BIN)/precinct db upgrade
 	$(BIN)/precinct demo load --if-empty
 	$(BIN)/precinct org refresh
-	@echo "Demo logins (password Hegang-Demo-2026!): leader political legal command chief officer sysadmin auditor; car crews crew01…crew48 (/crew/)"
+	@echo "Demo logins (password Hegang-Demo-2026!): leader political legal command chief officer sysadmin auditor secadmin; car crews crew01…crew48 (/crew/)"
+	@echo "Their enrolment codes for the second factor at the first sign-in (a crew's: precinct accounts enrolment-code crew01):"
+	@$(BIN)/precinct accounts enrolment-code leader political legal command chief officer sysadmin auditor secadmin
 	$(BIN)/precinct serve --host 127.0.0.1 --port $(PORT)
 
 ## browser: Debian's Chromium for the Playwright tests (installed with apt when missing)

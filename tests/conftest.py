@@ -240,12 +240,20 @@ def _second_factor(request: pytest.FixtureRequest, settings: Any) -> None:
         settings.OTP_REQUIRED = False
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "city", "city_committed", "tiny", "live_server"}
+
+
 @pytest.fixture(autouse=True)
-def _fresh_rate_counters() -> Any:
-    """Each test starts with the rate limits' counters at zero: every test client signs in from
-    127.0.0.1, and one test's sign-ins must not use up the next one's (tests/test_limits.py
-    checks the limits themselves)."""
+def _fresh_rate_counters(request: pytest.FixtureRequest) -> Any:
+    """Each test that reaches the database starts with the rate limits' counters at zero: every
+    test client signs in from 127.0.0.1, and one test's sign-ins must not use up the next one's
+    (tests/integration/test_limits.py checks the limits themselves). The counters live in the
+    database (settings.CACHES, ADR 0035): an ordinary test's own rolled back with it anyway."""
     from django.core.cache import cache
 
-    cache.clear()
+    if DATABASE_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker(
+        "django_db"
+    ):
+        request.getfixturevalue("transactional_db" if _flushes(request.node) else "db")
+        cache.clear()
     yield

@@ -1,6 +1,7 @@
 """The real app for browser tests: `precinct db upgrade`, `demo load` and `serve` (uvicorn) in a
 subprocess, on a database of the same engine as the suite (a scratch SQLite file or PostgreSQL DB)."""
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -61,7 +62,8 @@ def _scratch_database(tmp: Path) -> tuple[str, Any]:
         return f"sqlite:///{tmp / 'e2e.sqlite3'}", None
     import psycopg
 
-    name = f"precinct_e2e_{os.getpid()}"
+    # one per server: a session may start more than one (each in its own temporary directory)
+    name = f"precinct_e2e_{os.getpid()}_" + re.sub(r"[^a-z0-9]", "_", tmp.name.lower())
     base, _slash, _db = url.rpartition("/")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -87,9 +89,11 @@ class AppServer:
         )
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    tmp = tmp_path_factory.mktemp("app")
+@contextlib.contextmanager
+def demo_server(tmp: Path) -> Iterator[AppServer]:
+    """`precinct serve` on a scratch database of its own holding the demo city and the e2e case
+    (``app_server`` is one, shared by the session; a test that writes attack payloads starts its
+    own, so that other tests never read them)."""
     db_url, drop = _scratch_database(tmp)
     env = child_env(
         PRECINCT_VAR_DIR=str(tmp), PRECINCT_DATABASE_URL=db_url, PRECINCT_ENV="development"
@@ -152,6 +156,12 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         log.close()
         if drop:
             drop()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    with demo_server(tmp_path_factory.mktemp("app")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

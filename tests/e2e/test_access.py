@@ -21,6 +21,7 @@ USERS = {
     Role.OFFICER: "officer",
     Role.SYSADMIN: "sysadmin",
     Role.AUDITOR: "auditor",
+    Role.SECURITY_ADMIN: "secadmin",
 }
 
 
@@ -72,6 +73,8 @@ PAGES = {
     "org:roster_template": "/org/roster/template.xlsx",
     "org:deployment": "/org/deployment/",
     "identity:audit_log": "/audit/",
+    "identity:grant_list": "/audit/grants/",
+    "accounts:list": "/accounts/",
     "api:me": "/api/v1/me",
     "api:unit_list": "/api/v1/units",
     "api:officer_list": "/api/v1/officers",
@@ -103,7 +106,7 @@ PAGES = {
 }
 
 
-L, P, G, C, U, OF, S, A = (
+L, P, G, C, U, OF, S, A, SA = (
     Role.LEADERSHIP,
     Role.POLITICAL_DEPT,
     Role.LEGAL_SUPERVISION,
@@ -112,8 +115,9 @@ L, P, G, C, U, OF, S, A = (
     Role.OFFICER,
     Role.SYSADMIN,
     Role.AUDITOR,
+    Role.SECURITY_ADMIN,
 )
-EVERYONE = {L, P, G, C, U, OF, S, A}
+EVERYONE = {L, P, G, C, U, OF, S, A, SA}
 # Written out by hand from MISSION.md and the issue, not derived from the policy under test.
 EXPECTED_GET = {
     "web:home": EVERYONE,
@@ -128,6 +132,8 @@ EXPECTED_GET = {
     "org:roster_template": {P},
     "org:deployment": {L, P, U},
     "identity:audit_log": {A},
+    "identity:grant_list": {SA},  # 三员分立: only the security administrator decides access
+    "accounts:list": {S},  # enrolment codes and unlocking (ADR 0035)
     "api:me": EVERYONE,
     "api:unit_list": {L, P, G, C, U},
     "api:officer_list": {L, P, G, C, U, OF},
@@ -163,6 +169,9 @@ EXPECTED_POST = {
     "/org/roster/import/": {P},
     "/org/deployment/plan/": {P},
     "/audit/verify/": {A},
+    "/audit/grants/decide/": {SA},
+    "/accounts/officer/enrolment/": {S},
+    "/accounts/officer/unlock/": {S},
     "/api/v1/officers": {P, U},
     "/merit/achievements/": {P, U},
     "/merit/achievements/decide/": {P},
@@ -472,6 +481,7 @@ def _sample_values() -> dict[str, str]:
         "job_id": str(uuid.uuid4()),  # none in the city: the job's own view answers 404
         "month": "2026-09",
         "fmt": "xlsx",
+        "username": "officer",  # the accounts page's (ADR 0035)
     }
 
 

@@ -114,7 +114,7 @@ def _close(command: Any, incident: dict[str, Any]) -> None:
 
 def _cached(page: Any, *paths: str) -> None:
     """Wait until the service worker controls the page and keeps ``paths`` for offline use."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")  # no eval: CSP
     page.wait_for_function(
         """async (paths) => {
           for (const name of await caches.keys()) {

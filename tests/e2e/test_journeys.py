@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from precinct.core import clock
 from tests.e2e.test_browser import _menu, _sign_in
+from tests.e2e.test_duties_journey import approve_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -337,8 +338,7 @@ def test_journey_8_the_system_administrator_manages_accounts_but_reads_no_data(
     page, browser, app_server
 ) -> None:
     # a sign-in name as the demo's crews have (a page may show one: the leftover-words test)
-    username = f"crew{50 + uuid.uuid4().int % 50}"
-    password = f"Yz-{uuid.uuid4().hex[:12]}!"
+    username = f"crew{50 + uuid.uuid4().int % 25}"  # crew50 … crew74 (test_duties_journey: 75 …)
     # a token an integration uses, issued on the server; it works
     secret = _issue_token(app_server, "command")
     api = browser.new_context(base_url=app_server.url)
@@ -351,15 +351,14 @@ def test_journey_8_the_system_administrator_manages_accounts_but_reads_no_data(
         cards = _cards(page)
         assert {"accounts", "locked", "tokens"} <= set(cards)
 
-        # creates an account with its role and unit
+        # creates an account and asks for its role and unit (三员分立: no password from him;
+        # the security administrator approves and hands over its first one, ADR 0036)
         page.click("main a.button.primary")  # 后台管理
         page.wait_for_url(re.compile(r"/admin/$"))
         page.click("a[href$='/admin/identity/user/add/']")
         page.wait_for_url(re.compile(r"/admin/identity/user/add/"))
         assert "edit more" not in page.inner_text("#content")  # said in Chinese
         page.fill("#id_username", username)
-        page.fill("#id_password1", password)
-        page.fill("#id_password2", password)
         page.select_option("#id_role", label="单位负责人")
         page.select_option("#id_bureau", index=1)
         page.select_option("#id_unit", label="光明派出所")
@@ -371,6 +370,7 @@ def test_journey_8_the_system_administrator_manages_accounts_but_reads_no_data(
         expect(row).to_have_count(1)
         assert row.locator("td.field-role").inner_text() == "单位负责人"
         assert row.locator("td.field-unit").inner_text() == "光明派出所"
+        password = approve_in_browser(browser, app_server, username)
 
         # its owner mistypes the password five times: locked out
         other = browser.new_context(base_url=app_server.url)

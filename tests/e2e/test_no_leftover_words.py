@@ -10,7 +10,9 @@ chart's own display list). A page fails on
   labelled unit and campaign codes) and a sign-in name where a page names the account (``LOGINS``);
 - an internal code: a uuid, a hex run of 8 or more characters (a hash, a uuid's part), a
   snake_case token, a code of one letter and digits (u30, p90). A page that shows a fingerprint
-  on purpose (a month's seal) marks its element ``data-fingerprint``;
+  on purpose (a month's seal) marks its element ``data-fingerprint``; the audit log quotes the
+  address a user asked for and the name of the file he took as they were (evidence, as an IP
+  address is), marked ``data-verbatim``;
 - in 繁體, a character that only Simplified Chinese writes (``SIMPLIFIED_ONLY``) in the page's own
   words: its title, headings below the first, table heads, labels of fields, buttons, menu, tabs,
   field hints, and the charts' axis and series names. Data typed by the bureau (people's and units'
@@ -31,7 +33,10 @@ from precinct.demo.services import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-ROLES = ("leader", "political", "legal", "command", "chief", "officer", "sysadmin", "auditor")
+ROLES = (
+    "leader", "political", "legal", "command", "chief", "officer", "sysadmin", "auditor",
+    "secadmin",
+)  # fmt: skip
 LANGUAGES = ("zh-hans", "zh-hant")
 
 # Record numbers a user reads and types as they are: case numbers (XS-/XZ- and the year, or an
@@ -44,7 +49,10 @@ NUMBERS = re.compile(
 # Sign-in names are Latin by design (the login form takes them so): a page may show one as a
 # whole cell or field (用户名 leader), after the word user (用户 crew07) or as an item of a list
 # separated by · (张三 · officer · 民警). The demo's logins.
-LOGINS = r"(?:leader|political|legal|command|chief|officer|sysadmin|auditor|crew\d{2})"
+LOGINS = (
+    r"(?:auditor-lock"  # the lockout test's own account (first: it begins as a demo login does)
+    r"|leader|political|legal|command|chief|officer|sysadmin|auditor|secadmin|crew\d{2})"
+)
 LATIN = re.compile(r"[A-Za-z]{2,}")
 ALLOWED = {
     # the English language's own name in the language switch, as every bilingual site shows it
@@ -94,7 +102,7 @@ SCAN = r"""(logins) => {
     if (login.test(n.data)) n.data = '';
     else n.data = n.data.replace(named, '$1').replace(listed, '$1');
   }
-  document.querySelectorAll('[data-fingerprint]').forEach(e => { e.textContent = ''; });
+  document.querySelectorAll('[data-fingerprint], [data-verbatim]').forEach(e => { e.textContent = ''; });
   const shown = e => e.getClientRects().length > 0;
   document.querySelectorAll('main details').forEach(d => { d.open = true; });
   const all = [document.body.innerText, document.title];

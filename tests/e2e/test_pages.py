@@ -308,7 +308,9 @@ def test_failures_spread_over_more_than_15_minutes_do_not_lock(city) -> None:
     assert _login(Client(), "command").status_code == 302
 
 
-def test_a_lock_outlasts_the_window_until_unlocked(city) -> None:
+def test_a_lock_outlasts_the_window_of_its_failures(city) -> None:
+    """The lock holds for its own time (tests/integration/test_lockout.py), however old the
+    failures that made it."""
     for _ in range(5):
         _login(Client(), "legal", "not-the-password-1")
     _age_failures("legal", 60 * 24)

@@ -1,9 +1,11 @@
 """The second factor in a real browser, on a server that requires it (the default): a first
-sign-in enrols an authenticator from the page's key, shows the recovery codes once, and the next
-sign-in asks for the app's code."""
+sign-in, with the enrolment code the system administrator issued, enrols an authenticator from the
+page's key, shows the recovery codes once, and the next sign-in asks for the app's code."""
 
 import datetime as dt
 import re
+import subprocess
+import sys
 
 import pyotp
 import pytest
@@ -23,12 +25,25 @@ def _password(page, base: str, username: str) -> None:
     page.click("button[type=submit].primary")
 
 
+def _enrolment_code(env: dict[str, str], username: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "precinct.cli", "accounts", "enrolment-code", username],
+        env=env, check=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    return re.search(r"[a-z2-9]{5}-[a-z2-9]{5}", out.stdout).group(0)
+
+
 def test_enrol_an_authenticator_then_sign_in_with_its_code(page, app_server, tmp_path) -> None:
     env = {**app_server.env, "PRECINCT_OTP_REQUIRED": "1"}
     url, process = start_server(env, tmp_path / "otp.log")
     try:
         _password(page, url, "leader")
         page.wait_for_url(re.compile(r"/login/otp/setup/"))
+        assert page.locator("figure.qr svg").count() == 0  # the password alone shows no secret
+        # the enrolment code the system administrator issued (here: on the command line)
+        page.fill("#id_enrolment_code", _enrolment_code(env, "leader"))
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
         assert page.locator("figure.qr svg").count() == 1  # the QR code, drawn by the server
         secret = page.inner_text("#otp-secret").replace(" ", "")
         totp = pyotp.TOTP(secret)

@@ -24,6 +24,7 @@ CARDS = {
     "officer": {"my_campaign_items", "my_tickets"},
     "sysadmin": {"accounts", "locked", "tokens"},
     "auditor": {"audit_today"},
+    "secadmin": {"access_requests", "password_resets"},
 }
 
 

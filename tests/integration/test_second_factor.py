@@ -41,12 +41,28 @@ def wrong_code(username: str) -> str:
 ENROLLED_AT: dict[str, dt.datetime] = {}
 
 
+def issue(username: str) -> str:
+    """The enrolment code the system administrator hands the person (ADR 0035)."""
+    return services.issue_enrolment_code(
+        User.objects.get(username=username), now=clock.now(), issued_by="sysadmin"
+    )
+
+
+def start(c: Client, username: str) -> str:
+    """Type the enrolment code at the set-up step; the page shows this session's key."""
+    r = c.post("/login/otp/setup/", {"enrolment_code": issue(username), "next": "/"})
+    assert r.status_code == 200, r.content[:500]
+    return str(r.context["secret"]).replace(" ", "")
+
+
 def enrol(username: str) -> tuple[Client, list[str]]:
     """Sign in for the first time and enrol an authenticator with the current step's code."""
     c = sign_in(username)
     assert c.get("/login/otp/setup/?next=/").status_code == 200
+    secret = start(c, username)
     ENROLLED_AT[username] = clock.now()
-    r = c.post("/login/otp/setup/", {"code": code(username, at=ENROLLED_AT[username]), "next": "/"})
+    first = pyotp.TOTP(secret).at(ENROLLED_AT[username])
+    r = c.post("/login/otp/setup/", {"code": first, "next": "/"})
     assert r.status_code == 200, r.content[:500]
     return c, list(r.context["codes"])
 
@@ -67,19 +83,24 @@ def test_a_first_sign_in_enrols_an_authenticator_and_gets_recovery_codes(city) -
     r = c.get(r["Location"])
     assert r.status_code == 302 and r["Location"].startswith("/login/otp/setup/")
     page = c.get(r["Location"])
-    assert page.status_code == 200 and b"<svg" in page.content
+    assert page.status_code == 200 and b'name="enrolment_code"' in page.content
     assert b"<nav" not in page.content  # no menu that leads nowhere yet
-    secret = OtpDevice.objects.get(user__username="chief").secret
+    secret = start(c, "chief")
+    page = c.get("/login/otp/setup/")
+    assert page.status_code == 200 and b"<svg" in page.content
     assert secret[:4] + " " + secret[4:8] in page.content.decode()
     # nothing else opens before the second factor: pages, the API with the session
     assert c.get("/supervision/cases/").status_code == 302
     api = c.get("/api/v1/me")
     assert api.status_code == 401 and api.json()["detail"] == "second factor required"
 
-    bad = c.post("/login/otp/setup/", {"code": wrong_code("chief"), "next": "/"})
+    totp = pyotp.TOTP(secret)
+    valid = {totp.at(clock.now() + dt.timedelta(seconds=s)) for s in (-60, -30, 0, 30, 60)}
+    wrong = next(x for x in ("000000", "111111", "222222", "333333") if x not in valid)
+    bad = c.post("/login/otp/setup/", {"code": wrong, "next": "/"})
     assert bad.status_code == 400 and not RecoveryCode.objects.filter(user__username="chief")
     session_before = c.cookies["sessionid"].value
-    ok = c.post("/login/otp/setup/", {"code": code("chief"), "next": "/"})
+    ok = c.post("/login/otp/setup/", {"code": totp.now(), "next": "/"})
     assert ok.status_code == 200 and len(ok.context["codes"]) == rules.RECOVERY_CODES
     assert c.cookies["sessionid"].value != session_before  # a new session key after the factor
     assert OtpDevice.objects.get(user__username="chief").confirmed_at is not None
@@ -127,7 +148,9 @@ def test_a_recovery_code_signs_in_once(city) -> None:
     assert c2.post("/login/otp/", {"code": codes[3], "next": "/"}).status_code == 400
 
 
-def test_wrong_codes_lock_the_authenticator_until_an_administrator_resets_it(city) -> None:
+def test_wrong_codes_lock_the_authenticator_for_a_while(city) -> None:
+    """Until it runs out (tests/integration/test_lockout.py moves the clock past it), an
+    administrator's unlock, or a reset and a new enrolment."""
     enrol("officer")
     c = sign_in("officer")
     for _ in range(rules.OTP_MAX_FAILURES):
@@ -137,6 +160,8 @@ def test_wrong_codes_lock_the_authenticator_until_an_administrator_resets_it(cit
     assert c.post("/login/otp/", {"code": code("officer", 30), "next": "/"}).status_code == 400
     assert c.get("/").status_code == 302
     assert "otp_locked" in actions("officer")
+    services.unlock_account(username="officer")
+    assert c.post("/login/otp/", {"code": code("officer", 30), "next": "/"}).status_code == 302
     services.reset_second_factor(User.objects.get(username="officer"))
     assert "otp_reset" in actions("officer")
     fresh = sign_in("officer")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from precinct.core import clock
 from precinct.core.scoping import Scope
-from precinct.identity.services import caller
+from precinct.identity.services import caller, session_check
 
 from . import rules, services
 from .models import (
@@ -155,7 +155,8 @@ def stream(request: HttpRequest) -> StreamingHttpResponse:
     """Server-sent events: the crew's state whenever an incident or a car changes (a new
     assignment reaches the phone without a reload)."""
     response = StreamingHttpResponse(
-        _events(caller(request), _snapshot, "crew"), content_type="text/event-stream"
+        _events(caller(request), _snapshot, "crew", still_signed_in=session_check(request)),
+        content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"

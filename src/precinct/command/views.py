@@ -19,7 +19,7 @@ from precinct.common import live
 from precinct.core import clock
 from precinct.core.scoping import Scope
 from precinct.geo import services as geo
-from precinct.identity.services import caller
+from precinct.identity.services import caller, session_check
 
 from . import figures as figure_book
 from . import services
@@ -136,51 +136,88 @@ def _snapshot(scope: Scope) -> str:
     return json.dumps(services.board(scope, now=clock.now()), ensure_ascii=False)
 
 
+SESSION_CHECK_S = 5.0  # how often an open stream asks whether its session still holds
+
+
 async def _events(
-    scope: Scope, snapshot: Callable[[Scope], str] = _snapshot, event: str = "board"
+    scope: Scope,
+    snapshot: Callable[[Scope], str] = _snapshot,
+    event: str = "board",
+    *,
+    still_signed_in: Callable[[], bool] | None,
 ) -> AsyncIterator[str]:
     """Server-sent events on the command topic: ``snapshot`` of the caller's view whenever it
-    changed (the board's, or a crew terminal's), a keep-alive comment in between."""
+    changed (the board's, or a crew terminal's), a keep-alive comment in between. With
+    ``still_signed_in`` (identity's session check), the stream asks it before each event and every
+    few seconds while quiet, and ends once the session does: signed out, expired, its password
+    changed, the account disabled or given another role (issue 18, V6). The stream does not keep
+    its session alive: the idle timeout runs as for any page."""
     live.ensure_watcher()
     token = live.HUB.subscribe(services.TOPIC)
     wake = token[1]
     last = None
+    beat = min(KEEPALIVE_S, SESSION_CHECK_S) if still_signed_in is not None else KEEPALIVE_S
+
+    async def signed_out() -> bool:
+        return still_signed_in is not None and not await sync_to_async(still_signed_in)()
+
     try:
         yield "retry: 2000\n\n"
+        quiet, fresh = 0.0, True
         while True:
-            data = await sync_to_async(snapshot)(scope)
-            if data != last:
-                yield f"event: {event}\ndata: {data}\n\n"
-                last = data
+            if await signed_out():
+                return
+            if fresh:
+                data = await sync_to_async(snapshot)(scope)
+                if data != last:
+                    yield f"event: {event}\ndata: {data}\n\n"
+                    last = data
             try:
-                await asyncio.wait_for(wake.wait(), timeout=KEEPALIVE_S)
+                await asyncio.wait_for(wake.wait(), timeout=beat)
                 await asyncio.sleep(COALESCE_S)
+                quiet, fresh = 0.0, True
             except TimeoutError:
-                yield ": keepalive\n\n"
+                quiet += beat
+                fresh = quiet >= KEEPALIVE_S  # as before: a fresh look after each quiet spell
+                if fresh:
+                    quiet = 0.0
+                    yield ": keepalive\n\n"
             wake.clear()
     finally:
         live.HUB.unsubscribe(services.TOPIC, token)
 
 
 def stream(request: HttpRequest) -> StreamingHttpResponse:
-    """Server-sent events: a fresh board whenever an incident or a unit changes."""
-    response = StreamingHttpResponse(_events(caller(request)), content_type="text/event-stream")
+    """Server-sent events: a fresh board whenever an incident or a unit changes, for as long as
+    the session that opened the stream holds."""
+    response = StreamingHttpResponse(
+        _events(caller(request), still_signed_in=session_check(request)),
+        content_type="text/event-stream",
+    )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
 
 
+# The earliest day a period may start: no record is older, and date arithmetic on the period
+# (the day after its end, ten years before it) stays far from the calendar's ends (issue 18 V10).
+EARLIEST_DAY = dt.date(1900, 1, 1)
+
+
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD; default the last 30 days. At most ten years."""
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD; default the last 30 days. At most ten years. A day after
+    today is today, one before ``EARLIEST_DAY`` is that day: the page shows the period used."""
     today = clock.today(settings.TIME_ZONE)
-    try:
-        last = dt.date.fromisoformat(request.GET.get("to", "")[:10])
-    except ValueError:
-        last = today
-    try:
-        first = dt.date.fromisoformat(request.GET.get("from", "")[:10])
-    except ValueError:
-        first = last - dt.timedelta(days=29)
+
+    def day(name: str) -> dt.date | None:
+        try:
+            chosen = dt.date.fromisoformat(request.GET.get(name, "")[:10])
+        except ValueError:
+            return None
+        return min(max(chosen, EARLIEST_DAY), today)
+
+    last = day("to") or today
+    first = day("from") or max(last - dt.timedelta(days=29), EARLIEST_DAY)
     if first > last:
         first, last = last, first
     first = max(first, last - dt.timedelta(days=3660))

@@ -19,6 +19,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "due": pgettext_lazy("audit field", "Due"),
     "edit": pgettext_lazy("audit field", "Record to edit"),
     "ends": pgettext_lazy("audit field", "Ends"),
+    "enrolment_code": pgettext_lazy("audit field", "Enrolment code"),  # ADR 0035
     "entries": pgettext_lazy("audit field", "Entries"),
     "event": pgettext_lazy("audit field", "Event"),
     "from_unit": pgettext_lazy("audit field", "From unit"),
@@ -117,6 +118,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "eta_seconds": pgettext_lazy("audit field", "Estimated arrival (seconds)"),
     "evidence": pgettext_lazy("audit field", "Evidence"),
     "failures": pgettext_lazy("audit field", "Failures"),
+    "locked_until": pgettext_lazy("audit field", "Locked until"),
     "family": pgettext_lazy("audit field", "Figure family"),
     "file": pgettext_lazy("audit field", "File"),
     "file_name": pgettext_lazy("audit field", "File name"),

@@ -1,5 +1,6 @@
 """ASGI entry point (uvicorn). Refuses to start on a database with unapplied migrations, or with
-field keys that do not open its sealed personal data."""
+field keys that do not open its sealed personal data. Bodies over their limit are refused in
+front of Django, before they are read (``body_limit``, ADR 0021)."""
 
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,9 @@ from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "precinct.config.settings")
 
-application = get_asgi_application()
+from precinct.config.body_limit import BodyLimit
+
+application = BodyLimit(get_asgi_application())
 
 from precinct.ops.checks import require_field_keys, require_migrated  # noqa: E402
 

@@ -12,10 +12,13 @@ PRECINCT_OTP_REQUIRED   1 (default): every account signs in with a TOTP second f
 PRECINCT_OTP_EXEMPT_ROLES, PRECINCT_OTP_EXEMPT_NETWORKS  roles exempted from the second factor
                         when they sign in from these networks (a secured dispatch room)
 PRECINCT_PASSWORD_MAX_AGE_DAYS  days before a password must be changed; 0 (default) = never
+PRECINCT_TRUSTED_PROXIES  the reverse proxies' networks (CIDRs) whose X-Forwarded-For is believed
+PRECINCT_REDIS_URL      the rate limits' shared counters in Redis (default: the database)
 PRECINCT_REAUTH_SECONDS how long a re-authentication covers privileged actions, default 600
 PRECINCT_SECONDMENT_GOAL  share of headquarters officers the bureau aims to have seconded to
                         grassroots units (动态用警), a fraction in (0, 1], default 0.6
 PRECINCT_TODAY          live on this day (YYYY-MM-DD; tests, training); refused in production
+PRECINCT_HSTS_SECONDS   Strict-Transport-Security max-age sent over HTTPS, default one year; 0 = off
 """
 
 import ipaddress
@@ -179,6 +182,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "precinct.web.headers.SecurityHeadersMiddleware",  # CSP, no-store, Secure cookies over HTTPS
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "precinct.web.middleware.DatabaseUnavailableMiddleware",  # database unreachable: 503 + Retry-After
@@ -193,6 +197,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "precinct.identity.middleware.AccessMiddleware",
+    "precinct.web.trail.AuditTrailMiddleware",  # downloads and refusals into the audit log
     "axes.middleware.AxesMiddleware",
     "precinct.web.keyerrors.FieldKeyErrorMiddleware",  # a sealed field that does not open: 503
 ]
@@ -283,15 +288,30 @@ CSRF_COOKIE_SECURE = PRODUCTION
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# --- security headers (precinct.web.headers; ADR 0033) ---
+# HSTS on every answer served over HTTPS (Django sends it on secure requests only: plain-HTTP
+# development is untouched); 0 turns it off. Subdomains are left out: a bureau's intranet may
+# serve other systems over plain HTTP under the same name.
+SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+SECURE_HSTS_PRELOAD = False
+# --- end of security headers ---
 
-# django-axes: 5 failures within 15 minutes lock the account (by username) until an administrator
-# unlocks it (see precinct.identity.lockout).
+# django-axes: 5 failures within 15 minutes lock the account, keyed on the user name as the
+# sign-in normalises it; the lock expires after 15 minutes, and each further lock within a week
+# lasts twice as long, at most a day; the system administrator unlocks sooner (ADR 0035,
+# precinct.identity.lockout).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = "precinct.identity.lockout.cool_off"
 AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "precinct.identity.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "precinct.identity.middleware.client_ip"  # behind a trusted proxy too
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # tries during a lock do not prolong it
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the earlier locks that make the next one longer
+AXES_LOCKOUT_CALLABLE = "precinct.identity.lockout.lockout_response"
+AXES_HANDLER = "precinct.identity.lockout.LockoutHandler"  # holds each lock as long as it lasts
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = 0
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # axes locks accounts; addresses: LimitsMiddleware
@@ -347,6 +367,24 @@ def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
 
 
 OTP_EXEMPT_NETWORKS = _networks("OTP_EXEMPT_NETWORKS")
+
+# --- trusted reverse proxies (ADR 0035) ---
+# PRECINCT_TRUSTED_PROXIES: the networks of the bureau's reverse proxies (CIDRs, comma-separated).
+# A request from one of them is the client the right-most X-Forwarded-For address not of a trusted
+# proxy names (precinct.identity.middleware.client_ip): the sign-in budget, the audit log and the
+# secured-room exemption see that address. Unset: REMOTE_ADDR only, the header ignored.
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES")
+
+
+def _proxy_ssl_header(
+    proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> tuple[str, str] | None:
+    """Believe X-Forwarded-Proto only when a proxy is configured to set it."""
+    return ("HTTP_X_FORWARDED_PROTO", "https") if proxies else None
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(TRUSTED_PROXIES)
+# --- end of trusted reverse proxies ---
 if OTP_EXEMPT_ROLES and not OTP_EXEMPT_NETWORKS:
     raise ImproperlyConfigured(
         "PRECINCT_OTP_EXEMPT_ROLES needs PRECINCT_OTP_EXEMPT_NETWORKS: the secured room's networks."
@@ -358,8 +396,20 @@ PASSWORD_MAX_AGE_DAYS = int(env("PASSWORD_MAX_AGE_DAYS", "0"))
 REAUTH_SECONDS = int(env("REAUTH_SECONDS", "600"))
 LOGIN_RATE_PER_MINUTE = int(env("LOGIN_RATE_PER_MINUTE", "30"))  # sign-in attempts per address
 API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "1200"))  # API calls per client: 429
-CACHES = {  # the rate limits' counters; one per server process
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "precinct"}
+# The rate limits' counters, shared by every server process: Redis when PRECINCT_REDIS_URL is
+# set (needs the redis package), else a table in the database (created by a migration).
+REDIS_URL = env("REDIS_URL")
+CACHES: dict[str, dict[str, object]] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "precinct_cache",
+            # a counter per address (and API client) and minute; culling past this drops live ones
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    )
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 200

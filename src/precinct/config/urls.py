@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("precinct.web.urls")),
     path("org/", include("precinct.org.urls")),
     path("audit/", include("precinct.identity.urls")),
+    path("accounts/", include("precinct.identity.account_urls")),
     path("supervision/", include("precinct.supervision.urls")),
     path("merit/", include("precinct.merit.urls")),
     path("command/", include("precinct.command.urls")),

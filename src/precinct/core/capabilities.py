@@ -36,6 +36,10 @@ DEPLOYMENT_APPROVERS: Capability = frozenset({R.LEADERSHIP})
 # --- administration, audit --------------------------------------------------------------------------
 ADMIN_SITE: Capability = frozenset({R.SYSADMIN, R.POLITICAL_DEPT})  # may enter the Django admin
 ACCOUNT_ADMINS: Capability = frozenset({R.SYSADMIN})  # accounts, API tokens, lockouts
+# 三员分立 (issue 18, V7): an account administrator asks for a role, a unit, an officer link or a
+# password reset; a security administrator (never the same person, never for himself) decides
+ACCESS_REQUESTERS: Capability = ACCOUNT_ADMINS
+ACCESS_APPROVERS: Capability = frozenset({R.SECURITY_ADMIN})
 PEOPLE_ADMINS: Capability = frozenset({R.POLITICAL_DEPT})  # units, officers, postings in the admin
 AUDIT_READERS: Capability = frozenset({R.AUDITOR})
 

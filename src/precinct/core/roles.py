@@ -1,4 +1,4 @@
-"""The eight roles, and the two data scopes they fall in (bureau-wide, business). A module of its
+"""The nine roles, and the two data scopes they fall in (bureau-wide, business). A module of its
 own so that both the scope (``core.scoping``) and the capabilities (``core.capabilities``) can
 read it without importing each other."""
 
@@ -14,6 +14,9 @@ class Role(StrEnum):
     OFFICER = "officer"
     SYSADMIN = "sysadmin"
     AUDITOR = "auditor"
+    # 三员分立 (MLPS level 3): the system administrator keeps the accounts, the security
+    # administrator (安全保密管理员) approves who gets which role, the auditor reads the log
+    SECURITY_ADMIN = "security_admin"
 
 
 BUREAU_WIDE = frozenset(

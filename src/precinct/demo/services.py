@@ -33,6 +33,7 @@ LOGINS: list[tuple[str, Role, str]] = [
     ("officer", Role.OFFICER, "民警"),
     ("sysadmin", Role.SYSADMIN, "系统管理员"),
     ("auditor", Role.AUDITOR, "审计员"),
+    ("secadmin", Role.SECURITY_ADMIN, "安全保密管理员"),
 ]
 
 
@@ -120,6 +121,7 @@ def _create_logins(city: City) -> list[tuple[str, str]]:
         "officer": (station.pk, station_staff[-1]),
         "sysadmin": (None, None),
         "auditor": (None, None),
+        "secadmin": (None, None),
     }
     logins = []
     for i, (username, role, title) in enumerate(LOGINS, start=1):

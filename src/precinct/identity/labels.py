@@ -36,10 +36,18 @@ ACTION_LABELS: dict[str, Promise] = {
     "otp_reset": pgettext_lazy("audit action", "Authenticator reset"),
     "recovery_codes_renewed": pgettext_lazy("audit action", "Recovery codes renewed"),
     "recovery_code_used": pgettext_lazy("audit action", "Recovery code used"),
+    # ADR 0035: enrolment codes, a sign-in refused for its rate
+    "enrolment_code_issued": pgettext_lazy("audit action", "Enrolment code issued"),
+    "enrolment_code_refused": pgettext_lazy("audit action", "Enrolment code refused"),
+    "login_rate_limited": pgettext_lazy("audit action", "Sign-in refused: too many attempts"),
     "backup_created": pgettext_lazy("audit action", "Backup made"),
     "field_keys_rotated": pgettext_lazy("audit action", "Encryption keys rotated"),
     "stats_imported": pgettext_lazy("audit action", "Statistics imported"),
     "demo_loaded": pgettext_lazy("audit action", "Demo data loaded"),
+    # refusals and downloads (issue 18 V8: identity/middleware.py, web/trail.py)
+    "access_denied": pgettext_lazy("audit action", "Access refused"),
+    "not_found": pgettext_lazy("audit action", "Record not found or out of scope"),
+    "download": pgettext_lazy("audit action", "File downloaded"),
 }
 OTHER_ACTION = pgettext_lazy("audit action", "Other action")
 
@@ -74,6 +82,9 @@ OBJECT_LABELS: dict[str, Promise] = {
     "command.stepkey": pgettext_lazy("audit object", "Incident step key"),
     "command.addresspoint": pgettext_lazy("audit object", "Address point"),
     "jobs.job": pgettext_lazy("audit object", "Background job"),
+    # what a refusal and a download name: the address asked for, the file sent
+    "page": pgettext_lazy("audit object", "Page"),
+    "file": pgettext_lazy("audit object", "File"),
 }
 OTHER_OBJECT = pgettext_lazy("audit object", "Other record")
 
@@ -106,6 +117,16 @@ DETAIL_LABELS: dict[str, Promise] = {
     "secondments": pgettext_lazy("audit detail", "Secondments"),
     "campaigns": pgettext_lazy("audit detail", "Campaigns"),
     "imported_figures": pgettext_lazy("audit detail", "Imported figures"),
+    "expires_at": pgettext_lazy("audit detail", "Valid until"),  # ADR 0035
+    "until": pgettext_lazy("audit detail", "Locked until"),
+    "authenticator": pgettext_lazy("audit detail", "Authenticator unlocked"),
+    # a refusal, a download, an API list (issue 18 V8)
+    "path": pgettext_lazy("audit detail", "Web address"),
+    "method": pgettext_lazy("audit detail", "Request"),
+    "bytes": pgettext_lazy("audit detail", "Size (bytes)"),
+    "total": pgettext_lazy("audit detail", "Records matched"),
+    "page": pgettext_lazy("audit detail", "Page number"),
+    "age_band": pgettext_lazy("audit field", "Age band"),  # an officer list's filter
 }
 OTHER_DETAIL = pgettext_lazy("audit detail", "Other detail")
 
@@ -131,6 +152,15 @@ PROBLEM_LABELS: dict[str, Promise] = {
     "wrong": pgettext_lazy("audit value", "wrong code"),
     "reused": pgettext_lazy("audit value", "code used before"),
     "wrong recovery code": pgettext_lazy("audit value", "wrong recovery code"),
+}
+# What a refused request asked to do, by its HTTP method.
+METHOD_LABELS: dict[str, Promise] = {
+    "GET": pgettext_lazy("audit value", "open"),
+    "HEAD": pgettext_lazy("audit value", "open"),
+    "POST": pgettext_lazy("audit value", "submit"),
+    "PUT": pgettext_lazy("audit value", "change"),
+    "PATCH": pgettext_lazy("audit value", "change"),
+    "DELETE": pgettext_lazy("audit value", "delete"),
 }
 REDACTED = pgettext_lazy("audit value", "(redacted)")
 NOT_COPIED = pgettext_lazy("audit value", "(not copied)")
@@ -171,6 +201,14 @@ class Value:
     text: str
     title: str = ""  # a long text in full, shown on hover only
     linked: str = ""  # a linked record's id: the page links to the entries about it
+    # quoted as it was, not a word of the product: the address a user asked for, a file's name
+    # (evidence, as an IP address is), or a file's fingerprint
+    quoted: str = ""  # "verbatim" or "fingerprint"
+
+
+# Details the log quotes as they were: what a user asked for and took away, and its digest.
+_VERBATIM_DETAILS = {"path", "file_name"}
+_FINGERPRINT_DETAILS = {"sha256"}
 
 
 @dataclass(frozen=True)
@@ -329,7 +367,27 @@ def detail_lines(object_type: str, detail: Mapping[str, Any] | None) -> list[Lin
     for key, value in detail.items():
         if key == "problem" and value in PROBLEM_LABELS:
             shown = Value(str(PROBLEM_LABELS[value]))
+        elif key == "method" and value in METHOD_LABELS:
+            shown = Value(str(METHOD_LABELS[value]))
+        elif key in _VERBATIM_DETAILS and isinstance(value, str) and value:
+            shown = Value(value, quoted="verbatim")
+        elif key in _FINGERPRINT_DETAILS and isinstance(value, str) and value:
+            shown = Value(value, quoted="fingerprint")
         else:
-            shown = _value(None, value)
+            # a filter of a list read (an API list's post type): the record's choices say it
+            field = _field(model, key)
+            chosen = field if field is not None and field.choices else None
+            shown = _value(chosen, value, _VALUE_WORDS.get((object_type, key)))
         lines.append(Line(_field_label(None, key), None, shown))
     return lines
+
+
+def _age_band_words(value: Any) -> str:
+    """An officer list's age band (an API read's filter) in org's words. Registered here, not
+    by org: org may not import identity, which already reads org's services (the audit search)."""
+    from precinct.org import services as org  # read when shown: labels loads with the models
+
+    return str(org.age_band_labels().get(str(value), value))
+
+
+name_values("org.officer", "age_band", _age_band_words)

@@ -6,6 +6,7 @@ to the step that passes it (an API caller gets 401/403 with the reason).
 """
 
 import datetime as dt
+import ipaddress
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -25,14 +26,49 @@ from . import rules, services
 API_PREFIX = "/api/"
 SESSION_MFA = "precinct_mfa"  # the second factor was given in this session
 SESSION_AUTH_AT = "precinct_auth_at"  # when the password (and second factor) were last given
-# Routes a signed-in session may reach before it has passed the gates.
-GATE_ROUTES = frozenset(
-    {"web:logout", "web:otp_verify", "web:otp_setup", "web:password_change", "set_language"}
-)
+# Routes a signed-in session may reach before it has passed the gates: signing out, the language,
+# and the second factor itself (ADR 0035: nothing else opens on the password alone).
+GATE_ROUTES = frozenset({"web:logout", "web:otp_verify", "web:otp_setup", "set_language"})
+# Routes past the second factor that an expired password may still reach: changing it.
+PASSWORD_ROUTES = frozenset({"web:password_change"})
 
 
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The client's address: REMOTE_ADDR, or, when that is one of the trusted reverse proxies
+    (PRECINCT_TRUSTED_PROXIES), the right-most X-Forwarded-For address that is not one of them.
+    The addresses left of it are whatever the client wrote and are never believed; a hop that is
+    not an address stops the walk at the proxy that passed it on (ADR 0035)."""
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    trusted = settings.TRUSTED_PROXIES
+    if not trusted or not _within(_address(remote), trusted):
+        return remote
+    seen = remote
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _address(hop)
+        if address is None:
+            return seen
+        seen = str(address)
+        if not _within(address, trusted):
+            return seen
+    return seen  # every hop is a proxy of ours: the farthest one
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address from a header's hop: ``1.2.3.4``, ``1.2.3.4:5678``, ``2001:db8::1`` or
+    ``[2001:db8::1]:443``; None when it is none of these."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1 : text.find("]")] if "]" in text else ""
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _within(address: object, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    return address is not None and any(address in net for net in networks)
 
 
 def mark_authenticated(request: HttpRequest, *, second_factor: bool) -> None:
@@ -101,6 +137,7 @@ class AccessMiddleware:
             if is_api:
                 return JsonResponse({"detail": "authentication required"}, status=401)
             return redirect_to_login(request.get_full_path())
+        audit_refusal(request, "access_denied")  # a signed-in user refused: worth a row
         if is_api:
             return JsonResponse({"detail": "forbidden for this role"}, status=403)
         response = TemplateResponse(
@@ -128,6 +165,8 @@ class AccessMiddleware:
             if is_api:
                 return JsonResponse({"detail": "second factor required"}, status=401)
             return self._to(request, "web:otp_verify", request.get_full_path())
+        if route in PASSWORD_ROUTES:
+            return None
         if services.password_expired(user, now=now):  # type: ignore[arg-type]
             if is_api:
                 return JsonResponse({"detail": "password expired"}, status=403)
@@ -145,7 +184,10 @@ class AccessMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         """An object that does not exist or lies outside the caller's scope is a 404 on every page,
-        whether or not its view remembered to say so (never a 500, never which of the two)."""
+        whether or not its view remembered to say so (never a 500, never which of the two).
+        A signed-in caller's 404 is audited: probing ids outside one's scope leaves a trace."""
+        if isinstance(exception, NotFound | Http404) and request.user.is_authenticated:
+            audit_refusal(request, "not_found")
         if isinstance(exception, NotFound):
             raise Http404() from exception
 
@@ -157,3 +199,21 @@ class AccessMiddleware:
             response["HX-Redirect"] = url
             return response
         return HttpResponseRedirect(url)
+
+
+AUDITED_REFUSAL = "_precinct_refusal_audited"  # set on a request whose refusal is in the log
+
+
+def audit_refusal(request: HttpRequest, action: str) -> None:
+    """One audit entry for a signed-in caller refused (``access_denied``: 403; ``not_found``: a
+    record missing or outside his scope), naming the address and what he asked to do; once per
+    request (web/trail.py records the refusals answered elsewhere, ADR 0037). An anonymous
+    caller sent to sign in is not recorded: the sign-in that follows is."""
+    if getattr(request, AUDITED_REFUSAL, False):
+        return
+    setattr(request, AUDITED_REFUSAL, True)
+    services.record(
+        action,
+        object_type="page",
+        detail={"path": request.get_full_path()[:500], "method": request.method or "GET"},
+    )

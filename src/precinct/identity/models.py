@@ -18,6 +18,7 @@ ROLE_LABELS = {
     Role.OFFICER: _("Officer"),
     Role.SYSADMIN: _("System administrator"),
     Role.AUDITOR: _("Auditor"),
+    Role.SECURITY_ADMIN: _("Security administrator"),
 }
 
 
@@ -70,6 +71,87 @@ class User(AbstractUser):
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
         self.password_changed_at = clock.now()  # for the password's maximum age
+
+
+ACCESS_KINDS = {"access": _("role and scope"), "password": _("password reset")}
+ACCESS_STATES = {
+    "pending": _("awaiting approval"),
+    "approved": _("approved"),
+    "rejected": _("rejected"),
+    "withdrawn": _("withdrawn"),
+}
+
+
+class AccessRequest(models.Model):
+    """三员分立 (issue 18, V7, ADR 0036): a change of an account's access (its role, bureau, unit
+    and officer) or a reset of its password, asked for by a system administrator and carried out
+    only when a security administrator approves it — never the one who asked, never the holder of
+    the account. Kept for good: who asked, who decided, when and why."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="access_requests", verbose_name=_("account")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=list(ACCESS_KINDS.items()), default="access"
+    )
+    role = models.CharField(
+        _("role"), max_length=20, blank=True, choices=[(r.value, ROLE_LABELS[r]) for r in Role]
+    )
+    bureau = models.ForeignKey(
+        "org.Bureau",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bureau"),
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    officer = models.ForeignKey(
+        "org.Officer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("officer"),
+    )
+    new_account = models.BooleanField(_("new account"), default=False)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=list(ACCESS_STATES.items()),
+        default="pending",
+        db_index=True,
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "id"]
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+
+    def __str__(self) -> str:
+        return f"{self.user.username} · {ACCESS_KINDS.get(self.kind, self.kind)}"
 
 
 class ApiToken(models.Model):
@@ -161,6 +243,8 @@ class OtpDevice(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_step = models.BigIntegerField(default=0)
     failures = models.PositiveSmallIntegerField(default=0)
+    # wrong codes lock the authenticator until then (ADR 0035: a lock that expires)
+    locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -187,3 +271,26 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user.username}"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code the system administrator issues so that one person can enrol an
+    authenticator: the first one, or a new one after a lost phone (ADR 0035). Shown once, only its
+    sha256 digest stored; it expires, is spent by the enrolment it opens, and wrong guesses at it
+    spend it too. Issuing a new code withdraws the account's earlier unused ones."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    digest = models.CharField(max_length=64, editable=False)
+    issued_by = models.CharField(max_length=150, blank=True)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self) -> str:
+        return f"enrolment code of {self.user.username}"

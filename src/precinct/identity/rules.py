@@ -18,6 +18,8 @@ import pyotp
 # Who may do what is named once, in core.capabilities; the policy below only uses the names (they
 # stay importable from here for callers that read them as identity.rules.X).
 from precinct.core.capabilities import (
+    ACCESS_APPROVERS,
+    ACCOUNT_ADMINS,
     ADMIN_SITE,
     AUDIT_READERS,
     AWARD_READERS,
@@ -160,6 +162,13 @@ POLICY: dict[str, dict[str, frozenset[Role]]] = {
     "stats:template": _rule(STATS_IMPORTERS),
     "identity:audit_log": _rule(AUDIT_READERS),
     "identity:audit_verify": _rule(write=AUDIT_READERS),
+    # 三员分立: the security administrator decides the access the system administrator asks for
+    "identity:grant_list": _rule(ACCESS_APPROVERS),
+    "identity:grant_decide": _rule(write=ACCESS_APPROVERS),
+    # the system administrator's accounts page: enrolment codes, unlocking (ADR 0035)
+    "accounts:list": _rule(ACCOUNT_ADMINS),
+    "accounts:enrolment": _rule(write=ACCOUNT_ADMINS),
+    "accounts:unlock": _rule(write=ACCOUNT_ADMINS),
     # JSON API (django-ninja, namespace "api")
     "api:api-root": _rule(ALL_ROLES),
     "api:openapi-json": _rule(ALL_ROLES),
@@ -433,6 +442,9 @@ PRIVILEGED_ROUTES = frozenset(
         "org:secondment_approve",
         "org:secondment_stay_decide",
         "web:recovery_codes",
+        "identity:grant_decide",
+        "accounts:enrolment",
+        "accounts:unlock",
     }
 )
 PRIVILEGED_NAMESPACES = frozenset({"admin"})

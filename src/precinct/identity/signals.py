@@ -34,6 +34,7 @@ NOT_AUDITED = {
     "supervision.findingdigest",
     "command.incidentcounter",  # bookkeeping of numbers; the incident itself is audited
     "identity.recoverycode",  # audited as recovery_codes_renewed / recovery_code_used / otp_reset
+    "identity.enrolmentcode",  # audited as enrolment_code_issued / _refused / otp_enrolled
 }
 QUIET_UPDATES = {
     frozenset({"last_login"}),

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,5 @@ app_name = "identity"
 urlpatterns = [
     path("", views.audit_log, name="audit_log"),
     path("verify/", views.audit_verify, name="audit_verify"),
+    path("", include("precinct.identity.grants")),  # the security administrator's approvals
 ]

@@ -1,13 +1,19 @@
-"""Audit pages for the auditor: search the chain, verify it."""
+"""Audit pages for the auditor: search the chain, verify it. The system administrator's accounts
+page: enrolment codes and unlocking (ADR 0035)."""
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from precinct.common import transactions
+from precinct.core import clock
+
 from . import labels, services
-from .models import AuditEntry
+from .models import AuditEntry, User
 
 
 @dataclass(frozen=True)
@@ -70,3 +76,58 @@ def audit_verify(request: HttpRequest) -> HttpResponse:
         "identity/audit_log.html#verify-result",
         {"checked": checked, "broken": broken, "verified": True},
     )
+
+
+# --- the system administrator's accounts page (ADR 0035) --------------------------------------
+def accounts(request: HttpRequest) -> HttpResponse:
+    """The accounts of the administrator's bureau: enrolled or not, locked until when, an
+    enrolment code outstanding until when; an enrolment code to issue, a lock to lift."""
+    q = request.GET.get("q", "")[:150].strip()
+    locked_only = request.GET.get("locked") == "1"
+    rows = services.account_rows(
+        bureau_id=getattr(request.user, "bureau_id", None),
+        now=clock.now(),
+        text=q,
+        locked_only=locked_only,
+    )
+    return render(
+        request, "identity/accounts.html", {"rows": rows, "q": q, "locked_only": locked_only}
+    )
+
+
+def _account(request: HttpRequest, username: str) -> User:
+    """An account of the administrator's own bureau (any other is not found)."""
+    bureau_id = getattr(request.user, "bureau_id", None)
+    user = User.objects.filter(username=username, bureau_id=bureau_id).first()  # type: ignore[misc]
+    if user is None:
+        raise Http404()
+    return user
+
+
+@require_POST
+def account_enrolment(request: HttpRequest, username: str) -> HttpResponse:
+    """Issue an enrolment code, shown once on this answer (which no browser keeps): the
+    administrator hands it to the person, who enrols his own authenticator with it."""
+    user = _account(request, username)
+    with transactions.entry():
+        code = services.issue_enrolment_code(
+            user, now=clock.now(), issued_by=request.user.get_username()
+        )
+    expires = services.pending_enrolment_code(user, now=clock.now())
+    response = render(
+        request,
+        "identity/enrolment_code.html",
+        {"account": user, "code": code, "expires_at": expires.expires_at if expires else None},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def account_unlock(request: HttpRequest, username: str) -> HttpResponse:
+    """Lift a lock from failed sign-ins or wrong authenticator codes sooner than it ends."""
+    user = _account(request, username)
+    with transactions.entry():
+        services.unlock_account(username=user.username, bureau_id=user.bureau_id)
+    messages.success(request, _("%(username)s is unlocked.") % {"username": user.username})
+    return redirect("accounts:list")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from precinct.common import transactions
+from precinct.common import audit, transactions
 from precinct.core import clock
 from precinct.core.scoping import caller
 
@@ -163,7 +163,21 @@ def list_officers(request: HttpRequest, filters: Query[OfficerFilterIn]) -> Any:
     total = qs.count()
     start = (filters.page - 1) * filters.page_size
     items = [officer_out(o, today) for o in qs[start : start + filters.page_size]]
+    _listed(
+        request,
+        "org.officer",
+        {"rows": len(items), "total": total, "page": filters.page, "q": flt.q,
+         "unit_id": flt.unit_id, "post_type": flt.post_type, "age_band": flt.age_band,
+         "status": flt.status, "officers": [str(i["id"]) for i in items]},
+    )  # fmt: skip
     return {"total": total, "page": filters.page, "page_size": filters.page_size, "items": items}
+
+
+def _listed(request: HttpRequest, object_type: str, detail: dict[str, Any]) -> None:
+    """A page of personal records read over the API: one audit entry naming the filters (those
+    given), how many rows it held and their ids (the log's search finds it by an officer)."""
+    given = {k: v for k, v in detail.items() if v not in (None, "", [])}
+    audit.exported(object_type, str(caller(request).bureau_id or ""), given)
 
 
 @router.post("/officers", response={201: OfficerOut}, url_name="officer_list")
@@ -184,7 +198,9 @@ def create_officer(request: HttpRequest, payload: OfficerCreate) -> Any:
 
 @router.get("/officers/{officer_id}", response=OfficerOut, url_name="officer_detail")
 def get_officer(request: HttpRequest, officer_id: uuid.UUID) -> Any:
-    return officer_out(services.get_officer(caller(request), officer_id), _today())
+    officer = services.get_officer(caller(request), officer_id)
+    audit.viewed("org.officer", str(officer.pk), str(officer.bureau_id))
+    return officer_out(officer, _today())
 
 
 @router.put("/officers/{officer_id}", response=OfficerOut, url_name="officer_detail")
@@ -201,6 +217,8 @@ def update_officer(request: HttpRequest, officer_id: uuid.UUID, payload: Officer
     url_name="officer_assignments",
 )
 def list_assignments(request: HttpRequest, officer_id: uuid.UUID) -> Any:
+    history = services.officer_history(caller(request), officer_id)
+    audit.viewed("org.officer", str(officer_id), str(caller(request).bureau_id or ""))
     return [
         {
             "id": a.id,
@@ -211,7 +229,7 @@ def list_assignments(request: HttpRequest, officer_id: uuid.UUID) -> Any:
             "end": a.end,
             "note": a.note,
         }
-        for a in services.officer_history(caller(request), officer_id)
+        for a in history
     ]
 
 
@@ -366,4 +384,12 @@ def list_secondments(request: HttpRequest, filters: Query[SecondmentFilterIn]) -
     total = qs.count()
     start = (filters.page - 1) * filters.page_size
     items = [secondment_out(s) for s in qs[start : start + filters.page_size]]
+    _listed(
+        request,
+        "org.secondment",
+        {"rows": len(items), "total": total, "page": filters.page, "q": flt.q,
+         "status": flt.status, "from_unit": flt.from_unit_id, "to_unit": flt.to_unit_id,
+         "officer": flt.officer_id, "secondments": [str(i["id"]) for i in items],
+         "officers": sorted({str(i["officer_id"]) for i in items})},
+    )  # fmt: skip
     return {"total": total, "page": filters.page, "page_size": filters.page_size, "items": items}

@@ -58,7 +58,12 @@ NAV: list[tuple[Any, list[tuple[str, Any]]]] = [
     ),
     (
         _("System"),
-        [("identity:audit_log", _("Audit log")), ("admin:index", _("Administration"))],
+        [
+            ("identity:audit_log", _("Audit log")),
+            ("identity:grant_list", _("Approvals")),
+            ("accounts:list", _("Accounts")),
+            ("admin:index", _("Administration")),
+        ],
     ),
 ]
 MAX_TOP = 7  # entries in the menu bar, whatever the role

@@ -18,6 +18,7 @@ from precinct.cases import services as cases
 from precinct.command import services as command
 from precinct.core.scoping import Role, Scope
 from precinct.identity import services as identity
+from precinct.identity.services import grants
 from precinct.merit import services as merit
 from precinct.org import services as org
 from precinct.supervision import services as supervision
@@ -394,6 +395,29 @@ def _accounts(scope: Scope, day: Day) -> list[Card]:
     ]
 
 
+def _approvals(scope: Scope, day: Day) -> list[Card]:
+    """The security administrator's queue (三员分立): what the system administrator asked for
+    and nothing changes on until he decides."""
+    waiting = grants.pending_count(scope)
+    url = _url("identity:grant_list")
+    return [
+        Card(
+            "access_requests",
+            _("role requests awaiting approval"),
+            _n(waiting["access"]),
+            url,
+            tone="warn" if waiting["access"] else "ok",
+        ),
+        Card(
+            "password_resets",
+            _("password resets awaiting approval"),
+            _n(waiting["password"]),
+            url,
+            tone="warn" if waiting["password"] else "ok",
+        ),
+    ]
+
+
 def _audit(scope: Scope, day: Day) -> list[Card]:
     n = identity.audit_entries_since(day.midnight)
     return [Card("audit_today", _("audit entries today"), _n(n), _url("identity:audit_log"))]
@@ -435,6 +459,7 @@ ROLE_CARDS: dict[Role, tuple[Builder, ...]] = {
     Role.OFFICER: (_my_month, _my_tasks),
     Role.SYSADMIN: (_accounts,),
     Role.AUDITOR: (_audit,),
+    Role.SECURITY_ADMIN: (_approvals,),
 }
 
 

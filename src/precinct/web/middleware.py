@@ -4,15 +4,17 @@ Django's LocaleMiddleware would follow the browser's Accept-Language; a bureau's
 its own default regardless of how a workstation's browser was installed.
 """
 
+import contextlib
 import hashlib
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.contrib.sessions.exceptions import SessionInterrupted
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -21,6 +23,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.views import defaults
+
+from precinct.common import transactions
+from precinct.identity.middleware import client_ip
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -67,9 +72,10 @@ class RejectNulMiddleware:
 
 class LimitsMiddleware:
     """Bodies too large are refused before they are read (413); sign-in attempts and API calls
-    are rate-limited (429 with Retry-After). Fixed one-minute windows counted in the cache: one
-    server process counts for itself, so with N worker processes a client may make up to N times
-    the limit (ADR 0021)."""
+    are rate-limited (429 with Retry-After). Fixed one-minute windows counted in the shared cache
+    (the database, or Redis: settings.CACHES), so every server process counts into one budget;
+    sign-ins per client address as ``client_ip`` sees it behind a trusted proxy (ADR 0021, 0035).
+    A rate-limited sign-in is audited once per address and minute."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -86,15 +92,20 @@ class LimitsMiddleware:
                 {"detail": f"the request body is larger than {limit} bytes"}, status=413
             )
         path = request.path
+        refused: int | None = None
         if path == resolve_url(settings.LOGIN_URL) and request.method == "POST":
-            refused = _over(f"login:{_client(request)}", settings.LOGIN_RATE_PER_MINUTE)
+            client = client_ip(request)
+            count, wait = _count(f"login:{client}")
+            if count > settings.LOGIN_RATE_PER_MINUTE:
+                refused = wait
+                if count == settings.LOGIN_RATE_PER_MINUTE + 1:  # the first refusal this minute
+                    _audit_refused_sign_in(request, client)
         elif path.startswith("/api/"):
             who = request.headers.get("Authorization") or request.COOKIES.get(
                 settings.SESSION_COOKIE_NAME, ""
             )
-            refused = _over(f"api:{_client(request)}:{_digest(who)}", settings.API_RATE_PER_MINUTE)
-        else:
-            refused = None
+            count, wait = _count(f"api:{client_ip(request)}:{_digest(who)}")
+            refused = wait if count > settings.API_RATE_PER_MINUTE else None
         if refused is not None:
             response = JsonResponse({"detail": "too many requests: try again shortly"}, status=429)
             response["Retry-After"] = str(refused)
@@ -102,8 +113,18 @@ class LimitsMiddleware:
         return self.get_response(request)
 
 
-def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+def _audit_refused_sign_in(request: HttpRequest, client: str) -> None:
+    """V8: a sign-in refused for its rate leaves an entry (who was tried, from where)."""
+    from precinct.identity import services
+
+    username = str(request.POST.get("username", ""))[:150]
+    with transactions.entry():
+        services.record(
+            "login_rate_limited",
+            object_type="identity.user",
+            detail={"username": username},
+            actor=services.Actor(username=username or "anonymous", ip=client),
+        )
 
 
 def _digest(text: str) -> str:
@@ -114,20 +135,35 @@ def _now() -> float:
     return time.time()
 
 
-def _over(key: str, per_minute: int) -> int | None:
-    """Count one request in this minute's window; the seconds to wait when over the limit."""
+def _count(key: str) -> tuple[int, int]:
+    """Count one request in this minute's window: the window's count so far, and the seconds
+    until the next window."""
     now = _now()
     window = int(now // 60)
     name = f"rate:{key}:{window}"
-    cache.add(name, 0, timeout=120)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # evicted between add and incr
-        cache.set(name, 1, timeout=120)
-        count = 1
-    if count > per_minute:
-        return max(1, int((window + 1) * 60 - now))
-    return None
+    with _one_at_a_time(name):
+        cache.add(name, 0, timeout=120)
+        try:
+            count = int(cache.incr(name))
+        except ValueError:  # evicted between add and incr
+            cache.set(name, 1, timeout=120)
+            count = 1
+    return count, max(1, int((window + 1) * 60 - now))
+
+
+@contextlib.contextmanager
+def _one_at_a_time(name: str) -> Iterator[None]:
+    """The database cache's increment reads, then writes: two processes could both read 5 and
+    both write 6. In one transaction they take turns: SQLite's write lock is taken at BEGIN
+    (IMMEDIATE), PostgreSQL takes an advisory lock on the key. Redis's INCR needs neither."""
+    if not isinstance(caches["default"], DatabaseCache):
+        yield
+        return
+    with transactions.entry():  # the cache's table is in the default database
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+        yield
 
 
 # --- the database is unavailable -----------------------------------------------------------------

@@ -17,10 +17,11 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from precinct.common import transactions
+from precinct.common import encryption, fields, transactions
 from precinct.common.forms import DomainErrorsForm, Text
 from precinct.common.pages import page_errors
 from precinct.core import clock
+from precinct.core.errors import ValidationFailed
 from precinct.identity import services
 from precinct.identity.middleware import (
     SESSION_MFA,
@@ -95,33 +96,109 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     )
 
 
+SESSION_ENROLMENT = "precinct_enrolment"  # this session's enrolment: its code, its sealed secret
+
+
+class EnrolmentCodeForm(DomainErrorsForm):
+    """The enrolment code the system administrator issued (ADR 0035)."""
+
+    enrolment_code = Text(clip=32, strip=True)
+
+
+def _sealing(user: Any, code_id: str) -> dict[str, str]:
+    """Where a pending secret is sealed: bound to this account and the code that opened it."""
+    return {"table": "session", "column": "enrolment", "row": f"{user.pk}:{code_id}"}
+
+
+def _pending(request: HttpRequest, user: Any) -> tuple[str, str] | None:
+    """This session's enrolment under way: (the enrolment code's id, the secret shown)."""
+    raw = request.session.get(SESSION_ENROLMENT)
+    if not isinstance(raw, dict) or raw.get("user") != str(user.pk):
+        return None
+    code_id = str(raw.get("code", ""))
+    try:
+        secret = encryption.unseal(
+            fields.keyring(), str(raw.get("secret", "")), **_sealing(user, code_id)
+        )
+    except encryption.FieldKeyError:
+        return None
+    return code_id, secret
+
+
+def _keep_pending(request: HttpRequest, user: Any, code_id: str, secret: str) -> None:
+    sealed = encryption.seal(fields.keyring(), secret, **_sealing(user, code_id))
+    request.session[SESSION_ENROLMENT] = {"user": str(user.pk), "code": code_id, "secret": sealed}
+
+
 def otp_setup(request: HttpRequest) -> HttpResponse:
-    """Enrolment at the first sign-in: scan the QR code (or type the key), give the first code;
-    the recovery codes are shown once."""
+    """Enrolling an authenticator: the first one at the first sign-in, or a new one after a lost
+    phone. First the enrolment code the system administrator issued to this person; then this
+    session's own new secret (a QR code, or the key to type) and the app's first code; the recovery
+    codes are shown once. The secret is made for this session only and kept in it, sealed, until
+    confirmed: no other session ever sees it (ADR 0035)."""
     user, nxt = _user(request), _next(request)
-    if services.confirmed_device(user) is not None:
-        return redirect(f"{reverse_lazy('web:otp_verify')}?next={nxt}")
-    with transactions.entry():
-        device = services.start_enrolment(user)
-    form = CodeForm(request.POST or None)
-    if form.is_valid():
-        with form.reporting():
+    gate = not _second_factor_done(request)
+    pending = _pending(request, user)
+    errors: list[str] = []
+    if pending is None:
+        form = EnrolmentCodeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            typed = form.cleaned_data["enrolment_code"]
+            if not typed:
+                errors = [_("Enter the enrolment code the system administrator gave you.")]
+            else:
+                with transactions.entry():
+                    start = services.open_enrolment(user, typed, now=clock.now())
+                if start.refusal is not None:
+                    form.add_domain_errors(start.refusal)
+                    errors = _shown(form)
+                else:
+                    secret = services.new_secret()
+                    _keep_pending(request, user, start.code_id, secret)
+                    return _show_secret(request, user, secret, nxt, gate, [])
+        context = {"errors": errors, "next": nxt, "gate": gate, "enrolled": _enrolled(user)}
+        return render(request, "web/otp_setup.html", context, status=400 if errors else 200)
+    code_id, secret = pending
+    confirm = CodeForm(request.POST or None)
+    if request.method == "POST" and confirm.is_valid():
+        try:
             with transactions.entry():
-                codes = services.confirm_enrolment(user, form.cleaned_data["code"], now=clock.now())
+                codes = services.confirm_enrolment(
+                    user, code_id=code_id, secret=secret, code=confirm.cleaned_data["code"],
+                    now=clock.now(),
+                )  # fmt: skip
+        except ValidationFailed as refused:
+            confirm.add_domain_errors(refused)
+            errors = _shown(confirm)
+            if any(e.message == services.NO_ENROLMENT_CODE for e in refused.errors):
+                request.session.pop(SESSION_ENROLMENT, None)  # spent or expired meanwhile
+                context = {"errors": errors, "next": nxt, "gate": gate, "enrolled": _enrolled(user)}
+                return render(request, "web/otp_setup.html", context, status=400)
+        else:
+            request.session.pop(SESSION_ENROLMENT, None)
             request.session.cycle_key()
             mark_authenticated(request, second_factor=True)
             return render(
                 request, "web/recovery_codes.html", {"codes": codes, "next": nxt, "gate": True}
             )
-    errors = _shown(form)
-    uri = services.provisioning_uri(device)
+    return _show_secret(request, user, secret, nxt, gate, errors)
+
+
+def _enrolled(user: Any) -> bool:
+    return services.confirmed_device(user) is not None
+
+
+def _show_secret(
+    request: HttpRequest, user: Any, secret: str, nxt: str, gate: bool, errors: list[str]
+) -> HttpResponse:
+    uri = services.provisioning_uri(secret, user.username)
     context = {
         "qr": segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff"),
-        "secret": " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4)),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "issuer": settings.OTP_ISSUER,
         "errors": errors,
         "next": nxt,
-        "gate": True,
+        "gate": gate,
     }
     return render(request, "web/otp_setup.html", context, status=400 if errors else 200)
 

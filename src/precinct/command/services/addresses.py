@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from precinct.common import transactions
+from precinct.common import transactions, xlsx
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
@@ -23,15 +23,8 @@ MAX_SUGGESTIONS = 10
 def _rows_of(content: bytes, filename: str) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
     """The header and the numbered rows of a CSV (UTF-8, with or without BOM) or Excel file."""
     if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # not a workbook at all
-            raise ValidationFailed(
-                [FieldError("file", _("not an Excel workbook (.xlsx)"))]
-            ) from exc
-        lines: Iterable[Any] = wb.worksheets[0].iter_rows(values_only=True)
+        wb = xlsx.open_upload(content)  # within the limits on unpacked size and cells
+        lines: Iterable[Any] = xlsx.rows(wb.worksheets[0])
     else:
         try:
             text = content.decode("utf-8-sig")

@@ -8,12 +8,14 @@ One module per seam; this package keeps every public name, so callers import ``s
 
 from .accounts import (
     account_counts,
+    account_rows,
     create_token,
     create_user,
     disable_idle_accounts,
     display_names,
     enable_account,
     revoke_token,
+    unlock_account,
     user_for_token,
 )
 from .audit import (
@@ -43,21 +45,28 @@ from .scope import (
 )
 from .second_factor import (
     LOCKED,
+    NO_ENROLMENT_CODE,
     WRONG_CODE,
+    EnrolmentStart,
     Verdict,
     confirm_enrolment,
     confirmed_device,
+    issue_enrolment_code,
     new_recovery_codes,
+    new_secret,
+    open_enrolment,
     otp_required,
     password_expired,
+    pending_enrolment_code,
     provisioning_uri,
     recovery_codes_left,
     reset_second_factor,
-    start_enrolment,
+    unlock_second_factor,
     verify_second_factor,
 )
+from .sessions import session_check
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (the names of ADR 0035 at the end)
     "LOCKED",
     "REDACTED_FIELDS",
     "SUMMARISED_FIELDS",
@@ -96,8 +105,17 @@ __all__ = [
     "scope_for",
     "scope_for_username",
     "snapshot",
-    "start_enrolment",
     "user_for_token",
     "verify_audit_chain",
     "verify_second_factor",
+    "NO_ENROLMENT_CODE",
+    "EnrolmentStart",
+    "issue_enrolment_code",
+    "new_secret",
+    "open_enrolment",
+    "pending_enrolment_code",
+    "unlock_second_factor",
+    "session_check",
+    "unlock_account",
+    "account_rows",
 ]

@@ -3,11 +3,21 @@
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 
 from precinct.core import capabilities as can
 from precinct.core import clock
@@ -17,6 +27,7 @@ from precinct.core.scoping import Role
 
 from .. import rules
 from ..models import ApiToken, User
+from .audit import record
 
 
 # --- API tokens ---------------------------------------------------------------------------
@@ -131,21 +142,108 @@ def enable_account(*, username: str) -> User:
     return user
 
 
-def _locked_attempts(now: dt.datetime) -> QuerySet[Any]:
+def with_locked(users: QuerySet[User], *, now: dt.datetime) -> QuerySet[User]:
+    """The accounts annotated ``is_locked``: locked by failed sign-ins now (five in the window;
+    the lock lasts 15 minutes, longer when repeated, ADR 0035), which the system administrator
+    may unlock sooner. The failure records of a lock are kept while it lasts
+    (identity.lockout.LockoutHandler): an account is locked while the live ones reach the limit."""
     from axes.models import AccessAttempt
     from django.conf import settings
 
-    return AccessAttempt.objects.filter(
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-    ).filter(Q(expiration__isnull=True) | Q(expiration__expires_at__gt=now))
-
-
-def with_locked(users: QuerySet[User], *, now: dt.datetime) -> QuerySet[User]:
-    """The accounts annotated ``is_locked``: locked by failed sign-ins now (five in the window,
-    ADR 0023), which the system administrator unlocks."""
-    return users.annotate(
-        is_locked=Exists(_locked_attempts(now).filter(username=OuterRef("username")))
+    live = (
+        AccessAttempt.objects.filter(username=OuterRef("username"))
+        .filter(Q(expiration__isnull=True) | Q(expiration__expires_at__gt=now))
+        .order_by()
+        .values("username")
+        .annotate(n=Sum("failures_since_start"))
+        .values("n")
     )
+    return users.annotate(live_failures=Coalesce(Subquery(live), 0)).annotate(
+        is_locked=ExpressionWrapper(
+            Q(live_failures__gte=settings.AXES_FAILURE_LIMIT), output_field=BooleanField()
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as the system administrator's accounts page lists it (no business data)."""
+
+    user: User
+    enrolled: bool
+    locked_until: dt.datetime | None
+    authenticator_locked_until: dt.datetime | None
+    code_expires_at: dt.datetime | None  # an enrolment code outstanding, until then
+
+
+def account_rows(
+    *, bureau_id: uuid.UUID | None, now: dt.datetime, text: str = "", locked_only: bool = False
+) -> list[AccountRow]:
+    """The accounts of the administrator's bureau, by user name: whether each has enrolled an
+    authenticator, is locked (until when), has an enrolment code outstanding (until when)."""
+    from .. import lockout
+    from ..models import EnrolmentCode, OtpDevice
+
+    users = with_locked(User.objects.filter(bureau_id=bureau_id), now=now)  # type: ignore[misc]
+    if text:
+        users = users.filter(Q(username__icontains=text) | Q(first_name__icontains=text))
+    devices = {
+        d.user_id: d
+        for d in OtpDevice.objects.filter(user__in=users, confirmed_at__isnull=False).only(
+            "user_id", "locked_until", "confirmed_at"
+        )
+    }
+    codes = dict(
+        EnrolmentCode.objects.filter(user__in=users, used_at__isnull=True, expires_at__gt=now)
+        .order_by("user_id", "expires_at")
+        .values_list("user_id", "expires_at")
+    )
+    rows = []
+    for user in users.order_by("username")[:500]:
+        device = devices.get(user.pk)
+        held = (
+            device.locked_until
+            if device and device.locked_until and device.locked_until > now
+            else None
+        )
+        until = lockout.locked_until(user.username, now) if user.is_locked else None  # type: ignore[attr-defined]
+        if locked_only and until is None and held is None:
+            continue
+        rows.append(
+            AccountRow(
+                user=user,
+                enrolled=device is not None,
+                locked_until=until,
+                authenticator_locked_until=held,
+                code_expires_at=codes.get(user.pk),
+            )
+        )
+    return rows
+
+
+def unlock_account(*, username: str, bureau_id: uuid.UUID | None = None) -> User:
+    """The system administrator's unlock (the accounts page, ``precinct accounts unlock``): the
+    account's failed sign-ins and earlier locks are forgotten, and an authenticator locked by
+    wrong codes opens again. Audited. ``bureau_id``: only an account of that bureau (a page's)."""
+    from .. import lockout
+    from .second_factor import unlock_second_factor
+
+    name = lockout.normal_username(username)
+    users = User.objects.filter(username=name)
+    if bureau_id is not None:
+        users = users.filter(bureau_id=bureau_id)
+    user = users.first()
+    if user is None:
+        raise NotFound("user")
+    failures = lockout.forget(name)
+    authenticator = unlock_second_factor(user)
+    record(
+        "account_unlocked",
+        object_type="identity.user",
+        object_id=str(user.pk),
+        detail={"username": user.username, "failures": failures, "authenticator": authenticator},
+    )
+    return user
 
 
 def account_counts(*, now: dt.datetime, bureau_id: uuid.UUID | None = None) -> dict[str, int]:

@@ -42,8 +42,18 @@ class AchievementData:
 
 
 def record_achievement(scope: Scope, data: AchievementData, *, today: dt.date) -> Achievement:
-    """A unit enters an achievement for one of its officers; the political department approves."""
+    """A unit enters an achievement for one of its officers; the political department approves.
+    Never one of the caller's own (issue 18, V11): he submits his own from 我的, marked as his."""
     _require(scope, ENTERERS)
+    if scope.officer_id is not None and data.officer_id == scope.officer_id:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "police_number",
+                    _("you may not enter your own achievement: submit it from your own page"),
+                )
+            ]
+        )
     return _create(scope, org.get_officer(scope, data.officer_id), data, today=today)
 
 

@@ -141,6 +141,27 @@ def _fields(officer: Officer) -> tuple[object, ...]:
     return tuple(getattr(officer, f) for f in rules.OfficerData.__dataclass_fields__)
 
 
+OWN_RECORD = _("you may not change your own record: another editor does")
+
+
+def _refuse_own_record(scope: Scope, officer: Officer, data: rules.OfficerData) -> None:
+    """Separation of duties (issue 18, V11): nobody changes his own personnel record (his rank,
+    post, status …); another editor does. Saving it unchanged (a new photo) is no change."""
+    if scope.officer_id is None or officer.pk != scope.officer_id:
+        return
+    changed = [
+        name
+        for name in rules.OfficerData.__dataclass_fields__
+        if _comparable(getattr(data, name)) != _comparable(getattr(officer, name))
+    ]
+    if changed:
+        raise ValidationFailed([FieldError(name, OWN_RECORD) for name in changed])
+
+
+def _comparable(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
 def create_officer(
     scope: Scope,
     *,
@@ -182,6 +203,7 @@ def update_officer(
 ) -> Officer:
     _require_editor(scope)
     officer = get_officer(scope, officer_id)
+    _refuse_own_record(scope, officer, data)
     errors = rules.check_officer(data, today) + _check_number_free(
         officer.bureau_id, data.police_number, exclude=officer.pk
     )
@@ -233,6 +255,10 @@ def add_assignment(
     """Post an officer to a unit from ``start``; the posting in force then is closed at ``start``."""
     _require_editor(scope)
     officer = get_officer(scope, officer_id)
+    if scope.officer_id is not None and officer.pk == scope.officer_id:
+        raise ValidationFailed(
+            [FieldError("", _("you may not post yourself: another editor does"))]
+        )
     unit = _editable_unit(scope, unit_id)
     return _post(officer, unit, position=position, start=start, note=note, today=today)
 

@@ -117,15 +117,10 @@ def read_roster(
 ) -> RosterSheet:
     """The workbook's rows, each checked on its own (``progress(rows read, rows in all)`` as it
     goes); writes nothing, so an import job reads outside its transaction."""
-    from openpyxl import load_workbook
-
     if scope.role not in can.ROSTER_IMPORTERS:
         raise PermissionDenied("only the political department imports the roster")
     assert scope.bureau_id is not None
-    try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
+    wb = xlsx.open_upload(content)  # within the limits on unpacked size and cells
     try:
         parsed, seen = _read_roster(wb, scope.bureau_id, today, progress)
     except ValidationFailed:
@@ -215,7 +210,7 @@ def _read_roster(
     """The first sheet's header and rows, checked."""
     ws = wb.worksheets[0]
     total = max((ws.max_row or 1) - 1, 1)  # the sheet's own dimension: an estimate, may be off
-    rows = ws.iter_rows(values_only=True)
+    rows = xlsx.rows(ws)
     header = next(rows, None)
     if header is None:
         raise ValidationFailed([FieldError("file", _("the workbook is empty"))])

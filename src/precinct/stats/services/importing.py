@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError
 from django.db.models import Sum
 
-from precinct.common import transactions
+from precinct.common import transactions, xlsx
 from precinct.core import capabilities as can
 from precinct.core.errors import FieldError, PermissionDenied, ValidationFailed
 from precinct.core.errors import gettext_noop as _
@@ -130,20 +129,20 @@ def read_xlsx(
 ) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
     """The first sheet's header and its numbered rows (``progress(rows read, rows in all)`` as it
     goes); nothing is checked or written yet."""
-    from openpyxl import load_workbook
-
+    wb = xlsx.open_upload(content)  # within the limits on unpacked size and cells
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         ws = wb.worksheets[0]
         total = max((ws.max_row or 1) - 1, 1)  # the sheet's own dimension: an estimate
-        lines = ws.iter_rows(values_only=True)
+        lines = xlsx.rows(ws)
         header = list(next(lines, []) or [])
         rows: list[tuple[int, list[Any]]] = []
         for n, r in enumerate(lines, start=2):
             rows.append((n, list(r)))
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress(n - 1, max(total, n - 1))
-    except Exception as exc:  # not a workbook at all, or a damaged sheet
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # a damaged sheet is found only while its rows are read
         raise ValidationFailed([FieldError("file", _("not an Excel workbook (.xlsx)"))]) from exc
     return header, rows
 

@@ -1,5 +1,7 @@
 """`precinct accounts disable-idle [--days N]` (a daily job: accounts unused for 90 days are
-disabled) and `precinct accounts enable USERNAME`."""
+disabled), `precinct accounts enable USERNAME`, `precinct accounts enrolment-code USERNAME` (the
+code a person enrols his authenticator with, shown once) and `precinct accounts unlock USERNAME`
+(a lock from failed sign-ins or wrong codes lifted sooner; also the system administrator's own)."""
 
 from typing import Annotated
 
@@ -10,12 +12,14 @@ from django_typer.management import TyperCommand, command
 from precinct.common import transactions
 from precinct.common.cli import refusals
 from precinct.core import clock
+from precinct.core.errors import NotFound
 
-from ... import services
+from ... import lockout, services
+from ...models import User
 
 
 class Command(TyperCommand):
-    help = "Accounts: disable the idle ones, enable one again."
+    help = "Accounts: disable the idle ones, enable one again, issue an enrolment code, unlock."
 
     @command(name="disable-idle")
     def disable_idle(
@@ -48,3 +52,35 @@ class Command(TyperCommand):
         ):
             services.enable_account(username=username)
         self.stdout.write(f"enabled {username}")
+
+    @command(name="enrolment-code")
+    def enrolment_code(
+        self, usernames: Annotated[list[str], typer.Argument(help="The accounts.")]
+    ) -> None:
+        """Issue an enrolment code (valid 72 hours, once) to each account: the person enrols his
+        authenticator app with it at his first sign-in, or after a lost phone. Shown only now."""
+        lines = []
+        with (
+            services.acting_as(services.Actor(username="accounts", role="system")),
+            transactions.entry(),
+        ):
+            for username in usernames:
+                with refusals(not_found=f"{username}: no such account, nothing was issued"):
+                    user = User.objects.filter(username=lockout.normal_username(username)).first()
+                    if user is None:
+                        raise NotFound("user")
+                code = services.issue_enrolment_code(user, now=clock.now(), issued_by="accounts")
+                lines.append(f"enrolment code for {user.username} (valid 72 hours, once): {code}")
+        for line in lines:
+            self.stdout.write(line)
+
+    @command()
+    def unlock(self, username: Annotated[str, typer.Argument(help="The account.")]) -> None:
+        """Unlock an account locked by failed sign-ins or wrong authenticator codes."""
+        with (
+            refusals(not_found=f"{username}: no such account"),
+            services.acting_as(services.Actor(username="accounts", role="system")),
+            transactions.entry(),
+        ):
+            user = services.unlock_account(username=username)
+        self.stdout.write(f"unlocked {user.username}")

@@ -21,6 +21,8 @@
   function csrf() { var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/); return m ? decodeURIComponent(m[1]) : ""; }
   function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
   function $(id) { return document.getElementById(id); }
+  // a map tooltip's words as text: Leaflet sets a string tooltip as markup
+  function tip(text) { return el("span", text); }
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var a = new Uint8Array(16); crypto.getRandomValues(a);
@@ -131,7 +133,7 @@
         radius: 9 - i.priority * 1.5 + 3, color: i.id === selected ? "#002b5c" : "#7a0019",
         weight: i.id === selected ? 4 : 2, fillColor: "#c8102e", fillOpacity: 0.6
       })
-        .bindTooltip(i.number + " " + (labels.category[i.category] || ""))
+        .bindTooltip(tip(i.number + " " + (labels.category[i.category] || "")))
         .on("click", function () { if (!intake.open) choose(i.id); }).addTo(incidentLayer);
     });
   }

@@ -1,5 +1,8 @@
 /* Charts for precinct pages. Data comes from <script type="application/json"> blocks (Django's
-   json_script), so no page builds JavaScript from strings. ECharts is served locally. */
+   json_script), so no page builds JavaScript from strings. ECharts is served locally. Every
+   tooltip is built as elements whose words are set as text (textContent), never as markup: a
+   case event's subject or a person's name is data, and shows as it was typed (issue 18, V1);
+   no style attribute either (the Content-Security-Policy refuses them: precinct.web.headers). */
 (function () {
   "use strict";
   var STATE_COLOURS = {
@@ -12,10 +15,54 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  /* An element with its words as text. */
+  function node(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  /* A tooltip: a heading in bold, then one line for each of ``lines`` (text or elements). */
+  function tipBox(heading, lines) {
+    var box = node("div", undefined, "chart-tip");
+    box.appendChild(node("b", heading));
+    lines.forEach(function (line) {
+      box.appendChild(document.createElement("br"));
+      box.appendChild(typeof line === "string" ? document.createTextNode(line) : line);
+    });
+    return box;
+  }
+
+  function number(v) {
+    if (v === null || v === undefined || v === "") return "-";
+    return typeof v === "number" && echarts.format ? echarts.format.addCommas(v) : String(v);
+  }
+
+  /* The tooltip of a chart over categories: the category, then each series' colour, name and
+     value (what ECharts shows by default, built as elements). */
+  function axisTip(params) {
+    params = [].concat(params);
+    var box = node("div", undefined, "chart-tip");
+    if (!params.length) return box;
+    box.appendChild(node("b", params[0].axisValueLabel !== undefined ? params[0].axisValueLabel : params[0].name));
+    params.forEach(function (p) {
+      var row = node("div", undefined, "row"), mark = node("span", undefined, "mark");
+      mark.setAttribute("aria-hidden", "true");
+      mark.style.background = typeof p.color === "string" ? p.color : "#888";
+      row.appendChild(mark);
+      var named = p.seriesName && String(p.seriesName).indexOf("series\u0000") !== 0;
+      if (named) row.appendChild(node("span", p.seriesName));
+      row.appendChild(node("span", number(Array.isArray(p.value) ? p.value[1] : p.value), "value"));
+      box.appendChild(row);
+    });
+    return box;
+  }
+
   function categoryBars(el, labels, values, colour) {
     echarts.init(el).setOption({
       grid: { left: 40, right: 16, top: 24, bottom: 40 },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", formatter: axisTip },
       xAxis: { type: "category", data: labels },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "bar", data: values, itemStyle: { color: colour } }]
@@ -38,20 +85,14 @@
      other row a rule and person: a bar from the step that starts the period to the legal deadline,
      coloured by its state, the deadline a dark tick, the follow-up a dot, an overdue one a dashed
      line on to now. Times are the bureau's wall clock carried as UTC, so the chart draws in UTC;
-     every date reads with its year. The legend is a list under the chart; tooltips escape all. */
+     every date reads with its year. The legend is a list under the chart; tooltips are text. */
   var ROW = 30, INK = "#1d2733", STEP = "#0b3d91", OPEN = { overdue: 1, due_soon: 1, pending: 1 };
-  var SWATCH = "display:inline-block;vertical-align:middle;margin:0 .45rem 0 .15rem;";
   var MARK_STYLES = {
     step: "width:.55rem;height:.55rem;transform:rotate(45deg);background:" + STEP,
     deadline: "width:3px;height:1rem;background:" + INK,
     done: "width:.6rem;height:.6rem;border-radius:50%;background:" + INK
   };
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
   function two(n) { return (n < 10 ? "0" : "") + n; }
   function dayOf(ms) {
     var t = new Date(ms);
@@ -66,12 +107,11 @@
     var ul = document.createElement("ul");
     ul.className = "chart-legend";
     ul.dataset.for = el.id;
-    ul.style.cssText = "list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1.1rem;padding:0;margin:.5rem 0 0";
     items.forEach(function (x) {
-      var li = document.createElement("li"), mark = document.createElement("span");
+      var li = document.createElement("li"), mark = node("span", undefined, "swatch");
       li.dataset.mark = x.mark;
       mark.setAttribute("aria-hidden", "true");
-      mark.style.cssText = SWATCH + (MARK_STYLES[x.mark] ||
+      mark.style.cssText = (MARK_STYLES[x.mark] ||
         "width:1.4rem;height:.7rem;opacity:.5;background:" + (STATE_COLOURS[x.mark] || "#888"));
       li.appendChild(mark);
       li.appendChild(document.createTextNode(x.label));
@@ -106,13 +146,12 @@
         formatter: function (p) {
           var x = p.data;
           if (p.seriesName === "events") {
-            return "<b>" + esc(minuteOf(x.value[0])) + "</b><br>" + esc(x.type) +
-              (x.subject ? " · " + esc(x.subject) : "");
+            return tipBox(minuteOf(x.value[0]), [x.type + (x.subject ? " · " + x.subject : "")]);
           }
-          return "<b>" + esc(d.rows[x.value[0]]) + "</b><br>" + esc(x.state_label) +
-            "<br>" + esc(d.words.trigger) + " " + esc(minuteOf(x.value[1])) +
-            "<br>" + esc(d.words.deadline) + " " + esc(minuteOf(x.value[2])) +
-            (x.value[3] ? "<br>" + esc(d.words.done) + " " + esc(minuteOf(x.value[3])) : "");
+          var lines = [x.state_label, d.words.trigger + " " + minuteOf(x.value[1]),
+                       d.words.deadline + " " + minuteOf(x.value[2])];
+          if (x.value[3]) lines.push(d.words.done + " " + minuteOf(x.value[3]));
+          return tipBox(d.rows[x.value[0]], lines);
         }
       },
       xAxis: {
@@ -183,7 +222,7 @@
     echarts.init(el).setOption({
       animation: false,  // drawn at once: printed and captured as shown
       grid: { left: 48, right: 16, top: 36, bottom: (d.labels.length > 8 ? 80 : 40) + (d.xname ? 16 : 0) },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", formatter: axisTip },
       legend: { top: 0 },
       xAxis: { type: "category", data: d.labels,
                axisLabel: { interval: 0, rotate: d.labels.length > 12 ? 45 : (d.labels.length > 8 ? 30 : 0) },
