@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from precinct.core import clock
 from tests.e2e.test_browser import _menu, _sign_in
-from tests.e2e.test_duties_journey import approve_in_browser
+from tests.e2e.test_duties_journey import approve_in_browser, choose_own_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -370,7 +370,16 @@ def test_journey_8_the_system_administrator_manages_accounts_but_reads_no_data(
         expect(row).to_have_count(1)
         assert row.locator("td.field-role").inner_text() == "单位负责人"
         assert row.locator("td.field-unit").inner_text() == "光明派出所"
-        password = approve_in_browser(browser, app_server, username)
+        one_time = approve_in_browser(browser, app_server, username)
+        # its owner signs in with it once and chooses his own (the one-time one was seen)
+        first = browser.new_context(base_url=app_server.url)
+        try:
+            owner = first.new_page()
+            owner.set_default_timeout(15000)
+            assert _try_sign_in(owner, username, one_time)
+            password = choose_own_password(owner, one_time)
+        finally:
+            first.close()
 
         # its owner mistypes the password five times: locked out
         other = browser.new_context(base_url=app_server.url)

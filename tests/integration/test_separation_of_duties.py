@@ -289,3 +289,28 @@ def test_a_rejected_new_account_is_asked_for_again_and_opens_when_approved(city)
     assert AccessRequest.objects.filter(user=user, state="pending").count() == 1
     r = _decide(city, "secadmin", again, "approve")
     assert r.status_code == 200 and _signs_in("crew91", r.context["password"])
+
+
+def test_a_one_time_password_must_be_changed_at_the_first_sign_in(city, settings) -> None:
+    """The password an approval sets is known to the security administrator who handed it on: its
+    holder signs in with it once, and is sent to choose his own before any page opens."""
+    settings.OTP_REQUIRED = False  # the second factor has its own tests; here, the password
+    target = city.user("leader")
+    city.client("sysadmin").post(
+        "/admin/identity/user/",
+        {"action": "request_password_reset", "_selected_action": [str(target.pk)]},
+    )
+    asked = AccessRequest.objects.get(user=target, kind="password", state="pending")
+    password = _decide(city, "secadmin", asked, "approve").context["password"]
+    holder = Client()
+    assert holder.post("/login/", {"username": "leader", "password": password}).status_code == 302
+    home = holder.get("/")
+    assert home.status_code == 302 and home["Location"].startswith("/me/password/")
+    assert 'id="password-temporary"' in holder.get(home["Location"]).content.decode()
+    mine = "Leader-Own-Password-2027"
+    changed = holder.post(
+        "/me/password/",
+        {"old_password": password, "new_password1": mine, "new_password2": mine},
+    )
+    assert changed.status_code == 302
+    assert holder.get("/").status_code == 200  # his own password now: every page opens

@@ -16,6 +16,7 @@ from precinct.identity.services import second_factor
 from precinct.merit import services as merit
 from precinct.merit.models import LedgerTransaction
 from precinct.merit.rules import Month
+from tests.support import parse_python
 
 SRC = pathlib.Path(__file__).resolve().parents[2] / "src" / "precinct"
 # where transaction.atomic itself may be written: the helpers, and the exceptions by design
@@ -27,7 +28,7 @@ ATOMIC_ALLOWED = {
 
 
 def _atomic_calls(path: pathlib.Path) -> list[int]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse_python(path.read_text(encoding="utf-8"))
     return sorted(
         node.lineno
         for node in ast.walk(tree)

@@ -59,6 +59,11 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField(
         _("password changed at"), null=True, blank=True, editable=False
     )
+    # a one-time password an approval set (known to the security administrator who handed it
+    # on): its holder changes it at his first sign-in, before any page opens
+    password_temporary = models.BooleanField(
+        _("password to be changed at the next sign-in"), default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -71,6 +76,7 @@ class User(AbstractUser):
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
         self.password_changed_at = clock.now()  # for the password's maximum age
+        self.password_temporary = False  # his own now (an approval marks its one-time password)
 
 
 ACCESS_KINDS = {"access": _("role and scope"), "password": _("password reset")}

@@ -260,6 +260,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["expired"] = services.password_expired(_user(self.request), now=clock.now())
+        context["temporary"] = _user(self.request).password_temporary
         context["gate"] = context["expired"]
         context["next"] = _next(self.request)
         return context

@@ -11,6 +11,7 @@ import precinct
 from precinct.core import capabilities
 from precinct.core.scoping import ALL_ROLES, Role
 from precinct.identity import rules
+from tests.support import parse_python
 
 SRC = Path(precinct.__file__).parent
 ROOT = SRC.parent  # paths below are relative to src/
@@ -60,7 +61,7 @@ def _mentions_roles(node: ast.AST, names: set[str]) -> bool:
 def role_sets_and_checks(source: str) -> list[tuple[int, str]]:
     """(line, what) of every set of roles written out, and every role check spelled with a Role
     member, in one module's source."""
-    tree = ast.parse(source)
+    tree = parse_python(source)
     names = _role_names(tree)
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import precinct
 from precinct.identity import rules
+from tests.support import parse_python
 
 SRC = Path(precinct.__file__).parent
 
@@ -14,7 +15,7 @@ def _asked() -> list[tuple[str, str, str]]:
     """(file:line, route, method) of every ``….decide("route", "METHOD", …)`` in ``src/``."""
     found = []
     for path in sorted(SRC.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse_python(path.read_text(encoding="utf-8"))):
             if not (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)

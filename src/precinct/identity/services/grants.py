@@ -218,5 +218,6 @@ def _carry_out(request: AccessRequest) -> str:
     if password:
         validate_password(password, user)
         user.set_password(password)
+        user.password_temporary = True  # its holder chooses his own at the first sign-in
     user.save()
     return password

@@ -298,6 +298,8 @@ def reset_second_factor(user: User) -> None:
 
 
 def password_expired(user: User, *, now: dt.datetime) -> bool:
-    return rules.password_expired(
+    """Whether the password must be changed before any page opens: older than the bureau
+    allows, or a one-time password an approval set."""
+    return user.password_temporary or rules.password_expired(
         user.password_changed_at, user.date_joined, now, settings.PASSWORD_MAX_AGE_DAYS
     )
