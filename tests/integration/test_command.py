@@ -297,8 +297,18 @@ def test_fifty_parallel_dispatches_of_one_car_send_it_once(tiny) -> None:
     assert car.status == "dispatched"
 
 
-def test_the_replay_takes_dispatches_drives_and_closes_through_the_services(city) -> None:
-    """Two simulated hours of the demo evening (a fake wall clock: the test does not wait)."""
+def test_the_replay_takes_dispatches_drives_and_closes_through_the_services(
+    city, monkeypatch
+) -> None:
+    """Two simulated hours of the demo evening (a fake wall clock: the test does not wait). The
+    bureau's clock follows the fake wall from yesterday's 20:00: the calls come at the evening's
+    rate whatever the hour the test runs (at 04:00 the night's rate made too few calls)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from precinct.core import clock
     from precinct.demo.replay import replay
     from precinct.identity import services as identity
 
@@ -306,6 +316,10 @@ def test_the_replay_takes_dispatches_drives_and_closes_through_the_services(city
 
     def sleep(s: float) -> None:
         fake[0] += s
+
+    yesterday = clock.today(settings.TIME_ZONE) - dt.timedelta(days=1)
+    evening = dt.datetime.combine(yesterday, dt.time(20, 0), ZoneInfo(settings.TIME_ZONE))
+    monkeypatch.setattr(clock, "now", lambda: evening + dt.timedelta(seconds=fake[0]))
 
     scope = identity.scope_for_username("command")
     with identity.acting_as(identity.Actor(username="command", role="system")):
