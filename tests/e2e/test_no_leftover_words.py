@@ -67,6 +67,12 @@ ALLOWED = {
     # the audit log's 来源 IP: Chinese writes an IP address so (IP 地址); the formal
     # 网际协议地址 is not written on screens
     "IP",
+    # the coordinate systems' own names under the dispatch map, as Chinese GIS and the national
+    # standards write them (WGS-84 坐标系, GCJ-02, BD-09) and the GPS that gives them
+    "WGS",
+    "GCJ",
+    "BD",
+    "GPS",
 }
 UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 SNAKE = re.compile(r"(?<![A-Za-z0-9_])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")

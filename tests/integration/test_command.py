@@ -533,3 +533,52 @@ def test_the_register_is_imported_from_the_command_line(city, tmp_path, capsys) 
     call_command("network", "addresses", str(good))
     assert "1 address(es) in the register" in capsys.readouterr().out
     assert AddressPoint.objects.filter(bureau_id=city.bureau_id).count() == 1
+
+
+def test_positions_in_gcj02_and_bd09_are_stored_in_wgs84(city) -> None:
+    """Issue 19 item 3: a 110 platform that sends GCJ-02 (Chinese web maps) placed its incidents
+    about 650 m off at Hegang; the API takes the system named and stores WGS-84."""
+    from precinct.geo.rules import crs
+
+    wgs = (BODY["lon"], BODY["lat"])
+    c = city.client("command")
+    gcj = crs.from_wgs84(*wgs, "gcj02")
+    made = _intake(c, {**BODY, "lon": gcj[0], "lat": gcj[1], "crs": "gcj02"})
+    assert made.status_code == 201, made.content
+    assert made.json()["crs"] == "wgs84"
+    stored = Incident.objects.get(pk=made.json()["id"])
+    assert crs.distance_m(wgs, (stored.lon, stored.lat)) < 0.5
+    plain = _intake(c, BODY)  # no crs: WGS-84 as before
+    assert (plain.json()["lon"], plain.json()["lat"]) == wgs
+    refused = _intake(c, {**BODY, "crs": "mercator"})
+    assert refused.status_code == 422
+
+    car = PatrolUnit.objects.filter(bureau_id=city.bureau_id).order_by("call_sign").first()
+    bd = crs.from_wgs84(130.3, 47.36, "bd09")
+    ping = _post(
+        city.client("crew01"),
+        f"/api/v1/patrol-units/{car.pk}/position",
+        {"lon": bd[0], "lat": bd[1], "crs": "bd09"},
+    )
+    assert ping.status_code == 204
+    car.refresh_from_db()
+    assert crs.distance_m((130.3, 47.36), (car.lon, car.lat)) < 0.5
+
+
+def test_a_register_drawn_on_a_chinese_web_map_is_stored_in_wgs84(city, tmp_path, capsys) -> None:
+    """Issue 19 item 3: the address register says which coordinate system its file uses."""
+    from django.core.management import call_command
+
+    from precinct.command.models import AddressPoint
+    from precinct.geo.rules import crs
+
+    lon, lat = crs.from_wgs84(130.3, 47.35, "gcj02")
+    register = tmp_path / "gcj.csv"
+    register.write_text(f"街路巷,门牌号,经度,纬度\n新街,1,{lon:.7f},{lat:.7f}\n", encoding="utf-8")
+    call_command("network", "addresses", str(register), "--crs", "gcj02")
+    assert "converted from gcj02 to wgs84" in capsys.readouterr().out
+    point = AddressPoint.objects.get(bureau_id=city.bureau_id, street="新街")
+    assert crs.distance_m((130.3, 47.35), (point.lon, point.lat)) < 0.5
+    with pytest.raises(SystemExit) as stop:
+        call_command("network", "addresses", str(register), "--crs", "mercator")
+    assert stop.value.code == 2 and "--crs must be one of" in capsys.readouterr().err

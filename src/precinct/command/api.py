@@ -15,6 +15,7 @@ from precinct.common import transactions
 from precinct.common.i18n import say
 from precinct.core import clock
 from precinct.core.scoping import Scope
+from precinct.geo.rules import crs as coordinates
 from precinct.identity.services import caller, display_names
 
 from . import rules, services
@@ -23,11 +24,20 @@ from .models import Incident
 router = Router(tags=["command"])
 
 
+CrsName = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
+CRS_FIELD: Any = Field(
+    "wgs84",
+    description="the coordinate system of lon/lat: wgs84 (GPS, default), cgcs2000, gcj02 (Chinese "
+    "web maps, many 110 platforms) or bd09 (Baidu); stored and answered in wgs84",
+)
+
+
 class IncidentIn(Schema):
     category: Literal["criminal", "public_order", "traffic", "dispute", "help", "non_police"]
     priority: int = Field(..., ge=1, le=3)
     lat: float = Field(..., ge=-90, le=90)
     lon: float = Field(..., ge=-180, le=180)
+    crs: CrsName = CRS_FIELD
     address: str = Field(..., min_length=1, max_length=rules.MAX_ADDRESS)
     summary: str = Field(..., min_length=1, max_length=rules.MAX_SUMMARY)
     caller_phone: str | None = Field(None, max_length=24)
@@ -42,6 +52,7 @@ class IncidentOut(Schema):
     priority: int
     lat: float
     lon: float
+    crs: Literal["wgs84"] = "wgs84"
     address: str
     summary: str
     caller_phone: str | None
@@ -171,6 +182,7 @@ class StatusIn(Schema):
 class PositionIn(Schema):
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
+    crs: CrsName = CRS_FIELD
     at: Moment = None
 
 
@@ -219,7 +231,8 @@ def intake(
     already recorded (200); the same key with a different body is refused (409). The answer is
     sent only after the incident is committed."""
     scope = caller(request)
-    body = payload.model_dump(exclude_none=True)
+    body = payload.model_dump(exclude_none=True, exclude={"crs"})
+    body["lon"], body["lat"] = coordinates.to_wgs84(payload.lon, payload.lat, payload.crs)
     now = clock.now()
     with transactions.entry():
         incident, created = services.intake(
@@ -476,11 +489,10 @@ def unit_status(
     "/patrol-units/{unit_id}/position", response={204: None}, url_name="patrol_unit_position"
 )
 def unit_position(request: HttpRequest, unit_id: uuid.UUID, payload: PositionIn) -> Any:
-    """A position ping from the car's terminal."""
+    """A position ping from the car's terminal (in WGS-84 unless it says otherwise)."""
     scope = caller(request)
     at = payload.at or clock.now()
+    lon, lat = coordinates.to_wgs84(payload.lon, payload.lat, payload.crs)
     with transactions.entry():
-        services.record_position(
-            scope, unit_id, lon=payload.lon, lat=payload.lat, at=at, now=clock.now()
-        )
+        services.record_position(scope, unit_id, lon=lon, lat=lat, at=at, now=clock.now())
     return Status(204, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import uuid
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from precinct.common import transactions, xlsx
 from precinct.core.errors import FieldError, ValidationFailed
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
+from precinct.geo.rules import crs as coordinates
 
 from ..models import AddressPoint
 from ..rules.addresses import AddressRow, read_rows, split_query
@@ -52,13 +54,23 @@ def replace_register(bureau_id: uuid.UUID, rows: list[AddressRow]) -> int:
     return len(rows)
 
 
-def import_register(scope: Scope, content: bytes, *, filename: str) -> int:
+def import_register(
+    scope: Scope, content: bytes, *, filename: str, crs: str = coordinates.DEFAULT
+) -> int:
     """Replace the register from a file (columns 街路巷, 门牌号, 经度, 纬度): every bad row named,
-    nothing written unless all are right. The command centre keeps it."""
+    nothing written unless all are right. The command centre keeps it. ``crs``: the coordinate
+    system of the file's positions (a register drawn on a Chinese web map is GCJ-02); they are
+    stored in WGS-84 (ADR 0038)."""
     _require_command(scope)
     assert scope.bureau_id is not None
     header, rows = _rows_of(content, filename)
-    return replace_register(scope.bureau_id, read_rows(header, rows))
+    system = coordinates.Crs(crs)
+    register = [
+        dataclasses.replace(r, lon=lon, lat=lat)
+        for r in read_rows(header, rows)
+        for lon, lat in [coordinates.to_wgs84(r.lon, r.lat, system)]
+    ]
+    return replace_register(scope.bureau_id, register)
 
 
 def suggest(scope: Scope, text: str, *, limit: int = MAX_SUGGESTIONS) -> list[AddressRow]:

@@ -17,6 +17,7 @@ from precinct.core.scoping import Scope
 from precinct.geo import osm
 from precinct.geo import rules as geo_rules
 from precinct.geo import services as geo
+from precinct.geo.rules import crs as coordinates
 from precinct.identity import services as identity
 from precinct.org import services as org
 
@@ -117,8 +118,20 @@ class Command(TyperCommand):
         bureau: Annotated[
             str | None, typer.Option(help="Bureau code (default: the first).")
         ] = None,
+        crs: Annotated[
+            str,
+            typer.Option(
+                help="The file's coordinate system: wgs84 (GPS), cgcs2000, gcj02 (Chinese web "
+                "maps) or bd09 (Baidu); stored in wgs84."
+            ),
+        ] = "wgs84",
     ) -> None:
         """Replace the standard address register (all or nothing; every bad row named)."""
+        if crs not in coordinates.CHOICES:
+            Console(stderr=True).print(
+                f"[red]error:[/red] --crs must be one of {', '.join(coordinates.CHOICES)}"
+            )
+            raise SystemExit(2)
         bureau_id, code = _bureau(bureau)
         try:
             content = path.read_bytes()
@@ -131,5 +144,6 @@ class Command(TyperCommand):
             identity.acting_as(identity.Actor(username="addresses", role="system")),
             transactions.entry(),
         ):
-            n = command_services.import_register(scope, content, filename=path.name)
-        self.stdout.write(f"{code}: {n:,} address(es) in the register")
+            n = command_services.import_register(scope, content, filename=path.name, crs=crs)
+        converted = f", converted from {crs} to wgs84" if crs != coordinates.DEFAULT else ""
+        self.stdout.write(f"{code}: {n:,} address(es) in the register{converted}")
