@@ -219,3 +219,13 @@ def test_districts_of_a_fleet_on_the_road() -> None:
     assert r.interresponse_fraction > 0
     # mean travel lies between the districts' own cars' (0.25, 1.5) and the far ones'
     assert r.mean_travel_time is not None and 0.8 < r.mean_travel_time < 35
+
+
+def test_the_correction_factors_are_those_of_larson_and_odonis_three_server_example() -> None:
+    """Urban Operations Research, section 5.5.3: three units, λ = 1.5, μ = 1, so ρ = ½, and
+    Q(3, ½, 0) = 1, Q(3, ½, 1) = 0.73684, Q(3, ½, 2) = 0.63158 (as published, five decimals)."""
+    m = model(3, [(1.5, [0, 1, 2])], "infinite")
+    p, _p_full, rho = h._occupancy(m)
+    assert rho == pytest.approx(0.5)
+    q = h.correction_factors(3, p, rho)
+    assert [round(float(x), 5) for x in q] == [1.0, 0.73684, 0.63158]
