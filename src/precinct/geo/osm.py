@@ -99,27 +99,31 @@ def load(path: str | Path) -> RoadGraph:
             road = HIGHWAY_CLASS.get(highway)
             if road is None or tags.get("area") == "yes" or tags.get("access") == "no":
                 continue
-            refs = []
+            # A node missing from the extract (a way clipped at its edge) breaks the way there:
+            # its pieces are kept, never joined across the gap by a road that does not exist.
+            pieces: list[list[int]] = [[]]
             for n in way.nodes:
                 if not n.location.valid():
-                    continue  # a node missing from the extract
-                refs.append(node_id(n.ref, n.location.lon, n.location.lat))
-            if len(refs) < 2:
-                continue
+                    pieces.append([])
+                    continue
+                pieces[-1].append(node_id(n.ref, n.location.lon, n.location.lat))
             kmh = speed_limit(tags.get("maxspeed")) or DEFAULT_SPEED_KMH[road]
             way_dir = direction(tags, highway)
-            for a, b in itertools.pairwise(refs):
-                if way_dir >= 0:
-                    src.append(a)
-                    dst.append(b)
-                    cls.append(road)
-                    speed.append(kmh)
-                if way_dir <= 0:
-                    src.append(b)
-                    dst.append(a)
-                    cls.append(road)
-                    speed.append(kmh)
-            ways.append((int(road), np.array(refs)))
+            for refs in pieces:
+                if len(refs) < 2:
+                    continue
+                for a, b in itertools.pairwise(refs):
+                    if way_dir >= 0:
+                        src.append(a)
+                        dst.append(b)
+                        cls.append(road)
+                        speed.append(kmh)
+                    if way_dir <= 0:
+                        src.append(b)
+                        dst.append(a)
+                        cls.append(road)
+                        speed.append(kmh)
+                ways.append((int(road), np.array(refs)))
     except RuntimeError as exc:  # libosmium's errors: a truncated or foreign file
         raise NetworkError(f"{source}: not a readable OSM file ({exc})") from None
     if not src:

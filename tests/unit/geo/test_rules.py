@@ -177,6 +177,28 @@ def test_an_osm_extract_loads_its_drivable_ways_with_direction_and_speed(tmp_pat
     assert len(graph.way_class) == 4
 
 
+def test_a_node_missing_from_the_extract_breaks_its_way_instead_of_bridging_it(tmp_path) -> None:
+    """Issue 19 item 2: a way whose middle node the extract lacks (clipped at its edge) was joined
+    across the gap by a straight road that does not exist (1,507 m in the field test)."""
+    import osmium
+
+    path = str(tmp_path / "clipped.osm.pbf")
+    w = osmium.SimpleWriter(path)
+    for i, (x, y) in {1: (130.0, 47.0), 2: (130.001, 47.0), 4: (130.02, 47.0),
+                      5: (130.021, 47.0)}.items():  # fmt: skip
+        w.add_node(osmium.osm.mutable.Node(id=i, location=osmium.osm.Location(x, y)))
+    # node 3 (between 2 and 4, outside the clip) is absent: 2 and 4 are 1.4 km apart
+    w.add_way(osmium.osm.mutable.Way(id=20, nodes=[1, 2, 3, 4, 5], tags={"highway": "primary"}))
+    w.close()
+    graph = osm.load(path)
+    lonlat = [
+        (round(float(x), 3), round(float(y), 3)) for x, y in zip(graph.lon, graph.lat, strict=True)
+    ]
+    pairs = {(lonlat[int(a)], lonlat[int(b)]) for a, b in zip(graph.src, graph.dst, strict=True)}
+    assert ((130.001, 47.0), (130.02, 47.0)) not in pairs  # no phantom road across the gap
+    assert ((130.02, 47.0), (130.001, 47.0)) not in pairs
+
+
 def test_an_unreadable_or_empty_extract_is_refused(tmp_path) -> None:
     bad = tmp_path / "bad.osm.pbf"
     bad.write_bytes(b"not a pbf at all")
