@@ -15,8 +15,6 @@ the policy refuses: give it a function (``"() => …"``)."""
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,10 +22,10 @@ import pytest
 
 from precinct.core import clock
 from tests.e2e.conftest import demo_server
+from tests.e2e.test_legal_journey import _server
 from tests.e2e.test_no_leftover_words import ROLES, _settle
 from tests.e2e.test_no_leftover_words import _menu as _menu_pages
 from tests.e2e.test_no_leftover_words import _sign_in as _sign_in_at_home
-from tests.support import CHILD_TIMEOUT_S
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -50,18 +48,6 @@ document.addEventListener('securitypolicyviolation', e => {
     (e.sourceFile || '') + ':' + (e.lineNumber || '') + ' ' + (e.sample || ''));
 });
 """
-
-
-def _server(app_server: Any, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "precinct.cli", *args],
-        env=app_server.env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=CHILD_TIMEOUT_S,
-    )
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
 class Watch:

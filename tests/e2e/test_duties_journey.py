@@ -56,6 +56,7 @@ def choose_own_password(page: Any, one_time: str) -> str:
 
 
 def _try_sign_in(page: Any, username: str, password: str) -> bool:
+    """The login form, once: whether it let the user in."""
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from precinct.core import clock
 from tests.e2e.test_browser import _menu, _sign_in
-from tests.e2e.test_duties_journey import approve_in_browser, choose_own_password
+from tests.e2e.test_duties_journey import _try_sign_in, approve_in_browser, choose_own_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -302,16 +302,6 @@ def _issue_token(app_server: Any, username: str) -> str:
         timeout=120,
     )
     return done.stdout.strip().splitlines()[-1]
-
-
-def _try_sign_in(page: Any, username: str, password: str) -> bool:
-    """The login form, once: whether it let the user in."""
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit].primary")
-    return "/login/" not in page.url
 
 
 def _signs_in(browser: Any, app_server: Any, username: str, password: str) -> bool:

@@ -25,9 +25,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from .rules import FIRST_LOCK, lock_delay
+
 WINDOW = dt.timedelta(minutes=15)  # failures within this count towards a lock
-FIRST_LOCK = dt.timedelta(minutes=15)
-LONGEST_LOCK = dt.timedelta(days=1)
 MEMORY = dt.timedelta(days=7)  # earlier locks within this make the next one longer
 
 
@@ -36,11 +36,6 @@ def normal_username(raw: object) -> str:
     if raw is None:
         return ""
     return str(UsernameField().to_python(str(raw)) or "")
-
-
-def lock_delay(earlier_locks: int) -> dt.timedelta:
-    """A lock's length: 15 minutes, doubled for each earlier lock within the week, at most a day."""
-    return min(FIRST_LOCK * (2 ** min(max(earlier_locks, 0), 16)), LONGEST_LOCK)
 
 
 def axes_username(request: Any, credentials: dict[str, Any] | None = None) -> str:

@@ -462,3 +462,13 @@ def reauth_fresh(last_auth: dt.datetime | None, now: dt.datetime, seconds: int) 
     return last_auth is not None and dt.timedelta(0) <= now - last_auth <= dt.timedelta(
         seconds=seconds
     )
+
+
+# --- lockout (ADR 0035) ---------------------------------------------------------------------------
+FIRST_LOCK = dt.timedelta(minutes=15)
+LONGEST_LOCK = dt.timedelta(days=1)
+
+
+def lock_delay(earlier_locks: int) -> dt.timedelta:
+    """A lock's length: 15 minutes, doubled for each earlier lock within the week, at most a day."""
+    return min(FIRST_LOCK * (2 ** min(max(earlier_locks, 0), 16)), LONGEST_LOCK)

@@ -95,6 +95,14 @@ MAX_ROSTER_ROWS = 20000
 PROGRESS_EVERY = 250  # rows between two progress reports of a roster being read
 
 
+def _importer_bureau(scope: Scope) -> uuid.UUID:
+    """The importing caller's bureau: only the political department imports the roster."""
+    if scope.role not in can.ROSTER_IMPORTERS:
+        raise PermissionDenied("only the political department imports the roster")
+    assert scope.bureau_id is not None
+    return scope.bureau_id
+
+
 @dataclass(frozen=True)
 class RosterSheet:
     """A roster workbook read and its rows checked (nothing written yet)."""
@@ -117,12 +125,10 @@ def read_roster(
 ) -> RosterSheet:
     """The workbook's rows, each checked on its own (``progress(rows read, rows in all)`` as it
     goes); writes nothing, so an import job reads outside its transaction."""
-    if scope.role not in can.ROSTER_IMPORTERS:
-        raise PermissionDenied("only the political department imports the roster")
-    assert scope.bureau_id is not None
+    bureau_id = _importer_bureau(scope)
     wb = xlsx.open_upload(content)  # within the limits on unpacked size and cells
     try:
-        parsed, seen = _read_roster(wb, scope.bureau_id, today, progress)
+        parsed, seen = _read_roster(wb, bureau_id, today, progress)
     except ValidationFailed:
         raise
     except Exception as exc:  # a damaged sheet is found only while its rows are read
@@ -134,14 +140,12 @@ def read_roster(
 def apply_roster(scope: Scope, sheet: RosterSheet, *, today: dt.date) -> ImportResult:
     """Write a checked roster, all or nothing: each officer's new posting is checked against his
     history first (in this transaction), and nothing is written if any row is refused."""
-    if scope.role not in can.ROSTER_IMPORTERS:
-        raise PermissionDenied("only the political department imports the roster")
-    assert scope.bureau_id is not None
+    bureau_id = _importer_bureau(scope)
     parsed, seen = sheet.rows, sheet.seen
-    units = units_by_code(scope.bureau_id)
+    units = units_by_code(bureau_id)
     existing = {
         o.police_number: o
-        for o in Officer.objects.filter(bureau_id=scope.bureau_id, police_number__in=list(seen))
+        for o in Officer.objects.filter(bureau_id=bureau_id, police_number__in=list(seen))
     }
     histories: dict[uuid.UUID, list[rules.Period]] = {}
     for a in Assignment.objects.filter(officer__in=list(existing.values())):
@@ -172,11 +176,11 @@ def apply_roster(scope: Scope, sheet: RosterSheet, *, today: dt.date) -> ImportR
         unit = units[row.unit_code]
         officer = existing.get(row.officer.police_number)
         if officer is None:
-            officer = Officer(bureau_id=scope.bureau_id)
+            officer = Officer(bureau_id=bureau_id)
             _apply(officer, row.officer)
             officer.save()
             Assignment.objects.create(
-                bureau_id=scope.bureau_id,
+                bureau_id=bureau_id,
                 officer=officer,
                 unit=unit,
                 position=row.position,
