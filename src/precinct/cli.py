@@ -12,6 +12,7 @@ COMMANDS = {
     "supervision": "law-enforcement supervision: check FILE.json [--at ISO] [--json]",
     "merit": "三一 monthly mechanism: close-month, fund, pay, ledger verify, pack",
     "network": "road network: load FILE.osm.pbf, synthetic, info",
+    "traffic": "traffic by hour of day: learn [--days N], show",
     "plan": "patrol planning: hypercube FILE.json [--method exact|approx] [--json]",
     "token": "API tokens: create USERNAME, revoke ID",
     "audit": "audit log: verify",

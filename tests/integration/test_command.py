@@ -6,11 +6,14 @@ import itertools
 import threading
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.test import Client
 
+from precinct.command import services as command_services
 from precinct.command.models import Dispatch, Incident, IntakeKey, PatrolUnit
 from precinct.core import clock
 from precinct.geo import rules as geo_rules
@@ -102,13 +105,19 @@ def test_recommendations_rank_available_cars_by_exact_travel_time(city) -> None:
     got = c.get(f"/api/v1/incidents/{incident['id']}/recommendations").json()
     assert len(got) == 5 and got[0]["why"][0] == "最近的空闲车组"  # in the user's language
     assert all("slower" not in w and "秒" in w for w in got[1]["why"][:1])
-    # the same ranking by brute force: one shortest path per car, over the whole network
+    # the same ranking by brute force: one shortest path per car, over the whole routing graph
+    # with the car's rules, at the local hour with the learned traffic factors
+    from precinct.geo import traffic
+
     graph = geo.graph_for(city.bureau_id)
+    hour = clock.now().astimezone(ZoneInfo(settings.TIME_ZONE)).hour
+    factors = traffic.factors_for(city.bureau_id, graph.digest())
+    assert factors is not None  # the demo learned one from its pings
     target = geo_rules.snap(graph, BODY["lon"], BODY["lat"])
     times = []
     for u in PatrolUnit.objects.filter(status="available"):
-        start = geo_rules.snap(graph, u.lon, u.lat)
-        network = geo_rules.times_from(graph, start.node)[target.node]
+        start = geo_rules.snap(graph, u.lon, u.lat, role="start")
+        network = geo_rules.times_from(graph, start.node, hour=hour, factors=factors)[target.node]
         seconds = (
             geo_rules.access_seconds(start.distance_m)
             + network
@@ -168,6 +177,43 @@ def test_unit_status_moves_the_incident_and_closing_frees_the_car(city) -> None:
     car = PatrolUnit.objects.get(pk=unit)
     assert car.status == "available" and car.incident_id is None
     assert Dispatch.objects.get(incident_id=incident["id"]).cleared_at is not None
+
+
+def test_an_incident_or_a_car_off_the_network_is_flagged_and_never_given_a_straight_line_eta(
+    city,
+) -> None:
+    c = city.client("command")
+    graph = geo.graph_for(city.bureau_id)
+    west, south, east, _north = graph.bounds()
+    # 5 km south of the network's southern edge: no road within 300 m
+    far = dict(BODY, lon=(west + east) / 2, lat=south - 0.045)
+    incident = _intake(c, far).json()
+    assert incident["off_network"] is True and incident["network_m"] > 4000
+    near = _intake(c).json()
+    assert near["off_network"] is False and near["network_m"] < 300
+    assert c.get(f"/api/v1/incidents/{incident['id']}/recommendations").json() == []
+    listed = {i["id"]: i for i in c.get("/api/v1/incidents").json()}
+    assert listed[incident["id"]]["off_network"] and not listed[near["id"]]["off_network"]
+    # a car that reports from off the network is flagged and not ranked
+    car = PatrolUnit.objects.filter(bureau_id=city.bureau_id).order_by("call_sign").first()
+    ranked = c.get(f"/api/v1/incidents/{near['id']}/recommendations").json()
+    ping = _post(
+        c,
+        f"/api/v1/patrol-units/{car.pk}/position",
+        {"lon": (west + east) / 2, "lat": south - 0.045, "at": clock.now().isoformat()},
+    )
+    assert ping.status_code == 204
+    units = {u["call_sign"]: u for u in c.get("/api/v1/patrol-units").json()}
+    assert units[car.call_sign]["off_network"] is True
+    assert sum(u["off_network"] for u in units.values()) == 1
+    again = c.get(f"/api/v1/incidents/{near['id']}/recommendations").json()
+    assert car.call_sign not in {r["call_sign"] for r in again}
+    assert ranked  # the others still are
+    # and the board says so
+    snapshot = command_services.board(city.scope("command"), now=clock.now())
+    flagged = {i["id"] for i in snapshot["incidents"] if i["off_network"]}
+    assert incident["id"] in flagged and near["id"] not in flagged
+    assert [u["call_sign"] for u in snapshot["units"] if u["off_network"]] == [car.call_sign]
 
 
 def test_a_crew_officer_moves_only_their_own_car(city) -> None:

@@ -53,6 +53,12 @@ class IncidentOut(Schema):
     lat: float
     lon: float
     crs: Literal["wgs84"] = "wgs84"
+    network_m: float | None = Field(
+        None, description="metres from the nearest road a car can reach it by (None: no network)"
+    )
+    off_network: bool = Field(
+        False, description="farther than the bureau's limit from any road: no road ETA is given"
+    )
     address: str
     summary: str
     caller_phone: str | None
@@ -114,7 +120,7 @@ class RecommendationOut(Schema):
     unit_id: uuid.UUID
     call_sign: str
     eta_seconds: float
-    distance_m: int
+    distance_m: int | None = Field(None, description="metres along the route (shown units)")
     why: list[str]
 
 
@@ -158,6 +164,10 @@ class PatrolUnitOut(Schema):  # not UnitOut: OpenAPI names components by class (
     incident_id: uuid.UUID | None
     zone: str
     crew: list[str] = []
+    network_m: float | None = Field(
+        None, description="metres from the nearest road it can leave by"
+    )
+    off_network: bool = Field(False, description="too far from any road to be given a road ETA")
 
 
 def _plausible_time(at: dt.datetime | None) -> dt.datetime | None:
@@ -191,9 +201,17 @@ class ProblemOut(Schema):
     conflict: dict[str, Any] = {}
 
 
-def incident_out(incident: Incident, *, full_phone: bool) -> dict[str, Any]:
+def incident_out(
+    incident: Incident, *, full_phone: bool, network_m: tuple[float | None] | None = None
+) -> dict[str, Any]:
+    """As the API answers it; ``network_m`` when the caller measured it for many at once."""
     phone, name = incident.caller_phone, incident.caller_name
+    (far,) = network_m or services.network_distances(
+        incident.bureau_id, [(incident.lon, incident.lat)], role="end"
+    )
     return {
+        "network_m": None if far is None else round(far, 1),
+        "off_network": services.is_off_network(far),
         "id": incident.pk,
         "number": incident.number,
         "category": incident.category,
@@ -252,9 +270,14 @@ def list_incidents(request: HttpRequest, query: Query[IncidentQuery]) -> Any:
     """The newest incidents, newest first."""
     scope = caller(request)
     full = services.shows_full_phone(scope)
+    found = services.list_incidents(scope, limit=query.limit, open_only=query.open)
+    if not found:
+        return []
+    far = services.network_distances(
+        found[0].bureau_id, [(i.lon, i.lat) for i in found], role="end"
+    )
     return [
-        incident_out(i, full_phone=full)
-        for i in services.list_incidents(scope, limit=query.limit, open_only=query.open)
+        incident_out(i, full_phone=full, network_m=(d,)) for i, d in zip(found, far, strict=True)
     ]
 
 
@@ -436,12 +459,9 @@ def addresses(request: HttpRequest, query: Query[AddressQuery]) -> Any:
 
 @router.get("/patrol-units", response=list[PatrolUnitOut], url_name="patrol_units")
 def patrol_units(request: HttpRequest) -> Any:
-    return [
-        u.__dict__
-        for u in services.unit_views(
-            caller(request), at=clock.now(), tz=ZoneInfo(settings.TIME_ZONE)
-        )
-    ]
+    scope = caller(request)
+    units = services.unit_views(scope, at=clock.now(), tz=ZoneInfo(settings.TIME_ZONE))
+    return services.with_network(scope, [u.__dict__ for u in units])
 
 
 @router.post(

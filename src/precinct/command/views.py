@@ -74,6 +74,10 @@ def board(request: HttpRequest) -> HttpResponse:
                 "eta": _("ETA"),
                 "min": _("min"),
                 "km": _("km"),
+                "off_network_incident": _(
+                    "Not on the road network: no road ETA (check the place or send by hand)"
+                ),
+                "off_network_unit": _("off the road network"),
                 "dispatch": _("Dispatch"),
                 "sent": _("Sent"),
                 "live": _("live"),

@@ -454,12 +454,13 @@ JOBS = {
     "identity.idle": "precinct.identity.jobs.disable_idle",
     "org.roster_import": "precinct.org.jobs.roster_import",
     "stats.import": "precinct.stats.jobs.import_figures",
+    "geo.traffic": "precinct.geo.jobs.learn_traffic",
 }
 # the daily work, at local time (PRECINCT_JOB_SCHEDULE="supervision.sweep=01:30,…" overrides)
 JOB_SCHEDULE = dict(
     item.split("=", 1)
     for item in env(
-        "JOB_SCHEDULE", "org.refresh=00:10,supervision.sweep=00:30,identity.idle=03:00"
+        "JOB_SCHEDULE", "org.refresh=00:10,supervision.sweep=00:30,geo.traffic=02:30,identity.idle=03:00"
     ).split(",")
     if "=" in item
 )

@@ -106,7 +106,7 @@ def generate(
     spot_seed = int(rng.integers(1 << 31))
     weights = node_weights(graph, np.random.default_rng(spot_seed))
     night_weights = node_weights(graph, np.random.default_rng(spot_seed), night=True)
-    post_nodes = [geo.snap(graph, lon, lat).node for lon, lat in posts]
+    post_nodes = [geo.snap(graph, lon, lat, role="start").node for lon, lat in posts]
     post_times = np.vstack([geo.times_from(graph, n) for n in post_nodes])  # zones x nodes
     cars_by_zone: dict[int, list[int]] = {}
     for car, zone in enumerate(car_posts):

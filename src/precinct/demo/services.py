@@ -20,7 +20,7 @@ from precinct.stats import rules as stats_rules
 from precinct.stats import services as stats
 from precinct.supervision import services as supervision
 
-from . import campaigngen, casegen, incidentgen, meritsteps, rules, statsgen, steps
+from . import campaigngen, casegen, incidentgen, meritsteps, pings, rules, statsgen, steps
 from .steps import City, Ids, Progress, current_postings
 
 DEMO_PASSWORD = "Hegang-Demo-2026!"  # noqa: S105 - documented demo credential; no demo in production
@@ -262,7 +262,7 @@ def _load_command(
         r, c = divmod(i, cols)
         x0, x1 = west + (east - west) * c / cols, west + (east - west) * (c + 1) / cols
         y0, y1 = south + (north - south) * r / rows, south + (north - south) * (r + 1) / rows
-        post = geo_rules.snap(graph, (x0 + x1) / 2, (y0 + y1) / 2).node
+        post = geo_rules.snap(graph, (x0 + x1) / 2, (y0 + y1) / 2, role="start").node
         zones.append(
             command.ZoneSpec(
                 name=f"{station.name}网格",
@@ -294,6 +294,12 @@ def _load_command(
     )
     report("patrol cars", len(cars), len(cars))
     _create_crew_logins(city, cars, unit_id=brigade.pk)
+    # the cars' last days of position pings, and the traffic profile learned from them
+    report("pings", 0, 1)
+    n_pings = pings.load(
+        bureau_id=bureau_id, graph=graph, end=now, seed=int(graph.digest()[:8], 16)
+    )
+    report("pings", n_pings, n_pings)
     # The 24-hour roster: one officer a car a 12-hour shift; the brigade's 120 are joined by
     # the public-order officers seconded from headquarters to the brigade (动态用警, ``seconded``)
     # to cover the rest after nights.

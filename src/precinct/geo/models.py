@@ -15,6 +15,9 @@ class RoadNetwork(BureauOwned):
     digest = models.CharField(max_length=64)  # sha256 of the arrays
     data = models.BinaryField()
     active = models.BooleanField(default=True)
+    # the car profile it was loaded with, and what the load left out by reason (nothing silently)
+    profile = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("road network")
@@ -26,3 +29,28 @@ class RoadNetwork(BureauOwned):
                 name="geo_one_active_network_per_bureau",
             )
         ]
+
+
+class TrackPoint(BureauOwned):
+    """A vehicle's position ping, kept for a while to learn how fast the roads are by hour
+    (telemetry: not audited point by point, ADR 0015). ``vehicle`` is the patrol unit's id."""
+
+    vehicle = models.UUIDField()
+    at = models.DateTimeField()
+    lon = models.FloatField()
+    lat = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["bureau", "vehicle", "at"])]
+
+
+class TrafficProfile(BureauOwned):
+    """Travel-time factors by hour of day and road class learned from the fleet's pings for one
+    road network (its digest): ``factors[hour][road_class]`` multiplies the free-flow time;
+    ``samples`` says how many matched trips each figure rests on."""
+
+    network_digest = models.CharField(max_length=64)
+    learned_at = models.DateTimeField()
+    factors = models.JSONField()
+    samples = models.JSONField()
+    active = models.BooleanField(default=True)

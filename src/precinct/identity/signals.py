@@ -35,6 +35,7 @@ NOT_AUDITED = {
     "command.incidentcounter",  # bookkeeping of numbers; the incident itself is audited
     "identity.recoverycode",  # audited as recovery_codes_renewed / recovery_code_used / otp_reset
     "identity.enrolmentcode",  # audited as enrolment_code_issued / _refused / otp_enrolled
+    "geo.trackpoint",  # telemetry (ADR 0015): the profile learned from it is audited
 }
 QUIET_UPDATES = {
     frozenset({"last_login"}),

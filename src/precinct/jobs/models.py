@@ -29,6 +29,7 @@ KIND_LABELS = {
     "identity.idle": _("Disabling idle accounts"),
     "org.roster_import": _("Importing the roster"),
     "stats.import": _("Importing statistics"),
+    "geo.traffic": _("Learning the traffic profile"),
 }
 
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
 
-from precinct.geo.rules import RoadGraph
+from precinct.geo.rules import RoadGraph, times_many
 
 CHUNK = 64  # candidates per Dijkstra call: bounds the memory of the distance block
 
@@ -42,12 +41,12 @@ def times_from_posts(
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Seconds from each source node to each target node (``inf`` beyond ``limit_s``), in
-    chunks of :data:`CHUNK` searches."""
+    chunks of :data:`CHUNK` searches, on the same routing graph and car rules as the live
+    board's recommendations (turn restrictions, access, free-flow speeds)."""
     out = np.empty((len(sources), len(targets)))
-    matrix = graph.matrix()
     for start in range(0, len(sources), CHUNK):
         part = sources[start : start + CHUNK]
-        block = dijkstra(matrix, indices=part, limit=limit_s)
+        block = times_many(graph, part, limit=limit_s)
         out[start : start + len(part)] = block[:, targets]
         if progress is not None:
             progress(min(start + CHUNK, len(sources)), len(sources))

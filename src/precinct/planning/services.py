@@ -97,13 +97,13 @@ def post_plan(
         raise ValueError("no incidents in the period: nothing to plan for")
     lon = np.array([p[0] for p in points])
     lat = np.array([p[1] for p in points])
-    snapped = np.array([s.node for s in geo_rules.snap_many(graph, lon, lat)])
+    snapped = np.array([s.node for s in geo_rules.snap_many(graph, lon, lat, role="end")])
     nodes, inverse = np.unique(snapped, return_inverse=True)
     weights = np.bincount(inverse, minlength=len(nodes)).astype(float)
     tz = ZoneInfo(settings.TIME_ZONE)
     night = np.array([command_rules.shift_at(p[2].astimezone(tz))[1] == "night" for p in points])
     current = command.car_posts(bureau_id)
-    current_nodes = sorted({geo_rules.snap(graph, x, y).node for _sign, x, y in current})
+    current_nodes = sorted({geo_rules.snap(graph, x, y, role="start").node for _sign, x, y in current})
     rng = np.random.default_rng(seed)
     # candidates: busy demand nodes and a spread of the whole network, plus today's posts
     by_weight = nodes[np.argsort(-weights)][: candidates // 2]
@@ -142,7 +142,7 @@ def post_plan(
     if replay:
         outcomes = _replay(
             graph, bureau_id, now=now, days=days, nodes=nodes, times=times, index=index,
-            current=[geo_rules.snap(graph, x, y).node for _s, x, y in current],
+            current=[geo_rules.snap(graph, x, y, role="start").node for _s, x, y in current],
             optimised=[int(pool[i]) for i in chosen], night_cars=night_cars,
             desk=desk, rates=rates,
         )  # fmt: skip
@@ -154,7 +154,7 @@ def post_plan(
         rate = float(weights.sum()) / (days * 24 * 60)  # police incidents a minute
         signs = [sign for sign, _x, _y in current]
         fleets = {
-            "current": ([index[geo_rules.snap(graph, x, y).node] for _s, x, y in current], signs),
+            "current": ([index[geo_rules.snap(graph, x, y, role="start").node] for _s, x, y in current], signs),
             "optimised": (chosen, [f"P{i + 1}" for i in range(len(chosen))]),
         }
         for name, (rows, ids) in fleets.items():
@@ -267,7 +267,7 @@ def _replay(
     history = command.incident_history(bureau_id, start=start, end=now)
     lon = np.array([h[1] for h in history])
     lat = np.array([h[2] for h in history])
-    snapped = [s.node for s in geo_rules.snap_many(graph, lon, lat)]
+    snapped = [s.node for s in geo_rules.snap_many(graph, lon, lat, role="end")]
     column = {int(n): j for j, n in enumerate(nodes)}
     services = [h[4] for h in history if h[4] is not None]
     typical = float(np.median(services)) if services else 1500.0

@@ -229,3 +229,76 @@ def test_the_correction_factors_are_those_of_larson_and_odonis_three_server_exam
     assert rho == pytest.approx(0.5)
     q = h.correction_factors(3, p, rho)
     assert [round(float(x), 5) for x in q] == [1.0, 0.73684, 0.63158]
+
+
+def book_example() -> h.Model:
+    """Larson & Odoni, Urban Operations Research, 5.4.3 (Figure 5.11, Table 5-4) and 5.5.3: three
+    units (μ = 1), ten atoms, λ = 1.5. The text gives the primary areas (unit 1: atoms 1, 2, 4 with
+    half the city's calls; unit 2: atoms 3, 5, 6; unit 3: the rest), the backups (unit 2 for atoms
+    1-2, unit 3 for atom 4, unit 1 for every other atom) and λ_5 = 0.15; the figure's other rates
+    are not in the text. The workloads depend only on the rate of each group of atoms sharing a
+    preference list, and the book's exact workloads (0.5574, 0.4734, 0.4693) fix them: on a grid
+    of 0.005 only atoms 1-2 at 0.50 and atoms 3, 5, 6 at 0.35 round to them (hence atom 4 at 0.25,
+    atoms 7-10 at 0.40)."""
+    groups = [
+        ("atoms 1-2", 0.50, ["1", "2", "3"]),
+        ("atom 4", 0.25, ["1", "3", "2"]),
+        ("atoms 3, 5, 6", 0.35, ["2", "1", "3"]),
+        ("atoms 7-10", 0.40, ["3", "1", "2"]),
+    ]
+    return h.read(
+        {
+            "units": [{"id": u, "mu": 1} for u in ("1", "2", "3")],
+            "atoms": [{"id": i, "rate": r, "preference": p} for i, r, p in groups],
+            "queue": "infinite",
+        }
+    )
+
+
+def test_the_exact_model_gives_the_books_exact_workloads() -> None:
+    exact = h.solve_exact(book_example()).workload
+    for unit, published in {"1": 0.5574, "2": 0.4734, "3": 0.4693}.items():
+        assert abs(exact[unit] - published) < 5e-5
+
+
+def test_larsons_approximation_reproduces_the_books_worked_example() -> None:
+    """5.5.3: from ρ_n = ρ, with the book's stopping rule (largest change ≤ ε = 0.0011) and its
+    four-decimal arithmetic, the procedure stops on the third iteration at the printed 0.5627,
+    0.4716, 0.4657."""
+    r = h.solve_approx(book_example(), tolerance=0.0011, digits=4)
+    assert r.iterations == 3
+    for unit, published in {"1": 0.5627, "2": 0.4716, "3": 0.4657}.items():
+        assert abs(r.workload[unit] - published) < 5e-5
+
+
+def test_larsons_approximation_in_full_precision_on_the_books_example() -> None:
+    """The same procedure without rounding: the third iterate is 0.562755, 0.471591, 0.465653
+    (unit 1 is 5.5e-5 from the printed 0.5627, so the book's four-decimal arithmetic matters);
+    it then settles at 0.562631, 0.471704, 0.465665."""
+    third = h.solve_approx(book_example(), max_iterations=3).workload
+    assert [third[u] for u in ("1", "2", "3")] == pytest.approx(
+        [0.562755, 0.471591, 0.465653], abs=1e-6
+    )
+    fixed = h.solve_approx(book_example()).workload
+    assert [fixed[u] for u in ("1", "2", "3")] == pytest.approx(
+        [0.562631, 0.471704, 0.465665], abs=1e-6
+    )
+
+
+@pytest.mark.parametrize("queue", ["infinite", "loss"])
+def test_the_approximation_conserves_work_at_every_iteration(queue: str) -> None:
+    """Larson's normalisation: after every iteration the workloads, weighted by the units' service
+    rates, add up to the calls the M/M/N system serves, λ (or λ(1 - B) when the blocked are
+    lost); with equal rates, Σρ_n = λ/μ. Checked after each of the first 12 iterations."""
+    rng = random.Random(7)
+    n = 10
+    atoms = [(rng.uniform(0.05, 0.5), rng.sample(range(n), n)) for _ in range(30)]
+    fleet = model(n, atoms, queue)
+    lam = fleet.arrival_rate
+    cases = [(fleet, lam if queue == "infinite" else lam * (1 - erlang_b(n, lam)))]
+    if queue == "infinite":
+        cases.append((book_example(), 1.5))
+    for m, served in cases:
+        for k in range(1, 13):
+            w = h.solve_approx(m, max_iterations=k).workload
+            assert sum(w.values()) == pytest.approx(served, abs=1e-12), k

@@ -32,7 +32,7 @@ class Recommendation:
     unit_id: Any
     call_sign: str
     eta_seconds: float
-    meters: float
+    meters: float | None  # along the route; None when not asked for (a dispatch's rank)
     why: tuple[tuple[str, dict[str, Any]], ...]  # (message template, params) to translate
 
     def as_dict(self, say: Callable[[str, dict[str, Any]], str] = _filled) -> dict[str, Any]:
@@ -43,7 +43,7 @@ class Recommendation:
             "unit_id": self.unit_id,
             "call_sign": self.call_sign,
             "eta_seconds": round(self.eta_seconds, 1),
-            "distance_m": round(self.meters),
+            "distance_m": None if self.meters is None else round(self.meters),
             "why": [say(message, params) for message, params in self.why],
         }
 
@@ -54,12 +54,12 @@ STALE_POSITION_S = 300.0
 def recommend(candidates: Sequence[Candidate], *, limit: int = 5) -> list[Recommendation]:
     """Available units by travel time (call sign breaks ties), each with why: the nearest
     available; which busy units are closer; a position too old to trust."""
-    reachable = [c for c in candidates if c.seconds is not None and c.meters is not None]
+    reachable = [c for c in candidates if c.seconds is not None]
     reachable.sort(key=lambda c: (c.seconds, c.call_sign))
     available = [c for c in reachable if c.status == AVAILABLE]
     out: list[Recommendation] = []
     for rank, c in enumerate(available[:limit], start=1):
-        assert c.seconds is not None and c.meters is not None
+        assert c.seconds is not None
         why: list[tuple[str, dict[str, Any]]] = []
         if rank == 1:
             why.append((_("nearest available unit"), {}))

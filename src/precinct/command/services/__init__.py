@@ -2,13 +2,23 @@
 
 from ._common import COMMAND_ROLES, MAX_KEY, TOPIC, keying
 from .addresses import import_register, replace_register, suggest
-from .board import UnitView, board, board_version, crew_on_shift, unit_views
+from .board import (
+    UnitView,
+    board,
+    board_version,
+    crew_on_shift,
+    is_off_network,
+    network_distances,
+    unit_views,
+    with_network,
+)
 from .crew import crew_car, crew_terminal, rides_a_car
 from .dispatch import dispatch, recommendations, record_position
 from .figures import Figures, figures
 from .fleet import CarSpec, ZoneSpec, bulk_load_history, install_fleet, install_roster
 from .intake import body_digests, intake, zone_at
 from .queries import (
+    bureau_places,
     car_posts,
     cars_on,
     desk_seconds,
@@ -38,6 +48,7 @@ __all__ = [
     "board_version",
     "body_digests",
     "bulk_load_history",
+    "bureau_places",
     "cancel_incident",
     "car_posts",
     "cars_on",
@@ -57,8 +68,10 @@ __all__ = [
     "install_fleet",
     "install_roster",
     "intake",
+    "is_off_network",
     "keying",
     "list_incidents",
+    "network_distances",
     "once",
     "recall_unit",
     "recommendations",
@@ -74,5 +87,6 @@ __all__ = [
     "suggest",
     "timeline",
     "unit_views",
+    "with_network",
     "zone_at",
 ]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from precinct.core.scoping import Scope
+from precinct.geo import services as geo
 
 from .. import rules
 from ..models import CrewShift, Dispatch, Incident, PatrolUnit
@@ -92,6 +93,14 @@ def board(
         incident__in=[i.pk for i in incidents], cleared_at__isnull=True
     ).values_list("incident_id", "patrol_unit__call_sign"):
         sent.setdefault(incident_id, []).append(call_sign)
+    units = unit_views(scope, at=now, tz=ZoneInfo(settings.TIME_ZONE))
+    bureau = scope.bureau_id
+    far_incidents = (
+        geo.network_distances(bureau, [(i.lon, i.lat) for i in incidents], role="end")
+        if bureau
+        else [None] * len(incidents)
+    )
+    far_units = _unit_distances(bureau, [(u.lon, u.lat) for u in units])
     return {
         "incidents": [
             {
@@ -107,8 +116,9 @@ def board(
                 "station": i.station.name if i.station else "",
                 "received_at": i.received_at.isoformat(),
                 "units": sent.get(i.pk, []),
+                "off_network": geo.is_off_network(far),
             }
-            for i in incidents
+            for i, far in zip(incidents, far_incidents, strict=True)
         ],
         "units": [
             {
@@ -120,7 +130,42 @@ def board(
                 "zone": u.zone,
                 "incident_id": str(u.incident_id) if u.incident_id else None,
                 "crew": u.crew,
+                "off_network": geo.is_off_network(far),
             }
-            for u in unit_views(scope, at=now, tz=ZoneInfo(settings.TIME_ZONE))
+            for u, far in zip(units, far_units, strict=True)
         ],
     }
+
+
+def _unit_distances(
+    bureau_id: uuid.UUID | None, places: list[tuple[float | None, float | None]]
+) -> list[float | None]:
+    """Each car's distance from the nearest road it can leave by (None: no place or no network)."""
+    known = [(i, (x, y)) for i, (x, y) in enumerate(places) if x is not None and y is not None]
+    out: list[float | None] = [None] * len(places)
+    if bureau_id is None or not known:
+        return out
+    found = geo.network_distances(bureau_id, [p for _, p in known], role="start")
+    for (i, _), d in zip(known, found, strict=True):
+        out[i] = d
+    return out
+
+
+def network_distances(
+    bureau_id: uuid.UUID, points: list[tuple[float, float]], *, role: str
+) -> list[float | None]:
+    """Metres from the nearest usable road (see :func:`precinct.geo.services.network_distances`)."""
+    return geo.network_distances(bureau_id, points, role=role)
+
+
+def is_off_network(distance_m: float | None) -> bool:
+    return geo.is_off_network(distance_m)
+
+
+def with_network(scope: Scope, units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unit rows with their distance from the road and the off-network flag."""
+    far = _unit_distances(scope.bureau_id, [(u["lon"], u["lat"]) for u in units])
+    for u, d in zip(units, far, strict=True):
+        u["network_m"] = None if d is None else round(d, 1)
+        u["off_network"] = geo.is_off_network(d)
+    return units

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from precinct.common import live
 from precinct.core import capabilities as can
@@ -13,6 +17,7 @@ from precinct.core.errors import Conflict, FieldError, NotFound, PermissionDenie
 from precinct.core.errors import gettext_noop as _
 from precinct.core.scoping import Scope
 from precinct.geo import services as geo
+from precinct.geo import traffic as geo_traffic
 
 from .. import rules
 from ..models import Dispatch, Incident, PatrolUnit
@@ -30,7 +35,12 @@ def recommendations(
     return _recommend(incident, now=now, limit=limit)
 
 
-def _recommend(incident: Incident, *, now: dt.datetime, limit: int) -> list[rules.Recommendation]:
+def _recommend(
+    incident: Incident, *, now: dt.datetime, limit: int, distances: bool = True
+) -> list[rules.Recommendation]:
+    """Ranked by the contraction hierarchy at the local hour (traffic by hour of day); the
+    metres of the shown ones only when ``distances`` (a dispatch needs the rank alone). An
+    incident or a car too far from any road gets no road ETA (flagged on the board)."""
     units = [
         u
         for u in PatrolUnit.objects.filter(bureau_id=incident.bureau_id).exclude(
@@ -38,15 +48,20 @@ def _recommend(incident: Incident, *, now: dt.datetime, limit: int) -> list[rule
         )
         if u.lon is not None and u.lat is not None
     ]
-    reach = {
-        r.origin: r
-        for r in geo.reach(
-            bureau_id=incident.bureau_id,
-            lon=incident.lon,
-            lat=incident.lat,
-            origins=[(u.lon, u.lat) for u in units],  # type: ignore[misc]
-        )
-    }
+    hour = timezone.localtime(now, ZoneInfo(settings.TIME_ZONE)).hour
+    factors = geo_traffic.factors_for(
+        incident.bureau_id, geo.graph_for(incident.bureau_id).digest()
+    )
+    found = geo.reach(
+        bureau_id=incident.bureau_id,
+        lon=incident.lon,
+        lat=incident.lat,
+        origins=[(u.lon, u.lat) for u in units],  # type: ignore[misc]
+        hour=hour,
+        factors=factors,
+        paths=0,
+    )
+    reach = {r.origin: r for r in found.reaches}
     candidates = []
     for i, u in enumerate(units):
         hit = reach.get(i)
@@ -56,11 +71,28 @@ def _recommend(incident: Incident, *, now: dt.datetime, limit: int) -> list[rule
                 u.call_sign,
                 u.status,
                 hit.seconds if hit else None,
-                hit.meters if hit else None,
+                None,
                 (now - u.position_at).total_seconds() if u.position_at else None,
             )
         )
-    return rules.recommend(candidates, limit=limit)
+    ranked = rules.recommend(candidates, limit=limit)
+    if not distances:
+        return ranked
+    where = {u.pk: (u.lon, u.lat) for u in units}
+    return [
+        dataclasses.replace(
+            r,
+            meters=geo.route_meters(
+                bureau_id=incident.bureau_id,
+                origin=where[r.unit_id],  # type: ignore[arg-type]
+                lon=incident.lon,
+                lat=incident.lat,
+                hour=hour,
+                factors=factors,
+            ),
+        )
+        for r in ranked
+    ]
 
 
 # --- dispatch and status ------------------------------------------------------------------
@@ -84,7 +116,7 @@ def dispatch(
     if unit is None:
         raise ValidationFailed([FieldError("unit_id", _("no such patrol unit"))])
     reason = (reason or "").strip()[:500]
-    ranked = _recommend(incident, now=now, limit=50)
+    ranked = _recommend(incident, now=now, limit=50, distances=False)
     rank = next((r for r in ranked if r.unit_id == unit.pk), None)
     if (
         (rank is None or rank.rank != 1)
@@ -168,5 +200,8 @@ def record_position(
         .filter(Q(position_at__isnull=True) | Q(position_at__lte=at))
         .update(lon=lon, lat=lat, position_at=at, updated_at=now)
     )
+    # kept for learning the roads' speed by hour, a late ping too (it says how fast the car
+    # went then); telemetry, not audited ping by ping
+    geo_traffic.record_ping(bureau_id=scope.bureau_id, vehicle=unit, at=at, lon=lon, lat=lat)  # type: ignore[arg-type]
     if moved:
         live.changed(TOPIC)

@@ -12,7 +12,7 @@ from precinct.core.errors import NotFound
 from precinct.core.scoping import Scope
 
 from .. import rules
-from ..models import Dispatch, Incident, PatrolUnit
+from ..models import AddressPoint, Dispatch, Incident, PatrolUnit, PatrolZone
 from ._common import COMMAND_ROLES
 
 
@@ -126,6 +126,18 @@ def car_posts(bureau_id: uuid.UUID) -> list[tuple[str, float, float]]:
         .order_by("call_sign")
         .values_list("call_sign", "zone__post_lon", "zone__post_lat")
     ]
+
+
+def bureau_places(bureau_id: uuid.UUID, *, sample: int = 500) -> list[tuple[float, float]]:
+    """Where the bureau works (lon, lat): its patrol posts and (a sample of) its address
+    register — what a road network must cover to be the bureau's."""
+    posts = list(PatrolZone.objects.filter(bureau_id=bureau_id).values_list("post_lon", "post_lat"))
+    addresses = list(
+        AddressPoint.objects.filter(bureau_id=bureau_id)
+        .order_by("pk")
+        .values_list("lon", "lat")[:sample]
+    )
+    return [(float(x), float(y)) for x, y in posts + addresses]
 
 
 def street_by_response(

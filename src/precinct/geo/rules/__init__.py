@@ -9,12 +9,16 @@ seconds; one Dijkstra from the incident over the reversed graph gives every unit
 One module per seam; this package keeps every name, so callers use ``rules.X`` as before.
 """
 
+from .expand import INF_MS, RoutingGraph, routing_graph, weights_ms
 from .graph import (
     ACCESS_SPEED_KMH,
+    ALL_HOURS,
     DEFAULT_SPEED_KMH,
+    DESTINATION,
     EARTH_RADIUS_M,
     FORMAT,
     MIN_SECONDS,
+    Dropped,
     NetworkError,
     RoadClass,
     RoadGraph,
@@ -27,6 +31,7 @@ from .graph import (
 from .routing import (
     Reach,
     Snap,
+    Tree,
     access_seconds,
     path_length_m,
     path_to,
@@ -34,22 +39,29 @@ from .routing import (
     snap,
     snap_many,
     times_from,
+    times_many,
     times_to,
 )
 from .synthetic import HEGANG, synthetic_city
 
 __all__ = [
     "ACCESS_SPEED_KMH",
+    "ALL_HOURS",
     "DEFAULT_SPEED_KMH",
+    "DESTINATION",
     "EARTH_RADIUS_M",
     "FORMAT",
     "HEGANG",
+    "INF_MS",
     "MIN_SECONDS",
+    "Dropped",
     "NetworkError",
     "Reach",
     "RoadClass",
     "RoadGraph",
+    "RoutingGraph",
     "Snap",
+    "Tree",
     "access_seconds",
     "build",
     "dumps",
@@ -59,9 +71,12 @@ __all__ = [
     "path_length_m",
     "path_to",
     "reach_point",
+    "routing_graph",
     "snap",
     "snap_many",
     "synthetic_city",
     "times_from",
+    "times_many",
     "times_to",
+    "weights_ms",
 ]

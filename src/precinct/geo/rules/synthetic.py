@@ -85,7 +85,10 @@ def synthetic_city(
         ways.extend(_runs(node[i, :], have, int(line_class(np.array([i]), rows)[0])))
     for j in range(cols):
         ways.extend(_runs(node[:, j], have, int(line_class(np.array([j]), cols)[0])))
-    return build(lon.ravel(), lat.ravel(), src, dst, road, speed_kmh=speed, ways=ways)
+    # a made city: keep the part where every node reaches every other (no trap for a demo car)
+    return build(
+        lon.ravel(), lat.ravel(), src, dst, road, speed_kmh=speed, ways=ways, keep="strong"
+    )
 
 
 def _runs(line: np.ndarray, have: set[tuple[int, int]], cls: int) -> list[tuple[int, np.ndarray]]:

@@ -61,7 +61,7 @@ def user_for_token(secret: str) -> User | None:
     if not secret.startswith(rules.TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__unit")  # the unit: for its scope
         .filter(digest=rules.token_digest(secret), revoked_at__isnull=True)
         .first()
     )

@@ -151,6 +151,7 @@
       li.appendChild(el("strong", i.number + " "));
       li.appendChild(el("span", (labels.category[i.category] || "") + " · " + (labels.incident[i.status] || "")));
       li.appendChild(el("div", i.address, "muted"));
+      if (i.off_network) li.appendChild(el("div", text.off_network_incident, "off-network"));
       if (i.units.length) li.appendChild(el("div", i.units.join("、"), "units"));
       li.tabIndex = 0;
       li.addEventListener("click", function () { choose(i.id); });
@@ -165,7 +166,9 @@
       var tr = el("tr");
       tr.dataset.id = u.id;
       tr.dataset.status = u.status;
-      tr.appendChild(el("td", u.call_sign));
+      var sign = el("td", u.call_sign);
+      if (u.off_network) { sign.appendChild(el("span", " " + text.off_network_unit, "off-network")); tr.dataset.offNetwork = "1"; }
+      tr.appendChild(sign);
       tr.appendChild(el("td", labels.unit[u.status] || "", "unit-" + u.status));
       tr.appendChild(el("td", u.zone));
       tr.appendChild(el("td", (u.crew || []).join("、"), "hide-narrow muted"));
@@ -284,12 +287,16 @@
     $("recommend").hidden = false;
     call("GET", "incidents/" + id + "/recommendations").then(function (res) {
       var recs = res.body;
-      if (!Array.isArray(recs) || !recs.length) { list.appendChild(el("li", text.none)); return; }
+      if (!Array.isArray(recs) || !recs.length) {
+        var far = (state.incidents.find(function (x) { return x.id === id; }) || {}).off_network;
+        list.appendChild(el("li", far ? text.off_network_incident : text.none, far ? "off-network" : undefined));
+        return;
+      }
       recs.forEach(function (r) {
         var li = el("li");
         li.dataset.unit = r.unit_id;
         li.appendChild(el("strong", r.rank + ". " + r.call_sign + " "));
-        li.appendChild(el("span", text.eta + " " + (r.eta_seconds / 60).toFixed(1) + " " + text.min + " · " + (r.distance_m / 1000).toFixed(1) + " " + text.km));
+        li.appendChild(el("span", text.eta + " " + (r.eta_seconds / 60).toFixed(1) + " " + text.min + (r.distance_m === null ? "" : " · " + (r.distance_m / 1000).toFixed(1) + " " + text.km)));
         li.appendChild(el("div", r.why.join("；"), "muted"));
         var b = el("button", text.dispatch);
         b.type = "button";
