@@ -460,7 +460,8 @@ JOBS = {
 JOB_SCHEDULE = dict(
     item.split("=", 1)
     for item in env(
-        "JOB_SCHEDULE", "org.refresh=00:10,supervision.sweep=00:30,geo.traffic=02:30,identity.idle=03:00"
+        "JOB_SCHEDULE",
+        "org.refresh=00:10,supervision.sweep=00:30,geo.traffic=02:30,identity.idle=03:00",
     ).split(",")
     if "=" in item
 )

@@ -103,7 +103,9 @@ def post_plan(
     tz = ZoneInfo(settings.TIME_ZONE)
     night = np.array([command_rules.shift_at(p[2].astimezone(tz))[1] == "night" for p in points])
     current = command.car_posts(bureau_id)
-    current_nodes = sorted({geo_rules.snap(graph, x, y, role="start").node for _sign, x, y in current})
+    current_nodes = sorted(
+        {geo_rules.snap(graph, x, y, role="start").node for _sign, x, y in current}
+    )
     rng = np.random.default_rng(seed)
     # candidates: busy demand nodes and a spread of the whole network, plus today's posts
     by_weight = nodes[np.argsort(-weights)][: candidates // 2]
@@ -154,7 +156,10 @@ def post_plan(
         rate = float(weights.sum()) / (days * 24 * 60)  # police incidents a minute
         signs = [sign for sign, _x, _y in current]
         fleets = {
-            "current": ([index[geo_rules.snap(graph, x, y, role="start").node] for _s, x, y in current], signs),
+            "current": (
+                [index[geo_rules.snap(graph, x, y, role="start").node] for _s, x, y in current],
+                signs,
+            ),
             "optimised": (chosen, [f"P{i + 1}" for i in range(len(chosen))]),
         }
         for name, (rows, ids) in fleets.items():
