@@ -430,22 +430,26 @@ def test_figures_follow_the_definitions_on_the_demo_history(city) -> None:
 def test_a_real_osm_extract_becomes_the_bureaus_network(city, tmp_path) -> None:
     from django.core.management import call_command
 
+    from precinct.org.models import Bureau
     from tests.unit.geo.test_rules import _write_pbf
 
+    # a bureau of its own: the demo's Hegang bureau would refuse a town that does not cover it
+    town = Bureau.objects.create(code="TOWN", name="测试镇公安局")
     path = tmp_path / "town.osm.pbf"
     _write_pbf(str(path))
-    before = geo.active_info(city.bureau_id)
-    call_command("network", "load", str(path), "--name", "测试镇")
-    after = geo.active_info(city.bureau_id)
+    call_command("network", "load", str(path), "--name", "旧路网", "--bureau", "TOWN")
+    before = geo.active_info(town.pk)
+    call_command("network", "load", str(path), "--name", "测试镇", "--bureau", "TOWN")
+    after = geo.active_info(town.pk)
     assert after.name == "测试镇" and after.source == "osm" and after.nodes == 6
-    assert geo.graph_for(city.bureau_id).n_nodes == 6
+    assert geo.graph_for(town.pk).n_nodes == 6
     assert not type(before).objects.get(pk=before.pk).active  # the old one is kept, inactive
     bad = tmp_path / "bad.osm.pbf"
     bad.write_bytes(b"nonsense")
     with pytest.raises(SystemExit) as exit_info:
-        call_command("network", "load", str(bad))
+        call_command("network", "load", str(bad), "--bureau", "TOWN")
     assert exit_info.value.code == 2
-    assert geo.active_info(city.bureau_id).pk == after.pk  # nothing half-installed
+    assert geo.active_info(town.pk).pk == after.pk  # nothing half-installed
 
 
 def test_the_post_plan_covers_at_least_what_the_cars_cover_now(city) -> None:

@@ -16,12 +16,13 @@ from precinct.web import middleware
 
 
 def _count(key: str, minute: int) -> int:
+    """Count a request as if it came in second 1 of ``minute`` (minutes since the epoch)."""
     original = middleware._now
     try:
-        middleware._now = lambda: minute * 60.0 + 1.0  # type: ignore[assignment]
+        middleware._now = lambda: minute * 60.0 + 1.0
         return middleware._count(key)[0]
     finally:
-        middleware._now = original  # type: ignore[assignment]
+        middleware._now = original
 
 
 def test_a_request_is_counted_in_one_statement(db) -> None:

@@ -16,8 +16,8 @@ class RoadNetwork(BureauOwned):
     data = models.BinaryField()
     active = models.BooleanField(default=True)
     # the car profile it was loaded with, and what the load left out by reason (nothing silently)
-    profile = models.JSONField(default=dict, blank=True)
-    report = models.JSONField(default=dict, blank=True)
+    profile = models.JSONField(_("car profile"), default=dict, blank=True)
+    report = models.JSONField(_("what the load left out"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("road network")
@@ -35,12 +35,14 @@ class TrackPoint(BureauOwned):
     """A vehicle's position ping, kept for a while to learn how fast the roads are by hour
     (telemetry: not audited point by point, ADR 0015). ``vehicle`` is the patrol unit's id."""
 
-    vehicle = models.UUIDField()
-    at = models.DateTimeField()
-    lon = models.FloatField()
-    lat = models.FloatField()
+    vehicle = models.UUIDField(_("vehicle"))
+    at = models.DateTimeField(_("time"))
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
 
     class Meta:
+        verbose_name = _("position ping")
+        verbose_name_plural = _("position pings")
         indexes = [models.Index(fields=["bureau", "vehicle", "at"])]
 
 
@@ -49,8 +51,12 @@ class TrafficProfile(BureauOwned):
     road network (its digest): ``factors[hour][road_class]`` multiplies the free-flow time;
     ``samples`` says how many matched trips each figure rests on."""
 
-    network_digest = models.CharField(max_length=64)
-    learned_at = models.DateTimeField()
-    factors = models.JSONField()
-    samples = models.JSONField()
-    active = models.BooleanField(default=True)
+    network_digest = models.CharField(_("road network"), max_length=64)
+    learned_at = models.DateTimeField(_("learned at"))
+    factors = models.JSONField(_("travel-time factors"))
+    samples = models.JSONField(_("matched trips"))
+    active = models.BooleanField(_("the one in use"), default=True)
+
+    class Meta:
+        verbose_name = _("traffic profile")
+        verbose_name_plural = _("traffic profiles")

@@ -25,7 +25,15 @@ from .scope import Actor, current_actor
 # --- audit --------------------------------------------------------------------------------
 # Secrets, citizens' identity numbers and callers' telephone numbers appear in the log only as
 # fingerprints.
-REDACTED_FIELDS = {"password", "digest", "secret", "id_number", "caller_phone", "caller_name"}
+REDACTED_FIELDS = {
+    "password",
+    "digest",
+    "network_digest",  # a road network's digest, as its own row keeps it (redacted there too)
+    "secret",
+    "id_number",
+    "caller_phone",
+    "caller_name",
+}
 # Bulky derived content the audit log refers to instead of copying (its digest is recorded).
 SUMMARISED_FIELDS = {("merit.monthclose", "data"), ("geo.roadnetwork", "data")}
 
