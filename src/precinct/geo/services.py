@@ -209,21 +209,25 @@ def reach(
 def route_meters(
     *,
     bureau_id: uuid.UUID,
-    origin: tuple[float, float],
+    origins: Sequence[tuple[float, float]],
     lon: float,
     lat: float,
     hour: int | None = None,
     factors: np.ndarray | None = None,
-) -> float | None:
-    """Metres along the fastest route from a car's place to the point (with the access at both
-    ends), or None when there is no road route."""
+) -> list[float | None]:
+    """Metres along the fastest route from each car's place to the point (with the access at
+    both ends), None where there is no road route."""
+    if not origins:
+        return []
     graph = graph_for(bureau_id)
-    (start,) = _snap_cached(graph, [(float(origin[0]), float(origin[1]))])
+    engine = engine_for(graph)
+    starts = _snap_cached(graph, [(float(o[0]), float(o[1])) for o in origins])
     target = rules.snap(graph, lon, lat)
-    ms, _nodes, meters = engine_for(graph).path(start.node, target.node, hour=hour, factors=factors)
-    if ms is None:
-        return None
-    return start.distance_m + meters + target.distance_m
+    out: list[float | None] = []
+    for start in starts:
+        ms, _nodes, meters = engine.path(start.node, target.node, hour=hour, factors=factors)
+        out.append(None if ms is None else start.distance_m + meters + target.distance_m)
+    return out
 
 
 def map_layer(*, bureau_id: uuid.UUID) -> dict[str, Any]:

@@ -5,6 +5,7 @@ its own default regardless of how a workstation's browser was installed.
 """
 
 import contextlib
+import datetime as dt
 import hashlib
 import logging
 import sys
@@ -20,7 +21,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.views import defaults
 
@@ -140,15 +141,72 @@ def _count(key: str) -> tuple[int, int]:
     until the next window."""
     now = _now()
     window = int(now // 60)
-    name = f"rate:{key}:{window}"
-    with _one_at_a_time(name):
-        cache.add(name, 0, timeout=120)
-        try:
-            count = int(cache.incr(name))
-        except ValueError:  # evicted between add and incr
-            cache.set(name, 1, timeout=120)
-            count = 1
+    backend = caches["default"]
+    if isinstance(backend, DatabaseCache) and connection.features.can_return_columns_from_insert:
+        count = _count_in_table(backend, f"rate-n:{key}:{window}", window)
+    else:  # Redis: INCR is atomic (and a database that cannot answer an upsert with its row)
+        name = f"rate:{key}:{window}"
+        with _one_at_a_time(name):
+            cache.add(name, 0, timeout=120)
+            try:
+                count = int(cache.incr(name))
+            except ValueError:  # evicted between add and incr
+                cache.set(name, 1, timeout=120)
+                count = 1
     return count, max(1, int((window + 1) * 60 - now))
+
+
+_swept: int | None = None  # the window whose start deleted the past windows' rows (per process)
+
+
+def _count_in_table(backend: DatabaseCache, name: str, window: int) -> int:
+    """One statement, atomic by itself on SQLite and PostgreSQL alike (two processes counting
+    at once both count, without a lock of ours): insert the window's row at 1, or add 1 to it,
+    and answer the count. The row holds the number as text, not the cache's pickle: only this
+    function reads it (``rate-n:`` keys). The cache culls only when it is written through its
+    own methods: here each process deletes the rows of past windows once a minute."""
+    global _swept
+    table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]
+    key = backend.make_and_validate_key(name)
+    expires = dt.datetime.fromtimestamp(
+        int(backend.get_backend_timeout(120)),  # type: ignore[arg-type]
+        tz=dt.UTC if settings.USE_TZ else None,
+    )
+    with _fast_commit(), connection.cursor() as cursor:
+        if _swept != window:
+            _swept = window
+            cursor.execute(
+                f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608 - the cache's table
+                [connection.ops.adapt_datetimefield_value(timezone.now())],
+            )
+        cursor.execute(
+            f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, '1', %s) "  # noqa: S608
+            f"ON CONFLICT (cache_key) DO UPDATE SET "
+            f"value = CAST(CAST({table}.value AS INTEGER) + 1 AS TEXT) RETURNING value",
+            [key, connection.ops.adapt_datetimefield_value(expires)],
+        )
+        return int(cursor.fetchone()[0])
+
+
+@contextlib.contextmanager
+def _fast_commit() -> Iterator[None]:
+    """On SQLite, outside a transaction: the counter's commit without the fsync of
+    ``synchronous=FULL`` (NORMAL for this one statement, then back). In WAL mode the database
+    stays consistent after a crash at NORMAL; only the last counts may be lost, which a rate
+    limit can afford. SQLite refuses the change inside a transaction: there the counter commits
+    with the transaction around it."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        level = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA synchronous = {level}")
 
 
 @contextlib.contextmanager

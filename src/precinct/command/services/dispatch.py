@@ -79,20 +79,15 @@ def _recommend(
     if not distances:
         return ranked
     where = {u.pk: (u.lon, u.lat) for u in units}
-    return [
-        dataclasses.replace(
-            r,
-            meters=geo.route_meters(
-                bureau_id=incident.bureau_id,
-                origin=where[r.unit_id],  # type: ignore[arg-type]
-                lon=incident.lon,
-                lat=incident.lat,
-                hour=hour,
-                factors=factors,
-            ),
-        )
-        for r in ranked
-    ]
+    meters = geo.route_meters(
+        bureau_id=incident.bureau_id,
+        origins=[where[r.unit_id] for r in ranked],  # type: ignore[misc]
+        lon=incident.lon,
+        lat=incident.lat,
+        hour=hour,
+        factors=factors,
+    )
+    return [dataclasses.replace(r, meters=m) for r, m in zip(ranked, meters, strict=True)]
 
 
 # --- dispatch and status ------------------------------------------------------------------

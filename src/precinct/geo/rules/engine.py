@@ -65,6 +65,7 @@ class Engine:
         )
         if mine is None:
             mine = self._local.queries = OrderedDict()
+            self._local.pinned = {}
         got = mine.get(key)
         if got is not None:
             mine.move_to_end(key)
@@ -81,7 +82,8 @@ class Engine:
         got = (metric, self._rk.CCHManyToOne(metric, [0]), self._rk.CCHQuery(metric))
         mine[key] = got
         while len(mine) > QUERIES_KEPT:
-            mine.popitem(last=False)
+            _, (_, gone, _) = mine.popitem(last=False)
+            self._local.pinned.pop(id(gone), None)
         return got
 
     def prepare(self, hour: int | None = None, factors: np.ndarray | None = None) -> None:
@@ -103,7 +105,10 @@ class Engine:
         starts = r.start[np.asarray(sources, dtype=np.int64)].tolist()
         ends = r.ends_of(target).tolist()
         _, many, _ = self._metric(hour, factors)
-        many.repin_sources(starts)
+        pinned = self._local.pinned
+        if pinned.get(id(many)) != starts:  # pinning costs as much as a query: only on a change
+            many.repin_sources(starts)
+            pinned[id(many)] = starts
         if len(ends) == 1:
             got = many.distances_to(ends[0])
         else:

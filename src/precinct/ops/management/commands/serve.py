@@ -11,6 +11,23 @@ from django_typer.management import TyperCommand
 
 from precinct.ops.checks import field_key_problems, pending_migrations, wait_for_database
 
+# A worker process runs Python on one core at a time (the GIL), however many requests its threads
+# hold: on a 2-core machine a single worker saturated at half the machine (issue 19: 100
+# recommendation requests a second, bench/http_dispatch.py). SQLite serves many processes (WAL:
+# readers in parallel, writers take turns at BEGIN IMMEDIATE), and the live board reaches the
+# streams of the other workers through its watcher (common.live, within a second).
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on (its CPU affinity), at most
+    MAX_DEFAULT_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+
 
 class Command(TyperCommand):
     help = "Serve the web app and API with uvicorn."
@@ -19,7 +36,15 @@ class Command(TyperCommand):
         self,
         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="TCP port.", envvar="PORT")] = 8000,
-        workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                help="Worker processes (default: one per core this server may run on, at most "
+                f"{MAX_DEFAULT_WORKERS}).",
+                envvar="PRECINCT_WEB_WORKERS",
+                min=1,
+            ),
+        ] = None,
         wait_for_db: Annotated[
             int,
             typer.Option(
@@ -60,6 +85,7 @@ class Command(TyperCommand):
                 "PRECINCT_FIELD_OLD_KEYS; `precinct keys status`): " + "; ".join(problems)
             )
             raise SystemExit(2)
+        workers = workers or default_workers()
         self.stdout.write(f"precinct serving on http://{host}:{port}/ ({workers} worker(s))")
         worker = (
             subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
