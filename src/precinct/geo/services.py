@@ -18,7 +18,7 @@ from precinct.common import transactions
 from . import rules
 from .models import RoadNetwork
 from .rules import NetworkError, Reach, RoadGraph, Snap
-from .rules.engine import Engine, engine_for
+from .rules.engine import engine_for
 
 _CACHE: dict[tuple[uuid.UUID, str], RoadGraph] = {}
 _LOCK = threading.Lock()
@@ -135,10 +135,6 @@ def network_distances(
 def is_off_network(distance_m: float | None) -> bool:
     """Too far from any road to be given a road ETA (flagged, never a straight line)."""
     return distance_m is not None and distance_m > max_snap_m()
-
-
-def engine(bureau_id: uuid.UUID) -> Engine:
-    return engine_for(graph_for(bureau_id))
 
 
 _SNAPS_KEPT = 4096

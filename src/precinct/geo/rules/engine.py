@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,13 +28,6 @@ from .routing import Reach, Snap, access_seconds, snap, snap_many
 
 METRICS_KEPT = 26  # 24 hours, free flow, and one spare for a new traffic profile
 QUERIES_KEPT = 3  # per thread: this hour, the last, free flow
-
-
-@dataclass(frozen=True)
-class Answer:
-    """Network milliseconds from each source road node to the target (None: no road)."""
-
-    ms: list[int | None]
 
 
 class Engine:

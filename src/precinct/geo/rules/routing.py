@@ -24,7 +24,8 @@ def _projector(graph: RoadGraph) -> tuple[float, float, float]:
     return lon0, math.cos(lat0), float(np.radians(1.0) * EARTH_RADIUS_M)
 
 
-def _xy(graph: RoadGraph, lon: Any, lat: Any) -> np.ndarray:
+def project(graph: RoadGraph, lon: Any, lat: Any) -> np.ndarray:
+    """Points as (x, y) metres on the network's local projection (:func:`_projector`)."""
     lon0, coslat, k = _projector(graph)
     x = (np.asarray(lon, dtype=np.float64) - lon0) * coslat * k
     y = np.asarray(lat, dtype=np.float64) * k
@@ -59,7 +60,7 @@ def usable_nodes(graph: RoadGraph) -> tuple[np.ndarray, np.ndarray]:
     return got
 
 
-def _tree(graph: RoadGraph, role: str) -> tuple[cKDTree, np.ndarray]:
+def node_tree(graph: RoadGraph, role: str = "any") -> tuple[cKDTree, np.ndarray]:
     """A k-d tree of the nodes usable for ``role`` ("start", "end" or "any") and their ids."""
     key = f"tree-{role}"
     got = graph._cache.get(key)
@@ -69,7 +70,7 @@ def _tree(graph: RoadGraph, role: str) -> tuple[cKDTree, np.ndarray]:
         else:
             start_ok, end_ok = usable_nodes(graph)
             ids = np.flatnonzero(start_ok if role == "start" else end_ok)
-        got = (cKDTree(_xy(graph, graph.lon[ids], graph.lat[ids])), ids)
+        got = (cKDTree(project(graph, graph.lon[ids], graph.lat[ids])), ids)
         graph._cache[key] = got
     return got
 
@@ -82,8 +83,8 @@ class Snap:
 
 def snap(graph: RoadGraph, lon: float, lat: float, *, role: str = "end") -> Snap:
     """The nearest node to a point that can be used for ``role`` (default: a trip's end)."""
-    tree, ids = _tree(graph, role)
-    _, i = tree.query(_xy(graph, lon, lat)[0])
+    tree, ids = node_tree(graph, role)
+    _, i = tree.query(project(graph, lon, lat)[0])
     node = int(ids[int(i)])
     return Snap(node, float(haversine_m(lon, lat, graph.lon[node], graph.lat[node])))
 
@@ -92,8 +93,8 @@ def snap_many(
     graph: RoadGraph, lon: np.ndarray, lat: np.ndarray, *, role: str = "start"
 ) -> list[Snap]:
     """The nearest usable node to each point (default: a trip's start, as a car's place)."""
-    tree, ids = _tree(graph, role)
-    _, idx = tree.query(_xy(graph, lon, lat))
+    tree, ids = node_tree(graph, role)
+    _, idx = tree.query(project(graph, lon, lat))
     idx = ids[np.atleast_1d(idx)]
     dist = haversine_m(np.asarray(lon), np.asarray(lat), graph.lon[idx], graph.lat[idx])
     return [Snap(int(i), float(d)) for i, d in zip(idx, np.atleast_1d(dist), strict=True)]

@@ -50,9 +50,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from scipy.spatial import cKDTree
 
-from .graph import EARTH_RADIUS_M, RoadClass, RoadGraph
+from .graph import RoadClass, RoadGraph
+from .routing import node_tree, project
 
 HOURS = 24
 CLASSES = len(RoadClass)
@@ -141,7 +141,7 @@ def match(graph: RoadGraph, pings: Pings) -> Pairs:
     empty = Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     if len(pings) < 2:
         return empty
-    xy = _xy(graph, pings.lon, pings.lat)
+    xy = project(graph, pings.lon, pings.lat)
     a, b = _links(
         pings.vehicle.astype(np.int64),
         pings.t.astype(np.float64),
@@ -155,7 +155,7 @@ def match(graph: RoadGraph, pings: Pings) -> Pairs:
         return empty
     ends = np.unique(np.concatenate([a, b]))  # the pings to place on the roads
     k = min(NEAR_NODES, graph.n_nodes)
-    _, near = _tree(graph).query(xy[ends], k=k)
+    _, near = node_tree(graph)[0].query(xy[ends], k=k)
     near = np.asarray(near, dtype=np.int64).reshape(len(ends), k)
     csr = _csr(graph)
     edge, frac, off = _place(
@@ -253,7 +253,7 @@ def _csr(graph: RoadGraph) -> _Csr:
         order = np.argsort(graph.src, kind="stable")
         offsets = np.zeros(graph.n_nodes + 1, dtype=np.int64)
         np.cumsum(np.bincount(graph.src, minlength=graph.n_nodes), out=offsets[1:])
-        xy = _xy(graph, graph.lon, graph.lat)
+        xy = project(graph, graph.lon, graph.lat)
         top = float(np.max(graph.length_m / graph.seconds))  # m/s: the fastest edge
         got = (
             offsets,
@@ -269,25 +269,6 @@ def _csr(graph: RoadGraph) -> _Csr:
             order.astype(np.int64),
         )
         graph._cache["traffic_csr"] = got
-    return got
-
-
-def _xy(graph: RoadGraph, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Points in metres on a local equirectangular projection about the network's middle
-    (within a city its error is well under the 5 % the searches' bound leaves)."""
-    lat0 = math.radians(float(graph.lat.min() + graph.lat.max()) / 2)
-    lon0 = float(graph.lon.min() + graph.lon.max()) / 2
-    k = math.radians(1.0) * EARTH_RADIUS_M
-    x = (np.asarray(lon, dtype=np.float64) - lon0) * math.cos(lat0) * k
-    y = np.asarray(lat, dtype=np.float64) * k
-    return np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
-
-
-def _tree(graph: RoadGraph) -> cKDTree:
-    got = graph._cache.get("traffic_tree")
-    if got is None:
-        got = cKDTree(_xy(graph, graph.lon, graph.lat))
-        graph._cache["traffic_tree"] = got
     return got
 
 
