@@ -9,8 +9,11 @@ A fresh var folder holds a copy of the demo city in SQLite exactly as `make run`
 var/faults/cache, then copied; see bench/faults.py). Each dispatch client gets an API token of
 its own for the demo's command-centre account (`command`; the API's rate limit counts per
 client). The server is started as `make run` starts it, `precinct serve --host 127.0.0.1
---port N` with the same defaults (one worker process and the job worker beside it), and is
-polled until /healthz answers. A few incidents are taken in through the API (POST
+--port N` with the same defaults (a worker process per core and the job worker beside it), and
+is polled until /healthz answers, then until the job worker has done the daily work a new server
+starts with (the day's schedule caught up: a few seconds of district refresh and supervision
+sweep, about ten of traffic learning, each row's state read from the database; with
+--with-startup-jobs the load starts at once and runs beside it). A few incidents are taken in through the API (POST
 /api/v1/incidents, where recent demo calls were made), then the load runs.
 
 The load is an open loop: every client asks for the recommendations of one of the open
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import http.client
 import json
 import math
@@ -68,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, help="pass --workers to `precinct serve` (default: as make run)"
     )
+    parser.add_argument(
+        "--with-startup-jobs",
+        action="store_true",
+        help="load at once, while the job worker runs the daily work a new server starts with",
+    )
     parser.add_argument("--dir", type=Path, help="the var folder (default: a new one)")
     parser.add_argument("--keep", action="store_true", help="leave the var folder")
     parser.add_argument("--json", action="store_true", help="one JSON object, last")
@@ -89,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"starting {' '.join(server.command)}")
         took = server.start()
         say(f"the server answers /healthz after {took:.1f} s")
+        if not args.with_startup_jobs:
+            waited = _await_daily_work(server)
+            say(f"the job worker's start-up daily work done after {waited:.1f} s more")
         incidents = _take_calls(server.port, tokens[0], args.incidents)
         say(f"{len(incidents)} open incidents taken in through the API")
         result = asyncio.run(
@@ -192,6 +204,39 @@ class _Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
 
 
+def _await_daily_work(server: _Server, timeout: float = 300.0) -> float:
+    """Seconds until the daily work the job worker starts on a new server (its catch-up of the
+    day's schedule: the district refresh, the supervision sweep, the traffic learning, idle
+    accounts) is done, as the jobs' rows say. Measured after it, the load sees the server as it
+    runs for the rest of the day; ``--with-startup-jobs`` measures it meanwhile."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from precinct.core import clock
+    from precinct.jobs import rules as job_rules
+    from precinct.jobs.models import Job
+
+    started = time.perf_counter()
+    local = clock.now().astimezone(ZoneInfo(settings.TIME_ZONE))
+    slots = [job_rules.parse_daily(kind, at) for kind, at in settings.JOB_SCHEDULE.items()]
+    onces = [job_rules.once_key(d, job_rules.slot(d, local)) for d in slots]
+    try:
+        while time.perf_counter() - started < timeout:
+            if server.process is None or server.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{server.tail()}")
+            finished = Job.objects.filter(
+                once__in=onces, state__in=(job_rules.DONE, job_rules.FAILED)
+            ).count()
+            faults.release_database()  # no connection held while the server works
+            if finished == len(onces):
+                return time.perf_counter() - started
+            time.sleep(0.5)  # between looks at the jobs' rows: not a wait for readiness
+    finally:
+        faults.release_database()
+    raise RuntimeError(f"the daily work was not done within {timeout:.0f} s")
+
+
 def _api(
     port: int, token: str, method: str, path: str, body: Any = None, **headers: str
 ) -> tuple[int, Any]:
@@ -245,6 +290,7 @@ def _take_calls(port: int, token: str, n: int) -> list[str]:
 @dataclass
 class _Result:
     latencies_ms: list[float] = field(default_factory=list)  # of every counted question
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # (s into window, ms)
     errors: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     sent: int = 0
@@ -372,6 +418,10 @@ async def _load(
 ) -> _Result:
     loop = asyncio.get_running_loop()
     period = 1.0 / rate
+    # This process holds Django (for the tokens and the jobs' rows): a full collection of its
+    # heap stops the load for a tenth of a second, which would count as the server's latency.
+    gc.collect()
+    gc.freeze()
     result = _Result(window_s=duration)
     start = loop.time() + 0.5
     counted_from, counted_to = start + warmup, start + warmup + duration
@@ -399,6 +449,7 @@ async def _load(
         if not counted:
             return
         result.latencies_ms.append(took_ms)
+        result.timeline.append((due - counted_from, took_ms))
         result.statuses[kind] = result.statuses.get(kind, 0) + 1
         if status == 200:
             result.answered_ok += 1
@@ -440,6 +491,8 @@ async def _load(
 
     watcher = asyncio.create_task(watch())
     await asyncio.gather(*senders)
+    # the window's end mark: a server that keeps up answers the last question before it
+    await asyncio.sleep(max(0.0, counted_to - loop.time()) + 0.01)
     if pending:  # the last ones: answered, or timed out
         await asyncio.gather(*list(pending))
     watcher.cancel()

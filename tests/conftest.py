@@ -251,9 +251,12 @@ def _fresh_rate_counters(request: pytest.FixtureRequest) -> Any:
     database (settings.CACHES, ADR 0035): an ordinary test's own rolled back with it anyway."""
     from django.core.cache import cache
 
+    from precinct.web import middleware
+
     if DATABASE_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker(
         "django_db"
     ):
         request.getfixturevalue("transactional_db" if _flushes(request.node) else "db")
         cache.clear()
+        middleware.reset_rate_counts()
     yield

@@ -162,9 +162,14 @@ def test_killing_the_server_during_intake_loses_no_acknowledged_incident(
             more = rng.randint(1, 6)
             wait_for(lambda: len(acknowledged) >= served + more, "the server acknowledged nothing")
             up.clear()
+            workers_of_killed = [
+                pid for pid, command in _children(process.pid) if "spawn_main" in command
+            ]
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
             kills += 1
+            # its worker processes end with it, not serving its socket on for ever
+            assert workers_of_killed and _all_ended(workers_of_killed), workers_of_killed
             url, process = start_server(app_server.env, log)  # returns once /healthz answers
             with changed:
                 state["url"] = url
@@ -219,3 +224,49 @@ print(json.dumps({
     "rows": {k: str(v) for k, v in rows.items()},
 }))
 """
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the processes whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115 - a /proc file, read at once
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                command = open(f"/proc/{entry}/cmdline", "rb").read()  # noqa: SIM115
+                found.append((int(entry), command.replace(b"\0", b" ").decode()))
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return found
+
+
+def test_the_job_worker_beside_the_server_yields_the_processor_to_requests(app_server) -> None:
+    """A long job (a month's awards, a night's traffic learning) took its share of the
+    processor while dispatch requests waited (issue 19)."""
+    workers = [
+        pid for pid, command in _children(app_server.process.pid) if "jobs worker" in command
+    ]
+    assert len(workers) == 1
+    assert os.getpriority(os.PRIO_PROCESS, workers[0]) == 10
+    assert os.getpriority(os.PRIO_PROCESS, app_server.process.pid) == 0
+
+
+def _all_ended(pids: list[int], timeout: float = 60.0) -> bool:
+    """Whether the processes have all ended (and been reaped) within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = []
+        for pid in pids:
+            try:
+                state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]  # noqa: SIM115
+            except FileNotFoundError:
+                continue
+            if state != "Z":  # a zombie has ended; init reaps it
+                alive.append(pid)
+        if not alive:
+            return True
+        time.sleep(0.1)  # between looks at /proc: the processes say when they are gone
+    return False

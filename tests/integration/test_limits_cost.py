@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from django.core.cache import caches
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from precinct.web import middleware
@@ -79,3 +79,91 @@ def test_counters_of_past_minutes_are_deleted(monkeypatch) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {table}")
         assert cursor.fetchone()[0] == 1  # this minute's only
+
+
+# --- the API's counts: kept in the process far below the limit, exact near it -------------------
+def _api_count(key: str, minute: int, limit: int) -> int:
+    original = middleware._now
+    try:
+        middleware._now = lambda: minute * 60.0 + 1.0
+        return middleware._count(key, limit=limit)[0]
+    finally:
+        middleware._now = original
+
+
+def _shared(key: str, minute: int) -> int | None:
+    backend = caches["default"]
+    table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT value FROM {table} WHERE cache_key = %s",
+            [backend.make_and_validate_key(f"rate-n:{key}:{minute}")],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+@pytest.fixture
+def frozen_batch(monkeypatch):
+    now = [5000.0]
+    monkeypatch.setattr(middleware._BATCH, "clock", lambda: now[0])
+    return now
+
+
+def test_api_counts_far_below_the_limit_are_written_together_once_a_second(
+    db, frozen_batch
+) -> None:
+    """A dispatch client at two questions a second wrote the shared table on each (issue 19:
+    the server's processes queued for SQLite's write lock until it fell over)."""
+    assert _api_count("api:192.0.2.7:f", 6000, limit=1200) == 1  # the first: written
+    with CaptureQueriesContext(connection) as seen:
+        got = [_api_count("api:192.0.2.7:f", 6000, limit=1200) for _ in range(99)]
+        got.append(_api_count("api:192.0.2.8:g", 6000, limit=1200))
+    assert got == [*range(2, 101), 1]
+    assert seen.captured_queries == []
+    assert _shared("api:192.0.2.7:f", 6000) == 1
+    frozen_batch[0] += middleware.FLUSH_SECONDS
+    assert _api_count("api:192.0.2.8:g", 6000, limit=1200) == 2
+    assert _shared("api:192.0.2.7:f", 6000) == 100  # every key's counts, written together
+    assert _shared("api:192.0.2.8:g", 6000) == 2
+
+
+def test_near_the_limit_each_api_count_is_written_and_sees_the_other_processes(
+    db, frozen_batch
+) -> None:
+    limit = 10
+    counts = [_api_count("api:192.0.2.9:h", 7000, limit=limit) for _ in range(4)]
+    assert counts == [1, 2, 3, 4]
+    assert _shared("api:192.0.2.9:h", 7000) == 1  # below half the limit: kept here
+    assert _api_count("api:192.0.2.9:h", 7000, limit=limit) == 5
+    assert _shared("api:192.0.2.9:h", 7000) == 5  # from half on: written at once
+    # another server process counted three in the meantime
+    backend = caches["default"]
+    table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = '8' WHERE cache_key = %s",
+            [backend.make_and_validate_key("rate-n:api:192.0.2.9:h:7000")],
+        )
+    assert _api_count("api:192.0.2.9:h", 7000, limit=limit) == 9
+    assert [_api_count("api:192.0.2.9:h", 7000, limit=limit) for _ in range(2)] == [10, 11]
+
+
+def test_counts_not_written_because_the_database_failed_are_written_later(
+    db, frozen_batch, monkeypatch
+) -> None:
+    _api_count("api:192.0.2.10:i", 8000, limit=1200)
+    _api_count("api:192.0.2.10:i", 8000, limit=1200)
+    frozen_batch[0] += middleware.FLUSH_SECONDS
+
+    def broken(*args, **kwargs):
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setattr(middleware, "_add_in_table", broken)
+    with pytest.raises(OperationalError):
+        _api_count("api:192.0.2.10:i", 8000, limit=1200)
+    monkeypatch.undo()
+    monkeypatch.setattr(middleware._BATCH, "clock", lambda: frozen_batch[0])
+    frozen_batch[0] += middleware.FLUSH_SECONDS
+    assert _api_count("api:192.0.2.10:i", 8000, limit=1200) == 4
+    assert _shared("api:192.0.2.10:i", 8000) == 4

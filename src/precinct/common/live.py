@@ -120,10 +120,19 @@ def _poll() -> None:
                 value = probe()
             except Exception:
                 log.warning("live probe %s failed", topic, exc_info=True)
-                close_old_connections()
+                _release(close_old_connections)
                 continue
             if topic in seen and seen[topic] != value:
                 HUB.publish(topic)
             seen[topic] = value
-        close_old_connections()
+        _release(close_old_connections)
         time.sleep(POLL_S)
+
+
+def _release(close_old_connections: Callable[[], None]) -> None:
+    """Django's check of the thread's connection (a kept SQLite connection is asked whether it
+    still works: ADR 0040); whatever it raises, the watcher goes on and tries again."""
+    try:
+        close_old_connections()
+    except Exception:
+        log.warning("live watcher could not check its database connection", exc_info=True)

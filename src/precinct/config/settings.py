@@ -230,6 +230,11 @@ DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "5"))  # seconds,
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # A connection is kept by its thread from request to request (the server's request threads
+    # are kept too: config.handler, ADR 0040): opening one costs its pragmas and a cold page
+    # cache on every request. Django checks it at each request's start and end, and closes it
+    # after an error that left it unusable, or at this age.
+    _db["CONN_MAX_AGE"] = int(env("SQLITE_CONN_MAX_AGE", "600"))
     _db["OPTIONS"] = {
         # Every write transaction takes the write lock at BEGIN: no upgrade deadlocks in WAL mode,
         # and read-modify-write (the audit chain head) is serialised. A 128 MiB page cache per

@@ -27,7 +27,7 @@ from .rules import traffic as rules
 
 LEARN_DAYS = 14  # the profile is learned from this many days of pings before now
 KEEP_DAYS = 35  # pings older than this are purged by the nightly job
-CACHE_SECONDS = 60.0  # another process's new profile is seen within this (the same one's at once)
+CACHE_SECONDS = 5.0  # another process's new profile is seen within this (the same one's at once)
 
 
 def record_ping(

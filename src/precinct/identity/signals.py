@@ -46,6 +46,18 @@ QUIET_UPDATES = {
 }
 
 
+# What an API token's account is read with (services.user_for_token keeps it a second): a write
+# to any of them in this process is seen by the next request at once.
+TOKEN_ACCOUNT_MODELS = {"identity.user", "identity.apitoken", "org.unit"}
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def _forget_tokens(sender: type[models.Model], **kwargs: Any) -> None:
+    if sender._meta.label_lower in TOKEN_ACCOUNT_MODELS:
+        services.forget_tokens()
+
+
 def _audited(sender: type[models.Model]) -> bool:
     meta = sender._meta
     return meta.app_label in AUDITED_APPS and meta.label_lower not in NOT_AUDITED

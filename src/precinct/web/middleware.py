@@ -8,9 +8,12 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+import math
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.sessions.exceptions import SessionInterrupted
@@ -105,7 +108,9 @@ class LimitsMiddleware:
             who = request.headers.get("Authorization") or request.COOKIES.get(
                 settings.SESSION_COOKIE_NAME, ""
             )
-            count, wait = _count(f"api:{client_ip(request)}:{_digest(who)}")
+            count, wait = _count(
+                f"api:{client_ip(request)}:{_digest(who)}", limit=settings.API_RATE_PER_MINUTE
+            )
             refused = wait if count > settings.API_RATE_PER_MINUTE else None
         if refused is not None:
             response = JsonResponse({"detail": "too many requests: try again shortly"}, status=429)
@@ -136,56 +141,147 @@ def _now() -> float:
     return time.time()
 
 
-def _count(key: str) -> tuple[int, int]:
+def _count(key: str, *, limit: int | None = None) -> tuple[int, int]:
     """Count one request in this minute's window: the window's count so far, and the seconds
-    until the next window."""
+    until the next window. With a ``limit`` (the API's), a count far below it is kept in this
+    process and added to the shared one with the others' at most a second later (:class:`_Batch`);
+    from half the limit on, and without one (sign-ins), each count goes to the shared table."""
     now = _now()
     window = int(now // 60)
+    wait = max(1, int((window + 1) * 60 - now))
     backend = caches["default"]
     if isinstance(backend, DatabaseCache) and connection.features.can_return_columns_from_insert:
-        count = _count_in_table(backend, f"rate-n:{key}:{window}", window)
-    else:  # Redis: INCR is atomic (and a database that cannot answer an upsert with its row)
-        name = f"rate:{key}:{window}"
-        with _one_at_a_time(name):
-            cache.add(name, 0, timeout=120)
+        if limit is None:
+            return _add_in_table(backend, {key: (window, 1)}, window)[key], wait
+        return _BATCH.count(backend, key, window, limit), wait
+    # Redis: INCR is atomic (and a database that cannot answer an upsert with its row)
+    name = f"rate:{key}:{window}"
+    with _one_at_a_time(name):
+        cache.add(name, 0, timeout=120)
+        try:
+            count = int(cache.incr(name))
+        except ValueError:  # evicted between add and incr
+            cache.set(name, 1, timeout=120)
+            count = 1
+    return count, wait
+
+
+FLUSH_SECONDS = 1.0  # a process adds what it counted to the shared counts at least this often
+EXACT_FROM = 0.5  # of the limit: from there on, every count goes to the shared table at once
+
+
+@dataclass
+class _Local:
+    window: int
+    seen: int = 0  # the shared count as this process last wrote it
+    taken: int = 0  # counted here, being written now
+    pending: int = 0  # counted here since
+
+
+class _Batch:
+    """The API's counts, kept in the process and written together: a dispatch client asks
+    several times a second, and a write for each request put every API read behind the
+    database's write lock (on SQLite, one writer at a time across the server's processes: at
+    100 requests a second they queued for it until the server fell over; issue 19). A count is
+    exact within the process; another process's counts are in it at most :data:`FLUSH_SECONDS`
+    late, and exact from :data:`EXACT_FROM` of the limit on, where being late would matter."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # the counts
+        self.writing = threading.Lock()  # one write at a time per process
+        self.local: dict[str, _Local] = {}
+        self.written_at = -math.inf
+        self.clock: Callable[[], float] = time.monotonic
+
+    def reset(self) -> None:
+        """Forget what this process counted (the tests: each starts at zero)."""
+        with self.lock:
+            self.local.clear()
+            self.written_at = -math.inf
+
+    def count(self, backend: DatabaseCache, key: str, window: int, limit: int) -> int:
+        with self.lock:
+            state = self.local.get(key)
+            if state is None or state.window != window:
+                state = self.local[key] = _Local(window)
+            state.pending += 1
+            estimate = state.seen + state.taken + state.pending
+            due = self.clock() - self.written_at >= FLUSH_SECONDS
+            if estimate < EXACT_FROM * limit and not due:
+                return estimate
+        with self.writing:
+            with self.lock:
+                if self.clock() - self.written_at >= FLUSH_SECONDS:
+                    self.written_at = self.clock()
+                    for old in [k for k, s in self.local.items() if s.window < window]:
+                        del self.local[old]
+                    states = {k: s for k, s in self.local.items() if s.pending}
+                else:
+                    states = {key: state} if state.pending else {}
+                batch = {k: (s.window, s.pending) for k, s in states.items()}
+                for s in states.values():
+                    s.taken, s.pending = s.pending, 0
+            totals: dict[str, int] = {}
             try:
-                count = int(cache.incr(name))
-            except ValueError:  # evicted between add and incr
-                cache.set(name, 1, timeout=120)
-                count = 1
-    return count, max(1, int((window + 1) * 60 - now))
+                totals = _add_in_table(backend, batch, window) if batch else {}
+            finally:
+                with self.lock:
+                    for k, s in states.items():
+                        if k in totals:
+                            s.seen = max(s.seen, totals[k])
+                        else:  # not written (the database failed): counted again next time
+                            s.pending += s.taken
+                        s.taken = 0
+        # this request's place: as counted here, or the shared count it was written with
+        return max(estimate, totals.get(key, 0))
+
+
+_BATCH = _Batch()
+
+
+def reset_rate_counts() -> None:
+    """Forget the API counts this process holds but has not written (with the cache cleared)."""
+    _BATCH.reset()
 
 
 _swept: int | None = None  # the window whose start deleted the past windows' rows (per process)
 
 
-def _count_in_table(backend: DatabaseCache, name: str, window: int) -> int:
-    """One statement, atomic by itself on SQLite and PostgreSQL alike (two processes counting
-    at once both count, without a lock of ours): insert the window's row at 1, or add 1 to it,
-    and answer the count. The row holds the number as text, not the cache's pickle: only this
-    function reads it (``rate-n:`` keys). The cache culls only when it is written through its
-    own methods: here each process deletes the rows of past windows once a minute."""
+def _add_in_table(
+    backend: DatabaseCache, counts: dict[str, tuple[int, int]], window: int
+) -> dict[str, int]:
+    """Add ``counts`` (key: (window, n)) to the shared counters, and answer each key's count.
+    One statement per key, atomic by itself on SQLite and PostgreSQL alike (two processes
+    counting at once both count, without a lock of ours): insert the window's row at n, or add n
+    to it, and answer the count. The row holds the number as text, not the cache's pickle: only
+    this function reads it (``rate-n:`` keys). The cache culls only when it is written through
+    its own methods: here each process deletes the rows of past windows once a minute."""
     global _swept
     table = connection.ops.quote_name(backend._table)  # type: ignore[attr-defined]
-    key = backend.make_and_validate_key(name)
-    expires = dt.datetime.fromtimestamp(
-        int(backend.get_backend_timeout(120)),  # type: ignore[arg-type]
-        tz=dt.UTC if settings.USE_TZ else None,
+    expires = connection.ops.adapt_datetimefield_value(
+        dt.datetime.fromtimestamp(
+            int(backend.get_backend_timeout(120)),  # type: ignore[arg-type]
+            tz=dt.UTC if settings.USE_TZ else None,
+        )
     )
-    with _fast_commit(), connection.cursor() as cursor:
+    out = {}
+    together = transactions.piece() if len(counts) > 1 else contextlib.nullcontext()
+    with _fast_commit(), together, connection.cursor() as cursor:
         if _swept != window:
             _swept = window
             cursor.execute(
                 f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608 - the cache's table
                 [connection.ops.adapt_datetimefield_value(timezone.now())],
             )
-        cursor.execute(
-            f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, '1', %s) "  # noqa: S608
-            f"ON CONFLICT (cache_key) DO UPDATE SET "
-            f"value = CAST(CAST({table}.value AS INTEGER) + 1 AS TEXT) RETURNING value",
-            [key, connection.ops.adapt_datetimefield_value(expires)],
-        )
-        return int(cursor.fetchone()[0])
+        for key, (at, n) in counts.items():
+            cursor.execute(
+                f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) "  # noqa: S608
+                f"ON CONFLICT (cache_key) DO UPDATE SET "
+                f"value = CAST(CAST({table}.value AS INTEGER) + %s AS TEXT) RETURNING value",
+                [backend.make_and_validate_key(f"rate-n:{key}:{at}"), str(n), expires, n],
+            )
+            out[key] = int(cursor.fetchone()[0])
+    return out
 
 
 @contextlib.contextmanager
@@ -233,8 +329,9 @@ class DatabaseUnavailableMiddleware:
     """A database that cannot be reached (down, restarting, refusing connections, a connection
     lost in the middle of a request, SQLite locked past its busy timeout) is answered with 503,
     ``Retry-After`` and a short body — JSON under /api/, a page elsewhere — never a 500 or a
-    hang. Nothing more is needed to recover: every request opens its own connection
-    (CONN_MAX_AGE=0), so the first request after the database is back is served.
+    hang. Nothing more is needed to recover: on PostgreSQL every request opens its own
+    connection (CONN_MAX_AGE=0), so the first request after the database is back is served; a
+    SQLite connection is kept by its thread (ADR 0040), and a locked file leaves it usable.
 
     An error in a view arrives here whole (``process_exception``). One raised in a middleware
     (the token lookup, loading or saving the session) arrives as the 500 (or 400) page Django

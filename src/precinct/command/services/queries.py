@@ -58,8 +58,14 @@ def scope_patrol_units(scope: Scope) -> QuerySet[PatrolUnit]:
     return qs.none()
 
 
-def get_incident(scope: Scope, incident_id: uuid.UUID, *, lock: bool = False) -> Incident:
+def get_incident(
+    scope: Scope, incident_id: uuid.UUID, *, lock: bool = False, only: tuple[str, ...] = ()
+) -> Incident:
+    """The incident in the caller's scope (NotFound otherwise); ``only``: just these fields
+    read (the others on first use), for a hot path that needs few of them."""
     qs = scope_incidents(scope).filter(pk=incident_id)
+    if only:
+        qs = qs.only(*only)
     if lock:
         qs = qs.select_for_update()
     incident = qs.first()

@@ -18,10 +18,15 @@ from .graph import ACCESS_SPEED_KMH, EARTH_RADIUS_M, NetworkError, RoadGraph, ha
 # --- snapping --------------------------------------------------------------------------------
 def _projector(graph: RoadGraph) -> tuple[float, float, float]:
     """A local equirectangular projection (metres) around the network's centre: exact enough
-    within a city for nearest-neighbour search; distances are then measured on the sphere."""
-    lat0 = float(np.radians((graph.lat.min() + graph.lat.max()) / 2))
-    lon0 = float((graph.lon.min() + graph.lon.max()) / 2)
-    return lon0, math.cos(lat0), float(np.radians(1.0) * EARTH_RADIUS_M)
+    within a city for nearest-neighbour search; distances are then measured on the sphere.
+    Worked out once per graph (every snap projects its point)."""
+    got: tuple[float, float, float] | None = graph._cache.get("projector")
+    if got is None:
+        lat0 = float(np.radians((graph.lat.min() + graph.lat.max()) / 2))
+        lon0 = float((graph.lon.min() + graph.lon.max()) / 2)
+        got = (lon0, math.cos(lat0), float(np.radians(1.0) * EARTH_RADIUS_M))
+        graph._cache["projector"] = got
+    return got
 
 
 def project(graph: RoadGraph, lon: Any, lat: Any) -> np.ndarray:

@@ -39,9 +39,20 @@ class Command(TyperCommand):
         parent: Annotated[
             int, typer.Option(help="Stop when this process (the server that started it) ends.")
         ] = 0,
+        nice: Annotated[
+            int,
+            typer.Option(
+                help="Lower this worker's CPU priority by so much (0-19): beside the server, "
+                "a long job yields the processor to the requests.",
+                min=0,
+                max=19,
+            ),
+        ] = 0,
     ) -> None:
         """Run jobs as they are queued, start the daily work when it is due, and queue again the
         jobs of a worker that died. SIGTERM or Ctrl+C: the job in hand is finished first."""
+        if nice:
+            os.nice(nice)
         stop = threading.Event()
         worker_id = get_random_string(24)
 

@@ -17,6 +17,7 @@ from precinct.ops.checks import field_key_problems, pending_migrations, wait_for
 # readers in parallel, writers take turns at BEGIN IMMEDIATE), and the live board reaches the
 # streams of the other workers through its watcher (common.live, within a second).
 MAX_DEFAULT_WORKERS = 8
+JOB_WORKER_NICE = 10  # the job worker beside the server: a lower CPU priority than the requests
 
 
 def default_workers() -> int:
@@ -97,6 +98,10 @@ class Command(TyperCommand):
                     "worker",
                     "--parent",
                     str(os.getpid()),
+                    # a job (a month's awards, a night's traffic learning) takes the CPU the
+                    # requests leave: at full load it waits, the dispatchers do not (issue 19)
+                    "--nice",
+                    str(JOB_WORKER_NICE),
                 ]
             )
             if jobs
