@@ -114,14 +114,23 @@ def _poll() -> None:
     from django.db import close_old_connections
 
     seen: dict[str, Any] = {}
+    failing: set[str] = set()  # the probes whose last try failed: their traceback was logged
     while True:
         for topic, probe in list(_PROBES.items()):
             try:
                 value = probe()
-            except Exception:
-                log.warning("live probe %s failed", topic, exc_info=True)
+            except Exception as exc:
+                # the traceback once per spell of failures, then a line each time: formatting
+                # one parses source (Python 3.11's carets), and CPython 3.11's parser is not
+                # safe in two threads at once (gh-106905)
+                if topic in failing:
+                    log.warning("live probe %s failed again: %s", topic, exc)
+                else:
+                    log.warning("live probe %s failed", topic, exc_info=True)
+                failing.add(topic)
                 _release(close_old_connections)
                 continue
+            failing.discard(topic)
             if topic in seen and seen[topic] != value:
                 HUB.publish(topic)
             seen[topic] = value
@@ -134,5 +143,5 @@ def _release(close_old_connections: Callable[[], None]) -> None:
     still works: ADR 0040); whatever it raises, the watcher goes on and tries again."""
     try:
         close_old_connections()
-    except Exception:
-        log.warning("live watcher could not check its database connection", exc_info=True)
+    except Exception as exc:  # a line, not a traceback (see _poll)
+        log.warning("live watcher could not check its database connection: %s", exc)
