@@ -7,7 +7,8 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PRECINCT_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-dates check install dev-install browser lint format clean messages helsinki
+.PHONY: run test test-dates check install dev-install browser lint format clean messages helsinki \
+	cluster-deps cluster-up cluster-down cluster-test
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -71,6 +72,31 @@ test-dates:
 	@for day in $(TEST_DATES); do \
 	  echo "== the suite on $$day"; PRECINCT_TODAY=$$day $(MAKE) --no-print-directory test || exit 1; \
 	done
+
+## cluster-up: a three-node highly available PostgreSQL on this machine (Patroni and etcd,
+## Debian's; ADR 0041), each node a host of its own (a network namespace, as root); prints the
+## PRECINCT_DATABASE_URL that reaches it. cluster-down stops it and deletes its data.
+CLUSTER_DIR ?= $(PRECINCT_VAR_DIR)/cluster
+cluster-deps:
+	@command -v patroni >/dev/null && command -v etcd >/dev/null || { \
+	  echo "installing Patroni and etcd (Debian)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq patroni etcd-server; }
+cluster-up: install cluster-deps
+	$(BIN)/python -m precinct.ops.cluster up --dir $(CLUSTER_DIR)
+cluster-down: | $(BIN)/python
+	$(BIN)/python -m precinct.ops.cluster down --dir $(CLUSTER_DIR)
+
+## cluster-test: the cluster tests (one failover drill; two servers and two workers), on a
+## cluster of their own that is started first and stopped after (CI runs it: .ci/run)
+CLUSTER_TEST_DIR ?= $(PRECINCT_VAR_DIR)/cluster-test
+cluster-test: dev-install cluster-deps
+	@start=$$(date +%s); \
+	$(BIN)/python -m precinct.ops.cluster down --dir $(CLUSTER_TEST_DIR) >/dev/null 2>&1; \
+	$(BIN)/python -m precinct.ops.cluster up --dir $(CLUSTER_TEST_DIR) --net 1 && \
+	PRECINCT_ENV=test PRECINCT_CLUSTER_DIR=$(CLUSTER_TEST_DIR) $(BIN)/pytest tests/cluster; \
+	status=$$?; \
+	$(BIN)/python -m precinct.ops.cluster down --dir $(CLUSTER_TEST_DIR); \
+	echo "cluster-test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 ## check: lint, format, types, import contracts
 check: dev-install

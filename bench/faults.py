@@ -479,6 +479,7 @@ class Op:
     meta: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
     acked: bool = False
+    acked_at: float = 0.0  # time.monotonic() of the acknowledgement
     ack: dict[str, Any] = field(default_factory=dict)  # what the acknowledgement said
     refused: str = ""  # a definite "no" (a 4xx that is not a retry's "done already")
     statuses: list[int] = field(default_factory=list)
@@ -655,7 +656,7 @@ class Writers:
                 continue
             pending.pop(0)
             if outcome == Outcome.ACK:
-                op.acked = True
+                op.acked, op.acked_at = True, time.monotonic()
             if pause:
                 time.sleep(pause)
 
@@ -695,6 +696,7 @@ class Workload:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_award: int = 0
     rng_seed: int = 0
+    event_start: dt.datetime | None = None  # several runs on one database: a start each
 
     def intake(self, client: int) -> Callable[[int], Op]:
         token = self.intake_tokens[client % len(self.intake_tokens)]
@@ -723,7 +725,9 @@ class Workload:
         token = self.event_tokens[client % len(self.event_tokens)]
         rng = random.Random(f"{self.rng_seed}-event-{client}")
         # a moment no demo timeline uses, different for every write of this run
-        start = dt.datetime(2019, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        start = self.event_start or dt.datetime(
+            2019, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))
+        )
 
         def make(n: int) -> Op:
             case = rng.choice(self.cases)

@@ -31,6 +31,9 @@ from precinct.core.scoping import Scope
 SEED = 7
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 RUN_VARIABLE = "PRECINCT_TEST_RUN"  # one id per run, shared by the controller and its workers
+# tests/cluster needs the three-node PostgreSQL that `make cluster-up` starts: `make cluster-test`
+# runs it (and CI, .ci/run); the ordinary run leaves it out
+collect_ignore = [] if os.environ.get("PRECINCT_CLUSTER_DIR") else ["cluster"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

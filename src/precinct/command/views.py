@@ -163,7 +163,10 @@ async def _events(
     beat = min(KEEPALIVE_S, SESSION_CHECK_S) if still_signed_in is not None else KEEPALIVE_S
 
     async def signed_out() -> bool:
-        return still_signed_in is not None and not await sync_to_async(still_signed_in)()
+        if still_signed_in is None:
+            return False
+        answer = await sync_to_async(live.while_database_answers(still_signed_in))()
+        return answer is False  # None: the database did not answer; asked again soon
 
     try:
         yield "retry: 2000\n\n"
@@ -171,16 +174,23 @@ async def _events(
         while True:
             if await signed_out():
                 return
+            wait = beat
             if fresh:
-                data = await sync_to_async(snapshot)(scope)
-                if data != last:
+                # the database lost for a moment (a cluster electing a new primary, ADR 0041):
+                # the stream stays open and looks again shortly, instead of ending
+                data = await sync_to_async(live.while_database_answers(lambda: snapshot(scope)))()
+                if data is None:
+                    wait = live.DATABASE_RETRY_S
+                elif data != last:
                     yield f"event: {event}\ndata: {data}\n\n"
                     last = data
             try:
-                await asyncio.wait_for(wake.wait(), timeout=beat)
+                await asyncio.wait_for(wake.wait(), timeout=wait)
                 await asyncio.sleep(COALESCE_S)
                 quiet, fresh = 0.0, True
             except TimeoutError:
+                if wait < beat:  # the database did not answer: look again
+                    continue
                 quiet += beat
                 fresh = quiet >= KEEPALIVE_S  # as before: a fresh look after each quiet spell
                 if fresh:

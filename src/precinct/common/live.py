@@ -16,12 +16,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
+from precinct.common import databases
+
+T = TypeVar("T")
 CHANNEL = "precinct_live"
 POLL_S = 0.5
+RECONNECT_MIN_S, RECONNECT_MAX_S = 0.25, 2.0  # the listener's back-off after losing the database
+DATABASE_RETRY_S = 0.5  # a stream whose database did not answer looks again after this
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +54,10 @@ class Hub:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(event.set)
 
+    def topics(self) -> list[str]:
+        with self._lock:
+            return [t for t, waiting in self._waiters.items() if waiting]
+
     def subscribers(self, topic: str) -> int:
         with self._lock:
             return len(self._waiters.get(topic, ()))
@@ -67,6 +76,23 @@ def changed(topic: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, topic])
     transaction.on_commit(lambda: HUB.publish(topic))
+
+
+def while_database_answers(read: Callable[[], T]) -> Callable[[], T | None]:
+    """``read`` for a long-lived stream: None, not an exception, when the database does not
+    answer (its connection is dropped, so the next call opens a new one: after a failover, to
+    the new primary)."""
+
+    def guarded() -> T | None:
+        try:
+            return read()
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("live stream: the database did not answer: %s", exc)
+            with contextlib.suppress(Exception):
+                connection.close()
+            return None
+
+    return guarded
 
 
 def register_probe(topic: str, probe: Callable[[], Any]) -> None:
@@ -88,26 +114,24 @@ def ensure_watcher() -> None:
 def _listen() -> None:
     import psycopg
 
-    settings = connection.settings_dict
-    params = {
-        "dbname": settings["NAME"],
-        "user": settings.get("USER") or None,
-        "password": settings.get("PASSWORD") or None,
-        "host": settings.get("HOST") or None,
-        "port": settings.get("PORT") or None,
-    }
-    backoff = 0.5
+    # the same hosts, session attributes (a cluster's read-write node) and TCP keepalives as the
+    # requests' connections: after a failover the listener finds the new primary (ADR 0041)
+    params = databases.libpq_params(connection.settings_dict)
+    backoff = RECONNECT_MIN_S
     while True:
         try:
-            with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
+            with psycopg.connect(**params, autocommit=True) as conn:
                 conn.execute(f"LISTEN {CHANNEL}")
-                backoff = 0.5
+                backoff = RECONNECT_MIN_S
+                # what changed while nobody listened: every stream sends a fresh snapshot
+                for topic in list(HUB.topics()):
+                    HUB.publish(topic)
                 for note in conn.notifies():
                     HUB.publish(note.payload)
-        except Exception:  # the database went away: say so, wait, listen again
-            log.warning("live listener lost the database; retrying in %.1f s", backoff)
+        except Exception as exc:  # the database went away: say so, wait, listen again
+            log.warning("live listener lost the database (%s); retrying in %.1f s", exc, backoff)
             time.sleep(backoff)
-            backoff = min(backoff * 2, 10.0)
+            backoff = min(backoff * 2, RECONNECT_MAX_S)
 
 
 def _poll() -> None:

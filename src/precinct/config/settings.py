@@ -1,7 +1,8 @@
 """Settings, read from environment variables prefixed ``PRECINCT_``.
 
 PRECINCT_ENV            development (default) | production | test
-PRECINCT_DATABASE_URL   default sqlite:///<var>/precinct.sqlite3 ; postgresql://user@host:5432/db
+PRECINCT_DATABASE_URL   default sqlite:///<var>/precinct.sqlite3 ; postgresql://user@host:5432/db ;
+                        a cluster: postgresql://user@h1:5432,h2:5432,h3:5432/db?target_session_attrs=read-write
 PRECINCT_SECRET_KEY     required in production; in development a random key is kept in var/
 PRECINCT_DEBUG          1/0; refused in production
 PRECINCT_TZ             bureau time zone, default Asia/Shanghai
@@ -26,10 +27,10 @@ import os
 import secrets
 from pathlib import Path
 
-import dj_database_url
 import xstatic.pkg.leaflet as _leaflet
 from django.core.exceptions import ImproperlyConfigured
 
+from precinct.common import databases
 from precinct.core import clock
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -226,8 +227,12 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DEFAULT_SQLITE = VAR_DIR / "precinct.sqlite3"
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}")
-DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "5"))  # seconds, PostgreSQL
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+_db = databases.parse(DATABASE_URL, conn_max_age=0)
+# seconds, PostgreSQL; per host of a cluster's list (libpq's least is 2), where a host that does
+# not answer is passed over for the next
+DATABASE_CONNECT_TIMEOUT = int(
+    env("DATABASE_CONNECT_TIMEOUT", "2" if _db["ENGINE"] == databases.CLUSTER_ENGINE else "5")
+)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # A connection is kept by its thread from request to request (the server's request threads
@@ -250,12 +255,19 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file, not shared-cache memory, so that threads exercise real locking.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
-elif _db["ENGINE"] == "django.db.backends.postgresql":
+elif _db["ENGINE"] in ("django.db.backends.postgresql", databases.CLUSTER_ENGINE):
     _db.setdefault("OPTIONS", {})
     _db["CONN_HEALTH_CHECKS"] = True
     # A host that stops answering without refusing (a partition, a hung server) would otherwise
     # hold each request until TCP gives up, or for ever; ?connect_timeout= in the URL wins.
     _db["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    for _name, _value in databases.POSTGRESQL_TCP.items():  # ?name= in the URL wins
+        _db["OPTIONS"].setdefault(_name, _value)
+# A read, or a write with an Idempotency-Key, that lost its database waits this long for it
+# (a cluster's new primary: about 10-15 s, ADR 0041) and runs again; 0: answered 503 at once.
+DATABASE_REPLAY_SECONDS = float(
+    env("DATABASE_REPLAY_SECONDS", "20" if _db["ENGINE"] == databases.CLUSTER_ENGINE else "0")
+)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

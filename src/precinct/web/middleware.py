@@ -346,15 +346,58 @@ class DatabaseUnavailableMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if _lost_the_database(request, response):
-            return database_unavailable(request)
-        return response
+        if not _lost_the_database(request, response):
+            return response
+        if replayable(request) and settings.DATABASE_REPLAY_SECONDS > 0:
+            # a highly available PostgreSQL is electing a new primary (ADR 0041): a request whose
+            # replay is answered as the original would be (a read, or a write with its
+            # Idempotency-Key) waits for it and runs again, instead of sending the caller away
+            deadline = time.monotonic() + settings.DATABASE_REPLAY_SECONDS
+            for _replay in range(MAX_REPLAYS):
+                if not _await_database(deadline):
+                    break
+                request._database_error = False  # type: ignore[attr-defined]
+                log.warning("database back: %s %s runs again", request.method, request.path)
+                response = self.get_response(request)
+                if not _lost_the_database(request, response):
+                    return response
+                if time.monotonic() + REPLAY_POLL_S > deadline:
+                    break
+                time.sleep(REPLAY_POLL_S)  # a connection opened, the work failed: not at once
+        return database_unavailable(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if isinstance(exc, OperationalError | InterfaceError):
             log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+            request._database_error = True  # type: ignore[attr-defined]
             return database_unavailable(request)
         return None
+
+
+REPLAYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+REPLAY_POLL_S = 0.25  # how often a held request asks whether the database is back
+MAX_REPLAYS = 3  # a request runs at most this many times more
+
+
+def replayable(request: HttpRequest) -> bool:
+    """Whether running the request again gives the answer its first run would have: a read, or
+    a write the client made idempotent with an Idempotency-Key (a second run finds the first's
+    recorded answer when that one had committed). Other writes (a form's post, a case event)
+    are answered 503 with Retry-After and the client sends them again itself."""
+    return request.method in REPLAYABLE_METHODS or bool(request.headers.get("Idempotency-Key"))
+
+
+def _await_database(deadline: float) -> bool:
+    """Wait, up to ``deadline``, until a fresh connection opens (on a cluster: to the new
+    primary); the request's own broken connection is dropped first."""
+    with contextlib.suppress(Exception):
+        connection.close()
+    while True:
+        if _database_answers(quiet=True):
+            return True
+        if time.monotonic() + REPLAY_POLL_S > deadline:
+            return False
+        time.sleep(REPLAY_POLL_S)
 
 
 def _note_database_error(
@@ -398,14 +441,15 @@ def _from_the_database(exc: BaseException) -> bool:
     return False
 
 
-def _database_answers() -> bool:
+def _database_answers(*, quiet: bool = False) -> bool:
     """Whether a fresh connection opens now (a connection of its own: the request's is left as
     it is)."""
     probe = connection.copy()
     try:
         probe.ensure_connection()
     except (OperationalError, InterfaceError) as exc:
-        log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        if not quiet:
+            log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
         return False
     finally:
         probe.close()
