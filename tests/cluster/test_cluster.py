@@ -113,20 +113,33 @@ def _sql(cluster: Cluster, db: str, query: str) -> list[list[str]]:
     return [row.split("|") for row in cluster.psql(leader, query, db=db).splitlines() if row]
 
 
+@pytest.fixture(scope="module")
+def cluster_city(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The small demo city in a database of its own on the cluster, for this module's tests."""
+    db = f"servers_{uuid.uuid4().hex[:8]}"
+    cluster.create_database(db)
+    folder = tmp_path_factory.mktemp("city")
+    scratch = faults.Scratch("postgresql", cluster.url(db), folder)
+    try:
+        faults.load_demo(scratch.env(), "small", folder / "setup.log")
+        yield scratch, db
+    finally:
+        leader = cluster.leader()
+        if leader is not None:
+            cluster.psql(leader, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
 def test_two_servers_and_two_workers_share_the_board_and_run_each_job_once(
-    cluster: Cluster, tmp_path: Path
+    cluster: Cluster, cluster_city: Any, tmp_path: Path
 ) -> None:
     """Two `precinct serve` (each with its job worker) on the cluster: a dispatch made through
     server B moves the board open on server A (LISTEN/NOTIFY through PostgreSQL), the daily work
     both workers schedule at start runs once, and twelve jobs queued at once are each run once
     by one of the two workers."""
-    db = f"servers_{uuid.uuid4().hex[:8]}"
-    cluster.create_database(db)
-    scratch = faults.Scratch("postgresql", cluster.url(db), tmp_path)
+    scratch, db = cluster_city
     servers: list[faults.Server] = []
     board: Board | None = None
     try:
-        faults.load_demo(scratch.env(), "small", tmp_path / "setup.log")
         env = scratch.env(PRECINCT_API_RATE_PER_MINUTE="100000")
         token = faults.run_cli(env, "token", "create", "command").strip().splitlines()[-1]
         servers = [faults.Server(env, tmp_path / f"server-{n}.log") for n in "ab"]
@@ -182,6 +195,56 @@ def test_two_servers_and_two_workers_share_the_board_and_run_each_job_once(
             board.close()
         for server in servers:
             server.stop()
-        leader = cluster.leader()
-        if leader is not None:
-            cluster.psql(leader, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def _page(port: int, token: str, path: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+    response = conn.getresponse()
+    body = response.read().decode()
+    conn.close()
+    assert response.status == 200, (path, response.status, body[:300])
+    return body
+
+
+def test_the_auditors_search_reads_a_standby_until_it_falls_too_far_behind(
+    cluster: Cluster, cluster_city: Any, tmp_path: Path
+) -> None:
+    """A server with the cluster's standbys as its read replica (ADR 0042): with replay paused
+    on them, the auditor's search does not yet show an incident just recorded (a standby
+    served it); once the standbys are more than REPLICA_MAX_LAG_SECONDS behind, the primary
+    serves the search and the incident's entry is there."""
+    scratch, db = cluster_city
+    env = scratch.env(
+        PRECINCT_API_RATE_PER_MINUTE="100000",
+        PRECINCT_DATABASE_REPLICA_URL=cluster.url(db, read_write=False),
+        PRECINCT_REPLICA_MAX_LAG_SECONDS="5",
+    )
+    command = faults.run_cli(env, "token", "create", "command").strip().splitlines()[-1]
+    auditor = faults.run_cli(env, "token", "create", "auditor").strip().splitlines()[-1]
+    server = faults.Server(env, tmp_path / "server.log", workers=1)
+    server.start()
+    standbys = [n for n in cluster.nodes if n != cluster.leader()]
+    body = {"category": "help", "priority": 3, "lat": 47.35, "lon": 130.29,
+            "address": "副本测试路1号", "summary": "副本测试"}  # fmt: skip
+    try:
+        first = _api(server.port, command, "POST", "/api/v1/incidents", body)
+        row = f'href="?object_id={first["id"]}"'
+        deadline = time.monotonic() + 60  # replayed on the standbys: the search shows it
+        while row not in _page(server.port, auditor, f"/audit/?object_id={first['id']}"):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        for node in standbys:
+            cluster.psql(node, "SELECT pg_wal_replay_pause()", db=db)
+        second = _api(server.port, command, "POST", "/api/v1/incidents", body)
+        row = f'href="?object_id={second["id"]}"'
+        page = f"/audit/?object_id={second['id']}"
+        assert row not in _page(server.port, auditor, page)  # a standby, not yet replayed
+        deadline = time.monotonic() + 60
+        while row not in _page(server.port, auditor, page):  # too far behind: the primary
+            assert time.monotonic() < deadline, "the search never fell back to the primary"
+            time.sleep(0.2)
+    finally:
+        for node in standbys:
+            cluster.psql(node, "SELECT pg_wal_replay_resume()", db=db)
+        server.stop()

@@ -16,6 +16,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition
 
 from precinct.common import live
+from precinct.common.routing import replica_reads
 from precinct.core import clock
 from precinct.core.scoping import Scope
 from precinct.geo import services as geo
@@ -238,6 +239,7 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
     return first, last
 
 
+@replica_reads  # a moment behind is fine (ADR 0042)
 def figures(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     first, last = _period(request)
@@ -323,6 +325,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     )
 
 
+@replica_reads  # a moment behind is fine (ADR 0042)
 def figures_export(request: HttpRequest) -> HttpResponse:
     scope = caller(request)
     first, last = _period(request)

@@ -55,6 +55,17 @@ def parse(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
     return db
 
 
+def postgresql_options(db: dict[str, Any], *, connect_timeout: int) -> None:
+    """A PostgreSQL entry's connection checks and timeouts (a value in the URL wins)."""
+    db.setdefault("OPTIONS", {})
+    db["CONN_HEALTH_CHECKS"] = True
+    # A host that stops answering without refusing (a partition, a hung server) would otherwise
+    # hold each request until TCP gives up, or for ever.
+    db["OPTIONS"].setdefault("connect_timeout", connect_timeout)
+    for name, value in POSTGRESQL_TCP.items():
+        db["OPTIONS"].setdefault(name, value)
+
+
 def _host_port(item: str) -> tuple[str, str]:
     item = item.strip()
     if not item:

@@ -15,6 +15,8 @@ PRECINCT_OTP_EXEMPT_ROLES, PRECINCT_OTP_EXEMPT_NETWORKS  roles exempted from the
 PRECINCT_PASSWORD_MAX_AGE_DAYS  days before a password must be changed; 0 (default) = never
 PRECINCT_TRUSTED_PROXIES  the reverse proxies' networks (CIDRs) whose X-Forwarded-For is believed
 PRECINCT_REDIS_URL      the rate limits' shared counters in Redis (default: the database)
+PRECINCT_DATABASE_REPLICA_URL  a read replica for dashboards, statistics, exports and searches
+                        (PRECINCT_REPLICA_MAX_LAG_SECONDS, PRECINCT_REPLICA_STICKY_SECONDS)
 PRECINCT_REAUTH_SECONDS how long a re-authentication covers privileged actions, default 600
 PRECINCT_SECONDMENT_GOAL  share of headquarters officers the bureau aims to have seconded to
                         grassroots units (动态用警), a fraction in (0, 1], default 0.6
@@ -187,6 +189,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "precinct.web.middleware.DatabaseUnavailableMiddleware",  # database unreachable: 503 + Retry-After
+    "precinct.common.routing.ReadYourWritesMiddleware",  # after a write, reads on the primary
     "precinct.web.middleware.LimitsMiddleware",
     "precinct.web.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -256,19 +259,27 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not shared-cache memory, so that threads exercise real locking.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 elif _db["ENGINE"] in ("django.db.backends.postgresql", databases.CLUSTER_ENGINE):
-    _db.setdefault("OPTIONS", {})
-    _db["CONN_HEALTH_CHECKS"] = True
-    # A host that stops answering without refusing (a partition, a hung server) would otherwise
-    # hold each request until TCP gives up, or for ever; ?connect_timeout= in the URL wins.
-    _db["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
-    for _name, _value in databases.POSTGRESQL_TCP.items():  # ?name= in the URL wins
-        _db["OPTIONS"].setdefault(_name, _value)
+    databases.postgresql_options(_db, connect_timeout=DATABASE_CONNECT_TIMEOUT)
 # A read, or a write with an Idempotency-Key, that lost its database waits this long for it
 # (a cluster's new primary: about 10-15 s, ADR 0041) and runs again; 0: answered 503 at once.
 DATABASE_REPLAY_SECONDS = float(
     env("DATABASE_REPLAY_SECONDS", "20" if _db["ENGINE"] == databases.CLUSTER_ENGINE else "0")
 )
 DATABASES = {"default": _db}
+# Reads that may be a moment behind (dashboards, statistics, exports, the auditor's searches,
+# planning inputs: common.routing.replica_reads) go to a read replica when one is named, e.g. the
+# cluster's standbys: postgresql://u@h1,h2,h3/db?target_session_attrs=prefer-standby (ADR 0042)
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    _replica = databases.parse(DATABASE_REPLICA_URL, conn_max_age=0)
+    if "postgresql" not in _replica["ENGINE"]:
+        raise ImproperlyConfigured("PRECINCT_DATABASE_REPLICA_URL: a PostgreSQL replica")
+    databases.postgresql_options(_replica, connect_timeout=DATABASE_CONNECT_TIMEOUT)
+    _replica["TEST"] = {"MIRROR": "default"}  # tests read the test database through it
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["precinct.common.routing.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))  # further behind: primary
+REPLICA_STICKY_SECONDS = int(env("REPLICA_STICKY_SECONDS", "15"))  # after a write: primary
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- identity -----------------------------------------------------------------------------

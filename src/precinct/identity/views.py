@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from precinct.common import transactions
+from precinct.common.routing import replica_reads
 from precinct.core import clock
 
 from . import labels, services
@@ -46,6 +47,7 @@ def _rows(entries: list[AuditEntry]) -> list[Row]:
     ]
 
 
+@replica_reads  # a moment behind is fine (ADR 0042)
 def audit_log(request: HttpRequest) -> HttpResponse:
     g = request.GET
     entries = services.audit_entries(

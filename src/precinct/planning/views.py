@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from precinct.common import transactions
 from precinct.common.i18n import explain, say
 from precinct.common.pages import page_errors
+from precinct.common.routing import replica_reads
 from precinct.core.errors import Conflict, NotFound, ValidationFailed
 from precinct.identity.services import caller
 
@@ -160,6 +161,7 @@ def _column(run: PlanningRun) -> dict[str, Any]:
     }
 
 
+@replica_reads  # a moment behind is fine (ADR 0042)
 def compare(request: HttpRequest) -> HttpResponse:
     """2-4 finished runs beside the current plan: one column each, the best of each row marked.
     What names no run the caller can compare is said on the page, never a server error."""

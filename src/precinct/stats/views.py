@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from precinct.common import transactions
 from precinct.common.pages import page_errors
+from precinct.common.routing import replica_reads
 from precinct.core import clock
 from precinct.identity.services import caller
 from precinct.jobs import services as jobs
@@ -84,6 +85,7 @@ def _charts(board: services.Dashboard, code: str) -> dict[str, Any]:
     }
 
 
+@replica_reads  # a moment behind is fine (ADR 0042)
 def dashboard(request: HttpRequest) -> HttpResponse:
     board = _board(request)
     code = request.GET.get("metric", "criminal_incidents")
@@ -130,6 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@replica_reads  # a moment behind is fine (ADR 0042)
 def export_file(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in export.FORMATS:
