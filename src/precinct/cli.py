@@ -17,6 +17,7 @@ COMMANDS = {
     "token": "API tokens: create USERNAME, revoke ID",
     "audit": "audit log: verify",
     "keys": "field keys of personal data: new, status, rotate-fields",
+    "province": "province view's replication: publish (a city), subscribe CITY CONNINFO, status",
 }
 
 USAGE = (

@@ -18,6 +18,7 @@ from precinct.core.errors import gettext_noop as _
 from precinct.identity.api import router as identity_router
 from precinct.merit.api import router as merit_router
 from precinct.org.api import router as org_router
+from precinct.province.api import router as province_router
 from precinct.stats.api import router as stats_router
 from precinct.supervision.api import router as supervision_router
 from precinct.web import keyerrors
@@ -125,6 +126,7 @@ api.add_router("/", merit_router)
 api.add_router("/", command_router)
 api.add_router("/", campaigns_router)
 api.add_router("/", stats_router)
+api.add_router("/", province_router)
 
 
 @api.exception_handler(NotFound)

@@ -15,6 +15,7 @@ PRECINCT_OTP_EXEMPT_ROLES, PRECINCT_OTP_EXEMPT_NETWORKS  roles exempted from the
 PRECINCT_PASSWORD_MAX_AGE_DAYS  days before a password must be changed; 0 (default) = never
 PRECINCT_TRUSTED_PROXIES  the reverse proxies' networks (CIDRs) whose X-Forwarded-For is believed
 PRECINCT_REDIS_URL      the rate limits' shared counters in Redis (default: the database)
+PRECINCT_PROVINCE       1: this installation is a province's, its database receiving the cities'
 PRECINCT_DATABASE_REPLICA_URL  a read replica for dashboards, statistics, exports and searches
                         (PRECINCT_REPLICA_MAX_LAG_SECONDS, PRECINCT_REPLICA_STICKY_SECONDS)
 PRECINCT_REAUTH_SECONDS how long a re-authentication covers privileged actions, default 600
@@ -178,6 +179,7 @@ INSTALLED_APPS = [
     "precinct.planning",
     "precinct.campaigns",
     "precinct.stats",
+    "precinct.province",
     "precinct.demo",
     "precinct.ops",
     "precinct.jobs",
@@ -280,6 +282,9 @@ if DATABASE_REPLICA_URL:
 DATABASE_ROUTERS = ["precinct.common.routing.ReplicaRouter"]
 REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))  # further behind: primary
 REPLICA_STICKY_SECONDS = int(env("REPLICA_STICKY_SECONDS", "15"))  # after a write: primary
+# A province's installation (ADR 0043): its database receives the cities' records by logical
+# replication; the province's own bureau is left out of the cities compared
+PROVINCE = env("PROVINCE", "0") == "1"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- identity -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("planning/", include("precinct.planning.urls")),
     path("campaigns/", include("precinct.campaigns.urls")),
     path("stats/", include("precinct.stats.urls")),
+    path("province/", include("precinct.province.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -79,6 +79,7 @@ CAMPAIGN_LINKERS: Capability = CAMPAIGN_TICKERS  # link a case, incident or achi
 
 # --- statistics -------------------------------------------------------------------------------------
 STATS_READERS: Capability = BUREAU_WIDE | {R.UNIT_CHIEF}
+PROVINCE_READERS: Capability = frozenset({R.LEADERSHIP})  # the cities side by side (ADR 0043)
 STATS_IMPORTERS: Capability = frozenset({R.COMMAND_CENTRE, R.LEADERSHIP})
 # the home page's age dashboard of the senior officers' programme (重走青春路)
 SENIOR_PROGRAMME_READERS: Capability = frozenset({R.LEADERSHIP, R.POLITICAL_DEPT})

@@ -227,6 +227,19 @@ def case_findings(scope: Scope, case_id: uuid.UUID) -> list[Finding]:
     return list(Finding.objects.filter(case_id=case_id).order_by("due_at", "rule", "subject"))
 
 
+def finding_totals(scope: Scope, *, since: dt.datetime) -> dict[str, int]:
+    """A whole bureau's findings triggered since ``since``, by state: what a province compares
+    its cities by. Read from the findings alone (no cases: the province receives findings)."""
+    if not scope.whole_bureau or not scope.reads_business_data or scope.bureau_id is None:
+        return {}
+    return dict(
+        Finding.objects.filter(bureau_id=scope.bureau_id, trigger_at__gte=since)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
 def open_counts(scope: Scope) -> dict[str, int]:
     """Findings due soon and overdue now within the scope, in one query (a home's cards)."""
     counts = dict(

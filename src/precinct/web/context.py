@@ -54,7 +54,11 @@ NAV: list[tuple[Any, list[tuple[str, Any]]]] = [
     ),
     (
         _("Campaigns and statistics"),
-        [("campaigns:list", _("Campaigns")), ("stats:dashboard", _("Statistics"))],
+        [
+            ("campaigns:list", _("Campaigns")),
+            ("stats:dashboard", _("Statistics")),
+            ("province:cities", _("Cities side by side")),
+        ],
     ),
     (
         _("System"),

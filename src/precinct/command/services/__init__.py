@@ -14,7 +14,7 @@ from .board import (
 )
 from .crew import crew_car, crew_terminal, rides_a_car
 from .dispatch import dispatch, recommendations, record_position
-from .figures import Figures, figures
+from .figures import Figures, figures, headline
 from .fleet import CarSpec, ZoneSpec, bulk_load_history, install_fleet, install_roster
 from .intake import body_digests, intake, zone_at
 from .queries import (
@@ -61,6 +61,7 @@ __all__ = [
     "figures",
     "first_received",
     "get_incident",
+    "headline",
     "import_register",
     "incident_counts",
     "incident_history",

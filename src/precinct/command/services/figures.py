@@ -35,28 +35,8 @@ class Figures:
 def figures(scope: Scope, *, first: dt.date, last: dt.date, tz: dt.tzinfo) -> Figures:
     """The command figures for the days [first, last] in the bureau's zone, over the caller's
     incidents (a unit chief: their stations'). Definitions in docs/command.md."""
-    start = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
-    rows = [
-        rules.IncidentFacts(
-            received.astimezone(tz),
-            dispatched.astimezone(tz) if dispatched else None,
-            scene.astimezone(tz) if scene else None,
-            closed.astimezone(tz) if closed else None,
-            category,
-            priority,
-            disposition,
-            station or "",
-        )
-        for received, dispatched, scene, closed, category, priority, disposition, station in (
-            scope_incidents(scope)
-            .filter(received_at__gte=start, received_at__lt=end)
-            .values_list(
-                "received_at", "dispatched_at", "on_scene_at", "closed_at", "category",
-                "priority", "disposition", "station__name",
-            )
-        )
-    ]  # fmt: skip
+    start, end = _bounds(first, last, tz)
+    rows = _facts(scope, start, end, tz)
     months: dict[str, list[rules.IncidentFacts]] = {}
     for r in rows:
         months.setdefault(f"{r.received_at:%Y-%m}", []).append(r)
@@ -84,6 +64,51 @@ def figures(scope: Scope, *, first: dt.date, last: dt.date, tz: dt.tzinfo) -> Fi
         coverage=rules.coverage_by_hour(len(cars), spells, start, end),
         cars=len(cars),
     )
+
+
+def _bounds(first: dt.date, last: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
+    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+
+
+def _facts(
+    scope: Scope, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
+) -> list[rules.IncidentFacts]:
+    return [
+        rules.IncidentFacts(
+            received.astimezone(tz),
+            dispatched.astimezone(tz) if dispatched else None,
+            scene.astimezone(tz) if scene else None,
+            closed.astimezone(tz) if closed else None,
+            category,
+            priority,
+            disposition,
+            station or "",
+        )
+        for received, dispatched, scene, closed, category, priority, disposition, station in (
+            scope_incidents(scope)
+            .filter(received_at__gte=start, received_at__lt=end)
+            .values_list(
+                "received_at", "dispatched_at", "on_scene_at", "closed_at", "category",
+                "priority", "disposition", "station__name",
+            )
+        )
+    ]  # fmt: skip
+
+
+def headline(scope: Scope, *, first: dt.date, last: dt.date, tz: dt.tzinfo) -> dict[str, Any]:
+    """The few figures a province compares its cities by (docs/command.md): incidents, the
+    street-handling rate, received→dispatched and dispatched→on-scene medians, on scene within
+    10 minutes. Read from the incidents alone (no cars, no status history)."""
+    rows = _facts(scope, *_bounds(first, last, tz), tz)
+    spans = rules.response_percentiles(rows, lambda r: "all").get("all", {})
+    return {
+        "incidents": len(rows),
+        "street": rules.street_handling(rows),
+        "dispatch_p50": spans.get("dispatch_p50"),
+        "scene_p50": spans.get("scene_p50"),
+        "within_10": rules.on_scene_within(rows, 10),
+    }
 
 
 def _off_duty_spells(

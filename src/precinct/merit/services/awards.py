@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from precinct.common import transactions
 from precinct.core import capabilities as can
@@ -141,6 +141,18 @@ def awards(scope: Scope, *, state: str = "") -> QuerySet[AwardProposal]:
     if state:
         qs = qs.filter(state=state)
     return qs.select_related("officer__current_unit").order_by("-created_at")
+
+
+def award_totals(scope: Scope, *, year: int) -> tuple[int, int]:
+    """(awards decided for, bonus in fen) of a whole bureau in ``year``, approved here or
+    forwarded to the province: what a province compares its cities by. Read from the awards
+    alone (the province receives no officers)."""
+    if not scope.whole_bureau or not scope.reads_business_data or scope.bureau_id is None:
+        return 0, 0
+    found = AwardProposal.objects.filter(
+        bureau_id=scope.bureau_id, state__in=["approved", "forwarded"], decided_on__year=year
+    ).aggregate(n=Count("id"), fen=Sum("bonus_fen"))
+    return int(found["n"] or 0), int(found["fen"] or 0)
 
 
 @dataclass(frozen=True)

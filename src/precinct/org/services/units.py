@@ -96,6 +96,11 @@ def bureau_ids() -> list[uuid.UUID]:
     return list(Bureau.objects.order_by("pk").values_list("pk", flat=True))
 
 
+def bureau_names() -> dict[uuid.UUID, str]:
+    """Every bureau in the database by name (a province's: its cities, received by replication)."""
+    return dict(Bureau.objects.order_by("name").values_list("pk", "name"))
+
+
 def first_bureau() -> Bureau | None:
     return Bureau.objects.order_by("created_at").first()
 
