@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from bench import faults
 
 BOUND_S = 30.0  # a city's write is at the province within this (measured: about a second)
