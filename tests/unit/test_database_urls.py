@@ -51,12 +51,13 @@ def test_the_host_that_took_the_last_connection_is_tried_first() -> None:
     assert databases.ordered(hosts, ports) == ("c,a,b", "3,1,2")
 
 
-def test_when_no_host_took_a_connection_the_remembered_one_goes_behind() -> None:
+def test_when_no_host_took_a_connection_the_remembered_one_goes_to_the_end() -> None:
     hosts, ports = "a,b,c", "1,2,3"
     databases.remember(hosts, ports, "a", "1")
-    databases.distrust(hosts, ports)  # a went away (a cut network): b is tried first now
-    assert databases.ordered(hosts, ports)[0].split(",")[0] == "b"
-    assert sorted(databases.ordered(hosts, ports)[0].split(",")) == ["a", "b", "c"]
+    databases.distrust(hosts, ports)  # a went away (a cut network): it is tried last now
+    assert databases.ordered(hosts, ports) == ("b,c,a", "2,3,1")
+    databases.remember(hosts, ports, "c", "3")  # c was promoted
+    assert databases.ordered(hosts, ports) == ("c,b,a", "3,2,1")
 
 
 def test_one_host_is_never_reordered() -> None:

@@ -8,6 +8,7 @@ off here and handed to psycopg as libpq's comma-separated ``host`` and ``port`` 
 
 from __future__ import annotations
 
+import threading
 import urllib.parse
 from typing import Any
 
@@ -112,38 +113,43 @@ def libpq_params(settings_dict: dict[str, Any]) -> dict[str, Any]:
 # --- which host took writes last -------------------------------------------------------------
 # libpq tries a host list in its order. After a failover the old primary may be a host that no
 # longer answers at all (a cut network): each new connection would wait connect_timeout on it
-# before it reaches the new primary. So each process remembers the host its last connection
-# reached and tries it first, the others in their configured order; when no host took a
-# connection, the remembered one goes behind the next.
-_LAST_GOOD: dict[tuple[str, str], tuple[str, str]] = {}
+# before it reaches the new primary. So each process keeps an order of its own: the host its
+# last connection reached first; when no host took a connection, the first goes to the end.
+_ORDER: dict[tuple[str, str], list[tuple[str, str]]] = {}
+_ORDER_LOCK = threading.Lock()
 
 
 def ordered(host: str, port: str) -> tuple[str, str]:
-    """``host``/``port`` lists with the last host that took this process's connection first."""
+    """``host``/``port`` lists in the order this process tries them now."""
     if "," not in host:
         return host, port
-    pairs = hosts({"HOST": host, "PORT": port})
-    good = _LAST_GOOD.get((host, port))
-    if good in pairs:
-        pairs.remove(good)
-        pairs.insert(0, good)
+    with _ORDER_LOCK:
+        pairs = list(_ORDER.get((host, port)) or hosts({"HOST": host, "PORT": port}))
     return ",".join(h for h, _p in pairs), ",".join(p for _h, p in pairs)
 
 
 def remember(host: str, port: str, reached_host: str, reached_port: str) -> None:
-    if "," in host:
-        _LAST_GOOD[(host, port)] = (reached_host, str(reached_port))
+    """A connection reached ``reached_host``: it is tried first from now on."""
+    if "," not in host:
+        return
+    reached = (reached_host, str(reached_port))
+    with _ORDER_LOCK:
+        pairs = list(_ORDER.get((host, port)) or hosts({"HOST": host, "PORT": port}))
+        if reached in pairs:
+            pairs.remove(reached)
+            _ORDER[(host, port)] = [reached, *pairs]
 
 
 def distrust(host: str, port: str) -> None:
-    """No host of the list took a connection: the one that took the last may be the host that
-    went away, so it is tried last from now on, until another one takes a connection."""
-    pairs = hosts({"HOST": host, "PORT": port})
-    good = _LAST_GOOD.pop((host, port), None)
-    if good is not None and len(pairs) > 1:
-        rest = [p for p in pairs if p != good]
-        _LAST_GOOD[(host, port)] = rest[0]
+    """No host of the list took a connection: the one tried first (the last that took one) may
+    be the host that went away, so it goes to the end of the order until it takes one again."""
+    if "," not in host:
+        return
+    with _ORDER_LOCK:
+        pairs = list(_ORDER.get((host, port)) or hosts({"HOST": host, "PORT": port}))
+        _ORDER[(host, port)] = [*pairs[1:], pairs[0]]
 
 
 def forget_hosts() -> None:
-    _LAST_GOOD.clear()
+    with _ORDER_LOCK:
+        _ORDER.clear()
