@@ -17,12 +17,15 @@ import dj_database_url
 # TCP settings for a host that stops answering without refusing (a cut network, a frozen
 # machine): a connection that waits on it is given up within seconds instead of TCP's minutes,
 # so a request or the live listener moves to the new primary (docs/operations.md).
+# A live server's kernel answers keepalives whatever its queries do, so a long query is safe;
+# a silent host is given up after idle 2 s + 3 × 1 s (a query awaiting its answer), or after
+# 5 s of data sent and not acknowledged.
 POSTGRESQL_TCP = {
     "keepalives": 1,
-    "keepalives_idle": 5,
-    "keepalives_interval": 2,
+    "keepalives_idle": 2,
+    "keepalives_interval": 1,
     "keepalives_count": 3,
-    "tcp_user_timeout": 10_000,  # ms unacknowledged before the connection is dropped
+    "tcp_user_timeout": 5_000,  # ms unacknowledged before the connection is dropped
 }
 
 
