@@ -43,7 +43,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -58,36 +57,11 @@ import itertools
 
 from bench import faults
 from bench.dbloss import Stream
-from precinct.ops.cluster import Cluster, Node, pg_bin
+from precinct.ops.cluster import Cluster, Node
 
 DRILL_DB = "drill"
 TARGET_GAP_S = 15.0
 OK_STATUSES = {200, 201, 204, 302}
-
-
-class ClusterDatabase:
-    """The drill's database on the cluster, as faults.verify expects of a scratch cluster."""
-
-    def __init__(self, cluster: Cluster, name: str) -> None:
-        self.cluster, self.name = cluster, name
-
-    def amcheck(self, db: str = DRILL_DB) -> tuple[bool, str]:
-        leader = self.cluster.leader()
-        if leader is None:
-            return False, "no primary"
-        out = subprocess.run(
-            [str(pg_bin() / "pg_amcheck"), "-h", leader.address, "-p", str(leader.pg_port),
-             "-U", "postgres", "--install-missing", "--heapallindexed", "--parent-check",
-             self.name],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        text = (out.stdout + out.stderr).strip()
-        return out.returncode == 0, text.splitlines()[-1] if text else "no corruption found"
-
-    def destroy(self) -> None:
-        leader = self.cluster.leader()
-        if leader is not None:
-            self.cluster.psql(leader, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 # --- dispatch: an incident, a car sent, the incident closed ----------------------------------
@@ -378,15 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(f"[{time.monotonic() - started:7.1f} s] {text}", file=sys.stderr, flush=True)
 
-    leader = cluster.leader()
-    assert leader is not None
-    cluster.psql(leader, f'DROP DATABASE IF EXISTS "{DRILL_DB}" WITH (FORCE)')
-    cluster.psql(leader, f'CREATE DATABASE "{DRILL_DB}"')
-    db = faults.Scratch(
-        "postgresql", cluster.url(DRILL_DB), run_dir, ClusterDatabase(cluster, DRILL_DB)
-    )  # type: ignore[arg-type]
     log(f"the small demo city into {DRILL_DB} on the cluster ({cluster.url(DRILL_DB)})")
-    faults.load_demo(db.env(), "small", run_dir / "setup.log")
+    db = faults.cluster_scratch(args.cluster_dir, DRILL_DB, run_dir)
     faults.use_database(db)
     board_token = faults.tokens("command", 1, "board")[0]
     faults.release_database()

@@ -303,6 +303,50 @@ class Scratch:
             self.cluster.destroy()
 
 
+class ClusterDatabase:
+    """A database on the highly available cluster (precinct.ops.cluster, ADR 0041), as
+    :func:`verify` expects of a scratch cluster: pg_amcheck on the primary; dropped at the end."""
+
+    def __init__(self, cluster: Any, name: str) -> None:  # precinct.ops.cluster.Cluster
+        self.cluster, self.name = cluster, name
+
+    def amcheck(self, db: str = "") -> tuple[bool, str]:
+        leader = self.cluster.leader()
+        if leader is None:
+            return False, "no primary"
+        out = subprocess.run(
+            [str(pg_bin() / "pg_amcheck"), "-h", leader.address, "-p", str(leader.pg_port),
+             "-U", "postgres", "--install-missing", "--heapallindexed", "--parent-check",
+             self.name],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        text = (out.stdout + out.stderr).strip()
+        return out.returncode == 0, text.splitlines()[-1] if text else "no corruption found"
+
+    def destroy(self) -> None:
+        leader = self.cluster.leader()
+        if leader is not None:
+            self.cluster.psql(leader, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def cluster_scratch(cluster_dir: Path, name: str, run_dir: Path, *, size: str = "small") -> Scratch:
+    """The demo city in database ``name`` on the running cluster (``make cluster-up``): dropped
+    first if it is there; its var folder in ``run_dir``."""
+    from precinct.ops.cluster import Cluster
+
+    cluster = Cluster(cluster_dir)
+    if not cluster.healthy():
+        raise SystemExit(f"the cluster in {cluster_dir} is not up and healthy: make cluster-up")
+    leader = cluster.leader()
+    assert leader is not None
+    cluster.psql(leader, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    cluster.psql(leader, f'CREATE DATABASE "{name}"')
+    run_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Scratch("postgresql", cluster.url(name), run_dir, ClusterDatabase(cluster, name))  # type: ignore[arg-type]
+    load_demo(scratch.env(), size, run_dir / "setup.log")
+    return scratch
+
+
 def sqlite_scratch(
     run_dir: Path, *, size: str = "full", cache: Path | None = WORK / "cache"
 ) -> Scratch:

@@ -1,7 +1,7 @@
 """Load: a busy evening in the command centre and on the street, with locust.
 
-    .venv/bin/python bench/load.py [--db sqlite|postgresql] [--minutes 10] [--workers 2]
-                                   [--intake-factor 3] [--json FILE]
+    .venv/bin/python bench/load.py [--db sqlite|postgresql|cluster] [--minutes 10] [--workers 2]
+                                   [--servers 1] [--intake-factor 3] [--json FILE]
 
 A scratch copy of the demo city (SQLite by default, cached under var/faults/; `--db postgresql`:
 a scratch cluster of our own) is served by `precinct serve --workers 2` (one uvicorn worker per
@@ -12,11 +12,17 @@ with its own API token. locust (bench/load/locustfile.py) then runs headless for
 -> recommendations -> dispatch) and 500 officers browsing their pages; calls arrive at
 --intake-factor times the demo city's busiest hour, computed here from the demo's incidents.
 
+``--db cluster``: the demo city in a database ``load`` on the highly available cluster that
+``make cluster-up`` started (ADR 0041). ``--servers N`` (N > 1): N `precinct serve` processes,
+each with its job worker, behind one address (HAProxy, Debian's, round robin), as several app
+servers behind a load balancer.
+
 Printed: the peak, p50/p95/p99 and errors per request type (exact, from every request; the
 ramp-up is left out), the error rate, and dispatch p95 against the 2 s target of issue 8.
 """
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -40,7 +46,9 @@ LOCUSTFILE = Path(__file__).resolve().parent / "load" / "locustfile.py"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "cluster"], default="sqlite")
+    parser.add_argument("--servers", type=int, default=1, help="app servers behind HAProxy")
+    parser.add_argument("--cluster-dir", type=Path, default=faults.ROOT / "var" / "cluster")
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dispatchers", type=int, default=50)
@@ -59,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     ).resolve()
     console.print(f"load test: {args.db}, {args.workers} workers, {args.minutes:g} min; {run_dir}")
     with console.status("scratch database (the demo city)…"):
-        scratch = faults.scratch_database(args.db, run_dir, max_connections=300)
+        if args.db == "cluster":
+            scratch = faults.cluster_scratch(args.cluster_dir, "load", run_dir, size="full")
+        else:
+            scratch = faults.scratch_database(args.db, run_dir, max_connections=300)
     try:
         return _run(args, scratch, run_dir, console, started)
     finally:
@@ -176,23 +187,35 @@ def _run(args: argparse.Namespace, scratch: faults.Scratch, run_dir: Path, conso
     )  # fmt: skip
     plan_path, log_path = run_dir / "plan.json", run_dir / "requests.jsonl"
     plan_path.write_text(json.dumps(plan))
-    server = faults.Server(scratch.env(), run_dir / "server.log", workers=args.workers)
-    server.start()
+    servers = [
+        faults.Server(scratch.env(), run_dir / f"server-{n}.log", workers=args.workers)
+        for n in range(args.servers)
+    ]
+    for server in servers:
+        server.start()
+    balancer = Balancer([s.port for s in servers], run_dir) if len(servers) > 1 else None
+    host = balancer.url if balancer else servers[0].url
     users = args.dispatchers + args.officers
     env = {**os.environ, "PRECINCT_LOAD_PLAN": str(plan_path), "PRECINCT_LOAD_LOG": str(log_path)}
-    console.print(f"locust: {users} users, ramp {args.spawn_rate:g}/s, {args.minutes:g} min")
-    cpu0, t0 = _cpu_seconds([server.process.pid]) if server.process else 0.0, time.monotonic()
+    console.print(
+        f"locust: {users} users, ramp {args.spawn_rate:g}/s, {args.minutes:g} min, {host}"
+    )
+    pids = [s.process.pid for s in servers if s.process]
+    cpu0, t0 = _cpu_seconds(pids), time.monotonic()
     try:
         locust = subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
              "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{int(args.minutes * 60)}s",
-             "--host", server.url, "--only-summary", "--stop-timeout", "15",
+             "--host", host, "--only-summary", "--stop-timeout", "15",
              "--loglevel", "WARNING", "--csv", str(run_dir / "locust")],
             env=env, capture_output=True, text=True, check=False, cwd=run_dir,
         )  # fmt: skip
-        cpu1, t1 = _cpu_seconds([server.process.pid]) if server.process else 0.0, time.monotonic()
+        cpu1, t1 = _cpu_seconds(pids), time.monotonic()
     finally:
-        server.stop()
+        if balancer is not None:
+            balancer.stop()
+        for server in servers:
+            server.stop()
     (run_dir / "locust.log").write_text(locust.stdout + locust.stderr)
     lines = log_path.read_text().splitlines() if log_path.exists() else []
     if not lines:
@@ -205,7 +228,10 @@ def _run(args: argparse.Namespace, scratch: faults.Scratch, run_dir: Path, conso
     figures.update(
         server_cpu_cores=round((cpu1 - cpu0) / max(1e-9, t1 - t0), 2),
         ramp_requests_left_out=len(rows) - len(measured),
-        tracebacks_in_server_log=faults.count_tracebacks(run_dir / "server.log"),
+        tracebacks_in_server_log=sum(
+            faults.count_tracebacks(run_dir / f"server-{n}.log") for n in range(args.servers)
+        ),
+        servers=args.servers,
         total_s=round(time.perf_counter() - started, 1),
         machine=faults.machine(),
     )
@@ -213,6 +239,51 @@ def _run(args: argparse.Namespace, scratch: faults.Scratch, run_dir: Path, conso
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0 if figures["dispatch_p95_s"] <= TARGET_DISPATCH_P95_S else 1
+
+
+class Balancer:
+    """HAProxy (Debian's) in front of the app servers: one address, round robin, each server
+    checked; the live board's streams are long-lived, so the timeouts are generous."""
+
+    def __init__(self, ports: list[int], run_dir: Path) -> None:
+        if not shutil.which("haproxy"):
+            raise SystemExit("haproxy is not installed: apt-get install haproxy")
+        self.port = faults.free_port()
+        config = run_dir / "haproxy.cfg"
+        config.write_text(
+            "global\n  maxconn 4000\n"
+            "defaults\n  mode http\n  timeout connect 5s\n  timeout client 120s\n"
+            "  timeout server 120s\n  option http-keep-alive\n"
+            f"frontend web\n  bind 127.0.0.1:{self.port}\n  default_backend app\n"
+            "backend app\n  balance roundrobin\n  option httpchk GET /healthz\n"
+            + "".join(f"  server s{i} 127.0.0.1:{p} check inter 1s\n" for i, p in enumerate(ports))
+        )
+        log = (run_dir / "haproxy.log").open("ab")
+        self.process = subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=log,
+                                        stderr=log)  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:  # the balancer answers once it has found a server up
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise SystemExit(f"haproxy did not serve: {(run_dir / 'haproxy.log').read_text()}")
+            time.sleep(0.1)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 def _figures(rows: list, args: argparse.Namespace, peak: dict, calls_per_hour: float) -> dict:
@@ -237,7 +308,8 @@ def _figures(rows: list, args: argparse.Namespace, peak: dict, calls_per_hour: f
     http_rows = [r for r in rows if not r[1].startswith("dispatch:")]
     flow = per_type.get("dispatch: intake to car sent", {})
     return {
-        "database": args.db, "workers": args.workers, "minutes": args.minutes,
+        "database": args.db, "servers": args.servers, "workers": args.workers,
+        "minutes": args.minutes,
         "dispatchers": args.dispatchers, "officers": args.officers,
         "intake_factor": args.intake_factor, "calls_per_hour": calls_per_hour, "peak": peak,
         "measured_s": round(seconds, 1), "requests": len(http_rows),
