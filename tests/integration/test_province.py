@@ -34,7 +34,7 @@ def test_only_the_leadership_opens_the_page_and_the_api(city) -> None:
     assert re.search(r'<table class="data" id="province-cities">', body)
     from precinct.org import services as org
 
-    assert f'<th class="num">{org.bureau_names()[city.bureau_id]}</th>' in body  # its column
+    assert f"<tr><td>{org.bureau_names()[city.bureau_id]}</td>" in body  # its row
     for username in ("officer", "command", "auditor"):
         assert city.client(username).get("/province/").status_code in (302, 403)
     from precinct.identity import services as identity

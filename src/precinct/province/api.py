@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Schema
 
 from precinct.common.routing import replica_reads
@@ -43,4 +44,14 @@ def province_cities(request: HttpRequest) -> Any:
     found = services.cities(
         today=clock.today(settings.TIME_ZONE), tz=ZoneInfo(settings.TIME_ZONE), exclude=exclude
     )
-    return [{**c.__dict__, "bureau_id": str(c.bureau_id)} for c in found]
+    return [
+        {
+            **c.__dict__,
+            "bureau_id": str(c.bureau_id),
+            "statistics": {
+                code: {**line, "label": gettext(line["label"])}
+                for code, line in c.statistics.items()
+            },
+        }
+        for c in found
+    ]

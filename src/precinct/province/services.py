@@ -76,7 +76,7 @@ def cities(*, today: dt.date, tz: dt.tzinfo, exclude: uuid.UUID | None = None) -
         for line in board.lines:
             if line.ytd is not None:
                 city.statistics[line.metric.code] = {
-                    "label": str(line.metric.label),
+                    "label": line.metric.label,  # the msgid: translated where it is shown
                     "ytd": line.ytd,
                     "ytd_last_year": line.ytd_last_year,
                     "change": rules.change(line.ytd, line.ytd_last_year),

@@ -1,12 +1,11 @@
 """The province's page: its cities side by side (ADR 0043)."""
 
-import json
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from precinct.common.routing import replica_reads
 from precinct.core import clock
@@ -28,27 +27,26 @@ def _cities(request: HttpRequest) -> list[services.City]:
 @replica_reads  # a moment behind is fine (ADR 0042)
 def cities(request: HttpRequest) -> HttpResponse:
     found = _cities(request)
-    metrics: dict[str, str] = {}
+    metrics: dict[str, str] = {}  # the statistics any city has this year, translated
     for c in found:
         for code, line in c.statistics.items():
-            metrics.setdefault(code, line["label"])
+            metrics.setdefault(code, gettext(line["label"]))
     chart = {
         "labels": [c.name for c in found],
         "values": [
             round(c.street_rate * 100, 1) if c.street_rate is not None else None for c in found
-        ],
+        ],  # fmt: skip
     }
-    rows: list[dict[str, Any]] = [
-        {"label": label, "cells": [c.statistics.get(code) for c in found]}
-        for code, label in metrics.items()
-    ]
+    # a row a city (its name is the bureau's own, as typed: a cell, not a heading)
+    statistics = [(c, [c.statistics.get(code) for code in metrics]) for c in found]
     return render(
         request,
         "province/cities.html",
         {
             "cities": found,
-            "statistics": rows,
-            "chart": json.loads(json.dumps(chart)),
+            "metrics": list(metrics.values()),
+            "statistics": statistics,
+            "chart": chart,
             "year": clock.today(settings.TIME_ZONE).year,
         },
     )
