@@ -35,7 +35,7 @@ def cities(request: HttpRequest) -> HttpResponse:
         "labels": [c.name for c in found],
         "values": [
             round(c.street_rate * 100, 1) if c.street_rate is not None else None for c in found
-        ],  # fmt: skip
+        ],
     }
     # a row a city (its name is the bureau's own, as typed: a cell, not a heading)
     statistics = [(c, [c.statistics.get(code) for code in metrics]) for c in found]
