@@ -38,6 +38,7 @@ SHOTS = [
     ("command", "/planning/", "planning.png"),
     ("legal", "/campaigns/", "campaigns.png"),
     ("political", "/org/deployment/", "deployment.png"),
+    ("leader", "/province/", "province.png"),
     ("leader", "/stats/", "stats.png"),
 ]
 

@@ -48,6 +48,10 @@ class City:
     bonus_fen: int = 0
     statistics: dict[str, dict[str, Any]] = field(default_factory=dict)  # metric → ytd, change
 
+    @property
+    def bonus_yuan(self) -> float:
+        return self.bonus_fen / 100
+
 
 def cities(*, today: dt.date, tz: dt.tzinfo, exclude: uuid.UUID | None = None) -> list[City]:
     """Every city in the database side by side for the year to ``today``: incidents, the
