@@ -508,6 +508,40 @@ def audit_verify(scratch: Scratch) -> tuple[bool, str]:
     return out.returncode == 0, (out.stdout.strip().splitlines() or [out.stderr.strip()])[-1]
 
 
+def await_daily_work(server: Any, timeout: float = 300.0) -> float:
+    """Seconds until the daily work the job worker starts on a new server (its catch-up of the
+    day's schedule: the district refresh, the supervision sweep, the traffic learning, idle
+    accounts) is done, as the jobs' rows say. Measured after it, the load sees the server as it
+    runs for the rest of the day (bench/http_dispatch.py's ``--with-startup-jobs`` measures it
+    meanwhile). Needs this process configured for the server's database (:func:`use_database`)."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from precinct.core import clock
+    from precinct.jobs import rules as job_rules
+    from precinct.jobs.models import Job
+
+    started = time.perf_counter()
+    local = clock.now().astimezone(ZoneInfo(settings.TIME_ZONE))
+    slots = [job_rules.parse_daily(kind, at) for kind, at in settings.JOB_SCHEDULE.items()]
+    onces = [job_rules.once_key(d, job_rules.slot(d, local)) for d in slots]
+    try:
+        while time.perf_counter() - started < timeout:
+            if server.process is None or server.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{server.tail()}")
+            finished = Job.objects.filter(
+                once__in=onces, state__in=(job_rules.DONE, job_rules.FAILED)
+            ).count()
+            release_database()  # no connection held while the server works
+            if finished == len(onces):
+                return time.perf_counter() - started
+            time.sleep(0.5)  # between looks at the jobs' rows: not a wait for readiness
+    finally:
+        release_database()
+    raise RuntimeError(f"the daily work was not done within {timeout:.0f} s")
+
+
 # --- clients that remember what was acknowledged --------------------------------------------
 @dataclass
 class Op:

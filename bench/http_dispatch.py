@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         took = server.start()
         say(f"the server answers /healthz after {took:.1f} s")
         if not args.with_startup_jobs:
-            waited = _await_daily_work(server)
+            waited = faults.await_daily_work(server)
             say(f"the job worker's start-up daily work done after {waited:.1f} s more")
         incidents = _take_calls(server.port, tokens[0], args.incidents)
         say(f"{len(incidents)} open incidents taken in through the API")
@@ -202,39 +202,6 @@ class _Server:
 
     def tail(self, n: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
-
-
-def _await_daily_work(server: _Server, timeout: float = 300.0) -> float:
-    """Seconds until the daily work the job worker starts on a new server (its catch-up of the
-    day's schedule: the district refresh, the supervision sweep, the traffic learning, idle
-    accounts) is done, as the jobs' rows say. Measured after it, the load sees the server as it
-    runs for the rest of the day; ``--with-startup-jobs`` measures it meanwhile."""
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-
-    from precinct.core import clock
-    from precinct.jobs import rules as job_rules
-    from precinct.jobs.models import Job
-
-    started = time.perf_counter()
-    local = clock.now().astimezone(ZoneInfo(settings.TIME_ZONE))
-    slots = [job_rules.parse_daily(kind, at) for kind, at in settings.JOB_SCHEDULE.items()]
-    onces = [job_rules.once_key(d, job_rules.slot(d, local)) for d in slots]
-    try:
-        while time.perf_counter() - started < timeout:
-            if server.process is None or server.process.poll() is not None:
-                raise RuntimeError(f"the server exited:\n{server.tail()}")
-            finished = Job.objects.filter(
-                once__in=onces, state__in=(job_rules.DONE, job_rules.FAILED)
-            ).count()
-            faults.release_database()  # no connection held while the server works
-            if finished == len(onces):
-                return time.perf_counter() - started
-            time.sleep(0.5)  # between looks at the jobs' rows: not a wait for readiness
-    finally:
-        faults.release_database()
-    raise RuntimeError(f"the daily work was not done within {timeout:.0f} s")
 
 
 def _api(

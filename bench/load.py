@@ -193,6 +193,13 @@ def _run(args: argparse.Namespace, scratch: faults.Scratch, run_dir: Path, conso
     ]
     for server in servers:
         server.start()
+    # the day's catch-up work every new job worker starts (the district refresh, the sweep over
+    # the whole city, the traffic learning) is done first: the evening is measured as the rest
+    # of the day runs, not during a restart's catch-up (bench/http_dispatch.py does the same)
+    faults.use_database(scratch)
+    for server in servers:
+        waited = faults.await_daily_work(server, timeout=900)
+        console.print(f"the day's catch-up work done after {waited:.0f} s")
     balancer = Balancer([s.port for s in servers], run_dir) if len(servers) > 1 else None
     host = balancer.url if balancer else servers[0].url
     users = args.dispatchers + args.officers
