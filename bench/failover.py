@@ -164,19 +164,6 @@ def verify_dispatch(work: DispatchWork, ops: list[faults.Op]) -> tuple[int, int,
     return lost, duplicated, problems
 
 
-def classify(op: faults.Op, reply: faults.Reply) -> str:
-    """faults.classify, and the dispatch steps (each answered 201 or 200 with its record)."""
-    if op.kind != "dispatch":
-        return faults.classify(op, reply)
-    if reply.status == 0 or reply.status >= 500 or reply.status == 429:
-        return faults.Outcome.RETRY
-    if reply.status in (200, 201):
-        op.ack = json.loads(reply.body)
-        return faults.Outcome.ACK
-    op.refused = f"{reply.status}: {reply.body[:200]!r}"
-    return faults.Outcome.REFUSED
-
-
 # --- one run ----------------------------------------------------------------------------------
 def run_once(
     number: int, fault: str, args: argparse.Namespace, cluster: Cluster, db: faults.Scratch,
@@ -365,7 +352,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     for s in servers:
         s.start()
-    faults.classify = _with_dispatch(faults.classify)  # type: ignore[assignment]
     board = Stream(servers[0].port, board_token)
     board.thread.start()
     args._replays_before = 0
@@ -392,23 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     _print(summary, log)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
-    else:
-        shutil.rmtree(run_dir, ignore_errors=True) if summary["targets_met"] else None
+    elif summary["targets_met"]:
+        shutil.rmtree(run_dir, ignore_errors=True)
     return 0 if summary["targets_met"] else 1
-
-
-_BASE_CLASSIFY = faults.classify
-
-
-def _with_dispatch(
-    base: Callable[[faults.Op, faults.Reply], str],
-) -> Callable[[faults.Op, faults.Reply], str]:
-    def both(op: faults.Op, reply: faults.Reply) -> str:
-        if op.kind == "dispatch":
-            return classify(op, reply)
-        return _BASE_CLASSIFY(op, reply)
-
-    return both
 
 
 def _print(summary: dict[str, Any], log: Callable[[str], None]) -> None:

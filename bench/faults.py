@@ -652,6 +652,10 @@ def classify(op: Op, reply: Reply) -> str:
             if reply.status == 200:  # on the timeline already: the lost answer's write
                 op.ack["already"] = True
             return Outcome.ACK
+    elif op.kind == "dispatch":  # bench/failover.py: an incident's steps, each keyed
+        if reply.status in (200, 201):
+            op.ack = json.loads(reply.body)
+            return Outcome.ACK
     elif op.kind == "payout" and reply.status == 302:
         levels = messages_from(reply)
         if any(level == 25 for level, _text in levels):  # messages.SUCCESS

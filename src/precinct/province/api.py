@@ -39,10 +39,8 @@ def province_cities(request: HttpRequest) -> Any:
     """Every city of the province this year to date: incidents, street-handling rate, response
     medians (seconds), supervision findings and problem points, statistics against last year,
     awards and bonus (fen). In a city: its own line."""
-    scope = caller(request)
-    exclude = scope.bureau_id if settings.PROVINCE else None
-    found = services.cities(
-        today=clock.today(settings.TIME_ZONE), tz=ZoneInfo(settings.TIME_ZONE), exclude=exclude
+    found = services.compared(
+        caller(request), today=clock.today(settings.TIME_ZONE), tz=ZoneInfo(settings.TIME_ZONE)
     )
     return [
         {

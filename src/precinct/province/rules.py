@@ -40,10 +40,3 @@ def published_columns(table: str, columns: list[str]) -> list[str]:
     """The columns of ``table`` that its publication sends (in the table's order)."""
     kept_back = set(PUBLISHED[table])
     return [c for c in columns if c not in kept_back]
-
-
-def change(now: float | None, before: float | None) -> float | None:
-    """Percent change from ``before`` to ``now``, one decimal; None when not defined."""
-    if now is None or before in (None, 0):
-        return None
-    return round((now - before) / before * 100, 1)  # type: ignore[operator]

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 from precinct.command import services as command
@@ -83,11 +84,18 @@ def cities(*, today: dt.date, tz: dt.tzinfo, exclude: uuid.UUID | None = None) -
                     "label": line.metric.label,  # the msgid: translated where it is shown
                     "ytd": line.ytd,
                     "ytd_last_year": line.ytd_last_year,
-                    "change": rules.change(line.ytd, line.ytd_last_year),
+                    "change": None if line.ytd_change is None else round(line.ytd_change * 100, 1),
                     "better": line.metric.better,
                 }
         out.append(city)
     return out
+
+
+def compared(scope: Scope, *, today: dt.date, tz: dt.tzinfo) -> list[City]:
+    """What the caller compares: at a province's installation (settings.PROVINCE) every city
+    but the province's own bureau, which has no records of its own; in a city, its own line, as
+    the province will see it."""
+    return cities(today=today, tz=tz, exclude=scope.bureau_id if settings.PROVINCE else None)
 
 
 # --- replication ----------------------------------------------------------------------------

@@ -14,19 +14,11 @@ from precinct.identity.services import caller
 from . import services
 
 
-def _cities(request: HttpRequest) -> list[services.City]:
-    scope = caller(request)
-    # a province's own bureau has no records of its own: only its cities are compared; in a
-    # city, its one column shows it as the province sees it
-    exclude = scope.bureau_id if settings.PROVINCE else None
-    return services.cities(
-        today=clock.today(settings.TIME_ZONE), tz=ZoneInfo(settings.TIME_ZONE), exclude=exclude
-    )
-
-
 @replica_reads  # a moment behind is fine (ADR 0042)
 def cities(request: HttpRequest) -> HttpResponse:
-    found = _cities(request)
+    found = services.compared(
+        caller(request), today=clock.today(settings.TIME_ZONE), tz=ZoneInfo(settings.TIME_ZONE)
+    )
     metrics: dict[str, str] = {}  # the statistics any city has this year, translated
     for c in found:
         for code, line in c.statistics.items():
