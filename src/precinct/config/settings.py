@@ -232,7 +232,14 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DEFAULT_SQLITE = VAR_DIR / "precinct.sqlite3"
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}")
-_db = databases.parse(DATABASE_URL, conn_max_age=0)
+# A connection is kept by its request thread from request to request (the server's request
+# threads are kept too: config.handler, ADR 0040): opening one costs, per request, SQLite's
+# pragmas and a cold page cache, or a PostgreSQL backend process started and authenticated (as
+# much CPU as the request itself under a busy evening's load, ADR 0044). Django checks a kept
+# connection at each request's start and end and closes it after an error that left it
+# unusable, or at this age. 0: a connection per request.
+DATABASE_CONN_MAX_AGE = int(env("DATABASE_CONN_MAX_AGE", env("SQLITE_CONN_MAX_AGE", "600")))
+_db = databases.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE)
 # seconds, PostgreSQL; per host of a cluster's list (libpq's least is 2), where a host that does
 # not answer is passed over for the next
 DATABASE_CONNECT_TIMEOUT = int(
@@ -240,11 +247,6 @@ DATABASE_CONNECT_TIMEOUT = int(
 )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # A connection is kept by its thread from request to request (the server's request threads
-    # are kept too: config.handler, ADR 0040): opening one costs its pragmas and a cold page
-    # cache on every request. Django checks it at each request's start and end, and closes it
-    # after an error that left it unusable, or at this age.
-    _db["CONN_MAX_AGE"] = int(env("SQLITE_CONN_MAX_AGE", "600"))
     _db["OPTIONS"] = {
         # Every write transaction takes the write lock at BEGIN: no upgrade deadlocks in WAL mode,
         # and read-modify-write (the audit chain head) is serialised. A 128 MiB page cache per
@@ -273,7 +275,7 @@ DATABASES = {"default": _db}
 # cluster's standbys: postgresql://u@h1,h2,h3/db?target_session_attrs=prefer-standby (ADR 0042)
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
-    _replica = databases.parse(DATABASE_REPLICA_URL, conn_max_age=0)
+    _replica = databases.parse(DATABASE_REPLICA_URL, conn_max_age=DATABASE_CONN_MAX_AGE)
     if "postgresql" not in _replica["ENGINE"]:
         raise ImproperlyConfigured("PRECINCT_DATABASE_REPLICA_URL: a PostgreSQL replica")
     databases.postgresql_options(_replica, connect_timeout=DATABASE_CONNECT_TIMEOUT)

@@ -329,9 +329,10 @@ class DatabaseUnavailableMiddleware:
     """A database that cannot be reached (down, restarting, refusing connections, a connection
     lost in the middle of a request, SQLite locked past its busy timeout) is answered with 503,
     ``Retry-After`` and a short body — JSON under /api/, a page elsewhere — never a 500 or a
-    hang. Nothing more is needed to recover: on PostgreSQL every request opens its own
-    connection (CONN_MAX_AGE=0), so the first request after the database is back is served; a
-    SQLite connection is kept by its thread (ADR 0040), and a locked file leaves it usable.
+    hang. Nothing more is needed to recover: a request thread keeps its connection (ADR 0040,
+    ADR 0044), Django closes one an error left unusable at the request's end and checks a kept
+    one at the next request's start (``CONN_HEALTH_CHECKS``), so the first request after the
+    database is back opens a new one and is served; a locked SQLite file leaves it usable.
 
     An error in a view arrives here whole (``process_exception``). One raised in a middleware
     (the token lookup, loading or saving the session) arrives as the 500 (or 400) page Django
