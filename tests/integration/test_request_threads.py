@@ -88,9 +88,13 @@ def test_requests_keep_their_threads_and_database_connections(city_committed, ap
         assert _serve(app, 20, "/api/v1/me", secret) == [200] * 20
     finally:
         connection_created.disconnect(on_open)
-    assert app.threads.started <= 2  # Django's own handler: a thread for each of the 20
-    if connection.vendor == "sqlite":  # PostgreSQL's connections are not kept (yet: issue 20)
-        assert 1 <= len(opened) <= app.threads.started
+    # Django's own handler: a thread for each of the 20. A thread goes back to the idle ones
+    # just after its answer was sent, so on a loaded machine the next request may come first
+    # and start another (3 of 20 seen at load average 6)
+    assert app.threads.started <= 10
+    # SQLite and PostgreSQL alike (a PostgreSQL backend per request cost as much CPU as the
+    # request itself under the busy evening's load: ADR 0044)
+    assert 1 <= len(opened) <= app.threads.started, connection.vendor
 
 
 def test_a_thread_still_busy_with_a_cancelled_request_is_not_lent() -> None:
@@ -120,6 +124,34 @@ def test_idle_threads_beyond_those_kept_are_stopped() -> None:
     assert threads.idle == [a]
     assert b._shutdown  # its thread ends; a new request starts another
     threads.close()
+
+
+def test_a_thread_let_go_closes_its_database_connection(transactional_db) -> None:
+    """A request thread keeps its connection (ADR 0044); one stopped (beyond those kept, or at
+    the server's end) closes it first: a PostgreSQL backend is not left to the collector."""
+    threads = _Threads(kept=0)
+    executor = threads.take()
+
+    def query() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return connection.connection
+
+    raw = executor.submit(query).result(timeout=30)
+    assert _is_open(raw)
+    threads.give(executor).result(timeout=30)
+    executor.shutdown(wait=True)
+    assert not _is_open(raw)
+
+
+def _is_open(raw: Any) -> bool:
+    if hasattr(raw, "closed"):  # psycopg
+        return not raw.closed
+    try:  # sqlite3
+        raw.execute("SELECT 1")
+    except Exception:
+        return False
+    return True
 
 
 def test_the_heap_built_by_the_first_requests_is_frozen(db, app, monkeypatch) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.base import BaseHandler
+from django.db import connections
 from django.http import HttpRequest, HttpResponseBase
 
 IDLE_KEPT = 16  # idle request threads kept per worker process; more are stopped when freed
@@ -70,6 +71,7 @@ class _Threads:
         with self.lock:
             idle, self.idle = self.idle, []
         for executor in idle:
+            _stop(executor)
             executor.shutdown(wait=True)
 
     def _idle(self, executor: ThreadPoolExecutor) -> None:
@@ -77,7 +79,14 @@ class _Threads:
             if len(self.idle) < self.kept:
                 self.idle.append(executor)
                 return
-        executor.shutdown(wait=False)  # its thread ends; Django's connection with it
+        _stop(executor)
+        executor.shutdown(wait=False)  # its thread ends
+
+
+def _stop(executor: ThreadPoolExecutor) -> None:
+    """A thread that is let go first closes the database connections it kept (a PostgreSQL
+    backend would otherwise stay until the garbage collector found the connection)."""
+    executor.submit(connections.close_all)
 
 
 def _nothing() -> None:
