@@ -78,9 +78,9 @@ test-dates:
 ## PRECINCT_DATABASE_URL that reaches it. cluster-down stops it and deletes its data.
 CLUSTER_DIR ?= $(PRECINCT_VAR_DIR)/cluster
 cluster-deps:
-	@command -v patroni >/dev/null && command -v etcd >/dev/null || { \
-	  echo "installing Patroni and etcd (Debian)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq patroni etcd-server; }
+	@command -v patroni >/dev/null && command -v etcd >/dev/null && command -v haproxy >/dev/null || { \
+	  echo "installing Patroni, etcd and HAProxy (Debian; HAProxy: several app servers behind one address)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq patroni etcd-server haproxy; }
 cluster-up: install cluster-deps
 	$(BIN)/python -m precinct.ops.cluster up --dir $(CLUSTER_DIR)
 cluster-down: | $(BIN)/python

@@ -264,7 +264,7 @@ class Balancer:
 
     def __init__(self, ports: list[int], run_dir: Path) -> None:
         if not shutil.which("haproxy"):
-            raise SystemExit("haproxy is not installed: apt-get install haproxy")
+            raise SystemExit("haproxy is not installed: make cluster-deps")
         self.port = faults.free_port()
         config = run_dir / "haproxy.cfg"
         config.write_text(

@@ -13,6 +13,7 @@ through it. Printed side by side; the ratio is the cluster's over the single ser
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
+
 SIDES = {
     "one server, one PostgreSQL": ["--db", "postgresql", "--servers", "1", "--workers", "2"],
     "two servers, the cluster": ["--db", "cluster", "--servers", "2", "--workers", "1"],
@@ -44,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    if not shutil.which("haproxy"):  # before the first half's quarter of an hour, not after it
+        print("haproxy is not installed: make cluster-deps", file=sys.stderr)
+        return 2
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for side, extra in SIDES.items():
