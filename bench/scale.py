@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(x, int | float) and isinstance(y, int | float) and x
             else ""
         )
-        show = [f"{v * scale:.0f}" if isinstance(v, float) else str(v) for v in (x, y)]
+        digits = 0 if scale == 1000 else 2  # milliseconds whole; rates and cores to 0.01
+        show = [f"{v * scale:.{digits}f}" if isinstance(v, float) else str(v) for v in (x, y)]
         print(f"| {label} | {show[0]} | {show[1]} | {ratio} |")
     print(f"machine: {b.get('machine')}")
     if args.json:
